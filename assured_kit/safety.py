@@ -1,0 +1,59 @@
+"""Keeping participant text inert wherever it is shown or saved.
+
+Participants type free text (notes, actions, examples, labels). Shown in HTML it is escaped;
+written to CSV or XLSX, a cell that a spreadsheet program would read as a formula (one that
+starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with an
+apostrophe, which spreadsheet programs show as text. `restore_cell` undoes exactly that prefix
+when the kit reads its own exports back, so a round trip keeps every word.
+"""
+
+from __future__ import annotations
+
+import html
+
+__all__ = ["FORMULA_TRIGGERS", "escape_html", "neutralise_cell", "restore_cell"]
+
+#: First characters that make a spreadsheet program treat a cell as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """Return ``value`` safe to write into a CSV or XLSX cell.
+
+    Text starting with a formula trigger gets a leading apostrophe; anything else is returned
+    unchanged (numbers stay numbers).
+
+    Examples
+    --------
+    >>> neutralise_cell('=HYPERLINK("http://x","click")')
+    '\\'=HYPERLINK("http://x","click")'
+    >>> neutralise_cell("Plain words"), neutralise_cell(4)
+    ('Plain words', 4)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def restore_cell(value: object) -> object:
+    """Undo `neutralise_cell` on text read back from the kit's own exports.
+
+    Examples
+    --------
+    >>> restore_cell("'=1+1"), restore_cell("'quoted'")
+    ('=1+1', "'quoted'")
+    """
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
+def escape_html(value: object) -> str:
+    """Return participant text escaped for HTML (quotes included).
+
+    Examples
+    --------
+    >>> escape_html("<script>alert('x')</script>")
+    '&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;'
+    """
+    return html.escape("" if value is None else str(value), quote=True)
