@@ -1,0 +1,43 @@
+# Two commands do all set-up on a machine with only Python 3:
+#   make lab    opens JupyterLab at the facilitator notebook
+#   make test   runs every test
+# Both create and fill .venv when it is missing or pyproject.toml has changed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+WORKSHOP ?=
+HOST   ?= 127.0.0.1
+PORT   ?= 8866
+
+.PHONY: lab test lint live demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/facilitator.ipynb
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+live: $(STAMP)
+	@test -n "$(WORKSHOP)" || (echo "usage: make live WORKSHOP=path/to/file.workshop.sqlite [HOST=127.0.0.1 PORT=8866]"; exit 2)
+	$(BIN)/assured-kit live "$(WORKSHOP)" --host $(HOST) --port $(PORT)
+
+demo: $(STAMP)
+	$(BIN)/assured-kit demo demo-workshops
+
+bench: $(STAMP)
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache test-artifacts
