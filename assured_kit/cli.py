@@ -1,0 +1,354 @@
+"""The ``assured-kit`` command: the kit for analysts and facilitators without Jupyter.
+
+Each sub-command is a thin wrapper over a public function of the package, so the command line
+and the notebooks always agree::
+
+    assured-kit demo DIR [--seed N]
+    assured-kit report FILES... -o report.html|report.xlsx [--authority X] [--min-group N]
+    assured-kit summary FILES... [--by theme|question]
+    assured-kit export WORKSHOP -o answers.csv|workshop.xlsx
+    assured-kit sheet -o rating_sheet.xlsx|rating_sheet.csv
+    assured-kit import-sheet WORKSHOP SHEET --label LABEL --role ROLE
+    assured-kit live WORKSHOP [--host 127.0.0.1] [--port 8866]
+
+Bad input (an `AssuredKitError`) prints ``error: <message>`` on standard error and exits with
+status 2, never a traceback; a file the operating system cannot read or write exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import AssuredKitError
+
+__all__ = ["build_parser", "main"]
+
+_EPILOG = textwrap.dedent(
+    """\
+    Every figure that rests on fewer than --min-group respondents (default 3) is withheld from
+    reports and summaries, and shown as suppressed, never as zero. Run
+    'assured-kit COMMAND --help' for the details of one command.
+    """
+)
+
+
+def _para(text: str) -> str:
+    """Wrap a description to the terminal-friendly width (the formatter keeps line breaks)."""
+    return textwrap.fill(text, width=96)
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32, width=100)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``assured-kit`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        One sub-parser per command; each sets ``handler`` to the function that runs it.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["summary", "a.workshop.sqlite", "--min-group", "5"])
+    >>> args.command, args.min_group
+    ('summary', 5)
+    """
+    parser = argparse.ArgumentParser(
+        prog="assured-kit",
+        description=_para(
+            "Assured Safeguarding workshop kit: make demo data, combine workshop files into "
+            "reports and summaries, export answers, hand out offline rating sheets and serve "
+            "live voting."
+        ),
+        epilog=_EPILOG,
+        formatter_class=_formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"assured-kit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = commands.add_parser(
+        "demo",
+        help="write synthetic demo workshops into a folder",
+        description=_para(
+            "Write realistic synthetic workshops for a region over two years into DIR, marked "
+            "as synthetic in their titles and data. Use them to try the notebooks, reports and "
+            "this command before real workshops exist."
+        ),
+        formatter_class=_formatter,
+    )
+    demo.add_argument("folder", metavar="DIR", type=Path, help="folder to write into (created)")
+    demo.add_argument("--seed", type=int, default=0,
+                      help="random seed (default 0): the same seed gives the same data")
+    demo.set_defaults(handler=_cmd_demo)
+
+    report = commands.add_parser(
+        "report",
+        help="write an HTML or XLSX report from workshop files and exports",
+        description=_para(
+            "Combine workshop files (*.workshop.sqlite), folders of them and tidy CSV/XLSX "
+            "exports into one report. A .html output is one self-contained page (charts "
+            "embedded, no network needed, prints to A4) organised per theme around 'What do we "
+            "know? How do we know? What will we do next?'. A .xlsx output is a workbook of the "
+            "summary tables. With --authority the report is that authority's own: other "
+            "authorities appear anonymised (Authority A, B, ...) unless named with --name."
+        ),
+        epilog=(
+            "examples:\n"
+            "  assured-kit report demo/ -o region.html\n"
+            "  assured-kit report demo/ -o derby.html --authority Derby\n"
+            "  assured-kit report one.workshop.sqlite -o tables.xlsx --min-group 5\n"
+        ),
+        formatter_class=_formatter,
+    )
+    report.add_argument("sources", metavar="FILES", nargs="+", type=Path,
+                        help="workshop files, folders of them, or tidy CSV/XLSX exports")
+    report.add_argument("-o", "--output", required=True, type=Path,
+                        help="the report to write: a .html page or a .xlsx workbook")
+    report.add_argument("--scope", choices=("workshop", "authority", "region"),
+                        help="whose report: one workshop, one authority, or the region "
+                             "(default: authority with --authority, workshop for one workshop, "
+                             "else region)")
+    report.add_argument("--authority", metavar="X", help="report for this authority")
+    report.add_argument("--name", metavar="AUTHORITY", action="append", default=[],
+                        dest="named_authorities",
+                        help="an authority that agreed to be named in others' reports "
+                             "(repeat for several)")
+    report.add_argument("--min-group", type=int, default=3, metavar="N",
+                        help="withhold figures resting on fewer than N respondents (default 3)")
+    report.add_argument("--title", help="the report's title (default: from the scope)")
+    report.set_defaults(handler=_cmd_report)
+
+    summary = commands.add_parser(
+        "summary",
+        help="print the theme-by-theme summary table",
+        description=_para(
+            "Print, for each theme (or question), the number of respondents and answers, the "
+            "median, the shares at the top and bottom of the scale, the Don't know share and "
+            "whether confidence is strong, weak or contested. Figures resting on fewer than "
+            "--min-group respondents are shown as suppressed."
+        ),
+        formatter_class=_formatter,
+    )
+    summary.add_argument("sources", metavar="FILES", nargs="+", type=Path,
+                         help="workshop files, folders of them, or tidy CSV/XLSX exports")
+    summary.add_argument("--by", choices=("theme", "question"), default="theme",
+                         help="one row per theme (default) or per question")
+    summary.add_argument("--authority", metavar="X", help="only this authority's answers")
+    summary.add_argument("--min-group", type=int, default=3, metavar="N",
+                         help="withhold figures resting on fewer than N respondents (default 3)")
+    summary.set_defaults(handler=_cmd_summary)
+
+    export = commands.add_parser(
+        "export",
+        help="export a workshop's answers (CSV) or everything in it (XLSX)",
+        description=_para(
+            "Write a workshop file out for spreadsheets: a .csv output holds the tidy answers "
+            "(one row per respondent, question and round); a .xlsx output is the full workbook "
+            "(answers, respondents, actions, examples, notes, details). Participant text is "
+            "neutralised so that no cell is read as a formula."
+        ),
+        formatter_class=_formatter,
+    )
+    export.add_argument("workshop", metavar="WORKSHOP", type=Path, help="a *.workshop.sqlite file")
+    export.add_argument("-o", "--output", required=True, type=Path, help="a .csv or .xlsx file")
+    export.set_defaults(handler=_cmd_export)
+
+    sheet = commands.add_parser(
+        "sheet",
+        help="write a blank offline rating sheet (XLSX or CSV)",
+        description=_para(
+            "Write a blank rating sheet, one row per question with columns for the rating, the "
+            "evidence level and a note, for anyone rating on paper or in Excel. The XLSX sheet "
+            "has drop-down lists. Bring a filled sheet back with 'assured-kit import-sheet'."
+        ),
+        formatter_class=_formatter,
+    )
+    sheet.add_argument("-o", "--output", required=True, type=Path, help="a .xlsx or .csv file")
+    sheet.set_defaults(handler=_cmd_sheet)
+
+    import_sheet = commands.add_parser(
+        "import-sheet",
+        help="bring a filled rating sheet into a workshop (all or nothing)",
+        description=_para(
+            "Read a filled rating sheet and record its answers in WORKSHOP for one respondent. "
+            "Nothing is written unless every row is valid; every problem is reported at once, "
+            "by row and column."
+        ),
+        formatter_class=_formatter,
+    )
+    import_sheet.add_argument("workshop", metavar="WORKSHOP", type=Path,
+                              help="the *.workshop.sqlite file to add the answers to")
+    import_sheet.add_argument("sheet", metavar="SHEET", type=Path,
+                              help="the filled .xlsx or .csv sheet")
+    import_sheet.add_argument("--label", required=True,
+                              help="the respondent's label (a name, pseudonym or table)")
+    import_sheet.add_argument("--role", required=True, help="DCS, LM, Officer or Mixed")
+    import_sheet.add_argument("--authority", help="the respondent's authority (optional)")
+    import_sheet.set_defaults(handler=_cmd_import_sheet)
+
+    live = commands.add_parser(
+        "live",
+        help="serve the live-voting page for a workshop",
+        description=_para(
+            "Serve the live-voting page (Voila) for WORKSHOP so participants can join from "
+            "their own devices. It listens only on the address given (loopback by default); "
+            "use the venue's local address to let phones on the same network join."
+        ),
+        formatter_class=_formatter,
+    )
+    live.add_argument("workshop", metavar="WORKSHOP", type=Path, help="a *.workshop.sqlite file")
+    live.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default 127.0.0.1)")
+    live.add_argument("--port", type=int, default=8866, help="port to listen on (default 8866)")
+    live.set_defaults(handler=_cmd_live)
+    return parser
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def _existing(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise AssuredKitError(
+            f"{what} {str(path)!r} does not exist",
+            allowed="an existing file or folder",
+            hint="a typing slip in the path, or the command run from another folder",
+        )
+    return path
+
+
+def _check_min_group(value: int) -> int:
+    if value < 1:
+        raise AssuredKitError(
+            f"--min-group must be at least 1, not {value}",
+            field="--min-group",
+            allowed="a whole number of respondents, 1 or more (3 is the default)",
+        )
+    return value
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import demo_workshops
+
+    paths = demo_workshops(args.folder, seed=args.seed)
+    count = len(paths) if isinstance(paths, Sequence) else None
+    suffix = f"{count} synthetic workshop files" if count is not None else "synthetic workshops"
+    print(f"wrote {suffix} to {args.folder}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import report_from_sources
+
+    for source in args.sources:
+        _existing(source, "source")
+    written = report_from_sources(
+        args.sources,
+        args.output,
+        scope=args.scope,
+        authority=args.authority,
+        min_group=_check_min_group(args.min_group),
+        title=args.title,
+        named_authorities=tuple(args.named_authorities),
+    )
+    print(f"wrote {written}")
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from .report import summary_text
+
+    for source in args.sources:
+        _existing(source, "source")
+    print(
+        summary_text(
+            args.sources,
+            by=args.by,
+            authority=args.authority,
+            min_group=_check_min_group(args.min_group),
+        )
+    )
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .store import Workshop
+
+    _existing(args.workshop, "workshop file")
+    with Workshop.open(args.workshop) as ws:
+        ws.export(args.output)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _cmd_sheet(args: argparse.Namespace) -> int:
+    from .sheets import write_rating_sheet
+
+    write_rating_sheet(args.output)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _cmd_import_sheet(args: argparse.Namespace) -> int:
+    from .store import Workshop
+
+    _existing(args.workshop, "workshop file")
+    _existing(args.sheet, "rating sheet")
+    with Workshop.open(args.workshop) as ws:
+        result = ws.import_rating_sheet(
+            args.sheet, label=args.label, role=args.role, authority=args.authority
+        )
+    print(f"imported {args.sheet} into {args.workshop}" + (f": {result}" if result else ""))
+    return 0
+
+
+def _cmd_live(args: argparse.Namespace) -> int:
+    from .live import serve
+
+    _existing(args.workshop, "workshop file")
+    serve(args.workshop, host=args.host, port=args.port)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``assured-kit`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 for bad input (after printing ``error: <message>`` on standard error),
+        1 when the operating system refused to read or write a file.
+
+    Examples
+    --------
+    >>> main(["summary", "no-such-file.workshop.sqlite"])  # doctest: +SKIP
+    2
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except AssuredKitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through subprocess tests
+    sys.exit(main())
