@@ -37,8 +37,13 @@ _LAZY: dict[str, str] = {
 __all__ = ["AssuredKitError", "__version__", *sorted(_LAZY)]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
-    from .framework import Framework, bundled_content, load_framework
-    from .scales import DONT_KNOW_LABEL, Scale, get_scale, load_scales
+    from .framework import Framework as Framework
+    from .framework import bundled_content as bundled_content
+    from .framework import load_framework as load_framework
+    from .scales import DONT_KNOW_LABEL as DONT_KNOW_LABEL
+    from .scales import Scale as Scale
+    from .scales import get_scale as get_scale
+    from .scales import load_scales as load_scales
 
 
 def __getattr__(name: str) -> Any:

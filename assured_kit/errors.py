@@ -30,10 +30,10 @@ class AssuredKitError(ValueError):
 
     Examples
     --------
-    >>> err = AssuredKitError("unknown role 'dcs '", file="questions.csv", row=4,
-    ...                       field="role", allowed="DCS or LM", hint="a stray space?")
-    >>> str(err)
-    "questions.csv, row 4, field 'role': unknown role 'dcs '. Allowed: DCS or LM. Likely cause: a stray space?"
+    >>> err = AssuredKitError("unknown role 'dcs '", file="q.csv", row=4,
+    ...                       field="role", allowed="DCS or LM", hint="a space?")
+    >>> print(err)
+    q.csv, row 4, field 'role': unknown role 'dcs '. Allowed: DCS or LM. Likely cause: a space?
     >>> isinstance(err, ValueError)
     True
     """

@@ -264,7 +264,9 @@ def _split_aliases(aliases: object) -> list[str]:
 
 
 def _term_pattern(glossary: pd.DataFrame) -> re.Pattern[str]:
-    names = {n for _, row in glossary.iterrows() for n in [row["term"], *_split_aliases(row["aliases"])]}
+    names = {
+        n for _, row in glossary.iterrows() for n in [row["term"], *_split_aliases(row["aliases"])]
+    }
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     # Acronyms match case-sensitively (so "NI" is not found in "nice"); words ignore case.
     return re.compile(rf"(?<![\w'’])(?:{alternatives})(?![\w'’])")
@@ -307,7 +309,9 @@ def load_framework(source: str | Path | None = None) -> Framework:
             allowed="a folder laid out like the bundled content/",
         )
     stamp = tuple(
-        (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.iterdir()) if p.is_file()
+        (p.name, p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(folder.iterdir())
+        if p.is_file()
     )
     return _load(folder.resolve(), stamp)
 
@@ -429,7 +433,9 @@ def _read_table(path: Path) -> pd.DataFrame:
     return table[expected].copy()
 
 
-def _typed(table: pd.DataFrame, path: Path, categories: dict[str, list[str]] | None) -> pd.DataFrame:
+def _typed(
+    table: pd.DataFrame, path: Path, categories: dict[str, list[str]] | None
+) -> pd.DataFrame:
     """Check each cell against the schema beside the file name and convert the column."""
     out = {}
     for column, kind in _SCHEMAS[path.name].items():
@@ -505,7 +511,8 @@ def _check_ids(
         ok = bool(re.fullmatch(re.escape(want) + r"[1-9]\d*", got)) if prefix_only else got == want
         if not ok:
             raise AssuredKitError(
-                f"id {got!r} does not match its row (expected {want + 'n' if prefix_only else want!r})",
+                f"id {got!r} does not match its row "
+                f"(expected {want + 'n' if prefix_only else want!r})",
                 file=path,
                 row=int(i) + 2,
                 field=column,
@@ -547,6 +554,6 @@ def _read_about(path: Path) -> dict[str, object]:
                 f"{key} is missing or empty",
                 file=path,
                 field=key,
-                allowed="key = \"text\" lines for " + ", ".join(_REQUIRED_ABOUT),
+                allowed='key = "text" lines for ' + ", ".join(_REQUIRED_ABOUT),
             )
     return {k: v.strip() if isinstance(v, str) else v for k, v in about.items()}

@@ -18,7 +18,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_cell(value: object) -> object:
-    """Return ``value`` safe to write into a CSV or XLSX cell.
+    r"""Return ``value`` safe to write into a CSV or XLSX cell.
 
     Text starting with a formula trigger gets a leading apostrophe; anything else is returned
     unchanged (numbers stay numbers).
@@ -26,7 +26,7 @@ def neutralise_cell(value: object) -> object:
     Examples
     --------
     >>> neutralise_cell('=HYPERLINK("http://x","click")')
-    '\\'=HYPERLINK("http://x","click")'
+    '\'=HYPERLINK("http://x","click")'
     >>> neutralise_cell("Plain words"), neutralise_cell(4)
     ('Plain words', 4)
     """

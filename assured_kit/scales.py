@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
@@ -115,7 +116,9 @@ class Scale:
 
     def describe_allowed(self) -> str:
         """Return the accepted answers as one readable line."""
-        levels = ", ".join(f"{v} ({label})" for v, label in zip(self.values, self.labels, strict=True))
+        levels = ", ".join(
+            f"{v} ({label})" for v, label in zip(self.values, self.labels, strict=True)
+        )
         return f"{levels}, or {DONT_KNOW_LABEL}"
 
     def parse(
@@ -150,7 +153,9 @@ class Scale:
         """
         where = {"file": file, "row": row, "field": field}
         if isinstance(answer, bool):
-            raise AssuredKitError(f"{answer!r} is not an answer", allowed=self.describe_allowed(), **where)
+            raise AssuredKitError(
+                f"{answer!r} is not an answer", allowed=self.describe_allowed(), **where
+            )
         if isinstance(answer, int | float) and not pd.isna(answer):
             if float(answer).is_integer() and int(answer) in self.values:
                 return int(answer)
@@ -160,7 +165,11 @@ class Scale:
                 hint="a value from another scale, or a typing slip",
                 **where,
             )
-        text = "" if answer is None or (not isinstance(answer, str) and pd.isna(answer)) else str(answer)
+        text = (
+            ""
+            if answer is None or (not isinstance(answer, str) and pd.isna(answer))
+            else str(answer)
+        )
         folded = _fold(text)
         if not folded:
             raise AssuredKitError("the answer is blank", allowed=self.describe_allowed(), **where)
@@ -284,7 +293,7 @@ def scales_from_table(table: pd.DataFrame, *, file: str | Path = "scales.csv") -
             )
         ordered = sorted(values)
         if ordered != list(range(ordered[0], ordered[0] + len(ordered))):
-            gap = next(v + 1 for v, w in zip(ordered, ordered[1:], strict=False) if w != v + 1)
+            gap = next(v + 1 for v, w in pairwise(ordered) if w != v + 1)
             raise AssuredKitError(
                 f"scale {scale_id!r} has a gap: no level {gap}",
                 file=file,

@@ -69,7 +69,7 @@ def wait_for_http(url: str, *, timeout: float = 60.0) -> None:
     last: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - loopback test server
+            urllib.request.urlopen(url, timeout=2)
             return
         except urllib.error.HTTPError:
             return
