@@ -1,0 +1,1382 @@
+"""Summaries of tidy ratings: where confidence is strong, weak or contested.
+
+Every function here is pure: it takes the tidy ratings table (see `assured_kit.ratings`; one row
+per respondent x question x round) and returns a tidy DataFrame, one row per group. Charts,
+reports and exports draw on these tables, so a figure means the same thing everywhere.
+
+Strong, weak, contested: the one definition
+-------------------------------------------
+A group's answers are classified from its **rated** answers only ("Don't know" is counted and
+shown, never averaged in and never counted for or against). With the *top* of a scale being the
+levels above its midpoint and the *bottom* the levels below it (`Scale.top_values`,
+`Scale.bottom_values`; for confidence, 4-5 and 1-2), and the thresholds in `Thresholds`:
+
+1. **suppressed** - fewer than ``min_group`` distinct respondents (default 3) gave any answer in
+   the group. Every figure is withheld (<NA>, never 0); only the group's keys remain.
+2. **no ratings** - every answer in the group is "Don't know".
+3. **contested** - the top share and the bottom share are *each* at least ``contested_each``
+   (one third).
+4. **strong** - the top share is at least ``strong_top`` (60 %).
+5. **weak** - the bottom share is at least ``weak_bottom`` (40 %).
+6. **mixed** - anything else.
+
+The first rule that applies wins. In a facilitator's words: a theme is *strong* when a clear
+majority, six in ten or more of the people who gave a rating, are mostly or fully confident; it is
+*weak* when four in ten or more are not or only slightly confident; and it is *contested* when the
+room is split, with at least a third at each end, whatever the other figures say, because a split
+room is the conversation to have first. The bar for weak is deliberately lower than the bar for
+strong: when four senior leaders in ten doubt that children are being kept safe in an area, that
+is a signal to act on, while a claim of strength needs a clear majority behind it. Everything else
+is *mixed*: views cluster in the middle, or spread without a clear lean. "Don't know" answers
+appear as their own share beside every figure, and a theme where everyone said "Don't know" is
+shown as *no ratings*, never as weak.
+
+Columns of `summarise`
+----------------------
+The group keys (in the order of ``by``; categorical order kept, so themes come in framework
+order), then ``theme_title`` / ``question_text`` / ``respondent_label`` when ``theme_id`` /
+``question_id`` / ``respondent_id`` is a key, then:
+
+======================  ====================================================================
+``n_respondents``        distinct respondents, counted as (workshop_id, respondent_id)
+``n_answers``            answers, rated or "Don't know"
+``n_rated``              answers with a rating
+``n_dont_know``          "Don't know" answers
+``dont_know_share``      n_dont_know / n_answers
+``n_<value>``            answers at each level of the scale (``n_1`` ... ``n_5`` for confidence)
+``median``               median rating (halves occur); ``q1``, ``q3`` quartiles (linear)
+``top_share``            share of rated answers at the top of the scale
+``bottom_share``         share of rated answers at the bottom of the scale
+``n_evidence``           answers with an evidence level recorded
+``evidence_share_<v>``   share of those at each evidence level (``evidence_share_0`` ... ``_3``)
+``classification``       strong, mixed, weak, contested, no ratings or suppressed (categorical)
+``suppressed``           True when the group rests on fewer than ``min_group`` respondents
+======================  ====================================================================
+
+Counts are ``Int64`` and shares ``Float64`` (0 to 1): <NA> means "withheld" (suppressed) or "not
+defined" (a median with no ratings), never zero. The result's ``attrs`` carry ``scale``,
+``evidence_scale``, ``min_group`` and ``thresholds`` so charts draw it on the right axes.
+
+Rounds: unless ``round`` is a grouping key, each respondent's **latest** round for a question
+is used (round 2, the considered answer after discussion, replaces round 1), so re-votes are
+never counted twice. Pass ``rounds="all"`` or a round number to change that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import AssuredKitError
+from .scales import Scale, get_scale
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .framework import Framework
+
+__all__ = [
+    "CLASSIFICATIONS",
+    "DEFAULT_THRESHOLDS",
+    "GROUP_KEYS",
+    "Thresholds",
+    "authority_position",
+    "biggest_disagreements",
+    "by_question",
+    "by_theme",
+    "change",
+    "classify",
+    "compare_roles",
+    "confidence_vs_evidence",
+    "evidence_grid",
+    "summarise",
+    "weakest_questions",
+]
+
+#: Every classification, in the order charts list them.
+CLASSIFICATIONS = ("strong", "mixed", "weak", "contested", "no ratings", "suppressed")
+
+#: Columns a summary may be grouped by ("year" is derived from ``held_on``).
+GROUP_KEYS = (
+    "workshop_id",
+    "workshop_title",
+    "held_on",
+    "year",
+    "synthetic",
+    "authority",
+    "respondent_id",
+    "respondent_kind",
+    "role",
+    "question_id",
+    "question_role",
+    "theme_id",
+    "round",
+)
+
+_RESPONDENT_ROLES = ("DCS", "LM", "Officer", "Mixed")
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The cut-offs behind "strong", "weak", "contested" and the flags built on them.
+
+    Shares are fractions of rated answers (0 to 1). See the module docstring for the rules and
+    a facilitator's explanation.
+
+    Parameters
+    ----------
+    strong_top : float
+        Strong when at least this share is at the top of the scale (default 0.6).
+    weak_bottom : float
+        Weak when at least this share is at the bottom (default 0.4).
+    contested_each : float
+        Contested when the top share and the bottom share are each at least this (default 1/3).
+    gap : float
+        Two views (DCS and Lead Member, round 1 and round 2, last year and this year) are
+        flagged as apart when their top shares differ by at least this (default 0.4, i.e. 40
+        percentage points), or when one is strong and the other weak.
+    unfounded_share : float
+        "Unfounded confidence" is flagged when at least this share of the answers at the top of
+        the confidence scale rest on evidence at the bottom of the evidence scale (level 0 or 1:
+        an assertion or anecdote) (default 0.5).
+
+    Examples
+    --------
+    >>> Thresholds().strong_top
+    0.6
+    >>> Thresholds(strong_top=1.5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    assured_kit.errors.AssuredKitError: field 'strong_top': 1.5 is not a share. ...
+    """
+
+    strong_top: float = 0.6
+    weak_bottom: float = 0.4
+    contested_each: float = 1 / 3
+    gap: float = 0.4
+    unfounded_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("strong_top", "weak_bottom", "contested_each", "gap", "unfounded_share"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+                raise AssuredKitError(
+                    f"{value!r} is not a share",
+                    field=name,
+                    allowed="a number above 0 and at most 1",
+                    hint="a percentage typed where a fraction belongs"
+                    if isinstance(value, int | float) and value > 1
+                    else None,
+                )
+        if self.contested_each > 0.5:
+            raise AssuredKitError(
+                f"{self.contested_each!r} can never be reached at both ends at once",
+                field="contested_each",
+                allowed="a share above 0 and at most 0.5",
+            )
+
+
+#: The thresholds used unless another `Thresholds` is passed.
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+def classify(
+    top_share: Any,
+    bottom_share: Any,
+    *,
+    n_rated: Any = None,
+    suppressed: Any = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> np.ndarray:
+    """Classify groups as strong, mixed, weak, contested, no ratings or suppressed.
+
+    The one implementation of the rules in the module docstring; `summarise` calls it.
+
+    Parameters
+    ----------
+    top_share, bottom_share : array-like of float
+        Shares of rated answers at the top and bottom of the scale (NaN/NA where none).
+    n_rated : array-like of int, optional
+        Rated answers per group; 0 means "no ratings". Defaults to "some".
+    suppressed : array-like of bool, optional
+        Groups resting on too few respondents.
+    thresholds : Thresholds
+        The cut-offs.
+
+    Returns
+    -------
+    numpy.ndarray of str
+
+    Examples
+    --------
+    >>> classify([0.7, 0.1, 0.4, 0.3], [0.1, 0.5, 0.4, 0.2]).tolist()
+    ['strong', 'weak', 'contested', 'mixed']
+    """
+    top = np.asarray(pd.array(top_share, dtype="Float64").to_numpy(np.float64, na_value=np.nan))
+    bottom = np.asarray(
+        pd.array(bottom_share, dtype="Float64").to_numpy(np.float64, na_value=np.nan)
+    )
+    none_rated = np.isnan(top) if n_rated is None else np.asarray(n_rated, dtype=np.float64) == 0
+    hidden = np.zeros(len(top), bool) if suppressed is None else np.asarray(suppressed, bool)
+    with np.errstate(invalid="ignore"):
+        contested = (top >= thresholds.contested_each - _EPS) & (
+            bottom >= thresholds.contested_each - _EPS
+        )
+        strong = top >= thresholds.strong_top - _EPS
+        weak = bottom >= thresholds.weak_bottom - _EPS
+    return np.select(
+        [hidden, none_rated, contested, strong, weak],
+        ["suppressed", "no ratings", "contested", "strong", "weak"],
+        "mixed",
+    ).astype(object)
+
+
+# --------------------------------------------------------------------------------------------
+# Grouping machinery: integer codes per key, one combined code per group, numpy counts.
+# --------------------------------------------------------------------------------------------
+
+
+class _KeyCodes:
+    """One key column as integer codes in output order (missing values last)."""
+
+    def __init__(self, column: pd.Series, order: Sequence[object] | None) -> None:
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy().astype(np.int64)
+            self.n_values = len(column.cat.categories)
+            self._dtype: Any = column.dtype
+            self._uniques: Any = None
+        else:
+            raw_codes, uniques = pd.factorize(column, sort=order is None, use_na_sentinel=True)
+            codes = raw_codes.astype(np.int64)
+            if order is not None and len(uniques):
+                known = {value: i for i, value in enumerate(order)}
+                extra = sorted(str(u) for u in uniques if u not in known)
+                extra_rank = {u: len(known) + i for i, u in enumerate(extra)}
+                raw_rank = np.array(
+                    [known[u] if u in known else extra_rank[str(u)] for u in uniques],
+                    dtype=np.int64,
+                )
+                perm = np.argsort(raw_rank, kind="stable")
+                rank = np.empty_like(perm)
+                rank[perm] = np.arange(len(perm))
+                codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+                uniques = uniques.take(perm)
+            self.n_values = len(uniques)
+            self._uniques = uniques
+            self._dtype = column.dtype
+        self.codes = np.where(codes < 0, self.n_values, codes)
+        self.radix = self.n_values + 1
+
+    def values(self, codes: np.ndarray) -> Any:
+        """Return the key values for group codes, in the column's own dtype."""
+        with_na = np.where(codes == self.n_values, -1, codes)
+        if self._uniques is None:
+            return pd.Categorical.from_codes(with_na, dtype=self._dtype)
+        taken = self._uniques.take(with_na, allow_fill=True, fill_value=None)
+        return pd.array(taken, dtype=self._dtype) if len(taken) else pd.array([], dtype=self._dtype)
+
+
+def _group_codes(keys: list[_KeyCodes], n_rows: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Combine key codes; return (group of each row, first row of each group, group count).
+
+    Groups come in lexicographic order of the key codes, i.e. in each key's output order.
+    """
+    combined = np.zeros(n_rows, dtype=np.int64)
+    span = 1
+    for key in keys:
+        if span * key.radix >= 2**62:  # compress, keeping order, before the code could overflow
+            combined, uniq = pd.factorize(combined, sort=True)
+            combined = combined.astype(np.int64)
+            span = len(uniq)
+        combined = combined * key.radix + key.codes
+        span *= key.radix
+    codes, uniq = pd.factorize(combined, sort=False)
+    n_groups = len(uniq)
+    if n_groups == 0:
+        return codes.astype(np.int64), np.zeros(0, dtype=np.int64), 0
+    # With sort=False, codes are numbered by first appearance: the running maximum rises by one
+    # exactly at each group's first row.
+    running = np.maximum.accumulate(codes)
+    first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]])
+    perm = np.argsort(uniq, kind="stable")
+    rank = np.empty(n_groups, dtype=np.int64)
+    rank[perm] = np.arange(n_groups)
+    return rank[codes], first[perm], n_groups
+
+
+def _ints(column: pd.Series) -> np.ndarray:
+    """Return a nullable integer column as float64, NaN where missing."""
+    return np.asarray(column.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+
+
+def _as_int(values: np.ndarray, mask: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(mask, bool))
+
+
+def _as_float(values: np.ndarray, mask: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    values = np.asarray(values, dtype=np.float64)
+    mask = np.asarray(mask, bool) | np.isnan(values)
+    return pd.arrays.FloatingArray(np.where(mask, 0.0, values), mask)
+
+
+def _quantiles(counts: np.ndarray, values: np.ndarray, q: float) -> np.ndarray:
+    """Quantile ``q`` (linear interpolation, as pandas) of each row's counts over ``values``."""
+    n = counts.sum(axis=1)
+    if counts.shape[0] == 0:
+        return np.zeros(0)
+    pos = q * np.maximum(n - 1, 0)
+    lo = np.floor(pos)
+    hi = np.ceil(pos)
+    cum = counts.cumsum(axis=1)
+    i_lo = (cum > lo[:, None]).argmax(axis=1)
+    i_hi = (cum > hi[:, None]).argmax(axis=1)
+    out = values[i_lo] + (values[i_hi] - values[i_lo]) * (pos - lo)
+    return np.where(n > 0, out, np.nan)
+
+
+def _framework(framework: Framework | None) -> Framework:
+    if framework is not None:
+        return framework
+    from .framework import load_framework
+
+    return load_framework()
+
+
+def _resolve_scale(ratings: pd.DataFrame, scale: str | Scale | None) -> Scale:
+    if scale is not None:
+        return get_scale(scale)
+    if "scale" in ratings.columns and len(ratings):
+        found = [str(s) for s in pd.unique(ratings["scale"].dropna())]
+        if len(found) > 1:
+            raise AssuredKitError(
+                f"the ratings use different scales ({', '.join(sorted(found))})",
+                field="scale",
+                allowed="ratings on one scale per summary",
+                hint="workshops run on different scales were combined; filter on the scale column",
+            )
+        if found:
+            return get_scale(found[0])
+    return get_scale("confidence")
+
+
+def _check_by(by: Iterable[str] | str | None) -> list[str]:
+    if by is None:
+        return []
+    keys = [by] if isinstance(by, str) else list(by)
+    for key in keys:
+        if key not in GROUP_KEYS:
+            raise AssuredKitError(
+                f"cannot group by {key!r}",
+                field="by",
+                allowed=", ".join(GROUP_KEYS),
+                hint="a misspelt column name, or 'theme' for 'theme_id'",
+            )
+    if len(set(keys)) != len(keys):
+        raise AssuredKitError(f"a key is repeated in {keys}", field="by", allowed="each key once")
+    if "respondent_id" in keys and "workshop_id" not in keys:
+        # Respondent ids are unique only within a workshop.
+        keys.insert(keys.index("respondent_id"), "workshop_id")
+    return keys
+
+
+def _require(ratings: pd.DataFrame, columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in ratings.columns]
+    if missing:
+        raise AssuredKitError(
+            f"the ratings table has no column(s) {', '.join(missing)}",
+            field=missing[0],
+            allowed="the tidy ratings table from Workshop.ratings() or read_ratings()",
+            hint="a summary table passed where the tidy ratings belong, or a renamed column",
+        )
+
+
+def _check_min_group(min_group: int) -> None:
+    if isinstance(min_group, bool) or not isinstance(min_group, int | np.integer) or min_group < 1:
+        raise AssuredKitError(
+            f"min_group {min_group!r} is not a whole number of at least 1",
+            field="min_group",
+            allowed="1 (only inside the room) or more; 3 by default",
+        )
+
+
+class _Prepared:
+    """The ratings as arrays, after the round rule, with one integer group code per row."""
+
+    def __init__(
+        self,
+        ratings: pd.DataFrame,
+        by: list[str],
+        *,
+        scale: Scale,
+        evidence_scale: Scale,
+        rounds: str | int,
+        framework: Framework | None,
+    ) -> None:
+        needed = ["workshop_id", "respondent_id", "rating", "dont_know"]
+        needed += [k for k in by if k != "year"] + (["held_on"] if "year" in by else [])
+        _require(ratings, needed)
+        frame = ratings
+        n_all = len(frame)
+        rating = _ints(frame["rating"])
+        dont_know = frame["dont_know"].to_numpy(dtype=bool, na_value=False)
+        rated = ~dont_know & ~np.isnan(rating)
+        keep = rated | dont_know  # a row with neither is not an answer
+
+        lo, hi = scale.minimum, scale.maximum
+        off = rated & ((rating < lo) | (rating > hi) | (rating != np.floor(rating)))
+        if off.any():
+            row = int(np.flatnonzero(off)[0])
+            raise AssuredKitError(
+                f"rating {rating[row]:g} is not on the {scale.title} scale",
+                row=row,
+                field="rating",
+                allowed=scale.describe_allowed(),
+                hint="answers on another scale mixed in; pass scale= or filter the scale column",
+            )
+        if "evidence" in frame.columns:
+            evidence = _ints(frame["evidence"])
+        else:
+            evidence = np.full(n_all, np.nan)
+        has_evidence = ~np.isnan(evidence)
+        bad_ev = has_evidence & (
+            (evidence < evidence_scale.minimum) | (evidence > evidence_scale.maximum)
+        )
+        if bad_ev.any():
+            row = int(np.flatnonzero(bad_ev)[0])
+            raise AssuredKitError(
+                f"evidence level {evidence[row]:g} is not on the {evidence_scale.title} scale",
+                row=row,
+                field="evidence",
+                allowed=evidence_scale.describe_allowed(),
+            )
+
+        # One code per (workshop, respondent): respondent ids are unique only within a workshop.
+        workshop = pd.factorize(frame["workshop_id"])[0].astype(np.int64) + 1
+        respondent_codes, respondent_uniques = pd.factorize(frame["respondent_id"])
+        n_resp = len(respondent_uniques) + 1
+        pair = workshop * n_resp + respondent_codes.astype(np.int64) + 1
+        self.pair_span = int((workshop.max() + 1) * n_resp) if n_all else 1
+
+        if "round" in frame.columns:
+            round_ = np.nan_to_num(_ints(frame["round"]), nan=1.0)
+        else:
+            round_ = np.ones(n_all)
+        if rounds == "latest" and "round" in by:
+            rounds = "all"
+        if rounds == "latest":
+            if n_all and round_[keep].min(initial=1) != round_[keep].max(initial=1):
+                _require(frame, ["question_id"])
+                question = pd.factorize(frame["question_id"])[0].astype(np.int64)
+                slot, slots = pd.factorize(pair * (question.max() + 2) + question + 1)
+                latest = np.zeros(len(slots))
+                np.maximum.at(latest, slot[keep], round_[keep])
+                keep &= round_ == latest[slot]
+        elif rounds != "all":
+            if isinstance(rounds, bool) or not isinstance(rounds, int | np.integer):
+                raise AssuredKitError(
+                    f"rounds={rounds!r} is not understood",
+                    field="rounds",
+                    allowed="'latest', 'all' or a round number such as 1 or 2",
+                )
+            keep &= round_ == rounds
+
+        self.rows = np.flatnonzero(keep)
+        fw = None
+        key_codes = []
+        self.key_names = by
+        for key in by:
+            if key == "year":
+                column = pd.Series(
+                    pd.to_datetime(frame["held_on"]).dt.year, index=frame.index
+                ).astype("Int64")
+            else:
+                column = frame[key]
+            order: Sequence[object] | None = None
+            if not isinstance(column.dtype, pd.CategoricalDtype):
+                if key in {"theme_id", "question_id"}:
+                    fw = fw or _framework(framework)
+                    order = fw.theme_ids if key == "theme_id" else list(fw.questions["question_id"])
+                elif key == "role":
+                    order = _RESPONDENT_ROLES
+                elif key == "question_role":
+                    order = _RESPONDENT_ROLES[:2]
+            key_codes.append(
+                _KeyCodes(column.iloc[self.rows] if len(self.rows) < n_all else column, order)
+            )
+        self.keys = key_codes
+        self.group, first, self.n_groups = _group_codes(key_codes, len(self.rows))
+        self.first_row = self.rows[first]  # positions in the input frame
+        self.key_values = {
+            name: kc.values(kc.codes[first]) for name, kc in zip(by, key_codes, strict=True)
+        }
+        self.rating = rating[self.rows]
+        self.dont_know = dont_know[self.rows]
+        self.rated = rated[self.rows]
+        self.evidence = evidence[self.rows]
+        self.has_evidence = has_evidence[self.rows]
+        self.pair = pair[self.rows]
+        self.frame = frame
+
+    def respondents(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Distinct (workshop, respondent) per group, optionally among masked rows only."""
+        group, pair = (
+            (self.group, self.pair) if mask is None else (self.group[mask], self.pair[mask])
+        )
+        distinct = pd.unique(group * self.pair_span + pair)
+        return np.bincount(distinct // self.pair_span, minlength=self.n_groups)
+
+    def counts(self, values: np.ndarray, mask: np.ndarray, levels: list[int]) -> np.ndarray:
+        """Answers per group (rows) and level (columns) among masked rows."""
+        width = len(levels)
+        index = self.group[mask] * width + (values[mask] - levels[0]).astype(np.int64)
+        return np.bincount(index, minlength=self.n_groups * width).reshape(self.n_groups, width)
+
+
+def _labels(out: dict[str, Any], prepared: _Prepared, framework: Framework | None) -> None:
+    """Add theme titles, question texts and respondent labels beside their keys."""
+    if "theme_id" in prepared.key_values:
+        fw = _framework(framework)
+        titles = dict(zip(fw.theme_ids, fw.themes["title"], strict=True))
+        out["theme_title"] = pd.array(
+            [
+                titles.get(str(t), str(t)) if not pd.isna(t) else pd.NA
+                for t in prepared.key_values["theme_id"]
+            ],
+            dtype="str",
+        )
+    if "question_id" in prepared.key_values:
+        fw = _framework(framework)
+        texts = dict(zip(fw.questions["question_id"], fw.questions["text"], strict=True))
+        out["question_text"] = pd.array(
+            [
+                texts.get(str(q), "") if not pd.isna(q) else pd.NA
+                for q in prepared.key_values["question_id"]
+            ],
+            dtype="str",
+        )
+    if "respondent_id" in prepared.key_values:
+        if "respondent_label" in prepared.frame.columns:
+            labels = prepared.frame["respondent_label"].iloc[prepared.first_row].to_numpy()
+        else:
+            labels = np.asarray(prepared.key_values["respondent_id"], dtype=object)
+        out["respondent_label"] = pd.array(labels, dtype="str")
+
+
+def summarise(
+    ratings: pd.DataFrame,
+    by: Sequence[str] | str | None = ("theme_id",),
+    *,
+    scale: str | Scale | None = None,
+    evidence_scale: str | Scale = "evidence",
+    min_group: int = 3,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    rounds: Literal["latest", "all"] | int = "latest",
+    framework: Framework | None = None,
+) -> pd.DataFrame:
+    """Summarise tidy ratings: one row per group, suppression built in.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        The tidy ratings table (columns and dtypes as `assured_kit.ratings.TIDY_COLUMNS`).
+    by : sequence of str
+        Grouping keys, any of `GROUP_KEYS` (``year`` comes from ``held_on``). ``respondent_id``
+        brings ``workshop_id`` with it, since respondent ids are unique only within a workshop.
+        An empty list summarises everything as one group.
+    scale : str or Scale, optional
+        The rating scale; by default the one named in the ``scale`` column (confidence if none).
+    evidence_scale : str or Scale
+        The evidence scale ("How do I know?").
+    min_group : int
+        Groups with fewer distinct respondents are suppressed (3 by default; 1 only inside the
+        room or for one's own self-rating).
+    thresholds : Thresholds
+        Cut-offs for strong, weak and contested.
+    rounds : "latest", "all" or int
+        Which rounds count when ``round`` is not a key: each respondent's latest round per
+        question (default), every round, or one round.
+    framework : Framework, optional
+        For theme titles, question texts and framework order (the bundled edition by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns as listed in the module docstring.
+
+    Raises
+    ------
+    AssuredKitError
+        On an unknown key, a missing column, ratings off the scale or several scales mixed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({
+    ...     "workshop_id": ["w1"] * 4, "respondent_id": ["a", "b", "c", "d"],
+    ...     "theme_id": ["LA"] * 4, "rating": pd.array([5, 4, 4, None], dtype="Int64"),
+    ...     "dont_know": [False, False, False, True]})
+    >>> row = summarise(answers).iloc[0]
+    >>> int(row["n_rated"]), int(row["n_dont_know"]), float(row["top_share"]), row["classification"]
+    (3, 1, 1.0, 'strong')
+    >>> summarise(answers, min_group=5)["top_share"].isna().all()
+    np.True_
+    """
+    keys = _check_by(by)
+    _check_min_group(min_group)
+    if not isinstance(thresholds, Thresholds):
+        raise AssuredKitError(
+            f"thresholds {thresholds!r} is not a Thresholds",
+            field="thresholds",
+            allowed="Thresholds(...)",
+        )
+    the_scale = _resolve_scale(ratings, scale)
+    ev_scale = get_scale(evidence_scale)
+    prepared = _Prepared(
+        ratings, keys, scale=the_scale, evidence_scale=ev_scale, rounds=rounds, framework=framework
+    )
+    return _figures(prepared, the_scale, ev_scale, min_group, thresholds, framework)
+
+
+def _figures(
+    prepared: _Prepared,
+    scale: Scale,
+    ev_scale: Scale,
+    min_group: int,
+    thresholds: Thresholds,
+    framework: Framework | None,
+) -> pd.DataFrame:
+    levels = scale.values
+    values = np.asarray(levels, dtype=np.float64)
+    counts = prepared.counts(prepared.rating, prepared.rated, levels)
+    n_answers = np.bincount(prepared.group, minlength=prepared.n_groups)
+    n_dk = np.bincount(prepared.group[prepared.dont_know], minlength=prepared.n_groups)
+    n_resp = prepared.respondents()
+    n_rated = counts.sum(axis=1)
+    suppressed = n_resp < min_group
+    none_rated = n_rated == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        top_idx = [levels.index(v) for v in scale.top_values]
+        bottom_idx = [levels.index(v) for v in scale.bottom_values]
+        top = counts[:, top_idx].sum(axis=1) / n_rated
+        bottom = counts[:, bottom_idx].sum(axis=1) / n_rated
+        dk_share = n_dk / n_answers
+        ev_levels = ev_scale.values
+        ev_counts = prepared.counts(prepared.evidence, prepared.has_evidence, ev_levels)
+        n_ev = ev_counts.sum(axis=1)
+        ev_shares = ev_counts / n_ev[:, None]
+
+    out: dict[str, Any] = dict(prepared.key_values)
+    _labels(out, prepared, framework)
+    hide_rated = suppressed | none_rated
+    out["n_respondents"] = _as_int(n_resp, suppressed)
+    out["n_answers"] = _as_int(n_answers, suppressed)
+    out["n_rated"] = _as_int(n_rated, suppressed)
+    out["n_dont_know"] = _as_int(n_dk, suppressed)
+    out["dont_know_share"] = _as_float(dk_share, suppressed)
+    for j, level in enumerate(levels):
+        out[f"n_{level}"] = _as_int(counts[:, j], suppressed)
+    out["median"] = _as_float(_quantiles(counts, values, 0.5), hide_rated)
+    out["q1"] = _as_float(_quantiles(counts, values, 0.25), hide_rated)
+    out["q3"] = _as_float(_quantiles(counts, values, 0.75), hide_rated)
+    out["top_share"] = _as_float(top, hide_rated)
+    out["bottom_share"] = _as_float(bottom, hide_rated)
+    out["n_evidence"] = _as_int(n_ev, suppressed)
+    for j, level in enumerate(ev_levels):
+        out[f"evidence_share_{level}"] = _as_float(ev_shares[:, j], suppressed | (n_ev == 0))
+    out["classification"] = pd.Categorical(
+        classify(top, bottom, n_rated=n_rated, suppressed=suppressed, thresholds=thresholds),
+        categories=CLASSIFICATIONS,
+    )
+    out["suppressed"] = suppressed
+    result = pd.DataFrame(out)
+    result.attrs.update(
+        {
+            "scale": scale,
+            "evidence_scale": ev_scale,
+            "min_group": int(min_group),
+            "thresholds": thresholds,
+        }
+    )
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# The views the notebooks and reports need.
+# --------------------------------------------------------------------------------------------
+
+
+def by_theme(ratings: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """Summarise by theme, in framework order, with each theme's title.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy ratings.
+    **options
+        Passed to `summarise` (``scale``, ``min_group``, ``thresholds``, ``rounds``, ...).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abc"),
+    ...     "theme_id": ["WF", "WF", "LA"], "rating": pd.array([1, 2, 5], dtype="Int64"),
+    ...     "dont_know": False})
+    >>> table = by_theme(answers, min_group=1)
+    >>> table[["theme_id", "theme_title", "classification"]].to_numpy().tolist()
+    [['LA', 'Leadership/Accountability', 'strong'], ['WF', 'Workforce', 'weak']]
+    """
+    return summarise(ratings, by=["theme_id"], **options)
+
+
+def by_question(ratings: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """Summarise by question, in framework order, with each question's theme and text.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abc"),
+    ...     "question_id": ["LA-DCS-2", "LA-DCS-1", "LA-DCS-1"], "theme_id": "LA",
+    ...     "rating": pd.array([3, 4, 5], dtype="Int64"), "dont_know": False})
+    >>> by_question(answers, min_group=1)["question_id"].tolist()
+    ['LA-DCS-1', 'LA-DCS-2']
+    """
+    return summarise(ratings, by=["theme_id", "question_id"], **options)
+
+
+def _divergence(
+    class_a: Any,
+    class_b: Any,
+    top_a: Any,
+    top_b: Any,
+    thresholds: Thresholds,
+    names: tuple[str, str],
+) -> tuple[np.ndarray, list[str]]:
+    """Flag two views as apart: one strong and the other weak, or top shares >= gap apart."""
+    a = np.asarray(pd.Series(class_a, dtype=object).fillna("").astype(str))
+    b = np.asarray(pd.Series(class_b, dtype=object).fillna("").astype(str))
+    ta = pd.array(top_a, dtype="Float64").to_numpy(np.float64, na_value=np.nan)
+    tb = pd.array(top_b, dtype="Float64").to_numpy(np.float64, na_value=np.nan)
+    opposite = ((a == "strong") & (b == "weak")) | ((a == "weak") & (b == "strong"))
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(ta - tb)
+        wide = diff >= thresholds.gap - _EPS
+    flag = opposite | wide
+    reasons = []
+    for i in range(len(flag)):
+        parts = []
+        if opposite[i]:
+            parts.append(f"{names[0]} {a[i]}, {names[1]} {b[i]}")
+        if wide[i]:
+            parts.append(f"top shares {round(diff[i] * 100)} points apart")
+        reasons.append("; ".join(parts))
+    return flag, reasons
+
+
+_SIDE_COLUMNS = (
+    "n_respondents",
+    "n_rated",
+    "median",
+    "top_share",
+    "bottom_share",
+    "dont_know_share",
+    "classification",
+    "suppressed",
+)
+
+
+def _side_by_side(
+    summary: pd.DataFrame,
+    key: str,
+    sides: tuple[Any, Any],
+    prefixes: tuple[str, str],
+    by: list[str],
+) -> pd.DataFrame:
+    label_cols = [c for c in ("theme_title", "question_text", "respondent_label") if c in summary]
+    index_cols = [*by, *label_cols]
+    parts = []
+    for side, prefix in zip(sides, prefixes, strict=True):
+        part = summary[summary[key] == side][[*index_cols, *_SIDE_COLUMNS]]
+        parts.append(part.rename(columns={c: f"{prefix}_{c}" for c in _SIDE_COLUMNS}))
+    if not by:
+        merged = pd.concat([p.reset_index(drop=True) for p in parts], axis=1)
+        if merged.empty:
+            merged = pd.DataFrame([{c: pd.NA for c in merged.columns}]).iloc[:0]
+    else:
+        merged = parts[0].merge(parts[1], on=index_cols, how="outer", sort=False)
+        merged = merged.sort_values(by, kind="stable").reset_index(drop=True)
+    for prefix in prefixes:
+        column = f"{prefix}_suppressed"
+        merged[column] = merged[column].astype("boolean")
+        merged[f"{prefix}_classification"] = pd.Categorical(
+            merged[f"{prefix}_classification"], categories=CLASSIFICATIONS
+        )
+    return merged
+
+
+def compare_roles(
+    ratings: pd.DataFrame,
+    *,
+    roles: tuple[str, str] = ("DCS", "LM"),
+    role_column: str = "role",
+    by: Sequence[str] = ("theme_id",),
+    **options: Any,
+) -> pd.DataFrame:
+    """Put two roles' views side by side per theme, flagging where they are far apart.
+
+    A pair is flagged (``apart``) when one side is strong and the other weak, or their top
+    shares differ by at least ``Thresholds.gap``; ``why`` says which. A suppressed side never
+    triggers a flag.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy ratings.
+    roles : (str, str)
+        The two roles, first then second (DCS and Lead Member by default).
+    role_column : str
+        ``"role"`` (the respondent's role, default) or ``"question_role"``.
+    by : sequence of str
+        Keys to compare within (themes by default; ``("theme_id", "question_id")`` per question).
+    **options
+        Passed to `summarise`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The keys, then for each role (prefix ``dcs_`` / ``lm_``) n_respondents, n_rated,
+        median, top_share, bottom_share, dont_know_share, classification and suppressed; then
+        ``top_share_gap`` (second minus first), ``apart`` and ``why``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcdef"),
+    ...     "role": ["DCS"] * 3 + ["LM"] * 3, "theme_id": "PR",
+    ...     "rating": pd.array([5, 5, 4, 1, 2, 2], dtype="Int64"), "dont_know": False})
+    >>> row = compare_roles(answers).iloc[0]
+    >>> row["dcs_classification"], row["lm_classification"], bool(row["apart"])
+    ('strong', 'weak', True)
+    """
+    if role_column not in ("role", "question_role"):
+        raise AssuredKitError(
+            f"cannot compare roles on {role_column!r}",
+            field="role_column",
+            allowed="role, question_role",
+        )
+    _require(ratings, [role_column])
+    keys = _check_by(by)
+    subset = ratings[ratings[role_column].isin(list(roles))]
+    summary = summarise(subset, by=[*keys, role_column], **options)
+    thresholds = summary.attrs["thresholds"]
+    prefixes = (roles[0].lower(), roles[1].lower())
+    result = _side_by_side(summary, role_column, roles, prefixes, keys)
+    a, b = prefixes
+    result["top_share_gap"] = result[f"{b}_top_share"] - result[f"{a}_top_share"]
+    flag, why = _divergence(
+        result[f"{a}_classification"],
+        result[f"{b}_classification"],
+        result[f"{a}_top_share"],
+        result[f"{b}_top_share"],
+        thresholds,
+        roles,
+    )
+    result["apart"] = flag
+    result["why"] = pd.array(why, dtype="str")
+    result.attrs.update(summary.attrs, roles=roles)
+    return result
+
+
+def evidence_grid(
+    ratings: pd.DataFrame,
+    *,
+    scale: str | Scale | None = None,
+    evidence_scale: str | Scale = "evidence",
+    min_group: int = 3,
+    rounds: Literal["latest", "all"] | int = "latest",
+) -> pd.DataFrame:
+    """Count rated answers by confidence level x evidence level (the "How do I know?" grid).
+
+    Only rated answers with an evidence level count. The whole grid is suppressed (counts
+    <NA>) when those answers come from fewer than ``min_group`` respondents; a zero is a real
+    zero.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (rating, evidence) pair, every pair present: ``rating``, ``rating_label``,
+        ``evidence``, ``evidence_label``, ``n``, ``share_of_rating`` (share of the answers at that
+        rating), ``unfounded`` (top of the rating scale on the bottom of the evidence scale),
+        ``suppressed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abc"),
+    ...     "rating": pd.array([5, 5, 2], dtype="Int64"), "dont_know": False,
+    ...     "evidence": pd.array([0, 3, 2], dtype="Int64")})
+    >>> grid = evidence_grid(answers)
+    >>> grid[grid["unfounded"] & (grid["n"] > 0)][["rating", "evidence", "n"]].to_numpy().tolist()
+    [[5, 0, 1]]
+    """
+    _check_min_group(min_group)
+    the_scale = _resolve_scale(ratings, scale)
+    ev_scale = get_scale(evidence_scale)
+    prepared = _Prepared(
+        ratings, [], scale=the_scale, evidence_scale=ev_scale, rounds=rounds, framework=None
+    )
+    mask = prepared.rated & prepared.has_evidence
+    levels, ev_levels = the_scale.values, ev_scale.values
+    width = len(ev_levels)
+    index = (prepared.rating[mask] - levels[0]).astype(np.int64) * width + (
+        prepared.evidence[mask] - ev_levels[0]
+    ).astype(np.int64)
+    grid = np.bincount(index, minlength=len(levels) * width).reshape(len(levels), width)
+    n_resp = len(pd.unique(prepared.pair[mask]))
+    suppressed = n_resp < min_group
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = grid / grid.sum(axis=1, keepdims=True)
+    rating_col = np.repeat(levels, width)
+    evidence_col = np.tile(ev_levels, len(levels))
+    hidden = np.full(grid.size, suppressed)
+    result = pd.DataFrame(
+        {
+            "rating": pd.array(rating_col, dtype="Int64"),
+            "rating_label": pd.array(
+                [the_scale.label_for(int(v)) for v in rating_col], dtype="str"
+            ),
+            "evidence": pd.array(evidence_col, dtype="Int64"),
+            "evidence_label": pd.array(
+                [ev_scale.label_for(int(v)) for v in evidence_col], dtype="str"
+            ),
+            "n": _as_int(grid.ravel(), hidden),
+            "share_of_rating": _as_float(share.ravel(), hidden),
+            "unfounded": np.isin(rating_col, the_scale.top_values)
+            & np.isin(evidence_col, ev_scale.bottom_values),
+            "suppressed": hidden,
+        }
+    )
+    result.attrs.update(
+        {
+            "scale": the_scale,
+            "evidence_scale": ev_scale,
+            "min_group": int(min_group),
+            "n_respondents": None if suppressed else n_resp,
+        }
+    )
+    return result
+
+
+def confidence_vs_evidence(
+    ratings: pd.DataFrame,
+    by: Sequence[str] | str | None = ("theme_id",),
+    *,
+    scale: str | Scale | None = None,
+    evidence_scale: str | Scale = "evidence",
+    min_group: int = 3,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    rounds: Literal["latest", "all"] | int = "latest",
+    framework: Framework | None = None,
+) -> pd.DataFrame:
+    """Find high confidence resting on weak evidence ("unfounded confidence"), per group.
+
+    Among rated answers at the top of the confidence scale that record an evidence level, the
+    share resting on the bottom of the evidence scale (0 no evidence, 1 informal) is
+    ``unfounded_share``; the group is flagged ``unfounded_confidence`` when that share is at
+    least ``Thresholds.unfounded_share``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The keys (and titles), ``n_respondents``, ``n_with_evidence`` (rated answers with an
+        evidence level), ``n_confident`` (of those, at the top of the scale), ``n_unfounded``,
+        ``unfounded_share``, ``unfounded_confidence`` (bool) and ``suppressed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abc"), "theme_id": "IN",
+    ...     "rating": pd.array([5, 4, 4], dtype="Int64"), "dont_know": False,
+    ...     "evidence": pd.array([0, 1, 3], dtype="Int64")})
+    >>> row = confidence_vs_evidence(answers).iloc[0]
+    >>> int(row["n_unfounded"]), int(row["n_confident"]), bool(row["unfounded_confidence"])
+    (2, 3, True)
+    """
+    keys = _check_by(by)
+    _check_min_group(min_group)
+    the_scale = _resolve_scale(ratings, scale)
+    ev_scale = get_scale(evidence_scale)
+    prepared = _Prepared(
+        ratings, keys, scale=the_scale, evidence_scale=ev_scale, rounds=rounds, framework=framework
+    )
+    with_ev = prepared.rated & prepared.has_evidence
+    confident = with_ev & np.isin(prepared.rating, the_scale.top_values)
+    unfounded = confident & np.isin(prepared.evidence, ev_scale.bottom_values)
+    g = prepared.n_groups
+    n_resp = prepared.respondents()
+    suppressed = n_resp < min_group
+    n_conf = np.bincount(prepared.group[confident], minlength=g)
+    n_unf = np.bincount(prepared.group[unfounded], minlength=g)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = n_unf / n_conf
+    out: dict[str, Any] = dict(prepared.key_values)
+    _labels(out, prepared, framework)
+    out["n_respondents"] = _as_int(n_resp, suppressed)
+    out["n_with_evidence"] = _as_int(np.bincount(prepared.group[with_ev], minlength=g), suppressed)
+    out["n_confident"] = _as_int(n_conf, suppressed)
+    out["n_unfounded"] = _as_int(n_unf, suppressed)
+    out["unfounded_share"] = _as_float(share, suppressed)
+    with np.errstate(invalid="ignore"):
+        flagged = ~suppressed & (share >= thresholds.unfounded_share - _EPS)
+    out["unfounded_confidence"] = flagged
+    out["suppressed"] = suppressed
+    result = pd.DataFrame(out)
+    result.attrs.update(
+        {
+            "scale": the_scale,
+            "evidence_scale": ev_scale,
+            "min_group": int(min_group),
+            "thresholds": thresholds,
+        }
+    )
+    return result
+
+
+_MEASURES = ("top_share", "median", "bottom_share")
+
+
+def authority_position(
+    ratings: pd.DataFrame,
+    authority: str,
+    *,
+    measure: Literal["top_share", "median", "bottom_share"] = "top_share",
+    by: Sequence[str] = ("theme_id",),
+    min_others: int = 3,
+    **options: Any,
+) -> pd.DataFrame:
+    """Place one authority against the anonymised spread of the others, per theme.
+
+    The spread is taken over the other authorities' own figures for the theme (each one
+    counts once, whatever its size), leaving out any that are suppressed. It is withheld
+    (``others_suppressed``) when fewer than ``min_others`` authorities remain, so no single
+    other authority can be read off it. Other authorities are never named: the result holds
+    only the chosen authority's name.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy ratings for the region.
+    authority : str
+        The authority whose position is shown.
+    measure : str
+        ``"top_share"`` (default), ``"median"`` or ``"bottom_share"``.
+    by : sequence of str
+        Keys (themes by default).
+    min_others : int
+        Fewest other authorities behind a spread (3 by default).
+    **options
+        Passed to `summarise` (``min_group`` and so on).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Keys and titles, ``authority``, ``value``, ``n_respondents``, ``classification``,
+        ``suppressed``, ``others_n`` (authorities in the spread), ``others_min``, ``others_q1``,
+        ``others_median``, ``others_q3``, ``others_max``, ``others_suppressed`` and ``position``
+        (in words: below or above the others' range, lower or upper quarter, middle half).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = [("w1", f"r{i}", a, r) for i, (a, r) in enumerate(
+    ...     [("A", 5)] * 3 + [("B", 1)] * 3 + [("C", 3)] * 3 + [("D", 4)] * 3)]
+    >>> columns = ["workshop_id", "respondent_id", "authority", "rating"]
+    >>> answers = pd.DataFrame(rows, columns=columns)
+    >>> answers["rating"] = answers["rating"].astype("Int64")
+    >>> answers = answers.assign(theme_id="LA", dont_know=False)
+    >>> row = authority_position(answers, "A", measure="median").iloc[0]
+    >>> float(row["value"]), float(row["others_min"]), float(row["others_max"]), row["position"]
+    (5.0, 1.0, 4.0, "above the others' range")
+    """
+    if measure not in _MEASURES:
+        raise AssuredKitError(
+            f"unknown measure {measure!r}", field="measure", allowed=", ".join(_MEASURES)
+        )
+    if isinstance(min_others, bool) or not isinstance(min_others, int) or min_others < 1:
+        raise AssuredKitError(
+            f"min_others {min_others!r} is not a whole number of at least 1",
+            field="min_others",
+            allowed="1 or more; 3 by default",
+        )
+    _require(ratings, ["authority"])
+    present = [str(a) for a in pd.unique(ratings["authority"].dropna())]
+    if authority not in present:
+        raise AssuredKitError(
+            f"no answers from authority {authority!r}",
+            field="authority",
+            allowed=", ".join(sorted(present)) or "an authority present in the ratings",
+            hint="a misspelt name, or answers recorded without an authority",
+        )
+    keys = _check_by(by)
+    if "authority" in keys:
+        raise AssuredKitError(
+            "authority is already the comparison", field="by", allowed="e.g. theme_id"
+        )
+    summary = summarise(ratings, by=[*keys, "authority"], **options)
+    label_cols = [c for c in ("theme_title", "question_text") if c in summary]
+    own = summary[summary["authority"] == authority]
+    others = summary[
+        (summary["authority"] != authority) & summary["authority"].notna() & ~summary["suppressed"]
+    ]
+    all_keys = summary[[*keys, *label_cols]].drop_duplicates()
+    values = others[measure].astype("Float64")
+    if keys:
+        grouped = values.groupby([others[k] for k in keys], observed=True)
+        spread = pd.DataFrame(
+            {
+                "others_n": grouped.count(),
+                "others_min": grouped.min(),
+                "others_q1": grouped.quantile(0.25),
+                "others_median": grouped.median(),
+                "others_q3": grouped.quantile(0.75),
+                "others_max": grouped.max(),
+            }
+        ).reset_index()
+        result = all_keys.merge(
+            own[[*keys, "authority", measure, "n_respondents", "classification", "suppressed"]],
+            on=keys,
+            how="left",
+        ).merge(spread, on=keys, how="left")
+        result = result.sort_values(keys, kind="stable").reset_index(drop=True)
+    else:
+        result = pd.DataFrame(
+            {
+                "authority": [authority],
+                measure: own[measure].to_numpy()[:1] if len(own) else [pd.NA],
+                "n_respondents": own["n_respondents"].to_numpy()[:1],
+                "classification": own["classification"].to_numpy()[:1],
+                "suppressed": own["suppressed"].to_numpy()[:1],
+                "others_n": [values.count()],
+                "others_min": [values.min()],
+                "others_q1": [values.quantile(0.25)],
+                "others_median": [values.median()],
+                "others_q3": [values.quantile(0.75)],
+                "others_max": [values.max()],
+            }
+        )
+    result = result.rename(columns={measure: "value"})
+    result["authority"] = authority
+    result["value"] = result["value"].astype("Float64")
+    # A theme the authority gave no answers in has <NA> here (nothing to suppress or show).
+    result["suppressed"] = result["suppressed"].astype("boolean")
+    result["n_respondents"] = result["n_respondents"].astype("Int64")
+    result["classification"] = pd.Categorical(result["classification"], categories=CLASSIFICATIONS)
+    result["others_n"] = result["others_n"].fillna(0).astype("Int64")
+    others_hidden = (result["others_n"] < min_others).to_numpy(bool)
+    stats = ["others_min", "others_q1", "others_median", "others_q3", "others_max"]
+    for column in stats:
+        result[column] = result[column].astype("Float64").mask(others_hidden)
+    result["others_suppressed"] = others_hidden
+    result["position"] = pd.array(_positions(result), dtype="str")
+    ordered = [
+        *keys,
+        *label_cols,
+        "authority",
+        "value",
+        "n_respondents",
+        "classification",
+        "suppressed",
+        "others_n",
+        *stats,
+        "others_suppressed",
+        "position",
+    ]
+    result = result[ordered]
+    result.attrs.update(summary.attrs, measure=measure, min_others=min_others)
+    return result
+
+
+def _positions(result: pd.DataFrame) -> list[Any]:
+    words: list[Any] = []
+    for row in result.itertuples(index=False):
+        value = row.value
+        if pd.isna(value) or row.others_suppressed:
+            words.append(pd.NA)
+        elif value < row.others_min - _EPS:
+            words.append("below the others' range")
+        elif value > row.others_max + _EPS:
+            words.append("above the others' range")
+        elif value < row.others_q1 - _EPS:
+            words.append("lower quarter")
+        elif value > row.others_q3 + _EPS:
+            words.append("upper quarter")
+        else:
+            words.append("middle half")
+    return words
+
+
+_BETWEEN = ("round", "workshop_id", "year")
+
+
+def change(
+    ratings: pd.DataFrame,
+    *,
+    between: Literal["round", "workshop_id", "year"] = "round",
+    before: Any = None,
+    after: Any = None,
+    by: Sequence[str] = ("theme_id",),
+    **options: Any,
+) -> pd.DataFrame:
+    """Compare two rounds, two workshops or two years, per theme (or question).
+
+    Between rounds, only the questions put to a vote in both rounds of a workshop count, so a
+    theme's round 1 is compared like for like with its round 2. Between workshops or years each
+    side uses its latest rounds. A change is ``notable`` when the top shares moved by at least
+    ``Thresholds.gap`` or the classification flipped between strong and weak; a suppressed side
+    gives no change.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy ratings holding both sides.
+    between : str
+        ``"round"`` (default), ``"workshop_id"`` or ``"year"``.
+    before, after : optional
+        The two sides: rounds 1 and 2 by default; for years, the two latest years present; for
+        workshops, required.
+    by : sequence of str
+        Keys (themes by default; ``("theme_id", "question_id")`` per question).
+    **options
+        Passed to `summarise`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Keys and titles; for ``before_`` and ``after_``: n_respondents, n_rated, median,
+        top_share, bottom_share, dont_know_share, classification, suppressed; then
+        ``median_change``, ``top_share_change`` (after minus before), ``notable`` and ``why``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcabc"),
+    ...     "question_id": "CR-DCS-1", "theme_id": "CR",
+    ...     "round": pd.array([1, 1, 1, 2, 2, 2], dtype="Int64"),
+    ...     "rating": pd.array([2, 2, 4, 4, 4, 5], dtype="Int64"), "dont_know": False})
+    >>> row = change(answers).iloc[0]
+    >>> round(float(row["top_share_change"]), 3), bool(row["notable"])
+    (0.667, True)
+    """
+    if between not in _BETWEEN:
+        raise AssuredKitError(
+            f"cannot compare between {between!r}", field="between", allowed=", ".join(_BETWEEN)
+        )
+    keys = _check_by(by)
+    if between in keys:
+        raise AssuredKitError(f"{between!r} is both a key and the comparison", field="by")
+    frame = ratings
+    if between == "round":
+        _require(frame, ["round", "question_id", "workshop_id"])
+        before = 1 if before is None else before
+        after = 2 if after is None else after
+        # Only the questions voted on in both rounds of a workshop, like for like.
+        asked = frame[["workshop_id", "question_id", "round"]].drop_duplicates()
+        both = (
+            asked[asked["round"].isin([before, after])]
+            .groupby(["workshop_id", "question_id"], observed=True)["round"]
+            .nunique()
+        )
+        both = both[both == 2].reset_index()[["workshop_id", "question_id"]]
+        frame = frame.merge(both, on=["workshop_id", "question_id"], how="inner")
+        frame = frame[frame["round"].isin([before, after])]
+        options = {**options, "rounds": "all"}
+        side_values = frame["round"]
+    elif between == "year":
+        _require(frame, ["held_on"])
+        side_values = pd.to_datetime(frame["held_on"]).dt.year
+        years = sorted(int(y) for y in side_values.dropna().unique())
+        if before is None or after is None:
+            if len(years) < 2:
+                raise AssuredKitError(
+                    f"need two years to compare, found {years or 'none'}",
+                    field="held_on",
+                    allowed="ratings from at least two years, or before= and after=",
+                )
+            before = years[-2] if before is None else before
+            after = years[-1] if after is None else after
+    else:
+        _require(frame, ["workshop_id"])
+        if before is None or after is None:
+            raise AssuredKitError(
+                "say which two workshops to compare",
+                field="before/after",
+                allowed="before='<workshop_id>', after='<workshop_id>'",
+            )
+        side_values = frame["workshop_id"]
+    frame = frame[side_values.isin([before, after]).to_numpy()]
+    summary = summarise(frame, by=[*keys, between], **options)
+    result = _side_by_side(summary, between, (before, after), ("before", "after"), keys)
+    thresholds = summary.attrs["thresholds"]
+    result["median_change"] = result["after_median"] - result["before_median"]
+    result["top_share_change"] = result["after_top_share"] - result["before_top_share"]
+    flag, why = _divergence(
+        result["before_classification"],
+        result["after_classification"],
+        result["before_top_share"],
+        result["after_top_share"],
+        thresholds,
+        ("before", "after"),
+    )
+    result["notable"] = flag
+    result["why"] = pd.array(why, dtype="str")
+    result.attrs.update(summary.attrs, between=between, before=before, after=after)
+    return result
+
+
+def weakest_questions(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd.DataFrame:
+    """Return the ``n`` questions with the largest share at the bottom of the scale.
+
+    Ties are broken by the lower median, then the lower top share, then framework order.
+    Suppressed questions and questions with no ratings are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("aabb"),
+    ...     "question_id": ["WF-LM-1", "WF-LM-2"] * 2, "theme_id": "WF",
+    ...     "rating": pd.array([1, 4, 2, 5], dtype="Int64"), "dont_know": False})
+    >>> weakest_questions(answers, 1, min_group=2)["question_id"].tolist()
+    ['WF-LM-1']
+    """
+    summary = by_question(ratings, **options)
+    usable = summary[~summary["suppressed"] & (summary["n_rated"].fillna(0) > 0)]
+    ordered = usable.sort_values(
+        ["bottom_share", "median", "top_share"], ascending=[False, True, True], kind="stable"
+    )
+    return ordered.head(n).reset_index(drop=True)
+
+
+def biggest_disagreements(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd.DataFrame:
+    """Return the ``n`` questions where the room is most split.
+
+    ``split`` is the smaller of the top and bottom shares (high only when both ends are well
+    filled); ties are broken by the wider interquartile range ``iqr`` (q3 - q1). Suppressed
+    questions and questions with no ratings are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("aabb"),
+    ...     "question_id": ["IN-DCS-1", "IN-DCS-2"] * 2, "theme_id": "IN",
+    ...     "rating": pd.array([1, 4, 5, 5], dtype="Int64"), "dont_know": False})
+    >>> biggest_disagreements(answers, 1, min_group=2)["question_id"].tolist()
+    ['IN-DCS-1']
+    """
+    summary = by_question(ratings, **options)
+    summary["split"] = summary[["top_share", "bottom_share"]].min(axis=1, skipna=False)
+    summary["iqr"] = summary["q3"] - summary["q1"]
+    usable = summary[~summary["suppressed"] & (summary["n_rated"].fillna(0) > 0)]
+    ordered = usable.sort_values(["split", "iqr"], ascending=[False, False], kind="stable")
+    return ordered.head(n).reset_index(drop=True)
