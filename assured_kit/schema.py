@@ -1,0 +1,129 @@
+"""The SQL layout of a workshop file, its version, and the steps that upgrade older files.
+
+A workshop file is an SQLite database marked with the kit's `APPLICATION_ID` and a
+``user_version`` equal to the schema version it was written with. Nothing in it is ever
+updated or deleted: ``events`` holds every change in order, and ``answers`` holds one typed
+row per ``record`` or ``retract`` event so that the current answers come from one indexed
+query.
+
+Tables (schema version 2):
+
+===========  ==================================================================================
+``meta``      key, value: facts fixed when the file is created (workshop_id, created_at, ...)
+``events``    event_id, at (UTC ISO-8601), author, kind, subject, detail (JSON object)
+``answers``   event_id, kind (record|retract), respondent_id, question_id, round, rating,
+              dont_know, evidence, note, proxy, author, at
+===========  ==================================================================================
+
+`MIGRATIONS` maps each version to the step that brings a file from the version before it up to
+that version; `migrate` runs the steps a file needs, inside the caller's transaction. A new
+file is built by running every step from version 0, so the upgrade path is exercised by every
+file the kit creates.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "migrate"]
+
+#: Marks a SQLite file as an Assured Safeguarding workshop (the bytes "ASKW").
+APPLICATION_ID = 0x41534B57
+#: The schema version this kit writes; files with a lower version are upgraded on open.
+SCHEMA_VERSION = 2
+
+
+def _to_v1(conn: sqlite3.Connection) -> None:
+    """Create the first layout: meta, the event log and the typed answers log."""
+    conn.execute(
+        """CREATE TABLE meta (
+            key   TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID"""
+    )
+    conn.execute(
+        """CREATE TABLE events (
+            event_id INTEGER PRIMARY KEY,
+            at       TEXT NOT NULL,
+            author   TEXT NOT NULL,
+            kind     TEXT NOT NULL,
+            subject  TEXT NOT NULL DEFAULT '',
+            detail   TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(detail))
+        )"""
+    )
+    conn.execute("CREATE INDEX events_by_kind ON events (kind, subject, event_id)")
+    conn.execute(
+        """CREATE TABLE answers (
+            event_id      INTEGER PRIMARY KEY REFERENCES events (event_id),
+            kind          TEXT NOT NULL CHECK (kind IN ('record', 'retract')),
+            respondent_id TEXT NOT NULL,
+            question_id   TEXT NOT NULL,
+            round         INTEGER NOT NULL CHECK (round IN (1, 2)),
+            rating        INTEGER,
+            dont_know     INTEGER NOT NULL DEFAULT 0 CHECK (dont_know IN (0, 1)),
+            evidence      INTEGER,
+            note          TEXT,
+            author        TEXT NOT NULL,
+            at            TEXT NOT NULL
+        )"""
+    )
+    # Append-only: the database itself refuses to change or remove history.
+    for table in ("events", "answers"):
+        conn.execute(
+            f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"""
+        )
+        conn.execute(
+            f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"""
+        )
+
+
+def _to_v2(conn: sqlite3.Connection) -> None:
+    """Add proxy votes (entered by the facilitator for someone) and the latest-answer index."""
+    conn.execute(
+        "ALTER TABLE answers ADD COLUMN proxy INTEGER NOT NULL DEFAULT 0 CHECK (proxy IN (0, 1))"
+    )
+    conn.execute(
+        "CREATE INDEX answers_latest ON answers (respondent_id, question_id, round, event_id)"
+    )
+
+
+#: version -> the step that upgrades a file from ``version - 1`` to ``version``.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v1, 2: _to_v2}
+
+
+def migrate(conn: sqlite3.Connection, current: int, target: int = SCHEMA_VERSION) -> int:
+    """Upgrade an open database from version ``current`` to ``target`` and stamp the version.
+
+    Runs inside the caller's transaction, so an upgrade is all or nothing.
+
+    Parameters
+    ----------
+    conn : sqlite3.Connection
+        A connection with a write transaction open.
+    current : int
+        The file's ``user_version`` (0 for an empty database).
+    target : int, optional
+        The version to reach; the kit's `SCHEMA_VERSION` by default.
+
+    Returns
+    -------
+    int
+        The version reached.
+
+    Examples
+    --------
+    >>> import sqlite3
+    >>> conn = sqlite3.connect(":memory:", isolation_level=None)
+    >>> migrate(conn, 0)
+    2
+    >>> conn.execute("PRAGMA user_version").fetchone()[0]
+    2
+    """
+    for version in range(current + 1, target + 1):
+        MIGRATIONS[version](conn)
+    if target != current:
+        conn.execute(f"PRAGMA user_version = {int(target)}")
+    return target
