@@ -634,7 +634,8 @@ class Workshop:
         conn = None
         try:
             conn = _connect(target, timeout)
-            conn.execute("PRAGMA journal_mode = WAL")
+            # Built with a rollback journal, so the finished header (application_id,
+            # user_version) is in the main file itself; then switched to WAL for its life.
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             migrate(conn, 0)
@@ -653,6 +654,7 @@ class Workshop:
                 (at, author, "workshop.create", workshop_id, json.dumps(details)),
             )
             conn.execute("COMMIT")
+            conn.execute("PRAGMA journal_mode = WAL")
             return cls(target, conn, fw, timeout)
         except BaseException:
             if conn is not None:
@@ -720,7 +722,10 @@ class Workshop:
             else:
                 conn.execute("ROLLBACK")
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA journal_mode = WAL")  # e.g. a copy made single-file
+            if version < SCHEMA_VERSION:
+                # Copy the new version into the main file's header, where other kits look.
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return cls(target, conn, fw, timeout)
         except sqlite3.Error as exc:
             if conn is not None:
