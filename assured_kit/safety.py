@@ -20,19 +20,26 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 def neutralise_cell(value: object) -> object:
     r"""Return ``value`` safe to write into a CSV or XLSX cell.
 
-    Text starting with a formula trigger gets a leading apostrophe; anything else is returned
-    unchanged (numbers stay numbers).
+    Text starting with a formula trigger gets a leading apostrophe; so does text that already
+    looks neutralised (apostrophes, then a trigger), so that `restore_cell` gives back exactly
+    what was typed. Anything else is returned unchanged (numbers stay numbers).
 
     Examples
     --------
     >>> neutralise_cell('=HYPERLINK("http://x","click")')
     '\'=HYPERLINK("http://x","click")'
-    >>> neutralise_cell("Plain words"), neutralise_cell(4)
-    ('Plain words', 4)
+    >>> neutralise_cell("Plain words"), neutralise_cell(4), neutralise_cell("'=typed so")
+    ('Plain words', 4, "''=typed so")
     """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and (value.startswith(FORMULA_TRIGGERS) or _looks_neutralised(value)):
         return "'" + value
     return value
+
+
+def _looks_neutralised(text: str) -> bool:
+    """Tell whether text is one or more apostrophes followed by a formula trigger."""
+    rest = text.lstrip("'")
+    return len(rest) < len(text) and rest.startswith(FORMULA_TRIGGERS)
 
 
 def restore_cell(value: object) -> object:
@@ -40,10 +47,10 @@ def restore_cell(value: object) -> object:
 
     Examples
     --------
-    >>> restore_cell("'=1+1"), restore_cell("'quoted'")
-    ('=1+1', "'quoted'")
+    >>> restore_cell("'=1+1"), restore_cell("'quoted'"), restore_cell("''=typed so")
+    ('=1+1', "'quoted'", "'=typed so")
     """
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and _looks_neutralised(value):
         return value[1:]
     return value
 
