@@ -84,8 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_formatter,
     )
     demo.add_argument("folder", metavar="DIR", type=Path, help="folder to write into (created)")
-    demo.add_argument("--seed", type=int, default=0,
-                      help="random seed (default 0): the same seed gives the same data")
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed (default 0): the same seed gives the same data",
+    )
     demo.set_defaults(handler=_cmd_demo)
 
     report = commands.add_parser(
@@ -107,21 +111,43 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=_formatter,
     )
-    report.add_argument("sources", metavar="FILES", nargs="+", type=Path,
-                        help="workshop files, folders of them, or tidy CSV/XLSX exports")
-    report.add_argument("-o", "--output", required=True, type=Path,
-                        help="the report to write: a .html page or a .xlsx workbook")
-    report.add_argument("--scope", choices=("workshop", "authority", "region"),
-                        help="whose report: one workshop, one authority, or the region "
-                             "(default: authority with --authority, workshop for one workshop, "
-                             "else region)")
+    report.add_argument(
+        "sources",
+        metavar="FILES",
+        nargs="+",
+        type=Path,
+        help="workshop files, folders of them, or tidy CSV/XLSX exports",
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="the report to write: a .html page or a .xlsx workbook",
+    )
+    report.add_argument(
+        "--scope",
+        choices=("workshop", "authority", "region"),
+        help="whose report: one workshop, one authority, or the region "
+        "(default: authority with --authority, workshop for one workshop, "
+        "else region)",
+    )
     report.add_argument("--authority", metavar="X", help="report for this authority")
-    report.add_argument("--name", metavar="AUTHORITY", action="append", default=[],
-                        dest="named_authorities",
-                        help="an authority that agreed to be named in others' reports "
-                             "(repeat for several)")
-    report.add_argument("--min-group", type=int, default=3, metavar="N",
-                        help="withhold figures resting on fewer than N respondents (default 3)")
+    report.add_argument(
+        "--name",
+        metavar="AUTHORITY",
+        action="append",
+        default=[],
+        dest="named_authorities",
+        help="an authority that agreed to be named in others' reports (repeat for several)",
+    )
+    report.add_argument(
+        "--min-group",
+        type=int,
+        default=3,
+        metavar="N",
+        help="withhold figures resting on fewer than N respondents (default 3)",
+    )
     report.add_argument("--title", help="the report's title (default: from the scope)")
     report.set_defaults(handler=_cmd_report)
 
@@ -136,13 +162,27 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=_formatter,
     )
-    summary.add_argument("sources", metavar="FILES", nargs="+", type=Path,
-                         help="workshop files, folders of them, or tidy CSV/XLSX exports")
-    summary.add_argument("--by", choices=("theme", "question"), default="theme",
-                         help="one row per theme (default) or per question")
+    summary.add_argument(
+        "sources",
+        metavar="FILES",
+        nargs="+",
+        type=Path,
+        help="workshop files, folders of them, or tidy CSV/XLSX exports",
+    )
+    summary.add_argument(
+        "--by",
+        choices=("theme", "question"),
+        default="theme",
+        help="one row per theme (default) or per question",
+    )
     summary.add_argument("--authority", metavar="X", help="only this authority's answers")
-    summary.add_argument("--min-group", type=int, default=3, metavar="N",
-                         help="withhold figures resting on fewer than N respondents (default 3)")
+    summary.add_argument(
+        "--min-group",
+        type=int,
+        default=3,
+        metavar="N",
+        help="withhold figures resting on fewer than N respondents (default 3)",
+    )
     summary.set_defaults(handler=_cmd_summary)
 
     export = commands.add_parser(
@@ -183,12 +223,18 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=_formatter,
     )
-    import_sheet.add_argument("workshop", metavar="WORKSHOP", type=Path,
-                              help="the *.workshop.sqlite file to add the answers to")
-    import_sheet.add_argument("sheet", metavar="SHEET", type=Path,
-                              help="the filled .xlsx or .csv sheet")
-    import_sheet.add_argument("--label", required=True,
-                              help="the respondent's label (a name, pseudonym or table)")
+    import_sheet.add_argument(
+        "workshop",
+        metavar="WORKSHOP",
+        type=Path,
+        help="the *.workshop.sqlite file to add the answers to",
+    )
+    import_sheet.add_argument(
+        "sheet", metavar="SHEET", type=Path, help="the filled .xlsx or .csv sheet"
+    )
+    import_sheet.add_argument(
+        "--label", required=True, help="the respondent's label (a name, pseudonym or table)"
+    )
     import_sheet.add_argument("--role", required=True, help="DCS, LM, Officer or Mixed")
     import_sheet.add_argument("--authority", help="the respondent's authority (optional)")
     import_sheet.set_defaults(handler=_cmd_import_sheet)
@@ -204,8 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_formatter,
     )
     live.add_argument("workshop", metavar="WORKSHOP", type=Path, help="a *.workshop.sqlite file")
-    live.add_argument("--host", default="127.0.0.1",
-                      help="address to listen on (default 127.0.0.1)")
+    live.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     live.add_argument("--port", type=int, default=8866, help="port to listen on (default 8866)")
     live.set_defaults(handler=_cmd_live)
     return parser

@@ -1,0 +1,1665 @@
+"""Reports to share: one self-contained HTML page, or an XLSX workbook of the summary tables.
+
+`write_report` turns tidy ratings (one workshop, one authority's, or a whole region's) into a
+report organised per theme around the framework's three questions: *What do we know?* (the
+ratings summary and chart), *How do we know?* (the evidence behind the ratings and any
+unfounded confidence) and *What will we do next?* (actions captured, the source's examples of
+practice for the theme, and new good practice shared with consent).
+
+The HTML page needs nothing but a browser: styles inline, charts embedded as SVG images, no
+script and no network (its content security policy forbids both), and ``@media print`` rules
+that start each theme on a new A4 page.
+
+Privacy rules applied to both formats:
+
+- every figure resting on fewer than ``min_group`` respondents is withheld and shown as
+  "suppressed (fewer than N respondents)", never as zero;
+- outside an authority's own name and those in ``named_authorities``, authorities appear as
+  "Authority A", "Authority B", ... (letters drawn at random for each report, so they cannot
+  be matched across reports or guessed from alphabetical order), also inside free text;
+- participant text is escaped in HTML and neutralised against formulas in XLSX;
+- individual respondents are never shown, and notes are shown without who wrote them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import random
+import re
+import string
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .errors import AssuredKitError
+from .safety import escape_html
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from .framework import Framework
+    from .scales import Scale
+    from .store import Workshop
+
+__all__ = [
+    "REPORT_SUFFIXES",
+    "SCOPES",
+    "report_from_sources",
+    "summary_text",
+    "workshop_report",
+    "write_report",
+]
+
+#: Whose report: one workshop, one authority (against the region), or the whole region.
+SCOPES = ("workshop", "authority", "region")
+#: File types `write_report` writes, by suffix.
+REPORT_SUFFIXES = (".html", ".htm", ".xlsx")
+#: Notes shown per theme at most (the rest are counted, and are in the data).
+MAX_NOTES_PER_THEME = 12
+#: Rows of the workshop list shown at most.
+MAX_WORKSHOPS_LISTED = 40
+
+
+# --------------------------------------------------------------------------- anonymising
+
+
+def _letters(i: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA, ..."""
+    out = ""
+    i += 1
+    while i:
+        i, rem = divmod(i - 1, 26)
+        out = string.ascii_uppercase[rem] + out
+    return out
+
+
+class AuthorityNames:
+    """How each authority appears in one report: by name, or as "Authority A", "B", ...
+
+    Parameters
+    ----------
+    present : iterable of str
+        Every authority that could appear (in the ratings, examples, or the framework's list).
+    named : iterable of str
+        Authorities shown by name (the report's own, and those that agreed to be named).
+    seed : int, optional
+        Fixes the letters (for tests); by default they are drawn at random for each report.
+
+    Examples
+    --------
+    >>> names = AuthorityNames(["Derby", "Rutland", "Leicester"], named=["Derby"], seed=1)
+    >>> names.label("Derby"), sorted(names.label(a) for a in ("Rutland", "Leicester"))
+    ('Derby', ['Authority A', 'Authority B'])
+    >>> names.scrub("Rutland and Leicestershire shared this") .startswith("Authority")
+    True
+    """
+
+    def __init__(self, present: Iterable[str], named: Iterable[str] = (), seed: int | None = None):
+        everyone = sorted({str(a) for a in present if isinstance(a, str) and a.strip()})
+        self.named = {str(a) for a in named}
+        others = [a for a in everyone if a not in self.named]
+        shuffler = random.Random(seed) if seed is not None else random.SystemRandom()
+        shuffler.shuffle(others)
+        self.mapping = {a: a for a in everyone if a in self.named}
+        self.mapping.update({a: f"Authority {_letters(i)}" for i, a in enumerate(others)})
+        self.hidden = others
+        if others:
+            alternatives = "|".join(re.escape(a) for a in sorted(others, key=len, reverse=True))
+            self._pattern: re.Pattern[str] | None = re.compile(
+                rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE
+            )
+            self._lookup = {a.casefold(): self.mapping[a] for a in others}
+        else:
+            self._pattern = None
+
+    def sort_key(self, label: str) -> tuple[int, int, str]:
+        """Order labels without revealing anything: named by name, then A, B, ..., Z, AA."""
+        if label.startswith("Authority ") and label not in self.named:
+            letters = label[len("Authority ") :]
+            return (1, len(letters), letters)
+        return (0, 0, label)
+
+    def label(self, name: object) -> str:
+        """Return how ``name`` appears ("" for a missing authority)."""
+        if not isinstance(name, str) or not name.strip():
+            return ""
+        if name in self.mapping:
+            return self.mapping[name]
+        return self.scrub(name)
+
+    def scrub(self, text: object) -> str:
+        """Replace every hidden authority's name inside free text by its letter."""
+        if text is None or (not isinstance(text, str) and pd.isna(text)):
+            return ""
+        text = str(text)
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._lookup[m.group(0).casefold()], text)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def suppressed_text(min_group: int) -> str:
+    """Return the words shown in place of a withheld figure.
+
+    Examples
+    --------
+    >>> suppressed_text(3)
+    'suppressed (fewer than 3 respondents)'
+    """
+    return f"suppressed (fewer than {min_group} respondents)"
+
+
+def _pct(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    return f"{round(float(value) * 100)}%"
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    number = float(value)
+    if number.is_integer():
+        return str(int(number))
+    return f"{number:.{digits}f}"
+
+
+def _int(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    return f"{int(value):,}"
+
+
+def _date(value: Any) -> str:
+    if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return pd.Timestamp(value).strftime("%-d %B %Y")
+
+
+# --------------------------------------------------------------------------- HTML pieces
+
+_CSS = """
+:root { --ink: #1a1a1a; --muted: #555; --rule: #c8c8c8; --band: #f3f5f7; --accent: #0b4f8a; }
+* { box-sizing: border-box; }
+html { font-size: 15px; }
+body { font-family: "Segoe UI", "DejaVu Sans", Arial, sans-serif; color: var(--ink);
+       margin: 0 auto; max-width: 1100px; padding: 1.5rem 2rem 3rem; line-height: 1.45; }
+h1 { font-size: 2rem; margin: 0.3rem 0 0.2rem; color: var(--accent); }
+h2 { font-size: 1.5rem; margin: 2rem 0 0.4rem; padding-bottom: 0.2rem;
+     border-bottom: 3px solid var(--accent); color: var(--accent); }
+h3 { font-size: 1.2rem; margin: 1.4rem 0 0.4rem; }
+h4 { font-size: 1.02rem; margin: 1rem 0 0.3rem; }
+p, li { max-width: 75ch; }
+.subtitle { color: var(--muted); margin: 0 0 1rem; }
+.banner { background: #fff3cd; border: 2px solid #b58900; padding: 0.6rem 1rem; font-weight: 600;
+          margin-bottom: 1rem; }
+.headline { font-size: 1.25rem; font-style: italic; border-left: 6px solid var(--accent);
+            margin: 1rem 0; padding: 0.4rem 1rem; background: var(--band); }
+.howto { background: var(--band); padding: 0.6rem 1.2rem; border: 1px solid var(--rule); }
+.howto dt { font-weight: 700; float: left; clear: left; width: 8.5rem; }
+.howto dd { margin: 0 0 0.35rem 8.5rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; width: 100%; font-size: 0.92rem; }
+caption { text-align: left; font-weight: 600; padding: 0.2rem 0; }
+th, td { border: 1px solid var(--rule); padding: 0.28rem 0.45rem; vertical-align: top;
+         text-align: left; }
+th { background: var(--band); }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.suppressed { color: var(--muted); font-style: italic; background: repeating-linear-gradient(
+    45deg, #fafafa, #fafafa 6px, #eeeeee 6px, #eeeeee 12px); }
+.cls { font-weight: 700; white-space: nowrap; }
+.cls-strong { color: #2166ac; } .cls-weak { color: #b2182b; } .cls-contested { color: #aa3377; }
+.cls-mixed, .cls-suppressed, .cls-no-ratings { color: #555; }
+figure { margin: 0.6rem 0 1rem; break-inside: avoid; page-break-inside: avoid; }
+figure img { max-width: 100%; height: auto; display: block; border: 1px solid #eee; }
+figcaption { color: var(--muted); font-size: 0.88rem; margin-top: 0.2rem; }
+blockquote.example { margin: 0.4rem 0 0.8rem; padding: 0.2rem 0.9rem;
+                     border-left: 4px solid var(--rule); }
+blockquote.example footer { color: var(--muted); font-size: 0.88rem; }
+.flag { color: #cc3311; font-weight: 700; }
+.note-list li { margin-bottom: 0.25rem; }
+.empty { color: var(--muted); font-style: italic; }
+.toc { columns: 2; }
+footer.report { margin-top: 3rem; border-top: 1px solid var(--rule); color: var(--muted);
+                font-size: 0.85rem; }
+@media print {
+  @page { size: A4; margin: 14mm 12mm 16mm; }
+  html { font-size: 10.5pt; }
+  body { max-width: none; padding: 0; }
+  section.theme { break-before: page; page-break-before: always; }
+  section.overview { break-before: page; page-break-before: always; }
+  h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
+  table, figure, blockquote { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; page-break-inside: avoid; }
+  .banner, .headline, .howto, th, td.suppressed { -webkit-print-color-adjust: exact;
+                                                   print-color-adjust: exact; }
+  .toc { display: none; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+@dataclass
+class _Cell:
+    text: str
+    numeric: bool = False
+    suppressed: bool = False
+    css: str = ""
+    html: bool = False  # text is already safe HTML (built here, never participant text)
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[_Cell]], caption: str = "") -> str:
+    head = "".join(f"<th scope='col'>{escape_html(h)}</th>" for h in headers)
+    body = []
+    for row in rows:
+        cells = []
+        for cell in row:
+            classes = [c for c in ("n" if cell.numeric else "", cell.css) if c]
+            if cell.suppressed:
+                classes.append("suppressed")
+            attr = f" class='{' '.join(classes)}'" if classes else ""
+            content = cell.text if cell.html else escape_html(cell.text)
+            cells.append(f"<td{attr}>{content}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{escape_html(caption)}</caption>" if caption else ""
+    if not body:
+        return ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _classification_cell(value: Any) -> _Cell:
+    word = "" if value is None or value is pd.NA or pd.isna(value) else str(value)
+    css = "cls cls-" + word.replace(" ", "-") if word else ""
+    return _Cell(word or "–", css=css)
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _figure_html(
+    draw: Callable[[Axes], Any], *, size: tuple[float, float], alt: str, caption: str = ""
+) -> str:
+    """Draw with ``draw(ax)`` on a fresh figure and embed it as an SVG image."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    ax = fig.add_subplot()
+    draw(ax)
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "assured-kit"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    cap = f"<figcaption>{escape_html(caption)}</figcaption>" if caption else ""
+    return (
+        f"<figure><img src='data:image/svg+xml;base64,{data}' alt='{escape_html(alt)}'>"
+        f"{cap}</figure>"
+    )
+
+
+# --------------------------------------------------------------------------- the report model
+
+
+@dataclass
+class _Report:
+    ratings: pd.DataFrame  # the answers the report is about (one authority's, for scope authority)
+    region: pd.DataFrame  # every answer given (the region, for an authority's position)
+    scope: str
+    authority: str | None
+    framework: Framework
+    scale: Scale
+    min_group: int
+    names: AuthorityNames
+    title: str
+    actions: pd.DataFrame
+    examples: pd.DataFrame
+    summaries: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def suppressed_words(self) -> str:
+        return suppressed_text(self.min_group)
+
+
+_ACTION_COLUMNS = ["theme_id", "question_id", "what", "owner", "due", "status"]
+_EXAMPLE_COLUMNS = ["theme_id", "question_id", "text", "role", "authority", "consent_to_share"]
+
+
+def _frame_or_empty(table: pd.DataFrame | None, columns: list[str], what: str) -> pd.DataFrame:
+    if table is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    if not isinstance(table, pd.DataFrame):
+        raise AssuredKitError(
+            f"{what} must be a table, not {type(table).__name__}",
+            field=what,
+            allowed=f"a DataFrame like Workshop.{what}()",
+        )
+    missing = [c for c in columns if c not in table.columns and c not in ("question_id", "role")]
+    if missing:
+        raise AssuredKitError(
+            f"the {what} table has no column(s) {', '.join(missing)}",
+            field=what,
+            allowed=f"a DataFrame like Workshop.{what}() with columns {', '.join(columns)}",
+        )
+    return table
+
+
+def _prepare(
+    ratings: pd.DataFrame,
+    *,
+    scope: str,
+    authority: str | None,
+    framework: Framework | None,
+    min_group: int,
+    actions: pd.DataFrame | None,
+    examples: pd.DataFrame | None,
+    title: str | None,
+    named_authorities: Sequence[str],
+    seed: int | None,
+) -> _Report:
+    from .framework import load_framework
+    from .scales import get_scale
+
+    if scope not in SCOPES:
+        raise AssuredKitError(f"unknown scope {scope!r}", field="scope", allowed=", ".join(SCOPES))
+    if not isinstance(ratings, pd.DataFrame):
+        raise AssuredKitError(
+            f"ratings must be the tidy ratings table, not {type(ratings).__name__}",
+            field="ratings",
+            allowed="a DataFrame from Workshop.ratings() or read_ratings()",
+        )
+    if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < 1:
+        raise AssuredKitError(
+            f"min_group {min_group!r} is not a whole number of at least 1",
+            field="min_group",
+            allowed="a whole number of respondents, 1 or more (3 by default)",
+        )
+    fw = framework if framework is not None else load_framework()
+    present = (
+        sorted({str(a) for a in ratings["authority"].dropna() if str(a).strip()})
+        if "authority" in ratings.columns
+        else []
+    )
+    if scope == "authority":
+        if not authority:
+            raise AssuredKitError(
+                "an authority report needs the authority",
+                field="authority",
+                allowed=", ".join(present) or "an authority present in the ratings",
+                hint="pass authority=... (on the command line, --authority NAME)",
+            )
+        if authority not in present:
+            raise AssuredKitError(
+                f"no answers from authority {authority!r}",
+                field="authority",
+                allowed=", ".join(present) or "an authority present in the ratings",
+                hint="a misspelt name, or answers recorded without an authority",
+            )
+    named = set(named_authorities)
+    if authority:
+        named.add(authority)
+    elif scope == "workshop" and len(present) == 1:
+        named.add(present[0])  # a local workshop's own authority
+    example_table = _frame_or_empty(examples, _EXAMPLE_COLUMNS, "examples")
+    everyone = set(present) | set(fw.authorities)
+    if "authority" in example_table.columns:
+        everyone |= {str(a) for a in example_table["authority"].dropna()}
+    names = AuthorityNames(everyone, named=named, seed=seed)
+    own = ratings[ratings["authority"] == authority] if scope == "authority" else ratings
+    scale = get_scale("confidence")  # replaced by the summaries' own scale in _summaries
+    if title is None:
+        if scope == "authority":
+            title = f"{authority}: Assured Safeguarding self-evaluation"
+        elif scope == "workshop":
+            titles = [
+                str(t) for t in pd.unique(ratings.get("workshop_title", pd.Series(dtype=str)))
+            ]
+            title = titles[0] if len(titles) == 1 else "Assured Safeguarding workshops"
+        else:
+            title = "Assured Safeguarding: the regional picture"
+    return _Report(
+        ratings=own,
+        region=ratings,
+        scope=scope,
+        authority=authority,
+        framework=fw,
+        scale=scale,
+        min_group=min_group,
+        names=names,
+        title=names.scrub(title),
+        actions=_frame_or_empty(actions, _ACTION_COLUMNS, "actions"),
+        examples=example_table,
+    )
+
+
+def _summaries(rep: _Report) -> None:
+    from . import summary as sm
+
+    r = rep.ratings
+    s = rep.summaries
+    s["themes"] = sm.by_theme(r, min_group=rep.min_group, framework=rep.framework)
+    rep.scale = s["themes"].attrs["scale"]  # the scale named in the ratings (one per report)
+    opts = {"min_group": rep.min_group, "framework": rep.framework, "scale": rep.scale}
+    s["questions"] = sm.by_question(r, **opts)
+    s["overall"] = sm.summarise(r, by=[], **opts)
+    s["evidence"] = sm.confidence_vs_evidence(r, by=["theme_id"], **opts)
+    s["evidence_questions"] = sm.confidence_vs_evidence(r, by=["theme_id", "question_id"], **opts)
+    s["roles"] = sm.compare_roles(r, **opts)
+    s["weakest"] = sm.weakest_questions(r, 5, **opts)
+    s["disagreements"] = sm.biggest_disagreements(r, 5, **opts)
+    if "round" in r.columns and (r["round"] == 2).any():
+        s["rounds"] = sm.change(r, between="round", **opts)
+    years = pd.to_datetime(r["held_on"]).dt.year.dropna().unique() if "held_on" in r else []
+    if len(years) >= 2:
+        s["years"] = sm.change(r, between="year", **opts)
+    if rep.scope == "authority":
+        s["position"] = sm.authority_position(rep.region, rep.authority, **opts)
+    elif "authority" in r.columns and r["authority"].notna().any():
+        s["authorities"] = sm.summarise(r, by=["theme_id", "authority"], **opts)
+        names = rep.names
+        table = s["authorities"]
+        if len(table):
+            # Relabel, then re-sort by the labels: rows must not keep the names' order.
+            table["authority"] = [names.label(a) for a in table["authority"]]
+            theme_rank = {t: i for i, t in enumerate(rep.framework.theme_ids)}
+            order = sorted(
+                range(len(table)),
+                key=lambda i: (
+                    theme_rank.get(str(table["theme_id"].iloc[i]), len(theme_rank)),
+                    names.sort_key(str(table["authority"].iloc[i])),
+                ),
+            )
+            s["authorities"] = table.iloc[order].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_report(
+    path: str | Path,
+    ratings: pd.DataFrame,
+    *,
+    scope: str = "workshop",
+    authority: str | None = None,
+    framework: Framework | None = None,
+    min_group: int = 3,
+    actions: pd.DataFrame | None = None,
+    examples: pd.DataFrame | None = None,
+    title: str | None = None,
+    named_authorities: Sequence[str] = (),
+    seed: int | None = None,
+) -> Path:
+    """Write a report: one self-contained HTML page, or (``.xlsx``) a workbook of the tables.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.html`` (or ``.htm``) for the page, ``.xlsx`` for the workbook. Written atomically;
+        its folder must exist.
+    ratings : pandas.DataFrame
+        The tidy ratings (`Workshop.ratings`, `read_ratings`). For ``scope="authority"`` pass
+        the whole region: the report shows the authority's own answers and its position
+        against the anonymised spread of the others.
+    scope : {"workshop", "authority", "region"}
+        Whose report it is.
+    authority : str, optional
+        The authority (required for ``scope="authority"``); shown by name.
+    framework : Framework, optional
+        The framework edition (the bundled 2010 edition by default).
+    min_group : int
+        Figures resting on fewer respondents are withheld (3 by default).
+    actions : pandas.DataFrame, optional
+        Actions captured (`Workshop.actions`): theme_id, question_id, what, owner, due, status.
+    examples : pandas.DataFrame, optional
+        New examples of good practice (`Workshop.examples`); only those with
+        ``consent_to_share`` are shown.
+    title : str, optional
+        The report's title (default from the scope).
+    named_authorities : sequence of str
+        Authorities that agreed to be named; every other one (but the report's own) appears as
+        "Authority A", "Authority B", ...
+    seed : int, optional
+        Fixes the anonymous letters (tests only); by default they are drawn at random.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    AssuredKitError
+        An unknown scope or suffix, a missing or unknown authority, a bad ``min_group``, or
+        ratings the summaries cannot read.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from assured_kit import Workshop
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ws = Workshop.create(folder / "w.workshop.sqlite", title="Demo")
+    >>> for who, rating in [("Ann", 4), ("Bo", 5), ("Cy", 2)]:
+    ...     _ = ws.record(ws.add_respondent(who), "LA-DCS-1", rating)
+    >>> write_report(folder / "report.html", ws.ratings()).suffix
+    '.html'
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in REPORT_SUFFIXES:
+        raise AssuredKitError(
+            f"cannot write a report as {target.name!r}",
+            file=target,
+            allowed="a file name ending .html or .xlsx",
+            hint="a missing or misspelt suffix",
+        )
+    rep = _prepare(
+        ratings,
+        scope=scope,
+        authority=authority,
+        framework=framework,
+        min_group=min_group,
+        actions=actions,
+        examples=examples,
+        title=title,
+        named_authorities=named_authorities,
+        seed=seed,
+    )
+    _summaries(rep)
+    from .exports import atomic_write
+
+    if suffix == ".xlsx":
+        return _write_workbook(target, rep)
+    page = _html(rep).encode("utf-8")
+    return atomic_write(target, lambda f: f.write(page))
+
+
+def workshop_report(ws: Workshop, path: str | Path, **options: Any) -> Path:
+    """Write the report of one workshop (its answers, actions and examples).
+
+    Parameters
+    ----------
+    ws : Workshop
+        An open workshop.
+    path : str or path-like
+        ``.html`` or ``.xlsx``.
+    **options
+        Passed to `write_report`; ``min_group`` defaults to the workshop's own setting.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from assured_kit import Workshop
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with Workshop.create(folder / "w.workshop.sqlite", title="Demo") as ws:
+    ...     workshop_report(ws, folder / "w.html").name
+    'w.html'
+    """
+    options.setdefault("min_group", ws.min_group)
+    options.setdefault("title", ws.title)
+    options.setdefault("framework", ws.framework)
+    return write_report(
+        path,
+        ws.ratings(),
+        scope="workshop",
+        actions=ws.actions(),
+        examples=ws.examples(),
+        **options,
+    )
+
+
+# --------------------------------------------------------------------------- words
+
+
+def classification_guide(scale: Scale, thresholds: Any, min_group: int) -> list[tuple[str, str]]:
+    """Explain strong, weak, contested, mixed, no ratings and suppressed in plain words.
+
+    The words restate the one definition in `assured_kit.summary` with the thresholds and the
+    scale's own labels, so a report always explains the rule that produced it.
+
+    Examples
+    --------
+    >>> from assured_kit import get_scale
+    >>> from assured_kit.summary import DEFAULT_THRESHOLDS
+    >>> dict(classification_guide(get_scale("confidence"), DEFAULT_THRESHOLDS, 3))["strong"]
+    'at least 60% of those who gave a rating chose 4 Mostly confident or 5 Fully confident.'
+    """
+
+    def levels(values: list[int]) -> str:
+        return " or ".join(f"{v} {scale.label_for(v)}" for v in values)
+
+    return [
+        (
+            "strong",
+            f"at least {_pct(thresholds.strong_top)} of those who gave a rating chose "
+            f"{levels(scale.top_values)}.",
+        ),
+        (
+            "weak",
+            f"at least {_pct(thresholds.weak_bottom)} of those who gave a rating chose "
+            f"{levels(scale.bottom_values)}. The bar is lower than for strong on purpose: "
+            "that many doubting leaders is a signal to act on.",
+        ),
+        (
+            "contested",
+            f"at least {_pct(thresholds.contested_each)} at each end of the scale: the room is "
+            "split, whatever the other figures say (checked before strong and weak).",
+        ),
+        ("mixed", "anything else: views cluster in the middle, or spread without a clear lean."),
+        ("no ratings", "every answer was Don't know."),
+        (
+            "suppressed",
+            f"fewer than {min_group} respondents answered, so every figure is withheld "
+            "(never shown as zero).",
+        ),
+    ]
+
+
+def _scope_line(rep: _Report) -> str:
+    r = rep.ratings
+    workshops = r["workshop_id"].nunique() if "workshop_id" in r else 0
+    dates = pd.to_datetime(r["held_on"]).dropna() if "held_on" in r else pd.Series(dtype=object)
+    when = ""
+    if len(dates):
+        first, last = dates.min(), dates.max()
+        when = _date(first) if first == last else f"{_date(first)} to {_date(last)}"
+    what = {
+        "workshop": "Workshop report",
+        "authority": f"Authority report for {rep.authority}, against the region",
+        "region": "Regional report",
+    }[rep.scope]
+    overall = rep.summaries["overall"]
+    if len(overall) and not bool(overall["suppressed"].iloc[0]):
+        people = f"answers from {_int(overall['n_respondents'].iloc[0])} respondents"
+    else:
+        people = rep.suppressed_words
+    parts = [what, f"{workshops} workshop{'s' if workshops != 1 else ''}", people]
+    if when:
+        parts.insert(2, when)
+    return " · ".join(parts)
+
+
+# --------------------------------------------------------------------------- HTML sections
+
+
+def _summary_row_cells(row: Any, rep: _Report, *, first: list[_Cell]) -> list[_Cell]:
+    if bool(row.suppressed):
+        words = _Cell(rep.suppressed_words, suppressed=True)
+        return [
+            *first,
+            words,
+            *([_Cell("", suppressed=True)] * 5),
+            _Cell("suppressed", css="cls cls-suppressed"),
+        ]
+    return [
+        *first,
+        _Cell(_int(row.n_respondents), numeric=True),
+        _Cell(_int(row.n_answers), numeric=True),
+        _Cell(_num(row.median), numeric=True),
+        _Cell(_pct(row.top_share), numeric=True),
+        _Cell(_pct(row.bottom_share), numeric=True),
+        _Cell(_pct(row.dont_know_share), numeric=True),
+        _classification_cell(row.classification),
+    ]
+
+
+def _summary_headers(rep: _Report, first: list[str]) -> list[str]:
+    top = "–".join(str(v) for v in (rep.scale.top_values[0], rep.scale.top_values[-1]))
+    bottom = "–".join(str(v) for v in (rep.scale.bottom_values[0], rep.scale.bottom_values[-1]))
+    if len(rep.scale.top_values) == 1:
+        top = str(rep.scale.top_values[0])
+    if len(rep.scale.bottom_values) == 1:
+        bottom = str(rep.scale.bottom_values[0])
+    return [
+        *first,
+        "Respondents",
+        "Answers",
+        "Median",
+        f"Top ({top})",
+        f"Bottom ({bottom})",
+        "Don't know",
+        "Confidence is",
+    ]
+
+
+def _head(rep: _Report) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang='en-GB'>\n<head>\n<meta charset='utf-8'>\n"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">\n"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
+        f"<meta name='generator' content='assured-kit {escape_html(__version__)}'>\n"
+        "<link rel='icon' href='data:,'>\n"
+        f"<title>{escape_html(rep.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+    )
+
+
+def _header(rep: _Report) -> str:
+    out = ["<header>"]
+    synthetic = rep.region["synthetic"] if "synthetic" in rep.region else pd.Series(dtype=bool)
+    if len(synthetic) and bool(synthetic.fillna(False).astype(bool).any()):
+        whole = bool(synthetic.fillna(False).astype(bool).all())
+        out.append(
+            "<div class='banner' role='note'>"
+            + (
+                "SYNTHETIC DATA: every answer in this report was generated for demonstration. "
+                "It describes no real workshop, person or authority."
+                if whole
+                else "INCLUDES SYNTHETIC DATA: some answers in this report were generated for "
+                "demonstration and describe no real workshop, person or authority."
+            )
+            + "</div>"
+        )
+    about = rep.framework.about
+    out.append(f"<h1>{escape_html(rep.title)}</h1>")
+    out.append(f"<p class='subtitle'>{escape_html(_scope_line(rep))}</p>")
+    headline = str(about.get("headline_question", ""))
+    if headline:
+        out.append(
+            f"<p>{escape_html(str(about.get('title', 'Assured Safeguarding')))} "
+            f"({escape_html(str(about.get('edition', '')))}) asks every Director of Children's "
+            "Services and Lead Member one question:</p>"
+            f"<blockquote class='headline'>{escape_html(headline)}</blockquote>"
+        )
+    out.append(
+        "<p>Each theme below answers three questions in turn: <b>What do we know?</b> "
+        "(how confident people are), <b>How do we know?</b> (the evidence behind it) and "
+        "<b>What will we do next?</b> (actions and practice to learn from).</p>"
+    )
+    thresholds = rep.summaries["themes"].attrs.get("thresholds")
+    guide = classification_guide(rep.scale, thresholds, rep.min_group)
+    items = "".join(
+        f"<dt>{escape_html(w.capitalize())}</dt><dd>{escape_html(t)}</dd>" for w, t in guide
+    )
+    scale_words = ", ".join(
+        f"{v} {label}" for v, label in zip(rep.scale.values, rep.scale.labels, strict=True)
+    )
+    ev = rep.summaries["themes"].attrs["evidence_scale"]
+    ev_words = ", ".join(f"{v} {label}" for v, label in zip(ev.values, ev.labels, strict=True))
+    th = thresholds
+    agreed = rep.names.named - {rep.authority or ""}
+    anonymity = (
+        "Other authorities appear as Authority A, B, ... with letters drawn afresh for each "
+        "report"
+        + (f"; named with their agreement: {', '.join(sorted(agreed))}" if agreed else "")
+        + ". An authority's position is shown against the spread of the others, never as a "
+        "league table."
+    )
+    out.append(
+        "<section class='howto'><h2 style='border:0;margin-top:0.4rem'>How to read this</h2>"
+        f"<p>Answers are on the {escape_html(rep.scale.title)} scale: {escape_html(scale_words)}, "
+        "or Don't know. <b>Don't know</b> is its own answer: counted and shown beside every "
+        "figure, never averaged in and never counted as a low rating. Where a question was "
+        "voted on again after discussion, each person's latest answer counts.</p>"
+        f"<dl>{items}</dl>"
+        f"<p><b>How do I know?</b> Answers may record evidence: {escape_html(ev_words)}. "
+        f"<b>Unfounded confidence</b> is flagged where at least {_pct(th.unfounded_share)} of "
+        f"the confident answers rest on level {ev.bottom_values[-1]} or below.</p>"
+        f"<p>{escape_html(anonymity)} Individual answers and who gave them are never shown.</p>"
+        "</section>"
+    )
+    themes = rep.summaries["themes"]
+    links = "".join(
+        f"<li><a href='#theme-{escape_html(str(t))}'>{escape_html(str(title))}</a></li>"
+        for t, title in zip(themes["theme_id"], themes["theme_title"], strict=True)
+    )
+    out.append(f"<nav><ol class='toc'>{links}</ol></nav></header>")
+    return "\n".join(out)
+
+
+def _overview(rep: _Report) -> str:
+    s = rep.summaries
+    out = ["<section class='overview' id='overview'><h2>The picture across the themes</h2>"]
+    themes = s["themes"]
+    rows = [
+        _summary_row_cells(row, rep, first=[_Cell(str(row.theme_title))])
+        for row in themes.itertuples(index=False)
+    ]
+    out.append(_table(_summary_headers(rep, ["Theme"]), rows, "Confidence by theme"))
+    out.append(_charts_overview(rep))
+    out.append(_roles_block(rep))
+    if "position" in s:
+        out.append(_position_block(rep))
+    if "authorities" in s:
+        out.append(_authorities_block(rep))
+    if "rounds" in s:
+        out.append(_change_block(rep, "rounds"))
+    if "years" in s:
+        out.append(_change_block(rep, "years"))
+    out.append(
+        _question_list(
+            rep, "weakest", "The weakest questions", "largest share at the bottom of the scale"
+        )
+    )
+    out.append(
+        _question_list(
+            rep, "disagreements", "Where views differ most", "both ends of the scale well filled"
+        )
+    )
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _question_list(rep: _Report, key: str, heading: str, why: str) -> str:
+    table = rep.summaries[key]
+    if not len(table):
+        return ""
+    items = []
+    for row in table.itertuples(index=False):
+        items.append(
+            f"<li><b>{escape_html(str(row.question_id))}</b> {escape_html(str(row.question_text))} "
+            f"<span class='n'>(top {_pct(row.top_share)}, bottom {_pct(row.bottom_share)}, "
+            f"{_int(row.n_respondents)} respondents)</span></li>"
+        )
+    return f"<h3>{escape_html(heading)}</h3><p>By {escape_html(why)}.</p><ol>{''.join(items)}</ol>"
+
+
+def _roles_block(rep: _Report) -> str:
+    roles = rep.summaries["roles"]
+    if not len(roles):
+        return ""
+    out = ["<h3>Directors and Lead Members side by side</h3>"]
+    out.append(_charts_roles(rep))
+    rows = []
+    for row in roles.itertuples(index=False):
+        cells = [_Cell(str(row.theme_title))]
+        for prefix in ("dcs", "lm"):
+            if (
+                row._asdict().get(f"{prefix}_suppressed") is True
+                or bool(getattr(row, f"{prefix}_suppressed")) is True
+            ):
+                cells += [_Cell(rep.suppressed_words, suppressed=True), _Cell("", suppressed=True)]
+            elif pd.isna(getattr(row, f"{prefix}_n_respondents")):
+                cells += [_Cell("no answers"), _Cell("")]
+            else:
+                cells += [
+                    _Cell(_pct(getattr(row, f"{prefix}_top_share")), numeric=True),
+                    _classification_cell(getattr(row, f"{prefix}_classification")),
+                ]
+        flag = str(row.why) if bool(row.apart) else ""
+        cells.append(
+            _Cell(f"<span class='flag'>{escape_html(flag)}</span>" if flag else "", html=True)
+        )
+        rows.append(cells)
+    out.append(
+        _table(
+            ["Theme", "DCS top share", "DCS", "Lead Member top share", "Lead Member", "Apart?"],
+            rows,
+            "DCS and Lead Member views by theme",
+        )
+    )
+    return "\n".join(out)
+
+
+def _position_block(rep: _Report) -> str:
+    pos = rep.summaries["position"]
+    out = [
+        f"<h3>{escape_html(str(rep.authority))} against the spread of the region</h3>",
+        "<p>Each theme shows this authority's share at the top of the scale against the "
+        "range and middle half of the other authorities' own figures. It is a position, not "
+        "a league table; other authorities are not named.</p>",
+    ]
+    out.append(_charts_position(rep))
+    rows = []
+    for row in pos.itertuples(index=False):
+        if row.suppressed is True:
+            own = _Cell(rep.suppressed_words, suppressed=True)
+        elif pd.isna(row.value):
+            own = _Cell("no answers")
+        else:
+            own = _Cell(_pct(row.value), numeric=True)
+        if row.others_suppressed:
+            spread = _Cell(
+                f"withheld (fewer than {pos.attrs.get('min_others', 3)} other "
+                "authorities with enough respondents)",
+                suppressed=True,
+            )
+            middle = _Cell("", suppressed=True)
+        else:
+            spread = _Cell(f"{_pct(row.others_min)} to {_pct(row.others_max)}", numeric=True)
+            middle = _Cell(f"{_pct(row.others_q1)} to {_pct(row.others_q3)}", numeric=True)
+        position = "" if pd.isna(row.position) else str(row.position)
+        rows.append([_Cell(str(row.theme_title)), own, middle, spread, _Cell(position)])
+    out.append(
+        _table(
+            [
+                "Theme",
+                "This authority (top share)",
+                "Others: middle half",
+                "Others: range",
+                "Position",
+            ],
+            rows,
+            "Position against the region",
+        )
+    )
+    return "\n".join(out)
+
+
+def _authorities_block(rep: _Report) -> str:
+    table = rep.summaries["authorities"]
+    if table["authority"].nunique() < 2:
+        return ""
+    out = [
+        "<h3>Authorities by theme</h3>",
+        "<p>Share at the top of the scale per authority and theme. Authorities are "
+        "anonymised unless they agreed to be named; suppressed cells are hatched.</p>",
+    ]
+    out.append(_charts_authorities(rep))
+    return "\n".join(out)
+
+
+def _change_block(rep: _Report, key: str) -> str:
+    table = rep.summaries[key]
+    if not len(table):
+        return ""
+    if key == "rounds":
+        heading = "Change after discussion (round 1 to round 2)"
+        sides = ("Round 1", "Round 2")
+    else:
+        heading = (
+            f"Change between years ({table.attrs.get('before')} to {table.attrs.get('after')})"
+        )
+        sides = (str(table.attrs.get("before")), str(table.attrs.get("after")))
+    out = [f"<h3>{escape_html(heading)}</h3>", _charts_change(rep, key)]
+    rows = []
+    for row in table.itertuples(index=False):
+        cells = [_Cell(str(row.theme_title))]
+        for prefix in ("before", "after"):
+            if bool(getattr(row, f"{prefix}_suppressed")) is True:
+                cells.append(_Cell(rep.suppressed_words, suppressed=True))
+            elif pd.isna(getattr(row, f"{prefix}_n_respondents")):
+                cells.append(_Cell("no answers"))
+            else:
+                cells.append(
+                    _Cell(
+                        f"{_pct(getattr(row, f'{prefix}_top_share'))} "
+                        f"({getattr(row, f'{prefix}_classification')})",
+                        numeric=True,
+                    )
+                )
+        moved = row.top_share_change
+        cells.append(
+            _Cell("–" if pd.isna(moved) else f"{round(float(moved) * 100):+d} points", numeric=True)
+        )
+        note = str(row.why) if bool(row.notable) else ""
+        cells.append(
+            _Cell(f"<span class='flag'>{escape_html(note)}</span>" if note else "", html=True)
+        )
+        rows.append(cells)
+    out.append(
+        _table(
+            ["Theme", f"{sides[0]}: top share", f"{sides[1]}: top share", "Change", "Notable"],
+            rows,
+            heading,
+        )
+    )
+    return "\n".join(out)
+
+
+def _theme_section(rep: _Report, theme_row: Any) -> str:
+    theme = str(theme_row.theme_id)
+    title = str(theme_row.theme_title)
+    order = rep.framework.theme_ids.index(theme) + 1 if theme in rep.framework.theme_ids else ""
+    out = [
+        f"<section class='theme' id='theme-{escape_html(theme)}'>",
+        f"<h2>{order}. {escape_html(title)}</h2>",
+    ]
+    # What do we know?
+    out.append("<h3>What do we know?</h3>")
+    out.append(f"<p>{_theme_sentence(rep, theme_row)}</p>")
+    questions = rep.summaries["questions"]
+    questions = questions[questions["theme_id"] == theme]
+    rows = [
+        _summary_row_cells(row, rep, first=[_Cell(f"{row.question_id}: {row.question_text}")])
+        for row in questions.itertuples(index=False)
+    ]
+    out.append(_table(_summary_headers(rep, ["Question"]), rows, f"{title}: by question"))
+    if not bool(theme_row.suppressed):
+        out.append(_charts_theme_questions(rep, theme))
+    # How do we know?
+    out.append("<h3>How do we know?</h3>")
+    out.append(_evidence_block(rep, theme, theme_row))
+    # What will we do next?
+    out.append("<h3>What will we do next?</h3>")
+    out.append(_actions_block(rep, theme))
+    out.append(_good_practice_block(rep, theme))
+    out.append(_source_examples_block(rep, theme))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _theme_sentence(rep: _Report, row: Any) -> str:
+    if bool(row.suppressed):
+        return f"Figures for this theme are {escape_html(rep.suppressed_words)}."
+    cls = str(row.classification)
+    if cls == "no ratings":
+        return (
+            f"All {_int(row.n_answers)} answers from {_int(row.n_respondents)} respondents "
+            "were Don't know: nobody felt able to rate this theme."
+        )
+    return (
+        f"Confidence in this theme is <span class='cls cls-{escape_html(cls.replace(' ', '-'))}'>"
+        f"{escape_html(cls)}</span>: {_pct(row.top_share)} of ratings at the top of the scale, "
+        f"{_pct(row.bottom_share)} at the bottom, median {_num(row.median)}; "
+        f"{_pct(row.dont_know_share)} of answers were Don't know "
+        f"({_int(row.n_respondents)} respondents, {_int(row.n_answers)} answers)."
+    )
+
+
+def _evidence_block(rep: _Report, theme: str, theme_row: Any) -> str:
+    ev = rep.summaries["themes"].attrs["evidence_scale"]
+    out = []
+    if bool(theme_row.suppressed):
+        out.append(f"<p>Evidence figures are {escape_html(rep.suppressed_words)}.</p>")
+        return "\n".join(out)
+    n_ev = theme_row.n_evidence
+    if pd.isna(n_ev) or int(n_ev) == 0:
+        out.append("<p class='empty'>No evidence level was recorded with these answers.</p>")
+    else:
+        shares = ", ".join(
+            f"{_pct(getattr(theme_row, f'evidence_share_{v}'))} {escape_html(label)}"
+            for v, label in zip(ev.values, ev.labels, strict=True)
+        )
+        out.append(f"<p>{_int(n_ev)} answers recorded how people know: {shares}.</p>")
+        flags = rep.summaries["evidence"]
+        flag = flags[flags["theme_id"] == theme]
+        if len(flag) and bool(flag["unfounded_confidence"].iloc[0]):
+            f = flag.iloc[0]
+            out.append(
+                f"<p class='flag'>Unfounded confidence: {_int(f['n_unfounded'])} of "
+                f"{_int(f['n_confident'])} confident answers ({_pct(f['unfounded_share'])}) rest "
+                "on no evidence or informal impressions only.</p>"
+            )
+        per_q = rep.summaries["evidence_questions"]
+        per_q = per_q[(per_q["theme_id"] == theme) & per_q["unfounded_confidence"].astype(bool)]
+        if len(per_q):
+            items = "".join(
+                f"<li>{escape_html(str(q.question_id))}: {_pct(q.unfounded_share)} of "
+                f"{_int(q.n_confident)} confident answers</li>"
+                for q in per_q.itertuples(index=False)
+            )
+            out.append(f"<p>Questions with unfounded confidence:</p><ul>{items}</ul>")
+        out.append(_charts_theme_evidence(rep, theme))
+    out.append(_notes_block(rep, theme))
+    return "\n".join(out)
+
+
+def _notes_block(rep: _Report, theme: str) -> str:
+    r = rep.ratings
+    if "note" not in r.columns:
+        return ""
+    in_theme = r[(r["theme_id"] == theme)]
+    notes = in_theme["note"].astype("string").fillna("").str.strip()
+    in_theme = in_theme[notes.to_numpy() != ""]
+    if not len(in_theme):
+        return ""
+    if "recorded_at" in in_theme.columns:
+        in_theme = in_theme.sort_values("recorded_at", ascending=False, kind="stable")
+    shown = in_theme.head(MAX_NOTES_PER_THEME)
+    items = "".join(
+        f"<li><b>{escape_html(str(q))}</b>: {escape_html(rep.names.scrub(str(n)))}</li>"
+        for q, n in zip(shown["question_id"], shown["note"], strict=True)
+    )
+    more = len(in_theme) - len(shown)
+    tail = f"<p class='empty'>and {more:,} more notes in the data.</p>" if more > 0 else ""
+    return f"<h4>Notes recorded with the answers</h4><ul class='note-list'>{items}</ul>{tail}"
+
+
+def _actions_block(rep: _Report, theme: str) -> str:
+    actions = rep.actions
+    actions = actions[actions["theme_id"].astype("string") == theme] if len(actions) else actions
+    if not len(actions):
+        return "<h4>Actions</h4><p class='empty'>No actions were captured for this theme.</p>"
+    rows = []
+    for a in actions.to_dict("records"):
+        rows.append(
+            [
+                _Cell(rep.names.scrub(a.get("what"))),
+                _Cell(rep.names.scrub(a.get("owner"))),
+                _Cell(_date(a.get("due"))),
+                _Cell("" if pd.isna(a.get("status")) else str(a.get("status"))),
+                _Cell("" if pd.isna(a.get("question_id")) else str(a.get("question_id") or "")),
+            ]
+        )
+    return "<h4>Actions</h4>" + _table(["What", "Owner", "By when", "Status", "Question"], rows)
+
+
+def _good_practice_block(rep: _Report, theme: str) -> str:
+    ex = rep.examples
+    if not len(ex):
+        return ""
+    shared = ex[
+        (ex["theme_id"].astype("string") == theme)
+        & ex["consent_to_share"].fillna(False).astype(bool)
+    ]
+    if not len(shared):
+        return ""
+    items = []
+    for e in shared.to_dict("records"):
+        who = [
+            str(e.get("role")) if isinstance(e.get("role"), str) else "",
+            rep.names.label(e.get("authority")),
+        ]
+        who_text = ", ".join(w for w in who if w)
+        items.append(
+            "<blockquote class='example'><p>"
+            + escape_html(rep.names.scrub(e.get("text")))
+            + "</p>"
+            + (f"<footer>{escape_html(who_text)}</footer>" if who_text else "")
+            + "</blockquote>"
+        )
+    return "<h4>New good practice shared (with consent)</h4>" + "".join(items)
+
+
+def _source_examples_block(rep: _Report, theme: str) -> str:
+    examples = rep.framework.examples_for(theme)
+    if not len(examples):
+        return ""
+    out = [f"<h4>Examples of practice from {escape_html(_source_name(rep))}</h4>"]
+    for heading, group in examples.groupby("heading", sort=False):
+        out.append(f"<p><b>{escape_html(str(heading))}</b></p>")
+        for ex in group.itertuples(index=False):
+            out.append(
+                f"<blockquote class='example'><p>{escape_html(str(ex.quote))}</p>"
+                f"<footer>{escape_html(_attribution(str(ex.attribution)))}</footer></blockquote>"
+            )
+    return "\n".join(out)
+
+
+def _source_name(rep: _Report) -> str:
+    about = rep.framework.about
+    edition = str(about.get("edition", ""))
+    name = str(about.get("title", "the source"))
+    return f"{name} ({edition})" if edition else name
+
+
+def _attribution(code: str) -> str:
+    return {
+        "DCS": "a Director of Children's Services",
+        "LM": "a Lead Member",
+        "DCS and LM": "a Director of Children's Services and a Lead Member",
+    }.get(code, code)
+
+
+def _workshops_block(rep: _Report) -> str:
+    r = rep.ratings
+    if "workshop_id" not in r.columns or not len(r):
+        return ""
+    answered = (
+        r.groupby("workshop_id", sort=False, observed=True)
+        .agg(
+            title=("workshop_title", "first"),
+            held_on=("held_on", "first"),
+            synthetic=("synthetic", "first"),
+        )
+        .sort_values("held_on", kind="stable")
+    )
+    per = rep.summaries.get("per_workshop")
+    rows = []
+    for wid, w in answered.head(MAX_WORKSHOPS_LISTED).iterrows():
+        n = None if per is None else per.get(wid)
+        rows.append(
+            [
+                _Cell(rep.names.scrub(w["title"])),
+                _Cell(_date(w["held_on"])),
+                _Cell("synthetic" if bool(w["synthetic"]) else ""),
+                _Cell(
+                    rep.suppressed_words if n is None else _int(n),
+                    numeric=n is not None,
+                    suppressed=n is None,
+                ),
+            ]
+        )
+    more = len(answered) - min(len(answered), MAX_WORKSHOPS_LISTED)
+    tail = f"<p class='empty'>and {more} more workshops.</p>" if more else ""
+    return (
+        "<h3>The workshops behind this report</h3>"
+        + _table(["Workshop", "Held on", "", "Respondents"], rows)
+        + tail
+    )
+
+
+def _footer(rep: _Report) -> str:
+    about = rep.framework.about
+    made = dt.datetime.now(dt.UTC).strftime("%-d %B %Y, %H:%M UTC")
+    source = ", ".join(
+        str(about.get(k, "")) for k in ("title", "edition", "origin") if about.get(k)
+    )
+    return (
+        "<footer class='report'>"
+        + _workshops_block(rep)
+        + f"<p>Made with assured-kit {escape_html(__version__)} on {escape_html(made)}. "
+        f"Framework: {escape_html(source)}. Figures resting on fewer than {rep.min_group} "
+        "respondents are withheld.</p></footer>"
+    )
+
+
+def _html(rep: _Report) -> str:
+    r = rep.ratings
+    if len(r):
+        pairs = r[["workshop_id", "respondent_id"]].drop_duplicates()
+        counts = pairs.groupby("workshop_id", sort=False).size()
+        rep.summaries["per_workshop"] = {  # type: ignore[assignment]
+            w: int(n) for w, n in counts.items() if n >= rep.min_group
+        }
+    parts = [_head(rep), _header(rep), _overview(rep)]
+    for row in rep.summaries["themes"].itertuples(index=False):
+        parts.append(_theme_section(rep, row))
+    parts.append(_footer(rep))
+    parts.append("</body>\n</html>\n")
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- chart panels
+
+
+def _charts_overview(rep: _Report) -> str:
+    return ""
+
+
+def _charts_roles(rep: _Report) -> str:
+    return ""
+
+
+def _charts_position(rep: _Report) -> str:
+    return ""
+
+
+def _charts_authorities(rep: _Report) -> str:
+    return ""
+
+
+def _charts_change(rep: _Report, key: str) -> str:
+    return ""
+
+
+def _charts_theme_questions(rep: _Report, theme: str) -> str:
+    return ""
+
+
+def _charts_theme_evidence(rep: _Report, theme: str) -> str:
+    return ""
+
+
+# --------------------------------------------------------------------------- from files
+
+
+def _workshop_files(sources: Sequence[str | Path]) -> list[Path]:
+    from .store import SUFFIX
+
+    files: list[Path] = []
+    for source in sources:
+        path = Path(source)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob(f"*{SUFFIX}") if p.is_file()))
+        elif path.name.lower().endswith(SUFFIX):
+            files.append(path)
+    return files
+
+
+def gather(sources: Sequence[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read ratings, actions and examples from workshop files, folders and exports.
+
+    Ratings come from `read_ratings` (every source); actions and examples from the workshop
+    files among the sources (exports of answers hold neither), each with its ``workshop_id``
+    and ``workshop_title``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from assured_kit import Workshop
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with Workshop.create(folder / "w.workshop.sqlite", title="W") as ws:
+    ...     _ = ws.add_action("Audit the plan", theme_id="LA")
+    >>> ratings, actions, examples = gather([folder])
+    >>> actions["what"].tolist(), len(ratings)
+    (['Audit the plan'], 0)
+    """
+    from .ratings import read_ratings
+    from .store import Workshop
+
+    ratings = read_ratings(*sources)
+    actions, examples = [], []
+    for path in _workshop_files(sources):
+        with Workshop.open(path) as ws:
+            for table, bucket in ((ws.actions(), actions), (ws.examples(), examples)):
+                if len(table):
+                    table = table.copy()
+                    table.insert(0, "workshop_title", ws.title)
+                    table.insert(0, "workshop_id", ws.workshop_id)
+                    bucket.append(table)
+    return (
+        ratings,
+        pd.concat(actions, ignore_index=True)
+        if actions
+        else pd.DataFrame(columns=["workshop_id", "workshop_title", *_ACTION_COLUMNS]),
+        pd.concat(examples, ignore_index=True)
+        if examples
+        else pd.DataFrame(columns=["workshop_id", "workshop_title", *_EXAMPLE_COLUMNS]),
+    )
+
+
+def report_from_sources(
+    sources: Sequence[str | Path],
+    path: str | Path,
+    *,
+    scope: str | None = None,
+    authority: str | None = None,
+    min_group: int = 3,
+    title: str | None = None,
+    named_authorities: Sequence[str] = (),
+) -> Path:
+    """Write a report from workshop files, folders of them and tidy exports (the CLI's ``report``).
+
+    The scope defaults to ``"authority"`` when ``authority`` is given, ``"workshop"`` when
+    the sources hold one workshop, else ``"region"``. In an authority report only the actions
+    and examples of workshops the authority took part in are shown.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from assured_kit import Workshop
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with Workshop.create(folder / "w.workshop.sqlite", title="W") as ws:
+    ...     pass
+    >>> report_from_sources([folder], folder / "r.xlsx").name
+    'r.xlsx'
+    """
+    ratings, actions, examples = gather(sources)
+    if scope is None:
+        if authority:
+            scope = "authority"
+        elif ratings["workshop_id"].nunique() <= 1:
+            scope = "workshop"
+        else:
+            scope = "region"
+    if scope == "authority" and authority:
+        took_part = set(ratings.loc[ratings["authority"] == authority, "workshop_id"])
+        actions = actions[actions["workshop_id"].isin(took_part)]
+        examples = examples[examples["workshop_id"].isin(took_part)]
+    return write_report(
+        path,
+        ratings,
+        scope=scope,
+        authority=authority,
+        min_group=min_group,
+        actions=actions,
+        examples=examples,
+        title=title,
+        named_authorities=named_authorities,
+    )
+
+
+def summary_text(
+    sources: Sequence[str | Path] | pd.DataFrame,
+    *,
+    by: str = "theme",
+    authority: str | None = None,
+    min_group: int = 3,
+) -> str:
+    """Return the theme-by-theme (or question-by-question) summary as a plain-text table.
+
+    Suppressed rows read "suppressed (fewer than N respondents)"; no figure is shown for them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abc"),
+    ...     "theme_id": "LA", "rating": pd.array([5, 4, 4], dtype="Int64"), "dont_know": False})
+    >>> print(summary_text(answers).splitlines()[0].split())  # doctest: +NORMALIZE_WHITESPACE
+    ['Theme', 'Respondents', 'Answers', 'Median', 'Top', 'Bottom', "Don't", 'know', 'Confidence']
+    """
+    from . import summary as sm
+
+    if isinstance(sources, pd.DataFrame):
+        ratings = sources
+    else:
+        from .ratings import read_ratings
+
+        ratings = read_ratings(*sources)
+    if by not in ("theme", "question"):
+        raise AssuredKitError(f"cannot summarise by {by!r}", field="by", allowed="theme, question")
+    if authority is not None:
+        present = (
+            sorted({str(a) for a in ratings["authority"].dropna()})
+            if "authority" in ratings
+            else []
+        )
+        if authority not in present:
+            raise AssuredKitError(
+                f"no answers from authority {authority!r}",
+                field="authority",
+                allowed=", ".join(present) or "an authority present in the ratings",
+                hint="a misspelt name, or answers recorded without an authority",
+            )
+        ratings = ratings[ratings["authority"] == authority]
+    table = (sm.by_theme if by == "theme" else sm.by_question)(ratings, min_group=min_group)
+    label = "theme_title" if by == "theme" else "question_id"
+    words = suppressed_text(min_group)
+    rows = []
+    for row in table.itertuples(index=False):
+        name = str(getattr(row, label))
+        if bool(row.suppressed):
+            rows.append([name, words, "", "", "", "", "", "suppressed"])
+        else:
+            rows.append(
+                [
+                    name,
+                    _int(row.n_respondents),
+                    _int(row.n_answers),
+                    _num(row.median),
+                    _pct(row.top_share),
+                    _pct(row.bottom_share),
+                    _pct(row.dont_know_share),
+                    str(row.classification),
+                ]
+            )
+    headers = [
+        "Theme" if by == "theme" else "Question",
+        "Respondents",
+        "Answers",
+        "Median",
+        "Top",
+        "Bottom",
+        "Don't know",
+        "Confidence",
+    ]
+    if not rows:
+        return "no answers to summarise"
+    shown = [r for r in rows if r[1] != words] or [[r[0]] + [""] * 7 for r in rows]
+    widths = [len(h) for h in headers]
+    widths[0] = max(widths[0], *(len(r[0]) for r in rows))
+    for r in shown:
+        widths[1:] = [max(w, len(c)) for w, c in zip(widths[1:], r[1:], strict=True)]
+    # A suppressed row's words span the figure columns.
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    for r in rows:
+        if r[1] == words:
+            lines.append(f"{r[0].ljust(widths[0])}  {words}")
+        else:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- XLSX
+
+#: Notes written to the workbook at most (the newest first).
+MAX_NOTES_IN_WORKBOOK = 20_000
+
+_KEY_COLUMNS = {
+    "theme_id",
+    "theme_title",
+    "question_id",
+    "question_text",
+    "authority",
+    "position",
+    "why",
+    "apart",
+    "notable",
+    "unfounded_confidence",
+    "others_suppressed",
+}
+
+
+def _withheld(table: pd.DataFrame, words: str) -> pd.DataFrame:
+    """Write the suppression words into every figure of a suppressed row (or side)."""
+    out = table.copy()
+    flags = [c for c in out.columns if c == "suppressed" or c.endswith("_suppressed")]
+    for flag in flags:
+        if flag == "others_suppressed":
+            prefix, figures = (
+                "others_",
+                [
+                    c
+                    for c in out.columns
+                    if c.startswith("others_") and c not in ("others_n", "others_suppressed")
+                ],
+            )
+        elif flag == "suppressed":
+            prefix = ""
+            figures = [
+                c
+                for c in out.columns
+                if c not in _KEY_COLUMNS
+                and not c.endswith("suppressed")
+                and not any(
+                    c.startswith(p + "_") for p in ("dcs", "lm", "before", "after", "others")
+                )
+            ]
+            figures = [c for c in figures if c not in ("classification",)]
+        else:
+            prefix = flag[: -len("suppressed")]
+            figures = [
+                c
+                for c in out.columns
+                if c.startswith(prefix) and c != flag and not c.endswith("classification")
+            ]
+        hidden = out[flag].fillna(False).astype(bool).to_numpy()
+        if not hidden.any():
+            continue
+        for column in figures:
+            values = out[column].astype(object).to_numpy(copy=True)
+            values[hidden] = words
+            out[column] = values
+        del prefix
+    return out
+
+
+def _rounded(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column].dtype):
+            out[column] = out[column].round(4)
+    return out
+
+
+def _write_workbook(target: Path, rep: _Report) -> Path:
+    from .exports import write_workbook
+
+    s = rep.summaries
+    words = rep.suppressed_words
+    tables: dict[str, pd.DataFrame] = {
+        "Themes": _withheld(_rounded(s["themes"]), words),
+        "Questions": _withheld(_rounded(s["questions"]), words),
+        "Roles": _withheld(_rounded(s["roles"]), words),
+        "Evidence by theme": _withheld(_rounded(s["evidence"]), words),
+        "Evidence by question": _withheld(_rounded(s["evidence_questions"]), words),
+    }
+    if "position" in s:
+        tables["Position"] = _withheld(_rounded(s["position"]), words)
+    if "authorities" in s:
+        tables["Authorities"] = _withheld(_rounded(s["authorities"]), words)
+    if "rounds" in s:
+        tables["Change rounds"] = _withheld(_rounded(s["rounds"]), words)
+    if "years" in s:
+        tables["Change years"] = _withheld(_rounded(s["years"]), words)
+    actions = rep.actions
+    tables["Actions"] = pd.DataFrame(
+        {
+            "theme_id": actions["theme_id"].astype(object),
+            "question_id": actions.get("question_id", pd.Series([""] * len(actions))).astype(
+                object
+            ),
+            "what": [rep.names.scrub(v) for v in actions["what"]],
+            "owner": [rep.names.scrub(v) for v in actions["owner"]],
+            "due": actions["due"],
+            "status": actions["status"].astype(object),
+        }
+    )
+    ex = rep.examples
+    if len(ex):
+        ex = ex[ex["consent_to_share"].fillna(False).astype(bool)]
+    tables["Good practice"] = pd.DataFrame(
+        {
+            "theme_id": ex["theme_id"].astype(object),
+            "text": [rep.names.scrub(v) for v in ex["text"]],
+            "role": ex["role"].astype(object) if "role" in ex else "",
+            "authority": [rep.names.label(a) for a in ex["authority"]],
+        }
+    )
+    tables["Notes"] = _notes_table(rep)
+    guide = classification_guide(rep.scale, s["themes"].attrs["thresholds"], rep.min_group)
+    read_me: list[tuple[str, str]] = [
+        ("Report", _scope_line(rep)),
+        ("Question", str(rep.framework.about.get("headline_question", ""))),
+    ]
+    synthetic = rep.region.get("synthetic")
+    if synthetic is not None and bool(synthetic.fillna(False).astype(bool).any()):
+        read_me.insert(
+            0,
+            (
+                "SYNTHETIC DATA",
+                "Answers generated for demonstration; they "
+                "describe no real workshop, person or authority.",
+            ),
+        )
+    read_me += [("#", "How to read this")]
+    read_me += [(w.capitalize(), t) for w, t in guide]
+    read_me += [
+        (
+            "Suppressed",
+            f"A figure resting on fewer than {rep.min_group} respondents reads '{words}', never 0.",
+        ),
+        ("Shares", "Fractions from 0 to 1 of the rated answers (Don't know counted apart)."),
+        (
+            "Authorities",
+            "Other authorities appear as Authority A, B, ... unless they agreed to be named.",
+        ),
+        (
+            "Notes",
+            f"Shown without who wrote them; at most {MAX_NOTES_IN_WORKBOOK:,}, newest "
+            "first, and none from a theme whose figures are suppressed.",
+        ),
+    ]
+    return write_workbook(target, tables, read_me=read_me, title=rep.title)
+
+
+def _notes_table(rep: _Report) -> pd.DataFrame:
+    r = rep.ratings
+    columns = ["theme_id", "question_id", "note"]
+    if "note" not in r.columns or not len(r):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    themes = rep.summaries["themes"]
+    open_themes = set(themes.loc[~themes["suppressed"].astype(bool), "theme_id"].astype(str))
+    text = r["note"].astype("string").fillna("").str.strip()
+    keep = (text != "").to_numpy() & r["theme_id"].astype(str).isin(open_themes).to_numpy()
+    notes = r[keep]
+    if "recorded_at" in notes.columns:
+        notes = notes.sort_values("recorded_at", ascending=False, kind="stable")
+    notes = notes.head(MAX_NOTES_IN_WORKBOOK)
+    return pd.DataFrame(
+        {
+            "theme_id": notes["theme_id"].astype(object).to_numpy(),
+            "question_id": notes["question_id"].astype(object).to_numpy(),
+            "note": [rep.names.scrub(n) for n in notes["note"]],
+        }
+    )
