@@ -127,7 +127,7 @@ CLASS_COLOURS = {
     "weak": BURD[0],
     "contested": "#AA3377",
     "mixed": "#777777",
-    "no ratings": DONT_KNOW,
+    "no ratings": "#777777",
     "suppressed": "#777777",
 }
 

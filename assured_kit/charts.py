@@ -1,0 +1,1556 @@
+"""Charts of the summaries, for a projector, a report or a steering-group pack.
+
+Every chart function computes with `assured_kit.summary`, then draws: it accepts either the tidy
+ratings table (and calls the summary function itself) or the summary table that function
+returns, draws into ``ax`` (a new figure when ``ax`` is None) and returns the `Axes`. Nothing
+here calls ``plt.show()``.
+
+The same rules hold on every chart, so charts can be laid side by side:
+
+- the same colour for the same scale level everywhere (`assured_kit.palette`), colour-blind
+  safe, and a text label on or beside every bar, dot and cell, so colour never carries meaning
+  alone;
+- fixed axis ranges: shares run from 0 to 100 %, ratings over the scale's full range;
+- type of at least 14 pt, theme titles wrapped;
+- a figure resting on fewer than ``min_group`` respondents is drawn as a grey, hatched,
+  labelled "suppressed" mark, never as a blank or a zero; a group where every answer was
+  "Don't know" says so.
+
+Examples
+--------
+>>> import pandas as pd
+>>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcd"),
+...     "theme_id": "WF", "rating": pd.array([5, 4, 2, None], dtype="Int64"),
+...     "dont_know": [False, False, False, True]})
+>>> ax = diverging_bars(answers)
+>>> [round(p.get_width()) for p in ax.containers[-1]]  # Fully confident: 1 of 3 rated
+[33]
+"""
+
+from __future__ import annotations
+
+import textwrap
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from . import palette as pal
+from .errors import AssuredKitError
+from .scales import DONT_KNOW_LABEL, Scale, get_scale
+from .summary import (
+    authority_position,
+    by_question,
+    by_theme,
+    change,
+    compare_roles,
+    evidence_grid,
+    summarise,
+)
+
+__all__ = [
+    "authority_spread",
+    "change_dumbbell",
+    "confidence_evidence",
+    "diverging_bars",
+    "dont_know_axes",
+    "heatmap",
+    "live_distribution",
+    "role_pairs",
+    "theme_profile",
+]
+
+_BAR_HEIGHT = 0.7
+_MIN_LABELLED_SHARE = 8.0  # segments narrower than this many percent carry no number
+_DK_PARTNERS: weakref.WeakKeyDictionary[Axes, Axes] = weakref.WeakKeyDictionary()
+_LIVE: weakref.WeakKeyDictionary[Axes, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers shared by the charts.
+# --------------------------------------------------------------------------------------------
+
+
+def _new_axes(
+    ax: Axes | None, size: tuple[float, float], *, dk_panel: bool = False
+) -> tuple[Axes, Axes | None]:
+    """Return the axes to draw on, making a figure when none is given."""
+    if ax is not None:
+        return ax, None
+    import matplotlib.pyplot as plt
+
+    if dk_panel:
+        _fig, (main, dk) = plt.subplots(
+            1, 2, figsize=size, sharey=True, width_ratios=[5, 1], layout="constrained"
+        )
+        return main, dk
+    _fig, main = plt.subplots(figsize=size, layout="constrained")
+    return main, None
+
+
+def _is_tidy(data: pd.DataFrame) -> bool:
+    return "dont_know" in data.columns and "rating" in data.columns
+
+
+def _need(table: pd.DataFrame, columns: Sequence[str], made_by: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise AssuredKitError(
+            f"the table has no column(s) {', '.join(missing)}",
+            field=missing[0],
+            allowed=f"the tidy ratings, or the table {made_by} returns",
+            hint="a summary made by another function, or a filtered copy that lost columns",
+        )
+
+
+def _scale_of(table: pd.DataFrame, scale: str | Scale | None) -> Scale:
+    if scale is not None:
+        return get_scale(scale)
+    found = table.attrs.get("scale")
+    if isinstance(found, Scale):
+        return found
+    return get_scale("confidence")
+
+
+def _min_group_of(table: pd.DataFrame, min_group: int) -> int:
+    return int(table.attrs.get("min_group", min_group))
+
+
+def _wrap(text: str, width: int = 18) -> str:
+    """Wrap a label, breaking after a slash as well as at spaces, never inside a word."""
+    spaced = str(text).replace("/", "/ ")
+    lines = textwrap.wrap(spaced, width=width, break_long_words=False) or [""]
+    return "\n".join(line.replace("/ ", "/") for line in lines)
+
+
+def _theme_title(row: Any, framework_titles: dict[str, str]) -> str:
+    title = getattr(row, "theme_title", None)
+    if title is None or pd.isna(title):
+        title = framework_titles.get(str(row.theme_id), str(row.theme_id))
+    return str(title)
+
+
+def _titles() -> dict[str, str]:
+    from .framework import load_framework
+
+    fw = load_framework()
+    return dict(zip(fw.theme_ids, fw.themes["title"], strict=True))
+
+
+def _row_labels(table: pd.DataFrame, key: str, *, width: int = 18) -> list[str]:
+    """Readable labels for the rows of a summary keyed by ``key``."""
+    if key == "theme_id":
+        titles = _titles()
+        return [_wrap(_theme_title(row, titles), width) for row in table.itertuples(index=False)]
+    if key == "question_id":
+        labels = []
+        for row in table.itertuples(index=False):
+            text = getattr(row, "question_text", "") or ""
+            short = textwrap.shorten(str(text), width=2 * width + 8, placeholder="…")
+            labels.append(
+                f"{row.question_id}\n{_wrap(short, width + 6)}" if short else str(row.question_id)
+            )
+        return labels
+    if key == "respondent_id" and "respondent_label" in table.columns:
+        return [_wrap(str(v), width) for v in table["respondent_label"]]
+    return [_wrap("—" if pd.isna(v) else str(v), width) for v in table[key]]
+
+
+def _style(ax: Axes, title: str | None) -> None:
+    ax.tick_params(labelsize=pal.FONT_TICK)
+    if title:
+        ax.set_title(title, fontsize=pal.FONT_TITLE, loc="left")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _percent_axis(ax: Axes, label: str) -> None:
+    ax.set_xlim(0, 100)
+    ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+    ax.set_xlabel(label, fontsize=pal.FONT_LABEL)
+
+
+def _scale_axis(ax: Axes, scale: Scale, label: str) -> None:
+    ax.set_xlim(scale.minimum - 0.5, scale.maximum + 0.5)
+    ax.set_xticks(
+        scale.values,
+        [f"{v}\n{_wrap(lab, 11)}" for v, lab in zip(scale.values, scale.labels, strict=True)],
+    )
+    ax.set_xlabel(label, fontsize=pal.FONT_LABEL)
+
+
+def _rows_axis(ax: Axes, labels: list[str]) -> None:
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)  # first row at the top
+
+
+def _headline(ax: Axes, title: str | None, legend_rows: int) -> None:
+    """Set the title above the legend rows that sit on top of the axes."""
+    if title:
+        ax.set_title(title, fontsize=pal.FONT_TITLE, loc="left", pad=10 + 26 * legend_rows)
+
+
+def _suppressed_band(
+    ax: Axes, y: float, x0: float, x1: float, text: str, height: float
+) -> Rectangle:
+    band = Rectangle(
+        (x0, y - height / 2),
+        x1 - x0,
+        height,
+        facecolor=pal.SUPPRESSED,
+        hatch=pal.SUPPRESSED_HATCH,
+        edgecolor=pal.EDGE,
+        linewidth=0.8,
+        gid="suppressed",
+    )
+    ax.add_patch(band)
+    ax.text(
+        (x0 + x1) / 2,
+        y,
+        text,
+        ha="center",
+        va="center",
+        fontsize=pal.FONT_ANNOTATION,
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 2},
+    )
+    return band
+
+
+def _suppressed_text(min_group: int) -> str:
+    return f"suppressed: fewer than {min_group} respondents"
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.0f}%"
+
+
+def _value_text(value: float, measure: str) -> str:
+    return _pct(value) if measure.endswith("share") else f"{value:.1f}"
+
+
+def _measure_axis(ax: Axes, measure: str, scale: Scale) -> float:
+    """Set the fixed x axis for a measure; return the factor from figure to axis units."""
+    if measure.endswith("share"):
+        word = "top" if measure == "top_share" else "bottom"
+        _percent_axis(ax, f"Share of rated answers at the {word} of the scale")
+        return 100.0
+    _scale_axis(ax, scale, "Median rating")
+    return 1.0
+
+
+def dont_know_axes(ax: Axes) -> Axes | None:
+    """Return the "Don't know" panel drawn beside ``ax`` by `diverging_bars`, if any.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abc"),
+    ...     "theme_id": "LA", "rating": pd.array([None] * 3, dtype="Int64"), "dont_know": True})
+    >>> ax = diverging_bars(answers)
+    >>> [round(p.get_width()) for p in dont_know_axes(ax).patches]
+    [100]
+    """
+    return _DK_PARTNERS.get(ax)
+
+
+# --------------------------------------------------------------------------------------------
+# The charts.
+# --------------------------------------------------------------------------------------------
+
+
+def diverging_bars(
+    data: pd.DataFrame,
+    *,
+    by: str = "theme_id",
+    scale: str | Scale | None = None,
+    min_group: int = 3,
+    title: str | None = None,
+    ax: Axes | None = None,
+    **options: Any,
+) -> Axes:
+    """Draw diverging stacked bars centred on the scale's midpoint, "Don't know" apart.
+
+    Each row is one theme (or question): the levels below the midpoint extend left of the
+    centre line, the levels above it right, and a middle level is split evenly across it.
+    Widths are percentages of the rated answers, on a fixed -100 % to 100 % axis. "Don't know"
+    is drawn in a separate grey panel on the right as a share of all answers (see
+    `dont_know_axes`).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy ratings, or a summary from `summarise` keyed by ``by``.
+    by : str
+        ``"theme_id"`` (default) or ``"question_id"`` (or any key the summary holds).
+    scale : str or Scale, optional
+        Defaults to the summary's scale.
+    min_group : int
+        Suppression threshold when computing from tidy ratings.
+    title : str, optional
+        Chart title.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure otherwise.
+    **options
+        Passed to `summarise` when computing.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax.containers`` holds one bar container per level, lowest first, one bar per row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abc"),
+    ...     "theme_id": "PM", "rating": pd.array([1, 3, 5], dtype="Int64"), "dont_know": False})
+    >>> ax = diverging_bars(answers)
+    >>> [round(float(c.patches[0].get_x()), 1) for c in ax.containers]  # levels 1 to 5, left edges
+    [-50.0, -16.7, -16.7, 16.7, 16.7]
+    """
+    if _is_tidy(data):
+        if by == "question_id":
+            summary = by_question(data, scale=scale, min_group=min_group, **options)
+        else:
+            summary = summarise(data, by=[by], scale=scale, min_group=min_group, **options)
+    else:
+        summary = data
+    the_scale = _scale_of(summary, scale)
+    levels = the_scale.values
+    _need(
+        summary,
+        [by, "n_rated", "dont_know_share", "suppressed", *[f"n_{v}" for v in levels]],
+        "summarise",
+    )
+    mg = _min_group_of(summary, min_group)
+    n_rows = len(summary)
+    made_here = ax is None
+    ax, dk_ax = _new_axes(ax, (14, 1.2 * max(n_rows, 1) + 2.5), dk_panel=True)
+    if dk_ax is None:
+        dk_ax = ax.inset_axes((1.03, 0.0, 0.2, 1.0), sharey=ax)
+    _DK_PARTNERS[ax] = dk_ax
+    colours = pal.level_colours(the_scale)
+
+    counts = np.column_stack(
+        [summary[f"n_{v}"].to_numpy(np.float64, na_value=np.nan) for v in levels]
+    ).reshape(n_rows, len(levels))
+    n_rated = summary["n_rated"].to_numpy(np.float64, na_value=np.nan)
+    suppressed = summary["suppressed"].to_numpy(bool, na_value=True)
+    drawable = ~suppressed & (n_rated > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.where(drawable[:, None], counts / n_rated[:, None] * 100, 0.0)
+    mid = the_scale.midpoint
+    below = np.array([v < mid for v in levels])
+    middle = np.array([v == mid for v in levels])
+    left = -(shares[:, below].sum(axis=1) + shares[:, middle].sum(axis=1) / 2)
+    y = np.arange(n_rows)
+    start = left.copy()
+    for j, level in enumerate(levels):
+        colour = colours[level]
+        bars = ax.barh(
+            y,
+            shares[:, j],
+            left=start,
+            height=_BAR_HEIGHT,
+            color=colour,
+            edgecolor=pal.EDGE,
+            linewidth=0.6,
+            label=the_scale.labels[j],
+        )
+        for i, bar in enumerate(bars):
+            width = shares[i, j]
+            if drawable[i] and width >= _MIN_LABELLED_SHARE:
+                ax.text(
+                    start[i] + width / 2,
+                    i,
+                    f"{width:.0f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=pal.FONT_ANNOTATION,
+                    color=pal.text_colour_on(colour),
+                )
+            bar.set_gid(f"level-{level}")
+        start = start + shares[:, j]
+    for i in range(n_rows):
+        if suppressed[i]:
+            _suppressed_band(ax, i, -100, 100, _suppressed_text(mg), _BAR_HEIGHT)
+        elif not drawable[i]:
+            ax.text(
+                0,
+                i,
+                f"no ratings: all {DONT_KNOW_LABEL}",
+                ha="center",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 2},
+                zorder=3,
+            )
+    ax.axvline(0, color=pal.EDGE, linewidth=1.2)
+    ax.set_xlim(-100, 100)
+    ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"])
+    low = " / ".join(the_scale.label_for(v) for v in the_scale.bottom_values)
+    high = " / ".join(the_scale.label_for(v) for v in the_scale.top_values)
+    ax.set_xlabel(f"% of rated answers\n← {low}  |  {high} →", fontsize=pal.FONT_LABEL)
+    labels = _row_labels(summary, by)
+    n_resp = (
+        summary["n_respondents"].to_numpy(np.float64, na_value=np.nan)
+        if "n_respondents" in summary
+        else None
+    )
+    if n_resp is not None:
+        labels = [
+            f"{label}\n(n={int(n)})" if not np.isnan(n) else label
+            for label, n in zip(labels, n_resp, strict=True)
+        ]
+    _rows_axis(ax, labels)
+    if made_here:  # across the top of the figure, clear of both panels
+        ax.figure.legend(
+            handles=ax.containers,
+            labels=the_scale.labels,
+            loc="outside upper center",
+            ncol=len(levels),
+            fontsize=pal.FONT_TICK,
+            frameon=False,
+        )
+    else:
+        ax.legend(
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            ncol=min(3, len(levels)),
+            fontsize=pal.FONT_TICK,
+            frameon=False,
+        )
+    _style(ax, None)
+    _headline(ax, title, 0 if made_here else -(-len(levels) // 3))
+
+    # "Don't know", apart: share of all answers.
+    dk = summary["dont_know_share"].to_numpy(np.float64, na_value=np.nan) * 100
+    dk_bars = dk_ax.barh(
+        y,
+        np.where(suppressed, 0.0, np.nan_to_num(dk)),
+        height=_BAR_HEIGHT,
+        color=pal.DONT_KNOW,
+        edgecolor=pal.EDGE,
+        linewidth=0.6,
+        label=DONT_KNOW_LABEL,
+    )
+    for i, bar in enumerate(dk_bars):
+        bar.set_gid("dont-know")
+        if suppressed[i]:
+            dk_ax.text(50, i, "suppressed", ha="center", va="center", fontsize=pal.FONT_ANNOTATION)
+        else:
+            dk_ax.text(
+                min(dk[i], 100) + 3 if dk[i] < 60 else dk[i] - 3,
+                i,
+                f"{dk[i]:.0f}%",
+                ha="left" if dk[i] < 60 else "right",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+            )
+    dk_ax.set_xlim(0, 100)
+    dk_ax.set_xticks([50, 100], ["50%", "100%"])
+    dk_ax.set_title(DONT_KNOW_LABEL, fontsize=pal.FONT_LABEL)
+    dk_ax.set_xlabel("% of all answers", fontsize=pal.FONT_LABEL)
+    dk_ax.tick_params(labelsize=pal.FONT_TICK, left=False, labelleft=False)
+    for side in ("top", "right", "left"):
+        dk_ax.spines[side].set_visible(False)
+    return ax
+
+
+def theme_profile(
+    data: pd.DataFrame,
+    *,
+    scale: str | Scale | None = None,
+    min_group: int = 3,
+    title: str | None = None,
+    ax: Axes | None = None,
+    **options: Any,
+) -> Axes:
+    """Draw one person's, table's, authority's or room's profile across the themes.
+
+    For each theme: a dot at the median rating (its value written beside it), a bar over the
+    middle half of the answers (q1 to q3), and the classification in words at the right
+    (strong, weak, contested, mixed, no ratings, suppressed). The x axis is the scale's full
+    range. For a person's own self-rating pass ``min_group=1``: suppression protects people
+    from others, not from themselves.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy ratings (already filtered to the person, table, authority or room), or `by_theme`.
+    scale, min_group, title, ax, **options
+        As for `diverging_bars`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One dot per drawn theme in ``ax.lines`` (gid ``"median"``); classification words are
+        texts with gid ``"classification"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": "me",
+    ...     "theme_id": ["LA", "LA", "CR"], "rating": pd.array([4, 5, 1], dtype="Int64"),
+    ...     "dont_know": False})
+    >>> ax = theme_profile(answers, min_group=1)
+    >>> [t.get_text() for t in ax.texts if t.get_gid() == "classification"]
+    ['strong', 'weak']
+    """
+    summary = (
+        by_theme(data, scale=scale, min_group=min_group, **options) if _is_tidy(data) else data
+    )
+    _need(summary, ["theme_id", "median", "q1", "q3", "classification", "suppressed"], "by_theme")
+    the_scale = _scale_of(summary, scale)
+    mg = _min_group_of(summary, min_group)
+    ax, _ = _new_axes(ax, (13, 1.1 * max(len(summary), 1) + 2))
+    lo, hi = the_scale.minimum - 0.5, the_scale.maximum + 0.5
+    for i, row in enumerate(summary.itertuples(index=False)):
+        word = str(row.classification)
+        if bool(row.suppressed):
+            _suppressed_band(ax, i, lo, hi, _suppressed_text(mg), 0.6)
+        elif pd.isna(row.median):
+            ax.text(
+                (lo + hi) / 2,
+                i,
+                f"no ratings: all {DONT_KNOW_LABEL}",
+                ha="center",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+            )
+        else:
+            median = float(row.median)
+            ax.plot(
+                [float(row.q1), float(row.q3)],
+                [i, i],
+                color=pal.EDGE,
+                linewidth=4,
+                solid_capstyle="butt",
+                gid="middle-half",
+            )
+            ax.plot(
+                [median],
+                [i],
+                marker="o",
+                markersize=18,
+                linestyle="none",
+                color=pal.value_colour(median, the_scale),
+                markeredgecolor=pal.EDGE,
+                markeredgewidth=1.5,
+                gid="median",
+            )
+            ax.text(
+                median,
+                i - 0.32,
+                f"{median:g}",
+                ha="center",
+                va="bottom",
+                fontsize=pal.FONT_ANNOTATION,
+            )
+        ax.text(
+            1.02,
+            i,
+            word,
+            transform=ax.get_yaxis_transform(),
+            ha="left",
+            va="center",
+            fontsize=pal.FONT_LABEL,
+            fontweight="bold",
+            color=pal.CLASS_COLOURS.get(word, pal.EDGE),
+            gid="classification",
+        )
+    for v in the_scale.values:
+        ax.axvline(v, color="#EEEEEE", linewidth=1, zorder=0)
+    ax.axvline(the_scale.midpoint, color=pal.EDGE, linewidth=1, linestyle=":", zorder=0)
+    _scale_axis(ax, the_scale, "Median rating (bar: middle half of the answers)")
+    _rows_axis(ax, _row_labels(summary, "theme_id"))
+    _style(ax, title or "Profile by theme")
+    return ax
+
+
+def heatmap(
+    data: pd.DataFrame,
+    *,
+    rows: str = "theme_id",
+    columns: str = "authority",
+    value: str = "top_share",
+    scale: str | Scale | None = None,
+    min_group: int = 3,
+    title: str | None = None,
+    ax: Axes | None = None,
+    **options: Any,
+) -> Axes:
+    """Draw a grid of themes (or questions) against authorities (or respondents, roles, ...).
+
+    Each cell is a rectangle coloured by ``value`` (``top_share``, ``bottom_share`` on 0 to
+    100 %, or ``median`` on the scale's range, red to blue) and labelled with the figure.
+    Suppressed cells are grey, hatched and labelled ``<3`` (for ``min_group=3``); cells where
+    every answer was "Don't know" are grey and labelled "no ratings"; a pair with no answers
+    at all is white and labelled "none". No cell is ever blank.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy ratings, or `summarise(by=[rows, columns])`.
+    rows, columns : str
+        Keys for the rows and columns (``respondent_id`` columns are labelled with the
+        respondents' labels).
+    value : str
+        ``"top_share"`` (default), ``"bottom_share"`` or ``"median"``.
+    scale, min_group, title, ax, **options
+        As for `diverging_bars`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Cells are the rectangle patches with gid ``"cell"`` (``"suppressed"`` for withheld
+        ones), in row-major order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcde"),
+    ...     "authority": ["Derby"] * 3 + ["Rutland"] * 2, "theme_id": "CR",
+    ...     "rating": pd.array([4, 5, 1, 5, 5], dtype="Int64"), "dont_know": False})
+    >>> ax = heatmap(answers)
+    >>> [t.get_text() for t in ax.texts if t.get_gid() in ("cell", "suppressed")]
+    ['67%', '<3']
+    """
+    if value not in ("top_share", "bottom_share", "median"):
+        raise AssuredKitError(
+            f"cannot colour cells by {value!r}",
+            field="value",
+            allowed="top_share, bottom_share, median",
+        )
+    if _is_tidy(data):
+        summary = summarise(data, by=[rows, columns], scale=scale, min_group=min_group, **options)
+    else:
+        summary = data
+    _need(summary, [rows, columns, value, "suppressed", "n_rated"], "summarise")
+    the_scale = _scale_of(summary, scale)
+    mg = _min_group_of(summary, min_group)
+    row_keys = [rows]
+    col_keys = ["workshop_id", columns] if columns == "respondent_id" else [columns]
+    row_table = summary[
+        [c for c in summary.columns if c in {rows, "theme_title", "question_text", "theme_id"}]
+    ]
+    row_table = row_table.drop_duplicates(subset=row_keys).sort_values(row_keys, kind="stable")
+    col_extra = ["respondent_label"] if "respondent_label" in summary else []
+    col_table = summary[[*col_keys, *col_extra]].drop_duplicates(subset=col_keys)
+    col_table = col_table.sort_values(col_keys, kind="stable")
+    row_index = {k: i for i, k in enumerate(row_table[rows])}
+    col_index = {tuple(k): j for j, k in enumerate(col_table[col_keys].itertuples(index=False))}
+    n_r, n_c = len(row_table), len(col_table)
+    ax, _ = _new_axes(ax, (max(8, 1.6 * n_c + 4), 1.1 * max(n_r, 1) + 3))
+    filled = np.zeros((n_r, n_c), dtype=bool)
+    cells: dict[tuple[int, int], Any] = {}
+    for row in summary.itertuples(index=False):
+        i = row_index[getattr(row, rows)]
+        j = col_index[tuple(getattr(row, k) for k in col_keys)]
+        cells[(i, j)] = row
+        filled[i, j] = True
+    for i in range(n_r):
+        for j in range(n_c):
+            row = cells.get((i, j))
+            if row is None:
+                face, hatch, text, gid = pal.NO_DATA, None, "none", "empty"
+            elif bool(row.suppressed):
+                face, hatch, text, gid = (
+                    pal.SUPPRESSED,
+                    pal.SUPPRESSED_HATCH,
+                    f"<{mg}",
+                    "suppressed",
+                )
+            elif pd.isna(getattr(row, value)):
+                face, hatch, text, gid = pal.DONT_KNOW, None, "no\nratings", "no-ratings"
+            else:
+                figure = float(getattr(row, value))
+                face = (
+                    pal.value_colour(figure, the_scale)
+                    if value == "median"
+                    else pal.share_colour(figure)
+                )
+                hatch, text, gid = None, _value_text(figure, value), "cell"
+            ax.add_patch(
+                Rectangle(
+                    (j - 0.5, i - 0.5),
+                    1,
+                    1,
+                    facecolor=face,
+                    hatch=hatch,
+                    edgecolor=pal.EDGE,
+                    linewidth=0.8,
+                    gid=gid,
+                )
+            )
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+                color=pal.text_colour_on(face),
+                gid=gid,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1}
+                if gid == "suppressed"
+                else None,
+            )
+    ax.set_xlim(-0.5, n_c - 0.5)
+    if columns == "respondent_id" and col_extra:
+        col_labels = [_wrap(str(v), 12) for v in col_table["respondent_label"]]
+    else:
+        col_labels = [_wrap("—" if pd.isna(v) else str(v), 12) for v in col_table[columns]]
+    ax.set_xticks(
+        range(n_c), col_labels, rotation=30 if n_c > 6 else 0, ha="right" if n_c > 6 else "center"
+    )
+    ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("bottom")
+    _rows_axis(ax, _row_labels(row_table, rows))
+    measure = {
+        "top_share": "% of rated answers at the top of the scale",
+        "bottom_share": "% of rated answers at the bottom of the scale",
+        "median": "median rating",
+    }[value]
+    ax.set_xlabel(
+        f"Cells: {measure}. Hatched grey '<{mg}': fewer than {mg} respondents, suppressed.",
+        fontsize=pal.FONT_LABEL,
+    )
+    _style(ax, title)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def role_pairs(
+    data: pd.DataFrame,
+    *,
+    roles: tuple[str, str] = ("DCS", "LM"),
+    value: str = "top_share",
+    scale: str | Scale | None = None,
+    min_group: int = 3,
+    title: str | None = None,
+    ax: Axes | None = None,
+    **options: Any,
+) -> Axes:
+    r"""Draw two roles' views per theme as paired dots, marking pairs far apart.
+
+    Each theme gets a dot per role (different colour *and* shape, value written beside it)
+    joined by a line; a pair flagged by `compare_roles` gets the word "apart" and the reason at
+    the right. A suppressed side is written as such, not drawn.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy ratings, or `compare_roles`.
+    roles : (str, str)
+        The two roles.
+    value : str
+        ``"top_share"`` (default) or ``"median"``.
+    scale, min_group, title, ax, **options
+        As for `diverging_bars`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Dots are lines with gid ``"<role>"``; flags are texts with gid ``"apart"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcdef"),
+    ...     "role": ["DCS"] * 3 + ["LM"] * 3, "theme_id": "PR",
+    ...     "rating": pd.array([5, 5, 4, 1, 2, 2], dtype="Int64"), "dont_know": False})
+    >>> ax = role_pairs(answers)
+    >>> [t.get_text().split("\n")[0] for t in ax.texts if t.get_gid() == "apart"]
+    ['apart']
+    """
+    if value not in ("top_share", "median"):
+        raise AssuredKitError(
+            f"cannot compare by {value!r}", field="value", allowed="top_share, median"
+        )
+    table = (
+        compare_roles(data, roles=roles, scale=scale, min_group=min_group, **options)
+        if _is_tidy(data)
+        else data
+    )
+    a, b = (r.lower() for r in roles)
+    _need(table, ["theme_id", f"{a}_{value}", f"{b}_{value}", "apart", "why"], "compare_roles")
+    the_scale = _scale_of(table, scale)
+    mg = _min_group_of(table, min_group)
+    ax, _ = _new_axes(ax, (13, 1.2 * max(len(table), 1) + 2.5))
+    factor = _measure_axis(ax, value, the_scale)
+    for i, row in enumerate(table.itertuples(index=False)):
+        points = {}
+        for role, prefix, offset in ((roles[0], a, -0.18), (roles[1], b, 0.18)):
+            figure = getattr(row, f"{prefix}_{value}")
+            hidden = getattr(row, f"{prefix}_suppressed", False)
+            if not pd.isna(hidden) and bool(hidden):
+                note = f"{role}: suppressed (<{mg})"
+            elif pd.isna(figure):
+                note = f"{role}: no ratings" if not pd.isna(hidden) else f"{role}: no answers"
+            else:
+                x = float(figure) * factor
+                points[role] = x
+                ax.plot(
+                    [x],
+                    [i],
+                    marker=pal.ROLE_MARKERS.get(role, "o"),
+                    markersize=15,
+                    linestyle="none",
+                    color=pal.ROLE_COLOURS.get(role, pal.EDGE),
+                    markeredgecolor=pal.EDGE,
+                    gid=role,
+                )
+                ax.text(
+                    x,
+                    i + offset * 1.7,
+                    f"{role} {_value_text(float(figure), value)}",
+                    ha="center",
+                    va="center",
+                    fontsize=pal.FONT_ANNOTATION,
+                    color="black",
+                    gid=f"{role}-label",
+                )
+                continue
+            ax.text(
+                0.5,
+                i + offset * 1.7,
+                note,
+                transform=ax.get_yaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+                gid="suppressed",
+            )
+        if len(points) == 2:
+            ax.plot(
+                list(points.values()),
+                [i, i],
+                color=pal.SPREAD_BOX,
+                linewidth=2,
+                zorder=1,
+                gid="pair",
+            )
+        if bool(row.apart):
+            ax.text(
+                1.02,
+                i,
+                "apart\n" + _wrap(str(row.why), 22),
+                transform=ax.get_yaxis_transform(),
+                ha="left",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+                fontweight="bold",
+                color=pal.FLAG,
+                gid="apart",
+            )
+    _rows_axis(ax, _row_labels(table, "theme_id"))
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker=pal.ROLE_MARKERS.get(r, "o"),
+            linestyle="none",
+            markersize=13,
+            color=pal.ROLE_COLOURS.get(r, pal.EDGE),
+            markeredgecolor=pal.EDGE,
+            label=r,
+        )
+        for r in roles
+    ]
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1),
+        ncol=2,
+        frameon=False,
+        fontsize=pal.FONT_TICK,
+    )
+    _style(ax, None)
+    _headline(ax, title, 1)
+    return ax
+
+
+def confidence_evidence(
+    data: pd.DataFrame,
+    *,
+    scale: str | Scale | None = None,
+    evidence_scale: str | Scale | None = None,
+    min_group: int = 3,
+    title: str | None = None,
+    ax: Axes | None = None,
+    **options: Any,
+) -> Axes:
+    """Draw how each confidence level rests on evidence, flagging unfounded confidence.
+
+    One 100 % bar per confidence level (highest at the top), split by evidence level
+    ("How do I know?"). The segments where the top of the confidence scale rests on the bottom
+    of the evidence scale are hatched, outlined and summed at the right as "unfounded".
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy ratings, or `evidence_grid`.
+    scale, evidence_scale : str or Scale, optional
+        Default to the grid's scales.
+    min_group, title, ax, **options
+        As for `diverging_bars`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One bar container per evidence level; unfounded segments have gid ``"unfounded"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcd"),
+    ...     "rating": pd.array([5, 5, 5, 2], dtype="Int64"), "dont_know": False,
+    ...     "evidence": pd.array([0, 3, 3, 2], dtype="Int64")})
+    >>> ax = confidence_evidence(answers)
+    >>> [round(p.get_width()) for p in ax.patches if p.get_gid() == "unfounded" and p.get_width()]
+    [33]
+    """
+    if _is_tidy(data):
+        grid = evidence_grid(
+            data,
+            scale=scale,
+            evidence_scale=evidence_scale or "evidence",
+            min_group=min_group,
+            **options,
+        )
+    else:
+        grid = data
+    _need(
+        grid,
+        ["rating", "evidence", "n", "share_of_rating", "unfounded", "suppressed"],
+        "evidence_grid",
+    )
+    the_scale = _scale_of(grid, scale)
+    ev = evidence_scale or grid.attrs.get("evidence_scale") or "evidence"
+    ev_scale = get_scale(ev)
+    mg = _min_group_of(grid, min_group)
+    levels = list(reversed(the_scale.values))  # highest confidence at the top
+    ev_levels = ev_scale.values
+    ax, _ = _new_axes(ax, (14, 1.1 * len(levels) + 3))
+    colours = pal.evidence_colours(ev_scale)
+    lookup = {(int(r.rating), int(r.evidence)): r for r in grid.itertuples(index=False)}
+    suppressed = bool(grid["suppressed"].any())
+    n_per_level = {
+        v: sum(
+            int(lookup[(v, e)].n)
+            for e in ev_levels
+            if (v, e) in lookup and not pd.isna(lookup[(v, e)].n)
+        )
+        for v in levels
+    }
+    start = np.zeros(len(levels))
+    for e in ev_levels:
+        widths = np.array(
+            [
+                0.0
+                if suppressed or (v, e) not in lookup or pd.isna(lookup[(v, e)].share_of_rating)
+                else float(lookup[(v, e)].share_of_rating) * 100
+                for v in levels
+            ]
+        )
+        bars = ax.barh(
+            range(len(levels)),
+            widths,
+            left=start,
+            height=_BAR_HEIGHT,
+            color=colours[e],
+            edgecolor=pal.EDGE,
+            linewidth=0.6,
+            label=f"{e} {ev_scale.label_for(e)}",
+        )
+        for i, (v, bar) in enumerate(zip(levels, bars, strict=True)):
+            flagged = (v, e) in lookup and bool(lookup[(v, e)].unfounded)
+            bar.set_gid("unfounded" if flagged else f"evidence-{e}")
+            if flagged:
+                bar.set_hatch(pal.UNFOUNDED_HATCH)
+                bar.set_edgecolor(pal.FLAG)
+                bar.set_linewidth(2.5)
+            if widths[i] >= _MIN_LABELLED_SHARE:
+                ax.text(
+                    start[i] + widths[i] / 2,
+                    i,
+                    f"{widths[i]:.0f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=pal.FONT_ANNOTATION,
+                    color=pal.text_colour_on(colours[e]),
+                    bbox={"facecolor": colours[e], "edgecolor": "none", "pad": 1}
+                    if flagged
+                    else None,
+                )
+        start = start + widths
+    for i, v in enumerate(levels):
+        if suppressed:
+            continue
+        if n_per_level[v] == 0:
+            ax.text(
+                50,
+                i,
+                "no answers with evidence",
+                ha="center",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+            )
+        elif v in the_scale.top_values:
+            share = sum(
+                float(lookup[(v, e)].share_of_rating)
+                for e in ev_scale.bottom_values
+                if (v, e) in lookup
+            )
+            ax.text(
+                1.02,
+                i,
+                f"unfounded:\n{_pct(share)}",
+                transform=ax.get_yaxis_transform(),
+                ha="left",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+                fontweight="bold",
+                color=pal.FLAG,
+                gid="unfounded-share",
+            )
+    if suppressed:
+        _suppressed_band(ax, (len(levels) - 1) / 2, 0, 100, _suppressed_text(mg), len(levels) - 0.3)
+    _percent_axis(ax, "Share of the answers at each confidence level, by evidence: How do I know?")
+    _rows_axis(
+        ax,
+        [
+            f"{v} {_wrap(the_scale.label_for(v), 14)}"
+            + ("" if suppressed else f"\n(n={n_per_level[v]})")
+            for v in levels
+        ],
+    )
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0, 1),
+        ncol=len(ev_levels),
+        frameon=False,
+        fontsize=pal.FONT_TICK,
+        handles=[
+            *[
+                Patch(
+                    facecolor=colours[e], edgecolor=pal.EDGE, label=f"{e} {ev_scale.label_for(e)}"
+                )
+                for e in ev_levels
+            ],
+        ],
+    )
+    _style(ax, None)
+    _headline(ax, title, 1)
+    return ax
+
+
+def authority_spread(
+    data: pd.DataFrame,
+    authority: str | None = None,
+    *,
+    measure: str = "top_share",
+    scale: str | Scale | None = None,
+    min_group: int = 3,
+    min_others: int = 3,
+    title: str | None = None,
+    ax: Axes | None = None,
+    **options: Any,
+) -> Axes:
+    """Draw an authority against the anonymised spread of the other authorities, per theme.
+
+    A position, not a league table: for each theme a light bar covers the other authorities'
+    range (lowest to highest), a darker box their middle half, a tick their median, and a
+    diamond the authority's own figure (written beside it). No other authority is named.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy ratings for the region, or `authority_position`.
+    authority : str
+        Required with tidy ratings.
+    measure : str
+        ``"top_share"`` (default), ``"bottom_share"`` or ``"median"``.
+    scale, min_group, title, ax, **options
+        As for `diverging_bars`; ``min_others`` as for `authority_position`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The authority's dots are lines with gid ``"authority"``; range bars and boxes are patches
+        with gids ``"others-range"`` and ``"others-box"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = [(f"r{i}", a, r) for i, (a, r) in enumerate(
+    ...     [("A", 5)] * 3 + [("B", 1)] * 3 + [("C", 3)] * 3 + [("D", 4)] * 3)]
+    >>> answers = pd.DataFrame(rows, columns=["respondent_id", "authority", "rating"])
+    >>> answers["rating"] = answers["rating"].astype("Int64")
+    >>> answers = answers.assign(workshop_id="w", theme_id="LA", dont_know=False)
+    >>> ax = authority_spread(answers, "A", measure="median")
+    >>> [p.get_width() for p in ax.patches if p.get_gid() == "others-range"]
+    [3.0]
+    """
+    if _is_tidy(data):
+        if authority is None:
+            raise AssuredKitError(
+                "say which authority to place",
+                field="authority",
+                allowed="an authority present in the ratings",
+            )
+        table = authority_position(
+            data,
+            authority,
+            measure=measure,
+            scale=scale,  # type: ignore[arg-type]
+            min_group=min_group,
+            min_others=min_others,
+            **options,
+        )
+    else:
+        table = data
+        measure = table.attrs.get("measure", measure)
+    _need(
+        table,
+        [
+            "theme_id",
+            "authority",
+            "value",
+            "others_min",
+            "others_q1",
+            "others_median",
+            "others_q3",
+            "others_max",
+            "others_suppressed",
+            "suppressed",
+        ],
+        "authority_position",
+    )
+    name = str(table["authority"].iloc[0]) if len(table) else str(authority)
+    the_scale = _scale_of(table, scale)
+    mg = _min_group_of(table, min_group)
+    ax, _ = _new_axes(ax, (13, 1.2 * max(len(table), 1) + 2.5))
+    factor = _measure_axis(ax, measure, the_scale)
+    for i, row in enumerate(table.itertuples(index=False)):
+        if bool(row.others_suppressed):
+            ax.text(
+                0.5,
+                i + 0.25,
+                "other authorities: too few to show",
+                transform=ax.get_yaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+                gid="others-suppressed",
+            )
+        else:
+            lo, q1, med, q3, hi = (
+                float(getattr(row, c)) * factor
+                for c in ("others_min", "others_q1", "others_median", "others_q3", "others_max")
+            )
+            ax.add_patch(
+                Rectangle(
+                    (lo, i - 0.12),
+                    hi - lo,
+                    0.24,
+                    facecolor=pal.SPREAD_RANGE,
+                    edgecolor=pal.EDGE,
+                    linewidth=0.6,
+                    gid="others-range",
+                )
+            )
+            ax.add_patch(
+                Rectangle(
+                    (q1, i - 0.25),
+                    q3 - q1,
+                    0.5,
+                    facecolor=pal.SPREAD_BOX,
+                    edgecolor=pal.EDGE,
+                    linewidth=0.6,
+                    gid="others-box",
+                )
+            )
+            ax.plot(
+                [med, med], [i - 0.3, i + 0.3], color="black", linewidth=2.5, gid="others-median"
+            )
+        own = row.value
+        if not pd.isna(row.suppressed) and bool(row.suppressed):
+            ax.text(
+                0.5,
+                i - 0.32,
+                f"{name}: suppressed (<{mg})",
+                transform=ax.get_yaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+                gid="suppressed",
+                bbox={
+                    "facecolor": pal.SUPPRESSED,
+                    "edgecolor": pal.EDGE,
+                    "hatch": pal.SUPPRESSED_HATCH,
+                },
+            )
+        elif pd.isna(own):
+            word = "no answers" if pd.isna(row.suppressed) else "no ratings"
+            ax.text(
+                0.5,
+                i - 0.32,
+                f"{name}: {word}",
+                transform=ax.get_yaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+            )
+        else:
+            x = float(own) * factor
+            ax.plot(
+                [x],
+                [i],
+                marker="D",
+                markersize=15,
+                linestyle="none",
+                color=pal.AUTHORITY,
+                markeredgecolor=pal.EDGE,
+                gid="authority",
+                zorder=3,
+            )
+            ax.text(
+                x,
+                i - 0.3,
+                _value_text(float(own), measure),
+                ha="center",
+                va="bottom",
+                fontsize=pal.FONT_ANNOTATION,
+                fontweight="bold",
+            )
+        position = getattr(row, "position", None)
+        if position is not None and not pd.isna(position):
+            ax.text(
+                1.02,
+                i,
+                _wrap(str(position), 16),
+                transform=ax.get_yaxis_transform(),
+                ha="left",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+                gid="position",
+            )
+    _rows_axis(ax, _row_labels(table, "theme_id"))
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="D",
+            linestyle="none",
+            markersize=12,
+            color=pal.AUTHORITY,
+            markeredgecolor=pal.EDGE,
+            label=name,
+        ),
+        Patch(facecolor=pal.SPREAD_RANGE, edgecolor=pal.EDGE, label="others: lowest to highest"),
+        Patch(facecolor=pal.SPREAD_BOX, edgecolor=pal.EDGE, label="others: middle half"),
+        Line2D([], [], color="black", linewidth=2.5, label="others: median"),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1),
+        ncol=2,
+        frameon=False,
+        fontsize=pal.FONT_TICK,
+    )
+    _style(ax, None)
+    _headline(ax, title or f"{name} against the other authorities (not named)", 2)
+    return ax
+
+
+def change_dumbbell(
+    data: pd.DataFrame,
+    *,
+    between: str = "round",
+    before: Any = None,
+    after: Any = None,
+    by: str = "theme_id",
+    value: str = "top_share",
+    scale: str | Scale | None = None,
+    min_group: int = 3,
+    title: str | None = None,
+    ax: Axes | None = None,
+    **options: Any,
+) -> Axes:
+    r"""Draw change between two rounds, workshops or years as dumbbells (before -> after).
+
+    Per theme (or question): a hollow grey dot for before, a filled blue dot for after, an
+    arrow between them, the change written at the right ("+15 points"), and "notable" where
+    `change` flags it. A suppressed side is written as such.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy ratings holding both sides, or `change`.
+    between, before, after :
+        As for `change`.
+    by : str
+        ``"theme_id"`` (default) or ``"question_id"``.
+    value : str
+        ``"top_share"`` (default) or ``"median"``.
+    scale, min_group, title, ax, **options
+        As for `diverging_bars`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Dots are lines with gids ``"before"`` and ``"after"``; change texts have gid ``"change"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcabc"),
+    ...     "question_id": "CR-DCS-1", "theme_id": "CR",
+    ...     "round": pd.array([1, 1, 1, 2, 2, 2], dtype="Int64"),
+    ...     "rating": pd.array([2, 2, 4, 4, 4, 5], dtype="Int64"), "dont_know": False})
+    >>> ax = change_dumbbell(answers)
+    >>> [t.get_text() for t in ax.texts if t.get_gid() == "change"]
+    ['+67 points\nnotable']
+    """
+    if value not in ("top_share", "median"):
+        raise AssuredKitError(
+            f"cannot show change in {value!r}", field="value", allowed="top_share, median"
+        )
+    if _is_tidy(data):
+        keys = ["theme_id", "question_id"] if by == "question_id" else [by]
+        table = change(
+            data,
+            between=between,
+            before=before,
+            after=after,
+            by=keys,  # type: ignore[arg-type]
+            scale=scale,
+            min_group=min_group,
+            **options,
+        )
+    else:
+        table = data
+    _need(table, [by, f"before_{value}", f"after_{value}", "notable"], "change")
+    the_scale = _scale_of(table, scale)
+    mg = _min_group_of(table, min_group)
+    side_names = (
+        _side_name(table.attrs.get("between", between), table.attrs.get("before", before)),
+        _side_name(table.attrs.get("between", between), table.attrs.get("after", after)),
+    )
+    ax, _ = _new_axes(ax, (13, 1.1 * max(len(table), 1) + 2.5))
+    factor = _measure_axis(ax, value, the_scale)
+    for i, row in enumerate(table.itertuples(index=False)):
+        xs = {}
+        for side, style in (
+            ("before", {"markerfacecolor": "white", "color": pal.BEFORE}),
+            ("after", {"markerfacecolor": pal.AFTER, "color": pal.AFTER}),
+        ):
+            figure = getattr(row, f"{side}_{value}")
+            hidden = getattr(row, f"{side}_suppressed", False)
+            if pd.isna(figure):
+                word = (
+                    "suppressed"
+                    if not pd.isna(hidden) and bool(hidden)
+                    else "no answers"
+                    if pd.isna(hidden)
+                    else "no ratings"
+                )
+                ax.text(
+                    0.5,
+                    i + (-0.3 if side == "before" else 0.3),
+                    f"{side_names[side == 'after']}: {word}"
+                    + (f" (<{mg})" if word == "suppressed" else ""),
+                    transform=ax.get_yaxis_transform(),
+                    ha="center",
+                    va="center",
+                    fontsize=pal.FONT_ANNOTATION,
+                    gid="suppressed" if word == "suppressed" else None,
+                )
+                continue
+            x = float(figure) * factor
+            xs[side] = x
+            ax.plot(
+                [x],
+                [i],
+                marker="o",
+                markersize=15,
+                linestyle="none",
+                markeredgewidth=2.5,
+                markeredgecolor=pal.EDGE if side == "after" else pal.SPREAD_BOX,
+                gid=side,
+                zorder=3,
+                **style,
+            )
+            ax.text(
+                x,
+                i - 0.28 if side == "before" else i + 0.28,
+                _value_text(float(figure), value),
+                ha="center",
+                va="bottom" if side == "before" else "top",
+                fontsize=pal.FONT_ANNOTATION,
+                color="black",
+            )
+        if len(xs) == 2:
+            ax.annotate(
+                "",
+                xy=(xs["after"], i),
+                xytext=(xs["before"], i),
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "color": pal.EDGE,
+                    "linewidth": 1.8,
+                    "shrinkA": 9,
+                    "shrinkB": 9,
+                },
+            )
+            delta = xs["after"] - xs["before"]
+            text = f"{delta:+.0f} points" if value == "top_share" else f"{delta:+.1f}"
+            if bool(row.notable):
+                text += "\nnotable"
+            ax.text(
+                1.02,
+                i,
+                text,
+                transform=ax.get_yaxis_transform(),
+                ha="left",
+                va="center",
+                fontsize=pal.FONT_ANNOTATION,
+                fontweight="bold" if bool(row.notable) else "normal",
+                color=pal.FLAG if bool(row.notable) else "black",
+                gid="change",
+            )
+    _rows_axis(ax, _row_labels(table, by))
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            markersize=12,
+            markerfacecolor="white",
+            markeredgecolor=pal.SPREAD_BOX,
+            markeredgewidth=2.5,
+            label=f"before: {side_names[0]}",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            markersize=12,
+            markerfacecolor=pal.AFTER,
+            markeredgecolor=pal.EDGE,
+            label=f"after: {side_names[1]}",
+        ),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1),
+        ncol=2,
+        frameon=False,
+        fontsize=pal.FONT_TICK,
+    )
+    _style(ax, None)
+    _headline(ax, title, 1)
+    return ax
+
+
+def _side_name(between: str, side: Any) -> str:
+    if side is None:
+        return "?"
+    if between == "round":
+        return f"round {side}"
+    return str(side)
+
+
+def live_distribution(
+    ratings: pd.DataFrame,
+    scale: str | Scale = "confidence",
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+) -> Axes:
+    """Draw (or update) the answers to one question: a bar per level and one for Don't know.
+
+    Meant to be redrawn on every click: called again with the same ``ax`` it only changes the
+    bar heights, count labels and y limit, so it stays cheap and does not flicker. The caller
+    redraws the canvas (e.g. ``fig.canvas.draw_idle()`` or re-displaying the figure).
+    No suppression is applied: this chart is for the room.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy rows for one question and round (``rating`` and ``dont_know`` are used).
+    scale : str or Scale
+        The workshop's scale.
+    ax : matplotlib.axes.Axes, optional
+        The axes from the previous call, to update in place.
+    title : str, optional
+        Shown above the bars (e.g. the question id).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"rating": pd.array([4, 4, None], dtype="Int64"),
+    ...                         "dont_know": [False, False, True]})
+    >>> ax = live_distribution(answers)
+    >>> [int(p.get_height()) for p in ax.patches]
+    [0, 0, 0, 2, 0, 1]
+    >>> ax = live_distribution(answers.iloc[:1], ax=ax)
+    >>> [int(p.get_height()) for p in ax.patches]
+    [0, 0, 0, 1, 0, 0]
+    """
+    the_scale = get_scale(scale)
+    levels = the_scale.values
+    rating = np.asarray(ratings["rating"].to_numpy(np.float64, na_value=np.nan), dtype=np.float64)
+    dont_know = np.asarray(ratings["dont_know"].to_numpy(bool, na_value=False), dtype=bool)
+    rated = ~dont_know & ~np.isnan(rating)
+    index = (rating[rated] - levels[0]).astype(np.int64)
+    index = index[(index >= 0) & (index < len(levels))]
+    counts = np.r_[np.bincount(index, minlength=len(levels)), dont_know.sum()]
+    top = max(5, int(np.ceil(counts.max(initial=0) * 1.25 / 5) * 5))
+
+    state = _LIVE.get(ax) if ax is not None else None
+    if state is None or state["scale"] is not the_scale or state["bars"][0].axes is not ax:
+        if ax is None:
+            ax, _ = _new_axes(None, (10, 5.5))
+        else:
+            ax.clear()
+        colours = [pal.level_colours(the_scale)[v] for v in levels] + [pal.DONT_KNOW]
+        names = [f"{v}\n{_wrap(lab, 11)}" for v, lab in zip(levels, the_scale.labels, strict=True)]
+        names.append(_wrap(DONT_KNOW_LABEL, 11))
+        x = np.r_[np.arange(len(levels)), len(levels) + 0.4]
+        bars = ax.bar(x, counts, width=0.8, color=colours, edgecolor=pal.EDGE, linewidth=0.8)
+        texts = [
+            ax.text(xi, c, f"{c}", ha="center", va="bottom", fontsize=pal.FONT_LABEL)
+            for xi, c in zip(x, counts, strict=True)
+        ]
+        ax.set_xticks(x, names)
+        ax.set_xlim(-0.6, len(levels) + 1.0)
+        ax.set_ylabel("Answers", fontsize=pal.FONT_LABEL)
+        _style(ax, title)
+        state = {"scale": the_scale, "bars": list(bars), "texts": texts, "title": title}
+        _LIVE[ax] = state
+    else:
+        for bar, text, c in zip(state["bars"], state["texts"], counts, strict=True):
+            bar.set_height(c)
+            text.set_y(c)
+            text.set_text(f"{c}")
+        if title is not None and title != state["title"]:
+            ax.set_title(title, fontsize=pal.FONT_TITLE, loc="left")
+            state["title"] = title
+    ax.set_ylim(0, top)
+    return ax
