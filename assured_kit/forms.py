@@ -48,7 +48,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["FormImport", "import_form_export", "match_form_columns"]
 
-_MAX_NOTE = 2000  # the store's limit on a note, checked here so every problem is listed at once
 _QUESTION_ID = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z]{2,4})\s?[-‐–—]\s?(DCS|LM)\s?[-‐–—]\s?(\d{1,3})(?!\d)", re.IGNORECASE
 )
@@ -515,6 +514,8 @@ def _row_answers(
     problems: ProblemList,
 ) -> list[tuple[str, int | None, int | None, str | None]] | None:
     """Return the answers in one response, or ``None`` when it answers nothing at all."""
+    from .store import NOTE_LIMIT
+
     answers = []
     anything = False
     for question_id, columns in by_question.items():
@@ -550,12 +551,12 @@ def _row_answers(
                 column=columns["evidence"].header,
             )
             ok = ok and ok_e
-        if note is not None and len(note) > _MAX_NOTE:
+        if note is not None and len(note.strip()) > NOTE_LIMIT:
             problems.add(
-                f"the note is {len(note)} characters long",
+                f"the note is {len(note.strip())} characters long",
                 row=number,
                 column=columns["note"].header,
-                allowed=f"at most {_MAX_NOTE} characters",
+                allowed=f"at most {NOTE_LIMIT} characters",
                 hint="a long text pasted in; shorten it",
             )
             ok = False

@@ -57,7 +57,6 @@ _DETAIL_KEYS = ("Workshop", "Respondent", "Role", "Authority", "Scale")
 _SHEET_TITLE = "Rating sheet"
 _HELP_TITLE = "How to fill in"
 _LISTS_TITLE = "Lists"
-_MAX_NOTE = 2000  # the store's limit on a note, checked here so every problem is listed at once
 _HEADER_SEARCH_ROWS = 60
 _INPUT_FILL = "FFF2CC"
 _FIXED_FILL = "F2F2F2"
@@ -259,10 +258,16 @@ def _csv_candidates(text: str) -> list[list[list[str]]]:
 def _xlsx_sheets(
     data: bytes, file: str, prefer: Sequence[str]
 ) -> list[tuple[str, list[list[Any]]]]:
+    """Read every sheet's cells: the value a spreadsheet program showed, else what was typed.
+
+    A formula cell holds the value last shown when a spreadsheet program saved it; a formula
+    never calculated (e.g. written by a script) has no such value and is read as its text.
+    """
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), data_only=True)
+        shown = load_workbook(io.BytesIO(data), data_only=True)
+        typed = load_workbook(io.BytesIO(data), data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise AssuredKitError(
             f"the workbook cannot be read ({type(exc).__name__}: {exc})",
@@ -270,15 +275,23 @@ def _xlsx_sheets(
             allowed="an .xlsx workbook saved by a spreadsheet program",
             hint="a damaged file, or a file renamed to .xlsx",
         ) from exc
-    names = [n for n in prefer if n in book.sheetnames]
-    names += [n for n in book.sheetnames if n not in names]
+    names = [n for n in prefer if n in shown.sheetnames]
+    names += [n for n in shown.sheetnames if n not in names]
     sheets = []
     for name in names:
-        sheet = book[name]
+        sheet = shown[name]
         if getattr(sheet, "sheet_state", "visible") != "visible" and name not in prefer:
             continue
-        cells = sheet.iter_rows(min_row=1, max_row=sheet.max_row, values_only=True)
-        rows = [list(r) for r in cells]
+        bottom = sheet.max_row
+        values = sheet.iter_rows(min_row=1, max_row=bottom, values_only=True)
+        formulas = typed[name].iter_rows(min_row=1, max_row=bottom, values_only=True)
+        rows = [
+            [
+                v if v is not None or f is None else str(getattr(f, "text", f))
+                for v, f in zip(value_row, formula_row, strict=False)
+            ]
+            for value_row, formula_row in zip(values, formulas, strict=False)
+        ]
         sheets.append((name, rows))
     return sheets
 
@@ -439,10 +452,14 @@ def parse_answer(
 
     ``value`` is ``None`` for "Don't know".
     """
+    value = normalise_number_text(raw)
     try:
-        return True, scale.parse(normalise_number_text(raw))
+        return True, scale.parse(value)
     except AssuredKitError as err:
-        problems.add_error(err, row=row, column=column)
+        problem = err.problem
+        if isinstance(raw, str) and value is not raw:  # quote the cell as typed, e.g. '7'
+            problem = problem.replace(repr(value), repr(raw.strip()), 1)
+        problems.add(problem, row=row, column=column, allowed=err.allowed, hint=err.hint)
         return False, None
 
 
@@ -550,7 +567,7 @@ def _instructions(scale: Scale, evidence: Scale) -> list[str]:
         f"Rating: pick from the list or type the number ({scale.minimum} to {scale.maximum}) or "
         "the words. Leave it blank to skip a question.",
         "Don't know is an answer of its own: it is never counted as a low rating.",
-        f"Evidence ({evidence.title}) and note are optional.",
+        f"The evidence column ({evidence.title}) and the note are optional.",
         "Do not change the question_id column: it links each answer to its question.",
     ]
 
@@ -793,7 +810,7 @@ def _write_sheet_xlsx(
     for heading, choices, descriptions in (
         (f"Rating: {scale.title}", answer_choices(scale), [*scale.levels["description"], ""]),
         (
-            f"Evidence: {evidence.title}",
+            evidence.title,
             _evidence_choices(evidence),
             list(evidence.levels["description"]),
         ),
@@ -859,6 +876,8 @@ class _Answer:
 def _read_answers(
     ws: Workshop, grid: Grid, columns: dict[str, int], problems: ProblemList
 ) -> list[_Answer]:
+    from .store import NOTE_LIMIT
+
     in_scope = {str(q) for q in ws.questions()["question_id"]}
     known = {str(q) for q in ws.framework.questions["question_id"]}
     seen: dict[str, int] = {}
@@ -879,14 +898,15 @@ def _read_answers(
         note = note_text if isinstance(note_text, str) and note_text.strip() else None
         answered = not is_blank(raw_rating)
         extras = [n for n, v in (("evidence", raw_evidence), ("note", note)) if not is_blank(v)]
+        if not answered and not extras:
+            continue  # a question left unanswered (whatever its id): nothing to import
         if not raw_id:
-            if answered or extras:
-                problems.add(
-                    "the question_id is blank but the row holds an answer",
-                    row=number,
-                    column="question_id",
-                    hint="the question_id cell was cleared or the row was pasted in",
-                )
+            problems.add(
+                "the question_id is blank but the row holds an answer",
+                row=number,
+                column="question_id",
+                hint="the question_id cell was cleared or the row was pasted in",
+            )
             continue
         question_id = fold(raw_id).upper().replace(" ", "")
         if question_id not in known:
@@ -916,14 +936,13 @@ def _read_answers(
             continue
         seen[question_id] = number
         if not answered:
-            if extras:
-                problems.add(
-                    f"the rating is blank but the row has {' and '.join(extras)}",
-                    row=number,
-                    column="rating",
-                    allowed=ws.scale.describe_allowed(),
-                    hint="a rating forgotten; choose Don't know if unsure",
-                )
+            problems.add(
+                f"the rating is blank but the row has {' and '.join(extras)}",
+                row=number,
+                column="rating",
+                allowed=ws.scale.describe_allowed(),
+                hint="a rating forgotten; choose Don't know if unsure",
+            )
             continue
         ok, rating = parse_answer(ws.scale, raw_rating, problems, row=number, column="rating")
         evidence = None
@@ -932,12 +951,12 @@ def _read_answers(
                 ws.evidence_scale, raw_evidence, problems, row=number, column="evidence"
             )
             ok = ok and ok_e
-        if note is not None and len(note) > _MAX_NOTE:
+        if note is not None and len(note.strip()) > NOTE_LIMIT:
             problems.add(
-                f"the note is {len(note)} characters long",
+                f"the note is {len(note.strip())} characters long",
                 row=number,
                 column="note",
-                allowed=f"at most {_MAX_NOTE} characters",
+                allowed=f"at most {NOTE_LIMIT} characters",
                 hint="a long text pasted in; shorten it",
             )
             ok = False
