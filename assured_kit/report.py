@@ -179,6 +179,11 @@ def _int(value: Any) -> str:
     return f"{int(value):,}"
 
 
+def _yes(value: Any) -> bool:
+    """Return True only for a true flag; a missing (<NA>) flag is not true."""
+    return value is not None and value is not pd.NA and not pd.isna(value) and bool(value)
+
+
 def _date(value: Any) -> str:
     if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
         return ""
@@ -287,27 +292,6 @@ def _classification_cell(value: Any) -> _Cell:
 # --------------------------------------------------------------------------- charts
 
 
-def _figure_html(
-    draw: Callable[[Axes], Any], *, size: tuple[float, float], alt: str, caption: str = ""
-) -> str:
-    """Draw with ``draw(ax)`` on a fresh figure and embed it as an SVG image."""
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size, layout="constrained")
-    ax = fig.add_subplot()
-    draw(ax)
-    buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "assured-kit"}):
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    cap = f"<figcaption>{escape_html(caption)}</figcaption>" if caption else ""
-    return (
-        f"<figure><img src='data:image/svg+xml;base64,{data}' alt='{escape_html(alt)}'>"
-        f"{cap}</figure>"
-    )
-
-
 # --------------------------------------------------------------------------- the report model
 
 
@@ -354,6 +338,22 @@ def _frame_or_empty(table: pd.DataFrame | None, columns: list[str], what: str) -
     return table
 
 
+def _compact(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Hold the repeated text keys as categoricals: every summary then groups on codes.
+
+    A report makes a dozen summaries of the same table; factorising the text keys once (rather
+    than in every summary) halves their time on a million answers. Values are unchanged.
+    """
+    text_keys = [
+        c
+        for c in ("workshop_id", "respondent_id", "question_id", "authority")
+        if c in ratings.columns and not isinstance(ratings[c].dtype, pd.CategoricalDtype)
+    ]
+    if not text_keys or not len(ratings):
+        return ratings
+    return ratings.astype({c: "category" for c in text_keys})
+
+
 def _prepare(
     ratings: pd.DataFrame,
     *,
@@ -385,6 +385,7 @@ def _prepare(
             allowed="a whole number of respondents, 1 or more (3 by default)",
         )
     fw = framework if framework is not None else load_framework()
+    ratings = _compact(ratings)
     present = (
         sorted({str(a) for a in ratings["authority"].dropna() if str(a).strip()})
         if "authority" in ratings.columns
@@ -692,7 +693,7 @@ def _scope_line(rep: _Report) -> str:
 
 
 def _summary_row_cells(row: Any, rep: _Report, *, first: list[_Cell]) -> list[_Cell]:
-    if bool(row.suppressed):
+    if _yes(row.suppressed):
         words = _Cell(rep.suppressed_words, suppressed=True)
         return [
             *first,
@@ -872,10 +873,7 @@ def _roles_block(rep: _Report) -> str:
     for row in roles.itertuples(index=False):
         cells = [_Cell(str(row.theme_title))]
         for prefix in ("dcs", "lm"):
-            if (
-                row._asdict().get(f"{prefix}_suppressed") is True
-                or bool(getattr(row, f"{prefix}_suppressed")) is True
-            ):
+            if _yes(getattr(row, f"{prefix}_suppressed")):
                 cells += [_Cell(rep.suppressed_words, suppressed=True), _Cell("", suppressed=True)]
             elif pd.isna(getattr(row, f"{prefix}_n_respondents")):
                 cells += [_Cell("no answers"), _Cell("")]
@@ -884,7 +882,7 @@ def _roles_block(rep: _Report) -> str:
                     _Cell(_pct(getattr(row, f"{prefix}_top_share")), numeric=True),
                     _classification_cell(getattr(row, f"{prefix}_classification")),
                 ]
-        flag = str(row.why) if bool(row.apart) else ""
+        flag = str(row.why) if _yes(row.apart) else ""
         cells.append(
             _Cell(f"<span class='flag'>{escape_html(flag)}</span>" if flag else "", html=True)
         )
@@ -910,13 +908,13 @@ def _position_block(rep: _Report) -> str:
     out.append(_charts_position(rep))
     rows = []
     for row in pos.itertuples(index=False):
-        if row.suppressed is True:
+        if _yes(row.suppressed):
             own = _Cell(rep.suppressed_words, suppressed=True)
         elif pd.isna(row.value):
             own = _Cell("no answers")
         else:
             own = _Cell(_pct(row.value), numeric=True)
-        if row.others_suppressed:
+        if _yes(row.others_suppressed):
             spread = _Cell(
                 f"withheld (fewer than {pos.attrs.get('min_others', 3)} other "
                 "authorities with enough respondents)",
@@ -950,10 +948,26 @@ def _authorities_block(rep: _Report) -> str:
         return ""
     out = [
         "<h3>Authorities by theme</h3>",
-        "<p>Share at the top of the scale per authority and theme. Authorities are "
+        "<p>Share of ratings at the top of the scale per authority and theme. Authorities are "
         "anonymised unless they agreed to be named; suppressed cells are hatched.</p>",
+        _charts_authorities(rep),
     ]
-    out.append(_charts_authorities(rep))
+    labels = list(dict.fromkeys(table["authority"]))
+    themes = list(dict.fromkeys(table["theme_title"]))
+    cells = {(str(r.theme_title), str(r.authority)): r for r in table.itertuples(index=False)}
+    rows = []
+    for theme in themes:
+        row = [_Cell(theme)]
+        for label in labels:
+            found = cells.get((theme, label))
+            if found is None:
+                row.append(_Cell("no answers"))
+            elif _yes(found.suppressed):
+                row.append(_Cell(rep.suppressed_words, suppressed=True))
+            else:
+                row.append(_Cell(_pct(found.top_share), numeric=True))
+        rows.append(row)
+    out.append(_table(["Theme", *labels], rows, "Share at the top of the scale, by authority"))
     return "\n".join(out)
 
 
@@ -974,7 +988,7 @@ def _change_block(rep: _Report, key: str) -> str:
     for row in table.itertuples(index=False):
         cells = [_Cell(str(row.theme_title))]
         for prefix in ("before", "after"):
-            if bool(getattr(row, f"{prefix}_suppressed")) is True:
+            if _yes(getattr(row, f"{prefix}_suppressed")):
                 cells.append(_Cell(rep.suppressed_words, suppressed=True))
             elif pd.isna(getattr(row, f"{prefix}_n_respondents")):
                 cells.append(_Cell("no answers"))
@@ -990,7 +1004,7 @@ def _change_block(rep: _Report, key: str) -> str:
         cells.append(
             _Cell("–" if pd.isna(moved) else f"{round(float(moved) * 100):+d} points", numeric=True)
         )
-        note = str(row.why) if bool(row.notable) else ""
+        note = str(row.why) if _yes(row.notable) else ""
         cells.append(
             _Cell(f"<span class='flag'>{escape_html(note)}</span>" if note else "", html=True)
         )
@@ -1023,7 +1037,7 @@ def _theme_section(rep: _Report, theme_row: Any) -> str:
         for row in questions.itertuples(index=False)
     ]
     out.append(_table(_summary_headers(rep, ["Question"]), rows, f"{title}: by question"))
-    if not bool(theme_row.suppressed):
+    if not _yes(theme_row.suppressed):
         out.append(_charts_theme_questions(rep, theme))
     # How do we know?
     out.append("<h3>How do we know?</h3>")
@@ -1038,7 +1052,7 @@ def _theme_section(rep: _Report, theme_row: Any) -> str:
 
 
 def _theme_sentence(rep: _Report, row: Any) -> str:
-    if bool(row.suppressed):
+    if _yes(row.suppressed):
         return f"Figures for this theme are {escape_html(rep.suppressed_words)}."
     cls = str(row.classification)
     if cls == "no ratings":
@@ -1058,7 +1072,7 @@ def _theme_sentence(rep: _Report, row: Any) -> str:
 def _evidence_block(rep: _Report, theme: str, theme_row: Any) -> str:
     ev = rep.summaries["themes"].attrs["evidence_scale"]
     out = []
-    if bool(theme_row.suppressed):
+    if _yes(theme_row.suppressed):
         out.append(f"<p>Evidence figures are {escape_html(rep.suppressed_words)}.</p>")
         return "\n".join(out)
     n_ev = theme_row.n_evidence
@@ -1262,32 +1276,115 @@ def _html(rep: _Report) -> str:
 # --------------------------------------------------------------------------- chart panels
 
 
+def _embed(draw: Callable[[], Axes], *, alt: str, caption: str = "") -> str:
+    """Run a chart function of `assured_kit.charts` and embed its figure as an SVG image."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    ax = draw()
+    fig = ax.figure
+    try:
+        buffer = io.BytesIO()
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "assured-kit"}):
+            fig.savefig(
+                buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.1
+            )
+    finally:
+        plt.close(fig)  # type: ignore[arg-type]
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    cap = f"<figcaption>{escape_html(caption)}</figcaption>" if caption else ""
+    return (
+        f"<figure><img src='data:image/svg+xml;base64,{data}' alt='{escape_html(alt)}'>"
+        f"{cap}</figure>"
+    )
+
+
 def _charts_overview(rep: _Report) -> str:
-    return ""
+    from . import charts
+
+    themes = rep.summaries["themes"]
+    return _embed(
+        lambda: charts.diverging_bars(themes, by="theme_id"),
+        alt="Diverging bars per theme: the share of ratings at each level of the scale, centred "
+        "on the middle of the scale, with Don't know shown apart. The table above holds the "
+        "same figures.",
+        caption="Each bar shows the ratings for a theme, from the bottom of the scale (left) to "
+        "the top (right); Don't know is shown apart.",
+    )
 
 
 def _charts_roles(rep: _Report) -> str:
-    return ""
+    from . import charts
+
+    roles = rep.summaries["roles"]
+    return _embed(
+        lambda: charts.role_pairs(roles),
+        alt="Paired dots per theme: the share of Directors and of Lead Members at the top of "
+        "the scale, with pairs far apart marked. The table below holds the same figures.",
+    )
 
 
 def _charts_position(rep: _Report) -> str:
-    return ""
+    from . import charts
+
+    position = rep.summaries["position"]
+    return _embed(
+        lambda: charts.authority_spread(position),
+        alt=f"{rep.authority}'s share at the top of the scale per theme, drawn over the range "
+        "and middle half of the other authorities. The table below holds the same figures.",
+    )
 
 
 def _charts_authorities(rep: _Report) -> str:
-    return ""
+    from . import charts
+
+    table = rep.summaries["authorities"]
+    return _embed(
+        lambda: charts.heatmap(table, rows="theme_id", columns="authority"),
+        alt="Grid of themes against authorities: the share of ratings at the top of the scale "
+        "in each cell; suppressed cells hatched and labelled.",
+    )
 
 
 def _charts_change(rep: _Report, key: str) -> str:
-    return ""
+    from . import charts
+
+    table = rep.summaries[key]
+    return _embed(
+        lambda: charts.change_dumbbell(table),
+        alt="Dumbbells per theme from the earlier share at the top of the scale to the later "
+        "one. The table below holds the same figures.",
+    )
 
 
 def _charts_theme_questions(rep: _Report, theme: str) -> str:
-    return ""
+    from . import charts
+
+    questions = rep.summaries["questions"]
+    subset = questions[questions["theme_id"] == theme].reset_index(drop=True)
+    subset.attrs.update(questions.attrs)
+    if not len(subset):
+        return ""
+    return _embed(
+        lambda: charts.diverging_bars(subset, by="question_id"),
+        alt="Diverging bars per question of the theme, Don't know shown apart. The table above "
+        "holds the same figures.",
+    )
 
 
 def _charts_theme_evidence(rep: _Report, theme: str) -> str:
-    return ""
+    from . import charts
+    from .summary import evidence_grid
+
+    r = rep.ratings
+    grid = evidence_grid(r[r["theme_id"] == theme], scale=rep.scale, min_group=rep.min_group)
+    if bool(grid["suppressed"].all()) or int(grid["n"].fillna(0).sum()) == 0:
+        return ""
+    return _embed(
+        lambda: charts.confidence_evidence(grid),
+        alt="For each confidence level, how the answers rest on evidence, from no evidence to "
+        "triangulated; high confidence on no or informal evidence is marked as unfounded.",
+    )
 
 
 # --------------------------------------------------------------------------- from files
@@ -1448,7 +1545,7 @@ def summary_text(
     rows = []
     for row in table.itertuples(index=False):
         name = str(getattr(row, label))
-        if bool(row.suppressed):
+        if _yes(row.suppressed):
             rows.append([name, words, "", "", "", "", "", "suppressed"])
         else:
             rows.append(

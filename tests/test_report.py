@@ -1,0 +1,330 @@
+"""HTML and XLSX reports: structure, suppression, anonymisation and inert participant text."""
+
+from __future__ import annotations
+
+import base64
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from assured_kit import AssuredKitError, load_framework
+from assured_kit.ratings import read_ratings
+from assured_kit.report import (
+    AuthorityNames,
+    report_from_sources,
+    summary_text,
+    workshop_report,
+    write_report,
+)
+from assured_kit.store import Workshop
+
+EVIL_NOTE = '=HYPERLINK("http://evil.example/x","<script>alert(\'pwned\')</script>")'
+EVIL_ACTION = "@SUM(1+1)<script>document.title='x'</script>"
+SUPPRESSED = "suppressed (fewer than 3 respondents)"
+
+# authority -> (ratings for LA-DCS-1, LA-DCS-2, CR-DCS-1, CR-LM-1 per respondent)
+PEOPLE = {
+    "Derby": [5, 4, 4, 5],
+    "Rutland": [2, 1, 2],
+    "Leicester": [3, 4, 5],
+    "Nottingham": [4, 4, 4],
+    "Lincolnshire": [1, 5],  # only two respondents: suppressed wherever it stands alone
+}
+
+
+def _make_region(folder: Path, *, synthetic: bool = False) -> list[Path]:
+    """Two real workshop files: a regional one and a local Derby one."""
+    regional = Workshop.create(
+        folder / "regional.workshop.sqlite",
+        title="East Midlands regional workshop",
+        held_on="2025-03-14",
+        synthetic=synthetic,
+    )
+    with regional as ws:
+        for authority, ratings in PEOPLE.items():
+            for i, rating in enumerate(ratings):
+                role = "DCS" if i % 2 == 0 else "LM"
+                rid = ws.add_respondent(f"{authority} {i}", role=role, authority=authority)
+                note = EVIL_NOTE if (authority, i) == ("Derby", 0) else None
+                ws.record(rid, "LA-DCS-1", rating, evidence=i % 4, note=note)
+                ws.record(rid, "LA-DCS-2", max(1, rating - 1), evidence=(i + 1) % 4)
+                if authority in ("Derby", "Rutland", "Leicester"):
+                    ws.record(rid, "CR-DCS-1", dont_know=True)
+                    ws.record(rid, "CR-LM-1", rating)
+        # Workforce answered by two people only: suppressed in every report.
+        derby = ws.respondents().query("authority == 'Derby'")["respondent_id"].tolist()
+        ws.record(derby[0], "WF-DCS-1", 1)
+        ws.record(derby[1], "WF-DCS-1", 1)
+        ws.add_action(EVIL_ACTION, owner="Rutland's DCS", theme_id="LA", due="2025-06-30")
+        ws.add_example("Joint audits with Rutland health visitors", theme_id="LA",
+                       authority="Rutland", consent_to_share=True)
+        ws.add_example("Private example nobody agreed to share", theme_id="LA",
+                       authority="Derby", consent_to_share=False)
+    local = Workshop.create(
+        folder / "derby.workshop.sqlite", title="Derby local workshop", held_on="2026-02-01",
+        synthetic=synthetic,
+    )
+    with local as ws:
+        for i in range(3):
+            rid = ws.add_respondent(f"Table {i}", role="Mixed", kind="table", authority="Derby")
+            ws.record(rid, "LA-DCS-1", 2 + i)
+    return [folder / "regional.workshop.sqlite", folder / "derby.workshop.sqlite"]
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("region")
+    _make_region(folder)
+    return folder
+
+
+class _Parsed(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.urls: list[str] = []
+        self.images: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("src", "href") and value is not None:
+                self.urls.append(value)
+                if tag == "img":
+                    self.images.append(value)
+
+
+def _parse(text: str) -> _Parsed:
+    parser = _Parsed()
+    parser.feed(text)
+    return parser
+
+
+def _everything_shown(text: str) -> str:
+    """The page's text plus the text inside every embedded SVG chart."""
+    parts = [text]
+    for url in _parse(text).images:
+        if url.startswith("data:image/svg+xml;base64,"):
+            parts.append(base64.b64decode(url.split(",", 1)[1]).decode("utf-8"))
+    return "\n".join(parts)
+
+
+def _workbook_text(path: Path) -> str:
+    book = openpyxl.load_workbook(path)
+    return "\n".join(
+        str(cell.value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    )
+
+
+# ----------------------------------------------------------------------------- HTML
+
+
+def test_region_report_is_organised_per_theme(region, tmp_path):
+    out = report_from_sources([region], tmp_path / "region.html")
+    text = out.read_text(encoding="utf-8")
+    fw = load_framework()
+    assert fw.about["headline_question"] in text
+    for theme in ("LA", "CR", "WF"):
+        section = re.search(rf"<section class='theme' id='theme-{theme}'>(.*?)</section>", text, re.S)
+        assert section, theme
+        body = section.group(1)
+        assert body.index("What do we know?") < body.index("How do we know?") < body.index(
+            "What will we do next?"
+        )
+    # The source's examples of practice for a theme sit in that theme's section.
+    la = re.search(r"id='theme-LA'>(.*?)</section>", text, re.S).group(1)
+    first_quote = fw.examples_for("LA")["quote"].iloc[0]
+    assert pd.Series([first_quote]).map(lambda q: q[:60] in la.replace("&#x27;", "'")).all()
+    # How to read this: the classification words, from summary's thresholds.
+    assert "How to read this" in text and "at least 60% of those who gave a rating" in text
+
+
+def test_participant_text_is_inert_in_html(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
+    parsed = _parse(text)
+    assert "script" not in parsed.tags  # no live script element at all
+    assert re.search(r"<script", text, re.I) is None
+    # The note and the action are shown, escaped.
+    assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in text
+    assert "=HYPERLINK(&quot;http://evil.example/x&quot;" in text
+    assert "@SUM(1+1)&lt;script&gt;" in text
+    # Nothing is fetched: every src/href is inline data or an anchor on the page.
+    assert parsed.urls
+    assert all(u.startswith(("data:", "#")) for u in parsed.urls), parsed.urls
+    assert "Content-Security-Policy" in text and "default-src 'none'" in text
+
+
+def test_suppressed_theme_shows_words_not_zero(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr>(.*?)</tr>", text, re.S)
+    workforce = [r for r in rows if ">Workforce<" in r]
+    assert workforce
+    for row in workforce:
+        assert SUPPRESSED in row
+        assert not re.search(r">\s*0%?\s*<", row)
+    wf = re.search(r"id='theme-WF'>(.*?)</section>", text, re.S).group(1)
+    assert f"Figures for this theme are {SUPPRESSED}" in wf
+
+
+def test_authority_report_names_no_other_authority(region, tmp_path):
+    out = report_from_sources([region], tmp_path / "derby.html", authority="Derby")
+    shown = _everything_shown(out.read_text(encoding="utf-8"))
+    assert "Derby" in shown
+    others = [a for a in load_framework().authorities if a != "Derby"]
+    for name in others:
+        assert name.casefold() not in shown.casefold(), name
+    # The action mentioning Rutland and the shared example are scrubbed, not dropped.
+    assert "Authority " in shown
+    assert "Joint audits with Authority " in shown
+
+
+def test_named_authorities_stay_named_in_region_report(region, tmp_path):
+    ratings, *_ = read_ratings(region), None
+    out = write_report(tmp_path / "r.html", ratings, scope="region",
+                       named_authorities=("Rutland",))
+    shown = _everything_shown(out.read_text(encoding="utf-8"))
+    assert "Rutland" in shown
+    for name in ("Derby", "Leicester", "Nottingham", "Lincolnshire"):
+        assert name not in shown, name
+    assert re.search(r"Authority [A-Z]\b", shown)
+
+
+def test_letters_do_not_follow_alphabetical_order():
+    names = ["Derby", "Derbyshire", "Leicester", "Leicestershire", "Lincolnshire", "Rutland"]
+    orders = {
+        tuple(AuthorityNames(names, seed=seed).label(n) for n in names) for seed in range(20)
+    }
+    assert len(orders) > 1
+    scrubbed = AuthorityNames(names, seed=0).scrub("Derbyshire met DERBY and Leicester's team")
+    assert not any(n.casefold() in scrubbed.casefold() for n in names)
+
+
+def test_synthetic_banner(tmp_path):
+    real = tmp_path / "real"
+    fake = tmp_path / "fake"
+    real.mkdir()
+    fake.mkdir()
+    _make_region(real)
+    _make_region(fake, synthetic=True)
+    assert "SYNTHETIC DATA" not in report_from_sources([real], tmp_path / "a.html").read_text()
+    assert "SYNTHETIC DATA" in report_from_sources([fake], tmp_path / "b.html").read_text()
+
+
+def test_actions_and_consented_examples_only(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Joint audits with" in text
+    assert "Private example nobody agreed to share" not in text
+    assert "30 June 2025" in text
+
+
+def test_print_rules_for_a4(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "@media print" in text and "size: A4" in text
+    assert re.search(r"section\.theme\s*\{[^}]*break-before:\s*page", text)
+
+
+def test_workshop_report_uses_the_workshops_min_group(tmp_path):
+    path = tmp_path / "w.workshop.sqlite"
+    with Workshop.create(path, title="Small room", min_group=5) as ws:
+        for i in range(4):
+            ws.record(ws.add_respondent(f"P{i}"), "LA-DCS-1", 4)
+        out = workshop_report(ws, tmp_path / "w.html")
+    text = out.read_text(encoding="utf-8")
+    assert "<h1>Small room</h1>" in text
+    assert "suppressed (fewer than 5 respondents)" in text
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"scope": "nation"}, "unknown scope 'nation'"),
+        ({"scope": "authority"}, "an authority report needs the authority"),
+        ({"scope": "authority", "authority": "Narnia"}, "no answers from authority 'Narnia'"),
+        ({"min_group": 0}, "min_group 0 is not a whole number of at least 1"),
+    ],
+)
+def test_bad_arguments(region, tmp_path, kwargs, message):
+    ratings = read_ratings(region)
+    with pytest.raises(AssuredKitError, match=re.escape(message)):
+        write_report(tmp_path / "r.html", ratings, **kwargs)
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_bad_suffix(region, tmp_path):
+    with pytest.raises(AssuredKitError, match=r"cannot write a report as 'r\.pdf'.*\.html or \.xlsx"):
+        write_report(tmp_path / "r.pdf", read_ratings(region))
+
+
+# ----------------------------------------------------------------------------- XLSX
+
+
+def test_xlsx_neutralises_participant_text(region, tmp_path):
+    out = report_from_sources([region], tmp_path / "r.xlsx")
+    book = openpyxl.load_workbook(out)
+    notes = book["Notes"]
+    cells = [c for row in notes.iter_rows(min_row=2) for c in row if c.value == "'" + EVIL_NOTE]
+    assert cells, "the note is in the workbook, apostrophe-prefixed"
+    assert all(c.data_type != "f" for c in cells)
+    actions = book["Actions"]
+    what = [c for row in actions.iter_rows(min_row=2) for c in row if "SUM(1+1)" in str(c.value)]
+    assert [c.value for c in what] == ["'" + EVIL_ACTION]
+    assert all(c.data_type != "f" for c in what)
+    formulas = [
+        c.coordinate
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
+    assert formulas == []
+
+
+def test_xlsx_suppression_reads_as_words(region, tmp_path):
+    book = openpyxl.load_workbook(report_from_sources([region], tmp_path / "r.xlsx"))
+    themes = book["Themes"]
+    header = [c.value for c in themes[1]]
+    wf = next(r for r in themes.iter_rows(min_row=2, values_only=True) if r[0] == "WF")
+    row = dict(zip(header, wf, strict=True))
+    for column in ("n_respondents", "n_answers", "median", "top_share", "bottom_share"):
+        assert row[column] == SUPPRESSED, column
+    assert row["classification"] == "suppressed"
+    la = next(r for r in themes.iter_rows(min_row=2, values_only=True) if r[0] == "LA")
+    assert dict(zip(header, la, strict=True))["n_respondents"] == 18
+
+
+def test_xlsx_authority_report_is_anonymised(region, tmp_path):
+    out = report_from_sources([region], tmp_path / "derby.xlsx", authority="Derby")
+    text = _workbook_text(out)
+    for name in load_framework().authorities:
+        if name != "Derby":
+            assert name.casefold() not in text.casefold(), name
+    assert "Position" in openpyxl.load_workbook(out).sheetnames
+
+
+def test_region_xlsx_authorities_sorted_by_letter(region, tmp_path):
+    book = openpyxl.load_workbook(report_from_sources([region], tmp_path / "r.xlsx"))
+    rows = list(book["Authorities"].iter_rows(min_row=2, values_only=True))
+    la = [r[1] for r in rows if r[0] == "LA"]
+    assert la == sorted(la, key=lambda s: (len(s), s))
+    assert all(a.startswith("Authority ") for a in la)
+
+
+# ----------------------------------------------------------------------------- text summary
+
+
+def test_summary_text_table(region):
+    text = summary_text([region])
+    lines = text.splitlines()
+    assert lines[0].split()[:3] == ["Theme", "Respondents", "Answers"]
+    workforce = next(line for line in lines if line.startswith("Workforce"))
+    assert SUPPRESSED in workforce
+    leadership = next(line for line in lines if line.startswith("Leadership"))
+    assert leadership.split()[1] == "18"  # 15 regional respondents + 3 Derby tables
