@@ -1,0 +1,133 @@
+"""A real browser runs the facilitator notebook in JupyterLab and a click lands in the file.
+
+JupyterLab is started headless on 127.0.0.1 with a token, in a temporary root folder holding a
+copy of the notebook whose parameters cell points at a temporary workshop. Playwright drives
+Debian's Chromium: open the notebook, run all cells, click a rating button for a respondent.
+The test then finds that answer in the SQLite file. A screenshot is kept in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from browser import chromium_browser, free_port, require_chromium, wait_for_http
+
+from assured_kit.store import Workshop
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOK = REPO / "notebooks" / "facilitator.ipynb"
+
+
+def _notebook_pointing_at(workshop: Path, target: Path) -> None:
+    """Copy the notebook, setting ``WORKSHOP`` in its parameters cell (as a facilitator would)."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    lines = cell.source.splitlines()
+    assert "WORKSHOP = None" in lines
+    cell.source = "\n".join(
+        f"WORKSHOP = {str(workshop)!r}" if ln == "WORKSHOP = None" else ln for ln in lines
+    )
+    nbformat.write(nb, target)
+
+
+@contextlib.contextmanager
+def _jupyterlab(root: Path, port: int, token: str, log: Path):
+    env = dict(os.environ)
+    env.update(
+        {
+            "JUPYTER_CONFIG_DIR": str(root.parent / "jupyter-config"),
+            "JUPYTER_RUNTIME_DIR": str(root.parent / "jupyter-runtime"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(root.parent / "lab-workspaces"),
+            "JUPYTERLAB_SETTINGS_DIR": str(root.parent / "lab-settings"),
+            "ASSURED_KIT_HOME": str(root.parent / "kit-home"),
+            "MPLBACKEND": "Agg",
+        }
+    )
+    command = [
+        sys.executable, "-m", "jupyterlab",
+        "--no-browser", "--allow-root",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.news_url=",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            yield server
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=5)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
+    require_chromium()
+    root = tmp_path / "lab-root"
+    root.mkdir()
+    workshop = root / "browser.workshop.sqlite"
+    with Workshop.create(workshop, title="Browser test workshop", themes=["WF"]) as ws:
+        ws.add_respondent("Table Alpha", role="Mixed", kind="table")
+        ws.add_respondent("Table Beta", role="Mixed", kind="table")
+        question = str(ws.questions()["question_id"].iloc[0])
+    _notebook_pointing_at(workshop, root / "facilitator.ipynb")
+
+    port, token = free_port(), secrets.token_hex(16)
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "jupyterlab.log"
+    shot = artifacts / "facilitator-jupyterlab.png"
+    with _jupyterlab(root, port, token, log) as server, chromium_browser() as browser:
+        wait_for_http(f"{base}/api/status?token={token}", timeout=60)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        try:
+            page.goto(f"{base}/lab/tree/facilitator.ipynb?token={token}", timeout=60_000)
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+            # Wait for the kernel to be ready, then Run > Run All Cells.
+            page.wait_for_selector(
+                ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000
+            )
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            button = page.get_by_role("button", name="4 Mostly confident").first
+            button.wait_for(state="visible", timeout=60_000)
+            button.click()
+            page.get_by_text("✓ saved").first.wait_for(timeout=30_000)
+
+            deadline = time.monotonic() + 60
+            found = None
+            while time.monotonic() < deadline:
+                with Workshop.open(workshop) as ws:
+                    answers = ws.ratings()
+                if len(answers):
+                    found = answers
+                    break
+                time.sleep(0.5)
+            page.screenshot(path=str(shot), full_page=False)
+        finally:
+            if not shot.exists():
+                with contextlib.suppress(Exception):
+                    page.screenshot(path=str(shot))
+        assert server.poll() is None, log.read_text(errors="replace")[-3000:]
+
+    assert found is not None, "the click was not saved within 60 s"
+    assert found[["respondent_label", "question_id", "round", "rating"]].values.tolist() == [
+        ["Table Alpha", question, 1, 4]
+    ]
+    assert shot.stat().st_size > 10_000
