@@ -125,6 +125,8 @@ def _kind_of(remainder: str) -> str | None:
     rest = remainder.strip(_EDGES)
     if not rest or rest in {"rating", "confidence", "answer"}:
         return "rating"
+    if len(rest.split()) > 5:  # a sentence, not a marker such as "evidence" or "comments"
+        return None
     if _EVIDENCE_END.search(rest):
         return "evidence"
     if _NOTE_END.search(rest):
@@ -233,7 +235,7 @@ class _Response:
 
 
 def _is_form_header(cells: list[str]) -> bool:
-    return sum(1 for c in cells if c) >= 2
+    return any(cells)
 
 
 def import_form_export(
@@ -407,7 +409,9 @@ def import_form_export(
         matched_columns={
             c.header: c.question_id + ("" if c.kind == "rating" else f" {c.kind}") for c in matched
         },
-        ignored_columns=tuple(grid.header[p] for p in other if grid.header[p]),
+        ignored_columns=tuple(
+            grid.header[p] for p in other if grid.header[p] and p not in reserved
+        ),
         skipped_rows=tuple(skipped),
     )
 
