@@ -211,6 +211,28 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_formatter,
     )
     sheet.add_argument("-o", "--output", required=True, type=Path, help="a .xlsx or .csv file")
+    sheet.add_argument(
+        "--workshop",
+        metavar="WORKSHOP",
+        type=Path,
+        help="make the sheet for this workshop (its themes, roles and scale)",
+    )
+    sheet.add_argument(
+        "--role",
+        action="append",
+        choices=("DCS", "LM"),
+        dest="roles",
+        help="only this role's questions (repeat for both; default both)",
+    )
+    sheet.add_argument(
+        "--theme",
+        action="append",
+        dest="themes",
+        metavar="THEME",
+        help="only this theme's questions, e.g. LA or WF (repeat for several; default all)",
+    )
+    sheet.add_argument("--scale", default="confidence", help="rating scale (default confidence)")
+    sheet.add_argument("--label", default="", help="the respondent's label, printed on the sheet")
     sheet.set_defaults(handler=_cmd_sheet)
 
     import_sheet = commands.add_parser(
@@ -254,6 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     live.add_argument("--port", type=int, default=8866, help="port to listen on (default 8866)")
+    live.add_argument(
+        "--open", action="store_true", help="open the join page in this computer's browser"
+    )
+    live.add_argument(
+        "--new-code",
+        action="store_true",
+        help="replace the workshop's join code (old links and QR codes stop working)",
+    )
     live.set_defaults(handler=_cmd_live)
     return parser
 
@@ -338,7 +368,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_sheet(args: argparse.Namespace) -> int:
     from .sheets import write_rating_sheet
 
-    write_rating_sheet(args.output)
+    options = {"themes": args.themes, "roles": args.roles, "respondent_label": args.label}
+    if args.workshop is not None:
+        from .store import Workshop
+
+        _existing(args.workshop, "workshop file")
+        with Workshop.open(args.workshop) as ws:
+            write_rating_sheet(args.output, workshop=ws, **options)
+    else:
+        write_rating_sheet(args.output, scale=args.scale, **options)
     print(f"wrote {args.output}")
     return 0
 
@@ -352,7 +390,7 @@ def _cmd_import_sheet(args: argparse.Namespace) -> int:
         result = ws.import_rating_sheet(
             args.sheet, label=args.label, role=args.role, authority=args.authority
         )
-    print(f"imported {args.sheet} into {args.workshop}" + (f": {result}" if result else ""))
+    print(f"imported {result} answers from {args.sheet} into {args.workshop}")
     return 0
 
 
@@ -360,7 +398,14 @@ def _cmd_live(args: argparse.Namespace) -> int:
     from .live import serve
 
     _existing(args.workshop, "workshop file")
-    serve(args.workshop, host=args.host, port=args.port)
+    serve(
+        args.workshop,
+        host=args.host,
+        port=args.port,
+        open_browser=args.open,
+        new_code=args.new_code,
+        wait=True,
+    )
     return 0
 
 

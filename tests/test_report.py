@@ -60,12 +60,22 @@ def _make_region(folder: Path, *, synthetic: bool = False) -> list[Path]:
         ws.record(derby[0], "WF-DCS-1", 1)
         ws.record(derby[1], "WF-DCS-1", 1)
         ws.add_action(EVIL_ACTION, owner="Rutland's DCS", theme_id="LA", due="2025-06-30")
-        ws.add_example("Joint audits with Rutland health visitors", theme_id="LA",
-                       authority="Rutland", consent_to_share=True)
-        ws.add_example("Private example nobody agreed to share", theme_id="LA",
-                       authority="Derby", consent_to_share=False)
+        ws.add_example(
+            "Joint audits with Rutland health visitors",
+            theme_id="LA",
+            authority="Rutland",
+            consent_to_share=True,
+        )
+        ws.add_example(
+            "Private example nobody agreed to share",
+            theme_id="LA",
+            authority="Derby",
+            consent_to_share=False,
+        )
     local = Workshop.create(
-        folder / "derby.workshop.sqlite", title="Derby local workshop", held_on="2026-02-01",
+        folder / "derby.workshop.sqlite",
+        title="Derby local workshop",
+        held_on="2026-02-01",
         synthetic=synthetic,
     )
     with local as ws:
@@ -133,11 +143,15 @@ def test_region_report_is_organised_per_theme(region, tmp_path):
     fw = load_framework()
     assert fw.about["headline_question"] in text
     for theme in ("LA", "CR", "WF"):
-        section = re.search(rf"<section class='theme' id='theme-{theme}'>(.*?)</section>", text, re.S)
+        section = re.search(
+            rf"<section class='theme' id='theme-{theme}'>(.*?)</section>", text, re.S
+        )
         assert section, theme
         body = section.group(1)
-        assert body.index("What do we know?") < body.index("How do we know?") < body.index(
-            "What will we do next?"
+        assert (
+            body.index("What do we know?")
+            < body.index("How do we know?")
+            < body.index("What will we do next?")
         )
     # The source's examples of practice for a theme sit in that theme's section.
     la = re.search(r"id='theme-LA'>(.*?)</section>", text, re.S).group(1)
@@ -188,8 +202,7 @@ def test_authority_report_names_no_other_authority(region, tmp_path):
 
 def test_named_authorities_stay_named_in_region_report(region, tmp_path):
     ratings, *_ = read_ratings(region), None
-    out = write_report(tmp_path / "r.html", ratings, scope="region",
-                       named_authorities=("Rutland",))
+    out = write_report(tmp_path / "r.html", ratings, scope="region", named_authorities=("Rutland",))
     shown = _everything_shown(out.read_text(encoding="utf-8"))
     assert "Rutland" in shown
     for name in ("Derby", "Leicester", "Nottingham", "Lincolnshire"):
@@ -199,9 +212,7 @@ def test_named_authorities_stay_named_in_region_report(region, tmp_path):
 
 def test_letters_do_not_follow_alphabetical_order():
     names = ["Derby", "Derbyshire", "Leicester", "Leicestershire", "Lincolnshire", "Rutland"]
-    orders = {
-        tuple(AuthorityNames(names, seed=seed).label(n) for n in names) for seed in range(20)
-    }
+    orders = {tuple(AuthorityNames(names, seed=seed).label(n) for n in names) for seed in range(20)}
     assert len(orders) > 1
     scrubbed = AuthorityNames(names, seed=0).scrub("Derbyshire met DERBY and Leicester's team")
     assert not any(n.casefold() in scrubbed.casefold() for n in names)
@@ -259,7 +270,9 @@ def test_bad_arguments(region, tmp_path, kwargs, message):
 
 
 def test_bad_suffix(region, tmp_path):
-    with pytest.raises(AssuredKitError, match=r"cannot write a report as 'r\.pdf'.*\.html or \.xlsx"):
+    with pytest.raises(
+        AssuredKitError, match=r"cannot write a report as 'r\.pdf'.*\.html or \.xlsx"
+    ):
         write_report(tmp_path / "r.pdf", read_ratings(region))
 
 
