@@ -201,7 +201,7 @@ def test_authority_report_names_no_other_authority(region, tmp_path):
 
 
 def test_named_authorities_stay_named_in_region_report(region, tmp_path):
-    ratings, *_ = read_ratings(region), None
+    ratings = read_ratings(region)
     out = write_report(tmp_path / "r.html", ratings, scope="region", named_authorities=("Rutland",))
     shown = _everything_shown(out.read_text(encoding="utf-8"))
     assert "Rutland" in shown
