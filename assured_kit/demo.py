@@ -51,14 +51,14 @@ _REGION = "East Midlands"
 _THEMES: dict[str, tuple[float, float, float]] = {
     "LA": (4.05, 0.65, 0.1),
     "CR": (3.2, 0.6, 0.0),  # contested: see _CONTESTED
-    "WF": (2.35, 0.7, 0.75),
-    "PR": (3.35, 0.75, 0.2),
-    "IN": (2.6, 0.8, 0.55),
-    "PM": (3.85, 0.7, 0.05),
+    "WF": (2.05, 0.7, 0.8),
+    "PR": (3.2, 0.75, 0.15),
+    "IN": (2.25, 0.8, 0.5),
+    "PM": (3.9, 0.7, 0.05),
 }
 _DEFAULT_THEME = (3.2, 0.8, 0.1)
 # Contested themes: two camps, (low mean, high mean, share in the high camp).
-_CONTESTED = {"CR": (1.9, 4.4, 0.5)}
+_CONTESTED = {"CR": (1.8, 4.5, 0.55)}
 # Lead Members' shift against Directors, per theme.
 _LM_SHIFT = {"PM": 0.55, "CR": -0.6, "LA": 0.2}
 # Chance of "Don't know": base, and for Lead Members per theme.
