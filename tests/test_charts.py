@@ -1,0 +1,470 @@
+"""Charts: assert on what was drawn (extents, labels, colours, suppressed cells)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_rgba
+from matplotlib.text import Text
+from test_summary import DK, FW, A, tidy
+
+from assured_kit import charts, get_scale
+from assured_kit import palette as pal
+from assured_kit import summary as sm
+
+CONF = get_scale("confidence")
+EVID = get_scale("evidence")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _texts(ax) -> list[str]:
+    """Every visible piece of text drawn in the figure holding ``ax``."""
+    return [
+        t.get_text() for t in ax.figure.findobj(Text) if t.get_visible() and t.get_text().strip()
+    ]
+
+
+def _same_colour(a, b) -> bool:
+    return np.allclose(to_rgba(a), to_rgba(b), atol=1e-3)
+
+
+def _first_question(theme: str, role: str = "DCS") -> str:
+    return FW.questions_for(theme, role)["question_id"].iloc[0]
+
+
+# A room of five: LA mixed with Don't know, WF leaning weak, PM all Don't know, CR on 2 people.
+ROOM = {
+    "LA": [5, 4, 3, 1, DK],
+    "WF": [1, 2, 2, 4, 3],
+    "PM": [DK, DK, DK, DK],
+    "CR": [5, 4],
+}
+
+
+def _room_answers(spec=ROOM) -> list[A]:
+    return [
+        A(f"r{i}", _first_question(theme), rating)
+        for theme, ratings in spec.items()
+        for i, rating in enumerate(ratings)
+    ]
+
+
+@pytest.fixture
+def room() -> pd.DataFrame:
+    return tidy(_room_answers())
+
+
+def _row_of(ax, theme: str) -> int:
+    """The y position of a theme's row, found from its (wrapped) title in the tick labels."""
+    first_word = FW.theme_title(theme).split("/")[0].split(" ")[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    hits = [i for i, label in enumerate(labels) if label.startswith(first_word)]
+    assert len(hits) == 1, (theme, labels)
+    return int(ax.get_yticks()[hits[0]])
+
+
+# --------------------------------------------------------------------------------------------
+# Rules that hold on every chart.
+# --------------------------------------------------------------------------------------------
+
+
+def _region_answers() -> list[A]:
+    out = []
+    authorities = ["Derby", "Leicester", "Rutland", "Nottingham", "Lincolnshire"]
+    for k, authority in enumerate(authorities):
+        for role in ("DCS", "LM"):
+            for i in range(3):
+                for theme in FW.theme_ids:
+                    rating = (k + i + FW.theme_ids.index(theme)) % 5 + 1
+                    question = _first_question(theme, role)
+                    who = {"evidence": (i + k) % 4, "authority": authority, "role": role}
+                    out.append(A(f"{role}{k}{i}", question, rating, **who))
+                    out.append(A(f"{role}{k}{i}", question, min(rating + 1, 5), round=2, **who))
+    return out
+
+
+CHARTS = {
+    "diverging_bars": lambda f: charts.diverging_bars(f),
+    "diverging_by_question": lambda f: charts.diverging_bars(f, by="question_id"),
+    "theme_profile": lambda f: charts.theme_profile(f),
+    "heatmap": lambda f: charts.heatmap(f),
+    "role_pairs": lambda f: charts.role_pairs(f),
+    "confidence_evidence": lambda f: charts.confidence_evidence(f),
+    "authority_spread": lambda f: charts.authority_spread(f, "Derby"),
+    "change_dumbbell": lambda f: charts.change_dumbbell(f),
+    "live_distribution": lambda f: charts.live_distribution(f[f["question_id"] == "LA-DCS-1"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_every_chart_is_projector_sized_and_returns_its_axes(name, monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("a chart called plt.show()"))
+    ax = CHARTS[name](tidy(_region_answers()))
+    assert isinstance(ax, matplotlib.axes.Axes)
+    ax.figure.canvas.draw()
+    small = [
+        (t.get_text(), t.get_fontsize())
+        for t in ax.figure.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and t.get_fontsize() < 14
+    ]
+    assert small == []
+    # Drawing into a given Axes uses it and returns it.
+    _fig, given = plt.subplots()
+    if name == "live_distribution":
+        frame = tidy(_region_answers())
+        assert (
+            charts.live_distribution(frame[frame["question_id"] == "LA-DCS-1"], ax=given) is given
+        )
+    else:
+        builder = getattr(charts, name.replace("diverging_by_question", "diverging_bars"))
+        frame = tidy(_region_answers())
+        args = ("Derby",) if name == "authority_spread" else ()
+        assert builder(frame, *args, ax=given) is given
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("diverging_bars", (-100, 100)), ("role_pairs", (0, 100)), ("authority_spread", (0, 100)),
+     ("change_dumbbell", (0, 100)), ("confidence_evidence", (0, 100)),
+     ("theme_profile", (CONF.minimum - 0.5, CONF.maximum + 0.5))],
+)  # fmt: skip
+def test_axis_ranges_are_fixed_whatever_the_data(name, expected):
+    for answers in (_region_answers(), [a for a in _region_answers() if a.rating in (3, 4)]):
+        ax = CHARTS[name](tidy(answers))
+        assert ax.get_xlim() == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------------------------
+# Diverging bars.
+# --------------------------------------------------------------------------------------------
+
+
+def test_diverging_bars_extents_colours_and_labels(room):
+    ax = charts.diverging_bars(room)
+    table = sm.by_theme(room)
+    assert len(ax.containers) == len(CONF.values)
+    colours = pal.level_colours(CONF)
+    for container, value in zip(ax.containers, CONF.values, strict=True):
+        for patch in container:
+            assert _same_colour(patch.get_facecolor(), colours[value])
+    la = _row_of(ax, "LA")
+    rated = [r for r in ROOM["LA"] if r != DK]
+    shares = {v: 100 * rated.count(v) / len(rated) for v in CONF.values}
+    widths = [c.patches[la].get_width() for c in ax.containers]
+    assert widths == pytest.approx([shares[v] for v in CONF.values])
+    # Centred on the midpoint: the bottom levels and half the middle level lie left of zero.
+    left = sum(shares[v] for v in CONF.bottom_values) + shares[CONF.midpoint] / 2
+    assert ax.containers[0].patches[la].get_x() == pytest.approx(-left)
+    right_end = ax.containers[-1].patches[la].get_x() + widths[-1]
+    assert right_end == pytest.approx(sum(shares[v] for v in CONF.top_values) + shares[3] / 2)
+    # Numbers written on the bars that are wide enough; level names in the legend.
+    texts = _texts(ax)
+    for v in CONF.values:
+        if shares[v] >= 8:
+            assert f"{shares[v]:.0f}%" in texts
+    assert set(CONF.labels) <= set(texts)
+    # Rows are labelled with wrapped theme titles, in framework order.
+    order = [str(t) for t in table["theme_id"]]
+    assert order == [t for t in FW.theme_ids if t in ROOM]
+    assert [_row_of(ax, t) for t in order] == list(range(len(order)))
+
+
+def test_dont_know_is_drawn_apart(room):
+    ax = charts.diverging_bars(room)
+    dk_ax = charts.dont_know_axes(ax)
+    assert dk_ax is not None and dk_ax is not ax
+    bars = [p for p in dk_ax.patches if p.get_gid() == "dont-know"]
+    la, pm = _row_of(ax, "LA"), _row_of(ax, "PM")
+    assert bars[la].get_width() == pytest.approx(100 * ROOM["LA"].count(DK) / len(ROOM["LA"]))
+    assert bars[pm].get_width() == pytest.approx(100)
+    assert all(_same_colour(b.get_facecolor(), pal.DONT_KNOW) for b in bars)
+    assert dk_ax.get_xlim() == (0, 100)
+    assert "Don't know" in [dk_ax.get_title()]
+
+
+def test_a_theme_all_dont_know_says_so_and_draws_no_level(room):
+    ax = charts.diverging_bars(room)
+    pm = _row_of(ax, "PM")
+    assert all(c.patches[pm].get_width() == 0 for c in ax.containers)
+    assert "no ratings: all Don't know" in _texts(ax)
+
+
+def test_a_group_below_min_group_is_greyed_hatched_and_labelled(room):
+    ax = charts.diverging_bars(room)
+    cr = _row_of(ax, "CR")
+    assert all(c.patches[cr].get_width() == 0 for c in ax.containers)
+    bands = [p for p in ax.patches if p.get_gid() == "suppressed"]
+    assert len(bands) == 1
+    band = bands[0]
+    assert (
+        _same_colour(band.get_facecolor(), pal.SUPPRESSED)
+        and band.get_hatch() == pal.SUPPRESSED_HATCH
+    )
+    assert band.get_y() + band.get_height() / 2 == pytest.approx(cr)
+    assert (band.get_x(), band.get_width()) == (-100, 200)
+    assert "suppressed: fewer than 3 respondents" in _texts(ax)
+    dk_bars = [p for p in charts.dont_know_axes(ax).patches if p.get_gid() == "dont-know"]
+    assert dk_bars[cr].get_width() == 0 and "suppressed" in _texts(charts.dont_know_axes(ax))
+
+
+def test_diverging_bars_by_question_label_questions_in_order():
+    answers = [A(r, q, 4) for r in "abc" for q in ("WF-LM-2", "WF-DCS-1", "WF-LM-1")]
+    ax = charts.diverging_bars(tidy(answers), by="question_id")
+    ids = [t.get_text().split("\n")[0] for t in ax.get_yticklabels()]
+    assert ids == [
+        q for q in FW.questions["question_id"] if q in {"WF-LM-2", "WF-DCS-1", "WF-LM-1"}
+    ]
+
+
+def test_diverging_bars_draw_a_given_summary_and_a_custom_scale():
+    audit = get_scale("audit")
+    answers = [A(r, "IN-DCS-1", x) for r, x in zip("abcd", [1, 2, 4, 4], strict=True)]
+    frame = tidy(answers).assign(scale="audit")
+    table = sm.by_theme(frame)
+    ax = charts.diverging_bars(table)
+    assert len(ax.containers) == len(audit.values)
+    # Even-sized scale: no middle level; bottom levels all left of zero.
+    assert ax.containers[0].patches[0].get_x() == pytest.approx(-50)
+    colours = pal.level_colours(audit)
+    assert _same_colour(ax.containers[-1].patches[0].get_facecolor(), colours[audit.maximum])
+
+
+# --------------------------------------------------------------------------------------------
+# Theme profile.
+# --------------------------------------------------------------------------------------------
+
+
+def test_theme_profile_marks_medians_and_classifications(room):
+    ax = charts.theme_profile(room, min_group=1)
+    table = sm.by_theme(room, min_group=1)
+    dots = [line for line in ax.lines if line.get_gid() == "median"]
+    drawn = table[table["median"].notna()]
+    assert [d.get_xdata()[0] for d in dots] == pytest.approx(drawn["median"].astype(float).tolist())
+    words = [t.get_text() for t in ax.texts if t.get_gid() == "classification"]
+    assert words == [str(c) for c in table["classification"]]
+    la_word = next(
+        t for t in ax.texts if t.get_gid() == "classification" and t.get_position()[1] == 0
+    )
+    assert _same_colour(
+        la_word.get_color(), pal.CLASS_COLOURS[str(table["classification"].iloc[0])]
+    )
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert all(label in " ".join(ticks).replace("\n", " ") for label in CONF.labels)
+
+
+def test_theme_profile_suppresses_outside_the_room(room):
+    ax = charts.theme_profile(room)  # min_group 3: CR rests on 2 people
+    assert "suppressed" in [t.get_text() for t in ax.texts if t.get_gid() == "classification"]
+    band = next(p for p in ax.patches if p.get_gid() == "suppressed")
+    assert band.get_hatch() == pal.SUPPRESSED_HATCH
+    assert band.get_y() + band.get_height() / 2 == pytest.approx(_row_of(ax, "CR"))
+
+
+# --------------------------------------------------------------------------------------------
+# Heatmap.
+# --------------------------------------------------------------------------------------------
+
+
+def test_heatmap_cells_colours_and_suppressed_cells():
+    answers = [
+        A(r, "LA-DCS-1", x, authority="Derby") for r, x in zip("abc", [4, 5, 1], strict=True)
+    ]
+    answers += [A(r, "LA-DCS-1", 5, authority="Rutland") for r in "de"]  # two people
+    answers += [A(r, "WF-DCS-1", DK, authority="Derby") for r in "abc"]  # all Don't know
+    ax = charts.heatmap(tidy(answers))
+    cells = [p for p in ax.patches if p.get_gid() in ("cell", "suppressed", "no-ratings", "empty")]
+    assert len(cells) == 2 * 2
+    grid = {(round(p.get_x() + 0.5), round(p.get_y() + 0.5)): p for p in cells}
+    columns = [t.get_text() for t in ax.get_xticklabels()]
+    assert columns == ["Derby", "Rutland"]
+    la, wf = _row_of(ax, "LA"), _row_of(ax, "WF")
+    derby_top = sum(x >= 4 for x in [4, 5, 1]) / 3
+    assert _same_colour(grid[(0, la)].get_facecolor(), pal.share_colour(derby_top))
+    suppressed = grid[(1, la)]
+    assert _same_colour(suppressed.get_facecolor(), pal.SUPPRESSED)
+    assert suppressed.get_hatch() == pal.SUPPRESSED_HATCH
+    assert _same_colour(grid[(0, wf)].get_facecolor(), pal.DONT_KNOW)
+    assert grid[(1, wf)].get_gid() == "empty"
+    labels = {
+        (round(t.get_position()[0]), round(t.get_position()[1])): t.get_text() for t in ax.texts
+    }
+    assert labels[(0, la)] == f"{derby_top * 100:.0f}%"
+    assert labels[(1, la)] == "<3"
+    assert labels[(0, wf)] == "no\nratings"
+    assert labels[(1, wf)] == "none"
+    assert "0%" not in labels.values()
+    assert "suppressed" in ax.get_xlabel()
+
+
+def test_heatmap_of_medians_by_respondent_uses_labels():
+    answers = [A(r, q, x) for r, x in (("a", 1), ("b", 5)) for q in ("PR-DCS-1", "PR-DCS-2")]
+    ax = charts.heatmap(tidy(answers), columns="respondent_id", value="median", min_group=1)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Label a", "Label b"]
+    cells = sorted((p for p in ax.patches if p.get_gid() == "cell"), key=lambda p: p.get_x())
+    assert _same_colour(cells[0].get_facecolor(), pal.value_colour(1, CONF))
+    assert _same_colour(cells[1].get_facecolor(), pal.value_colour(5, CONF))
+
+
+# --------------------------------------------------------------------------------------------
+# DCS and Lead Member.
+# --------------------------------------------------------------------------------------------
+
+
+def test_role_pairs_positions_and_flags():
+    answers = []
+    spec = {"LA": ([5, 5, 4], [1, 2, 2]), "WF": ([3, 3, 4], [3, 4, 3])}
+    for theme, (dcs, lm) in spec.items():
+        answers += [
+            A(f"d{i}", _first_question(theme, "DCS"), r, role="DCS") for i, r in enumerate(dcs)
+        ]
+        answers += [
+            A(f"l{i}", _first_question(theme, "LM"), r, role="LM") for i, r in enumerate(lm)
+        ]
+    ax = charts.role_pairs(tidy(answers))
+    for role, index in (("DCS", 0), ("LM", 1)):
+        dots = [line for line in ax.lines if line.get_gid() == role]
+        tops = [100 * sum(r >= 4 for r in spec[t][index]) / 3 for t in spec]
+        assert [d.get_xdata()[0] for d in dots] == pytest.approx(tops)
+        assert all(_same_colour(d.get_color(), pal.ROLE_COLOURS[role]) for d in dots)
+        assert {d.get_marker() for d in dots} == {pal.ROLE_MARKERS[role]}
+    flags = [t for t in ax.texts if t.get_gid() == "apart"]
+    assert len(flags) == 1 and flags[0].get_position()[1] == _row_of(ax, "LA")
+    assert flags[0].get_text().startswith("apart")
+
+
+# --------------------------------------------------------------------------------------------
+# Confidence against evidence.
+# --------------------------------------------------------------------------------------------
+
+
+def test_confidence_evidence_flags_unfounded_cells():
+    answers = [
+        A("a", "IN-DCS-1", 5, evidence=0),
+        A("b", "IN-DCS-1", 5, evidence=1),
+        A("c", "IN-DCS-1", 5, evidence=3),
+        A("d", "IN-DCS-1", 2, evidence=2),
+        A("e", "IN-DCS-1", 4, evidence=2),
+    ]
+    ax = charts.confidence_evidence(tidy(answers))
+    assert len(ax.containers) == len(EVID.values)
+    colours = pal.evidence_colours(EVID)
+    for container, e in zip(ax.containers, EVID.values, strict=True):
+        assert all(_same_colour(p.get_facecolor(), colours[e]) for p in container)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    top_row = next(i for i, label in enumerate(labels) if label.startswith("5 "))
+    fives = [a for a in answers if a.rating == 5]
+    for container, e in zip(ax.containers, EVID.values, strict=True):
+        share = 100 * sum(a.evidence == e for a in fives) / len(fives)
+        patch = container.patches[top_row]
+        assert patch.get_width() == pytest.approx(share)
+        assert (patch.get_gid() == "unfounded") == (e in EVID.bottom_values)
+        if e in EVID.bottom_values:
+            assert patch.get_hatch() == pal.UNFOUNDED_HATCH
+    unfounded = 100 * sum(a.evidence <= 1 for a in fives) / len(fives)
+    assert f"unfounded:\n{unfounded:.0f}%" in [t.get_text() for t in ax.texts]
+
+
+def test_confidence_evidence_suppressed_grid():
+    ax = charts.confidence_evidence(tidy([A("a", "IN-DCS-1", 5, evidence=0)]))
+    assert all(p.get_width() == 0 for c in ax.containers for p in c)
+    assert any(p.get_gid() == "suppressed" for p in ax.patches)
+    assert "suppressed: fewer than 3 respondents" in _texts(ax)
+
+
+# --------------------------------------------------------------------------------------------
+# An authority against the region.
+# --------------------------------------------------------------------------------------------
+
+
+def test_authority_spread_names_no_other_authority():
+    frame = tidy(_region_answers())
+    ax = charts.authority_spread(frame, "Derby", measure="median")
+    ax.figure.canvas.draw()
+    text = " ".join(_texts(ax))
+    assert "Derby" in text
+    for other in ("Leicester", "Rutland", "Nottingham", "Lincolnshire"):
+        assert other not in text
+    table = sm.authority_position(frame, "Derby", measure="median")
+    ranges = [p for p in ax.patches if p.get_gid() == "others-range"]
+    boxes = [p for p in ax.patches if p.get_gid() == "others-box"]
+    dots = [line for line in ax.lines if line.get_gid() == "authority"]
+    assert [p.get_x() for p in ranges] == pytest.approx(table["others_min"].astype(float).tolist())
+    ends = [p.get_x() + p.get_width() for p in ranges]
+    assert ends == pytest.approx(table["others_max"].astype(float).tolist())
+    assert [p.get_x() for p in boxes] == pytest.approx(table["others_q1"].astype(float).tolist())
+    assert [d.get_xdata()[0] for d in dots] == pytest.approx(table["value"].astype(float).tolist())
+    assert all(_same_colour(d.get_color(), pal.AUTHORITY) for d in dots)
+
+
+def test_authority_spread_with_too_few_others_says_so():
+    answers = [a for a in _region_answers() if a.authority in ("Derby", "Leicester", "Rutland")]
+    ax = charts.authority_spread(tidy(answers), "Derby")
+    assert not [p for p in ax.patches if p.get_gid() == "others-range"]
+    assert "other authorities: too few to show" in _texts(ax)
+
+
+# --------------------------------------------------------------------------------------------
+# Change.
+# --------------------------------------------------------------------------------------------
+
+
+def test_change_dumbbell_between_rounds():
+    first, second = [2, 2, 4], [4, 4, 5]
+    answers = [A(r, "CR-DCS-1", x) for r, x in zip("abc", first, strict=True)]
+    answers += [A(r, "CR-DCS-1", x, round=2) for r, x in zip("abc", second, strict=True)]
+    ax = charts.change_dumbbell(tidy(answers))
+    before = 100 * sum(x >= 4 for x in first) / 3
+    after = 100 * sum(x >= 4 for x in second) / 3
+    assert [
+        line.get_xdata()[0] for line in ax.lines if line.get_gid() == "before"
+    ] == pytest.approx([before])
+    assert [line.get_xdata()[0] for line in ax.lines if line.get_gid() == "after"] == pytest.approx(
+        [after]
+    )
+    changes = [t.get_text() for t in ax.texts if t.get_gid() == "change"]
+    assert changes == [f"{after - before:+.0f} points\nnotable"]
+    assert {"before: round 1", "after: round 2"} <= set(_texts(ax))
+
+
+# --------------------------------------------------------------------------------------------
+# The live chart.
+# --------------------------------------------------------------------------------------------
+
+
+def test_live_distribution_counts_and_updates_in_place():
+    votes = [5, 4, 4, DK, 1]
+    frame = tidy([A(f"r{i}", "LA-DCS-1", v) for i, v in enumerate(votes)])
+    ax = charts.live_distribution(frame.iloc[:3], "confidence", title="LA-DCS-1")
+    bars = list(ax.patches)
+    expected = [votes[:3].count(v) for v in CONF.values] + [votes[:3].count(DK)]
+    assert [b.get_height() for b in bars] == expected
+    colours = pal.level_colours(CONF)
+    assert [
+        _same_colour(b.get_facecolor(), c)
+        for b, c in zip(bars, [*colours.values(), pal.DONT_KNOW], strict=True)
+    ] == [True] * 6
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[-1] == "Don't know" and ticks[0].startswith("1\n")
+    # A click later: the same bars, new heights, count labels follow.
+    again = charts.live_distribution(frame, "confidence", ax=ax)
+    assert again is ax and list(ax.patches) == bars
+    expected = [votes.count(v) for v in CONF.values] + [votes.count(DK)]
+    assert [b.get_height() for b in ax.patches] == expected
+    assert sorted(t.get_text() for t in ax.texts) == sorted(str(c) for c in expected)
+    assert ax.get_ylim()[1] >= max(expected)
+    # Another scale rebuilds the chart.
+    rag = charts.live_distribution(
+        frame.assign(rating=pd.array([3, 2, 1, None, 1], dtype="Int64")), "rag", ax=ax
+    )
+    assert len(rag.patches) == len(get_scale("rag").values) + 1
