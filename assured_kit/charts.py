@@ -186,7 +186,18 @@ def _scale_axis(ax: Axes, scale: Scale, label: str) -> None:
 
 def _rows_axis(ax: Axes, labels: list[str]) -> None:
     ax.set_yticks(range(len(labels)), labels)
-    ax.set_ylim(len(labels) - 0.5, -0.5)  # first row at the top
+    ax.set_ylim(max(len(labels), 1) - 0.5, -0.5)  # first row at the top
+    if not labels:
+        ax.text(
+            0.5,
+            0.5,
+            "No answers to show yet",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=pal.FONT_LABEL,
+            gid="empty",
+        )
 
 
 def _headline(ax: Axes, title: str | None, legend_rows: int) -> None:
@@ -700,7 +711,7 @@ def heatmap(
                 if gid == "suppressed"
                 else None,
             )
-    ax.set_xlim(-0.5, n_c - 0.5)
+    ax.set_xlim(-0.5, max(n_c, 1) - 0.5)
     if columns == "respondent_id" and col_extra:
         col_labels = [_wrap(str(v), 12) for v in col_table["respondent_label"]]
     else:

@@ -430,8 +430,8 @@ class _Prepared:
         if off.any():
             row = int(np.flatnonzero(off)[0])
             raise AssuredKitError(
-                f"rating {rating[row]:g} is not on the {scale.title} scale",
-                row=row,
+                f"rating {rating[row]:g} (table index {frame.index[row]!r}) is not on the "
+                f"{scale.title} scale",
                 field="rating",
                 allowed=scale.describe_allowed(),
                 hint="answers on another scale mixed in; pass scale= or filter the scale column",
@@ -447,8 +447,8 @@ class _Prepared:
         if bad_ev.any():
             row = int(np.flatnonzero(bad_ev)[0])
             raise AssuredKitError(
-                f"evidence level {evidence[row]:g} is not on the {evidence_scale.title} scale",
-                row=row,
+                f"evidence level {evidence[row]:g} (table index {frame.index[row]!r}) is not on "
+                f"the {evidence_scale.title} scale",
                 field="evidence",
                 allowed=evidence_scale.describe_allowed(),
             )

@@ -468,3 +468,13 @@ def test_live_distribution_counts_and_updates_in_place():
         frame.assign(rating=pd.array([3, 2, 1, None, 1], dtype="Int64")), "rag", ax=ax
     )
     assert len(rag.patches) == len(get_scale("rag").values) + 1
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [charts.diverging_bars, charts.theme_profile, charts.heatmap, charts.role_pairs,
+     charts.change_dumbbell],
+)  # fmt: skip
+def test_no_answers_yet_is_said_not_left_blank(draw):
+    ax = draw(tidy([]))
+    assert "No answers to show yet" in _texts(ax)
