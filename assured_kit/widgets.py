@@ -537,7 +537,7 @@ class RespondentRow(w.VBox):
             f"<div style='font-size:{ROW_PX + 2}px;font-weight:bold;color:{_INK}'>"
             f"{_esc(self.label)}</div>"
             f"<div style='font-size:14px;color:#333'>{_esc(detail)}</div>",
-            layout=w.Layout(width="13em"),
+            layout=w.Layout(width="11em", min_width="11em"),
         )
         self.buttons: dict[int | str, w.Button] = {}
         for value, text, description in zip(
@@ -552,7 +552,7 @@ class RespondentRow(w.VBox):
         )
         dk.on_click(self._on_dont_know)
         self.buttons["dont_know"] = dk
-        self.status = w.HTML(layout=w.Layout(min_width="16em"))
+        self.status = w.HTML(layout=w.Layout(margin="0 0 0 12px"))
         self.evidence = w.Dropdown(
             options=[("Evidence: not given", _NOT_GIVEN)]
             + [
@@ -564,9 +564,9 @@ class RespondentRow(w.VBox):
             layout=w.Layout(width="20em"),
         )
         self.note = w.Text(
-            placeholder="Short note (optional, saved on Enter or leaving the box)",
+            placeholder="Short note (optional; saved on Enter)",
             continuous_update=False,
-            layout=w.Layout(width="32em"),
+            layout=w.Layout(width="24em"),
         )
         self._syncing = False
         self._selected: int | str | None = None
@@ -575,8 +575,16 @@ class RespondentRow(w.VBox):
         buttons = w.HBox(list(self.buttons.values()), layout=w.Layout(flex_flow="row wrap"))
         super().__init__(
             [
-                w.HBox([self.title, buttons, self.status], layout=w.Layout(align_items="center")),
-                w.HBox([w.HTML(layout=w.Layout(width="13em")), self.evidence, self.note]),
+                w.HBox([self.title, buttons], layout=w.Layout(align_items="center")),
+                w.HBox(
+                    [
+                        w.HTML(layout=w.Layout(width="11em", min_width="11em")),
+                        self.evidence,
+                        self.note,
+                        self.status,
+                    ],
+                    layout=w.Layout(align_items="center", flex_flow="row wrap"),
+                ),
             ],
             layout=w.Layout(border_bottom="1px solid #999", padding="4px 0"),
         )
@@ -621,7 +629,7 @@ class RespondentRow(w.VBox):
             first = self.controller.answer(self.respondent_id, round=1)
             parts.append(f"round 1: {_esc(self.controller.answer_label(first))}")
         self.status.value = (
-            f"<div style='font-size:{ROW_PX}px;color:{_INK}'>{'<br>'.join(parts)}</div>"
+            f"<div style='font-size:{ROW_PX}px;color:{_INK}'>{' · '.join(parts)}</div>"
         )
 
     # -- handlers
@@ -705,16 +713,22 @@ class RunPanel(w.VBox):
         self.count = w.HTML()
 
         self.rows: dict[str, RespondentRow] = {}
-        self.rows_box = w.VBox(layout=w.Layout(flex="1 1 60%", min_width="40em"))
+        self.rows_box = w.VBox(layout=w.Layout(width="100%"))
 
         self.charts = {1: FigureImage(), 2: FigureImage()}
         self.chart_titles = {r: w.HTML(f"<b style='font-size:20px'>Round {r}</b>") for r in (1, 2)}
         self.chart_boxes = {
-            r: w.VBox([self.chart_titles[r], self.charts[r].widget], layout=w.Layout(flex="1 1 0"))
+            r: w.VBox(
+                [self.chart_titles[r], self.charts[r].widget],
+                layout=w.Layout(flex="1 1 480px", max_width="648px", margin="0 12px 0 0"),
+            )
             for r in (1, 2)
         }
-        self.theme_picture = w.HTML()
-        self.results = w.VBox(layout=w.Layout(flex="1 1 40%", min_width="28em"))
+        self.theme_picture = w.HTML(layout=w.Layout(flex="1 1 420px"))
+        # Shown above the rows when revealed: the charts side by side, then the theme picture.
+        self.results = w.HBox(
+            layout=w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")
+        )
 
         self.prompts = w.Accordion()
         self.action_form = ActionForm(self)
@@ -752,7 +766,8 @@ class RunPanel(w.VBox):
                     ],
                     layout=w.Layout(flex_flow="row wrap", align_items="center"),
                 ),
-                w.HBox([self.rows_box, self.results], layout=w.Layout(flex_flow="row wrap")),
+                self.results,
+                self.rows_box,
                 self.extras,
             ],
         )
@@ -881,7 +896,7 @@ class RunPanel(w.VBox):
             return
         self.results.layout.display = None
         rounds = [1, 2] if c.round == 2 else [1]
-        self.results.children = [w.HBox([self.chart_boxes[r] for r in rounds]), self.theme_picture]
+        self.results.children = [*(self.chart_boxes[r] for r in rounds), self.theme_picture]
         ratings = c.ws.ratings()  # read once: the file is the truth (other devices' votes too)
         mine = ratings[ratings["question_id"] == c.question_id]
         for r in rounds if redraw_all else [c.round]:
@@ -1342,7 +1357,7 @@ class FacilitatorApp(w.VBox):
             bits = [str(held) if held else "", d.get("venue") or "", d.get("facilitator") or ""]
             synthetic = " (synthetic demo data)" if d.get("synthetic") else ""
             text = f"{d['title']}{synthetic}"
-            sub = " · ".join(b for b in bits if b) + f" · file: {self.controller.ws.path}"
+            sub = " · ".join([*(b for b in bits if b), f"file: {self.controller.ws.path}"])
         return (
             f"<div style='color:{_INK};background:{_PAPER}'>"
             "<h2 style='margin:4px 0;font-size:26px'>"

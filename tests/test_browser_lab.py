@@ -39,8 +39,7 @@ def _notebook_pointing_at(workshop: Path, target: Path) -> None:
     nbformat.write(nb, target)
 
 
-@contextlib.contextmanager
-def _jupyterlab(root: Path, port: int, token: str, log: Path):
+def _env(root: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
@@ -52,17 +51,20 @@ def _jupyterlab(root: Path, port: int, token: str, log: Path):
             "MPLBACKEND": "Agg",
         }
     )
-    command = [
-        sys.executable, "-m", "jupyterlab",
-        "--no-browser", "--allow-root",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.news_url=",
-    ]  # fmt: skip
+    return env
+
+
+@contextlib.contextmanager
+def _server(command: list[str], root: Path, log: Path):
+    """Run a server in its own process group; always stop the whole group afterwards."""
     with log.open("wb") as out:
         server = subprocess.Popen(
-            command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=root,
+            env=_env(root),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             yield server
@@ -76,11 +78,26 @@ def _jupyterlab(root: Path, port: int, token: str, log: Path):
                 server.wait(timeout=5)
 
 
-@pytest.mark.slow
-@pytest.mark.browser
-def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
-    require_chromium()
-    root = tmp_path / "lab-root"
+def _lab_command(root: Path, port: int, token: str) -> list[str]:
+    return [
+        sys.executable, "-m", "jupyterlab",
+        "--no-browser", "--allow-root",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.news_url=",
+    ]  # fmt: skip
+
+
+def _voila_command(notebook: Path, port: int, token: str) -> list[str]:
+    return [
+        sys.executable, "-m", "voila", str(notebook),
+        "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", f"--token={token}",
+    ]  # fmt: skip
+
+
+def _room(root: Path) -> tuple[Path, str]:
+    """A workshop with two tables, and the notebook copy pointed at it."""
     root.mkdir()
     workshop = root / "browser.workshop.sqlite"
     with Workshop.create(workshop, title="Browser test workshop", themes=["WF"]) as ws:
@@ -88,12 +105,44 @@ def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
         ws.add_respondent("Table Beta", role="Mixed", kind="table")
         question = str(ws.questions()["question_id"].iloc[0])
     _notebook_pointing_at(workshop, root / "facilitator.ipynb")
+    return workshop, question
 
+
+def _saved_answers(workshop: Path, *, timeout: float = 60):
+    """Poll the workshop file until it holds an answer (or the time is up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with Workshop.open(workshop) as ws:
+            answers = ws.ratings()
+        if len(answers):
+            return answers
+        time.sleep(0.5)
+    return None
+
+
+def _click_first_rating(page, label: str) -> None:
+    button = page.get_by_role("button", name=label).first
+    button.wait_for(state="visible", timeout=60_000)
+    button.click()
+    page.get_by_text("✓ saved").first.wait_for(timeout=30_000)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
+    require_chromium()
+    root = tmp_path / "lab-root"
+    workshop, question = _room(root)
     port, token = free_port(), secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "jupyterlab.log"
     shot = artifacts / "facilitator-jupyterlab.png"
-    with _jupyterlab(root, port, token, log) as server, chromium_browser() as browser:
+    shot.unlink(missing_ok=True)
+    found = None
+    with (
+        _server(_lab_command(root, port, token), root, log) as server,
+        chromium_browser() as browser,
+    ):
         wait_for_http(f"{base}/api/status?token={token}", timeout=60)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         try:
@@ -105,25 +154,10 @@ def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
             )
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-            button = page.get_by_role("button", name="4 Mostly confident").first
-            button.wait_for(state="visible", timeout=60_000)
-            button.click()
-            page.get_by_text("✓ saved").first.wait_for(timeout=30_000)
-
-            deadline = time.monotonic() + 60
-            found = None
-            while time.monotonic() < deadline:
-                with Workshop.open(workshop) as ws:
-                    answers = ws.ratings()
-                if len(answers):
-                    found = answers
-                    break
-                time.sleep(0.5)
-            page.screenshot(path=str(shot), full_page=False)
+            _click_first_rating(page, "4 Mostly confident")
+            found = _saved_answers(workshop)
         finally:
-            if not shot.exists():
-                with contextlib.suppress(Exception):
-                    page.screenshot(path=str(shot))
+            page.screenshot(path=str(shot))
         assert server.poll() is None, log.read_text(errors="replace")[-3000:]
 
     assert found is not None, "the click was not saved within 60 s"
@@ -131,3 +165,33 @@ def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
         ["Table Alpha", question, 1, 4]
     ]
     assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_rating_click_in_voila_is_saved(tmp_path, artifacts):
+    require_chromium()
+    root = tmp_path / "voila-root"
+    workshop, question = _room(root)
+    port, token = free_port(), secrets.token_hex(16)
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "voila.log"
+    shot = artifacts / "facilitator-voila.png"
+    shot.unlink(missing_ok=True)
+    found = None
+    command = _voila_command(root / "facilitator.ipynb", port, token)
+    with _server(command, root, log) as server, chromium_browser() as browser:
+        wait_for_http(f"{base}/?token={token}", timeout=60)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            page.goto(f"{base}/?token={token}", timeout=90_000)
+            _click_first_rating(page, "Don't know")
+            found = _saved_answers(workshop)
+        finally:
+            page.screenshot(path=str(shot))
+        assert server.poll() is None, log.read_text(errors="replace")[-3000:]
+
+    assert found is not None, "the click was not saved within 60 s"
+    assert found[["respondent_label", "question_id", "round", "dont_know"]].values.tolist() == [
+        ["Table Alpha", question, 1, True]
+    ]

@@ -401,8 +401,8 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     assert "round 1: 1 Not confident" in cllr.status.value
     cllr.buttons[3].click()
     run.reveal_button.click()
-    boxes = run.results.children[0].children
-    assert len(boxes) == 2  # round 1 and round 2 side by side
+    shown = run.results.children  # round 1 and round 2 side by side, then the theme picture
+    assert shown == (run.chart_boxes[1], run.chart_boxes[2], run.theme_picture)
     assert "1 answers" in run.charts[2].caption.value
 
     # -- glossary and the source's examples as prompts
@@ -444,6 +444,10 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     exported = pd.read_csv(path.with_name(path.name.replace(".workshop.sqlite", ".csv")))
     assert len(exported) == 6
     assert path.with_name(path.name.replace(".workshop.sqlite", ".xlsx")).stat().st_size > 0
+    app.summary.export_buttons["html"].click()
+    assert app.summary.notice.kind == "ok", app.summary.notice.message
+    page = path.with_name(path.name.replace(".workshop.sqlite", ".report.html")).read_text("utf-8")
+    assert "Review &lt;script&gt;x&lt;/script&gt;" in page and "<script>x" not in page
     assert app.unexpected == []
     app.controller.close()
 
