@@ -456,7 +456,7 @@ def _read_responses(
         if answers is None:
             skipped.append(number)
             continue
-        label = cell_text(row[label_at]).strip() if label_at is not None else ""
+        label = str(restore_cell(cell_text(row[label_at]))).strip() if label_at is not None else ""
         if not label:
             label = f"Form response {next_number}"
             next_number += 1

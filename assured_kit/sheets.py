@@ -379,16 +379,14 @@ def read_grid(
                 hint="a CSV file renamed to .xlsx",
             )
         candidates = [(None, rows) for rows in _csv_candidates(_decode(data, name))]
-    best: tuple[tuple[int, int], Grid] | None = None
+    best: tuple[tuple[bool, float, float, int], Grid] | None = None
     for sheet, rows in candidates:
         grid = _find_header(rows, name, sheet, is_header, first_row_only)
         if grid is None:
             continue
         if sheet is not None:  # XLSX: the first sheet with a header wins
             return grid
-        width = len(grid.header)
-        consistent = sum(1 for _, r in grid.rows if len(r) == width and not all(map(is_blank, r)))
-        score = (consistent, width)
+        score = _fit(grid, rows)
         if best is None or score > best[0]:
             best = (score, grid)
     if best is None:
@@ -398,6 +396,29 @@ def read_grid(
             hint="the wrong file, or the header row was changed or deleted",
         )
     return best[1]
+
+
+def _fit(grid: Grid, rows: list[list[Any]]) -> tuple[bool, float, float, int]:
+    """Score how well a separator split a CSV file: several columns, rows as wide as the header.
+
+    A well-formed file has as many fields in every row as in its header; a separator that
+    splits text inside cells (or none at all) makes rows of other widths and loses.
+    """
+    raw_width = len(rows[grid.header_row - 1])
+    body = [r for r in rows[grid.header_row :] if any(not is_blank(c) for c in r)]
+    if not body:
+        return (len(grid.header) > 1, 1.0, 1.0, len(grid.header))
+    exact = sum(1 for r in body if len(r) == raw_width) / len(body)
+    within = sum(1 for r in body if _trimmed_width(r) <= len(grid.header)) / len(body)
+    return (len(grid.header) > 1, exact, within, len(grid.header))
+
+
+def _trimmed_width(row: list[Any]) -> int:
+    """Return the width of a row without its trailing empty cells."""
+    width = len(row)
+    while width and is_blank(row[width - 1]):
+        width -= 1
+    return width
 
 
 def _find_header(
@@ -860,7 +881,7 @@ def _details(grid: Grid) -> dict[str, tuple[int, str]]:
             continue
         key = keys.get(fold(cell_text(row[0])).rstrip(":").strip())
         if key and key not in found:
-            found[key] = (number, cell_text(row[1]).strip())
+            found[key] = (number, str(restore_cell(cell_text(row[1]))).strip())
     return found
 
 

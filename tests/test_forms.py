@@ -283,3 +283,15 @@ def test_a_failure_while_writing_rolls_everything_back(
     with pytest.raises(AssuredKitError, match=r"f\.csv: nothing was imported: .*lid closed"):
         ws.import_form_export(path)
     _assert_unchanged(ws, before)
+
+
+def test_quotes_and_line_breaks_in_cells_do_not_fool_the_separator(
+    ws: Workshop, tmp_path: Path
+) -> None:
+    # Found by the round-trip property: a label holding a quote and a line break made the
+    # one-column reading of a comma file look more regular than the right one.
+    rows = [["Id", "Email", "Name", "Role", "PM-DCS-2"], ["1", "p1@example.org", '"\n', "DCS", "3"]]
+    path = write_csv(tmp_path / "form.csv", rows, bom=True)
+    result = ws.import_form_export(path, label_column="Name", role_column="Role")
+    assert result.answers_recorded == 1
+    assert ws.respondents()["label"].tolist() == ['"']
