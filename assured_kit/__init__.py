@@ -23,7 +23,8 @@ from .errors import AssuredKitError
 
 __version__ = "0.1.0"
 
-# Public name -> the module that holds it. Modules are imported on first use.
+# Public name -> the module that holds it. Modules are imported on first use; a module's own
+# name (e.g. ``charts``) gives the module itself.
 _LAZY: dict[str, str] = {
     "load_framework": "framework",
     "Framework": "framework",
@@ -32,18 +33,100 @@ _LAZY: dict[str, str] = {
     "get_scale": "scales",
     "load_scales": "scales",
     "DONT_KNOW_LABEL": "scales",
+    "Workshop": "store",
+    "RESPONDENT_ROLES": "store",
+    "ANONYMITY_MODES": "store",
+    "ACTION_STATUSES": "store",
+    "read_ratings": "ratings",
+    "TIDY_COLUMNS": "ratings",
+    "export_workshop": "exports",
+    "write_rating_sheet": "sheets",
+    "import_rating_sheet": "sheets",
+    "import_form_export": "forms",
+    "demo_workshops": "demo",
+    "summarise": "summary",
+    "by_theme": "summary",
+    "by_question": "summary",
+    "compare_roles": "summary",
+    "confidence_vs_evidence": "summary",
+    "evidence_grid": "summary",
+    "authority_position": "summary",
+    "change": "summary",
+    "weakest_questions": "summary",
+    "biggest_disagreements": "summary",
+    "classify": "summary",
+    "Thresholds": "summary",
+    "DEFAULT_THRESHOLDS": "summary",
+    "CLASSIFICATIONS": "summary",
+    "write_report": "report",
+    "workshop_report": "report",
+    "report_from_sources": "report",
+    "Facilitator": "facilitator",
+    "default_folder": "facilitator",
+    "facilitator_app": "widgets",
+    "FacilitatorApp": "widgets",
+    "open_steering_group": "analysis",
+    "load_steering_data": "analysis",
+    "self_rating_app": "selfrating",
+    "SelfRating": "selfrating",
+    "serve": "live",
+    "live_panel": "live",
+    "neutralise_cell": "safety",
+    "escape_html": "safety",
+    "charts": "charts",
 }
 
 __all__ = ["AssuredKitError", "__version__", *sorted(_LAZY)]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from . import charts as charts
+    from .analysis import load_steering_data as load_steering_data
+    from .analysis import open_steering_group as open_steering_group
+    from .demo import demo_workshops as demo_workshops
+    from .exports import export_workshop as export_workshop
+    from .facilitator import Facilitator as Facilitator
+    from .facilitator import default_folder as default_folder
+    from .forms import import_form_export as import_form_export
     from .framework import Framework as Framework
     from .framework import bundled_content as bundled_content
     from .framework import load_framework as load_framework
+    from .live import live_panel as live_panel
+    from .live import serve as serve
+    from .ratings import TIDY_COLUMNS as TIDY_COLUMNS
+    from .ratings import read_ratings as read_ratings
+    from .report import report_from_sources as report_from_sources
+    from .report import workshop_report as workshop_report
+    from .report import write_report as write_report
+    from .safety import escape_html as escape_html
+    from .safety import neutralise_cell as neutralise_cell
     from .scales import DONT_KNOW_LABEL as DONT_KNOW_LABEL
     from .scales import Scale as Scale
     from .scales import get_scale as get_scale
     from .scales import load_scales as load_scales
+    from .selfrating import SelfRating as SelfRating
+    from .selfrating import self_rating_app as self_rating_app
+    from .sheets import import_rating_sheet as import_rating_sheet
+    from .sheets import write_rating_sheet as write_rating_sheet
+    from .store import ACTION_STATUSES as ACTION_STATUSES
+    from .store import ANONYMITY_MODES as ANONYMITY_MODES
+    from .store import RESPONDENT_ROLES as RESPONDENT_ROLES
+    from .store import Workshop as Workshop
+    from .summary import CLASSIFICATIONS as CLASSIFICATIONS
+    from .summary import DEFAULT_THRESHOLDS as DEFAULT_THRESHOLDS
+    from .summary import Thresholds as Thresholds
+    from .summary import authority_position as authority_position
+    from .summary import biggest_disagreements as biggest_disagreements
+    from .summary import by_question as by_question
+    from .summary import by_theme as by_theme
+    from .summary import change as change
+    from .summary import classify as classify
+    from .summary import compare_roles as compare_roles
+    from .summary import confidence_vs_evidence as confidence_vs_evidence
+    from .summary import evidence_grid as evidence_grid
+    from .summary import summarise as summarise
+    from .summary import weakest_questions as weakest_questions
+    from .widgets import FacilitatorApp as FacilitatorApp
+    from .widgets import facilitator_app as facilitator_app
 
 
 def __getattr__(name: str) -> Any:
@@ -51,7 +134,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'assured_kit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    loaded = importlib.import_module(f".{module}", __name__)
+    value = loaded if name == module else getattr(loaded, name)
     globals()[name] = value
     return value
 
