@@ -754,7 +754,7 @@ def _write_sheet_xlsx(
         count = len(columns[letter])
         rule = DataValidation(
             type="list",
-            formula1=f"={_LISTS_TITLE}!${letter}$1:${letter}${count}",
+            formula1=f"{_LISTS_TITLE}!${letter}$1:${letter}${count}",
             allow_blank=True,
             showErrorMessage=True,
             errorStyle="warning",

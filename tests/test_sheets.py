@@ -116,7 +116,7 @@ def test_blank_xlsx_sheet_has_one_row_per_question_and_drop_downs(
         assert rule.type == "list"
 
     def choices(rule) -> list[str]:
-        letter, count = re.fullmatch(r"=Lists!\$([A-Z])\$1:\$\1\$(\d+)", rule.formula1).groups()
+        letter, count = re.fullmatch(r"Lists!\$([A-Z])\$1:\$\1\$(\d+)", rule.formula1).groups()
         return [book["Lists"][f"{letter}{i}"].value for i in range(1, int(count) + 1)]
 
     assert choices(rating) == [
