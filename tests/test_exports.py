@@ -132,7 +132,7 @@ def test_xlsx_has_every_sheet_with_a_bold_frozen_header(ws: Workshop, tmp_path: 
     assert details["workshop_id"] == ws.workshop_id
     read_me = " ".join(str(c.value) for row in book["Read me"].iter_rows() for c in row if c.value)
     assert "4 - Mostly confident" in read_me and "3 - Triangulated" in read_me
-    assert "recorded_at" in read_me
+    assert "recorded_at" in read_me and "Leadership/Accountability" in read_me
 
 
 def test_xlsx_dates_are_dates_and_ratings_are_numbers(ws: Workshop, tmp_path: Path) -> None:
