@@ -40,10 +40,14 @@ _LAZY: dict[str, str] = {
     "read_ratings": "ratings",
     "TIDY_COLUMNS": "ratings",
     "export_workshop": "exports",
+    "write_workbook": "exports",
+    "write_tidy_csv": "exports",
     "write_rating_sheet": "sheets",
     "import_rating_sheet": "sheets",
     "import_form_export": "forms",
+    "FormImport": "forms",
     "demo_workshops": "demo",
+    "DEMO_TITLE_PREFIX": "demo",
     "summarise": "summary",
     "by_theme": "summary",
     "by_question": "summary",
@@ -82,10 +86,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from . import charts as charts
     from .analysis import load_steering_data as load_steering_data
     from .analysis import open_steering_group as open_steering_group
+    from .demo import DEMO_TITLE_PREFIX as DEMO_TITLE_PREFIX
     from .demo import demo_workshops as demo_workshops
     from .exports import export_workshop as export_workshop
+    from .exports import write_tidy_csv as write_tidy_csv
+    from .exports import write_workbook as write_workbook
     from .facilitator import Facilitator as Facilitator
     from .facilitator import default_folder as default_folder
+    from .forms import FormImport as FormImport
     from .forms import import_form_export as import_form_export
     from .framework import Framework as Framework
     from .framework import bundled_content as bundled_content
