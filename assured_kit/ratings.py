@@ -54,6 +54,7 @@ from .store import (
     _fold_entities,
     _header,
     _sqlite_error,
+    _writable,
 )
 
 __all__ = ["QUESTION_ROLES", "REQUIRED_COLUMNS", "THEME_ORDER", "TIDY_COLUMNS", "read_ratings"]
@@ -106,21 +107,33 @@ THEME_ORDER = ["LA", "CR", "WF", "PR", "IN", "PM"]
 QUESTION_ROLES = ["DCS", "LM"]
 
 _READ_TIMEOUT = 30.0
-_MISSING_INT = -(2**62)
+# The small integers of an answer travel packed into one SQLite integer, so that each row
+# brings fewer Python objects: bits 0-1 round, bit 2 dont_know, bit 3 proxy, bits 4-35
+# evidence and bits 36-62 rating, each of the last two stored as value + 2**20 (0 = none).
+_OFFSET = 2**20
+_EVIDENCE_SHIFT = 4
+_RATING_SHIFT = 36
 
-# Latest answer per respondent x question x round: SQLite takes the bare columns of an
-# aggregate query from the row holding max(); the answers_latest index makes it one scan.
+# Latest answer per respondent x question x round: a row counts unless a later row (record or
+# retract) exists for the same three; the answers_latest index makes that one seek per row.
 _LATEST = f"""
-SELECT respondent_id, question_id, round, coalesce(rating, {_MISSING_INT}), dont_know,
-       coalesce(evidence, {_MISSING_INT}), note, proxy, author, substr(at, 1, 26)
-FROM (SELECT *, max(event_id) FROM answers GROUP BY respondent_id, question_id, round)
-WHERE kind = 'record'
+SELECT respondent_id, question_id,
+       round + 4 * dont_know + 8 * proxy
+       + (coalesce(evidence, -{_OFFSET}) + {_OFFSET}) * {2**_EVIDENCE_SHIFT}
+       + (coalesce(rating, -{_OFFSET}) + {_OFFSET}) * {2**_RATING_SHIFT},
+       note, author, substr(at, 1, 26)
+FROM answers AS a
+WHERE kind = 'record' AND NOT EXISTS (
+    SELECT 1 FROM answers AS b
+    WHERE b.respondent_id = a.respondent_id AND b.question_id = a.question_id
+      AND b.round = a.round AND b.event_id > a.event_id)
+ORDER BY event_id
 """
 
 
 @dataclass
 class _Part:
-    """The answers of one workshop file as column lists, plus what they refer to."""
+    """The answer rows of one workshop file, plus what they refer to."""
 
     path: Path
     workshop_id: str
@@ -132,8 +145,7 @@ class _Part:
     scope: dict[str, tuple[str, str]]
     respondents: dict[str, tuple[Any, ...]]
     events: int
-    columns: list[tuple[Any, ...]] = field(default_factory=list)
-    rows: int = 0
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _read_connection(conn: sqlite3.Connection, path: Path) -> _Part:
@@ -149,7 +161,6 @@ def _read_connection(conn: sqlite3.Connection, path: Path) -> _Part:
         [e for e in events if e[0].startswith("respondent.")], "respondent.add"
     )
     last = conn.execute("SELECT max(event_id) FROM events").fetchone()[0] or 0
-    rows = conn.execute(_LATEST).fetchall()
     return _Part(
         path=path,
         workshop_id=meta["workshop_id"],
@@ -163,18 +174,25 @@ def _read_connection(conn: sqlite3.Connection, path: Path) -> _Part:
             rid: (p["label"], p["role"], p["authority"], p["kind"]) for rid, p in people.items()
         },
         events=int(last),
-        columns=list(zip(*rows, strict=True)) if rows else [()] * 10,
-        rows=len(rows),
+        rows=conn.execute(_LATEST).fetchall(),
     )
 
 
 def _read_file(path: Path) -> _Part:
     """Read a workshop file without writing to it (an older file is upgraded in memory)."""
     version, _ = _header(path)
+    if _writable(path) and _writable(path.parent):
+        # An ordinary connection: when it is the last to close, SQLite tidies away the -wal
+        # and -shm files it made, leaving the folder as it was. It only reads.
+        mode = "rw"
+    elif Path(f"{path}-wal").exists():
+        mode = "ro"  # someone has it open (or crashed); share their write-ahead log
+    else:
+        mode = "ro&immutable=1"  # read-only and closed cleanly: nobody can be writing it
     conn = None
     try:
         conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=_READ_TIMEOUT,
+            f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=_READ_TIMEOUT,
             isolation_level=None,
         )
         application_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -204,13 +222,6 @@ def _str(values: Any) -> pd.Series:
     return pd.Series(values, dtype="str")
 
 
-def _ints(values: Sequence[int]) -> pd.arrays.IntegerArray:
-    data = np.fromiter(values, dtype=np.int64, count=len(values))
-    mask = data == _MISSING_INT
-    data[mask] = 0
-    return pd.arrays.IntegerArray(data, mask)
-
-
 def _theme_categories(orders: Iterable[list[str]]) -> list[str]:
     out = list(THEME_ORDER)
     for order in orders:
@@ -218,98 +229,112 @@ def _theme_categories(orders: Iterable[list[str]]) -> list[str]:
     return out
 
 
+def _unpack(packed: np.ndarray, shift: int, bits: int) -> pd.arrays.IntegerArray:
+    """Return one nullable integer field of the packed answer values (see `_LATEST`)."""
+    stored = (packed >> shift) & ((1 << bits) - 1)
+    missing = stored == 0
+    return pd.arrays.IntegerArray(np.where(missing, 0, stored - _OFFSET), missing)
+
+
+def _strings(values: list[Any], index: np.ndarray) -> pd.Series:
+    """Return a str column built from a few distinct values and each row's position.
+
+    Taking from a small string array skips checking every one of a million cells.
+    """
+    return pd.Series(pd.array(values, dtype="str").take(index))
+
+
 def _frame_from_parts(parts: Sequence[_Part], themes: list[str] | None = None) -> pd.DataFrame:
-    """Build the tidy table from file parts: columns are gathered once, typed once."""
+    """Build the tidy table from file parts.
+
+    All rows go into one 2-D object array (one conversion), each column is typed once, and
+    the per-workshop and per-respondent columns are taken from small arrays by position.
+    """
     themes = themes or _theme_categories(p.theme_order for p in parts)
     theme_code = {t: i for i, t in enumerate(themes)}
     role_code = {r: i for i, r in enumerate(RESPONDENT_ROLES)}
     qrole_code = {r: i for i, r in enumerate(QUESTION_ROLES)}
-    counts = np.array([p.rows for p in parts], dtype=np.int64)
+    counts = np.array([len(p.rows) for p in parts], dtype=np.int64)
     total = int(counts.sum())
 
-    cols: list[list[Any]] = [[] for _ in range(10)]
+    rows: list[tuple[Any, ...]] = []
     resp_index = np.empty(total, dtype=np.int64)
     quest_index = np.empty(total, dtype=np.int64)
-    labels: list[Any] = []
-    roles: list[int] = []
-    authorities: list[Any] = []
-    kinds: list[Any] = []
+    rids: list[str] = []
+    people: list[tuple[Any, ...]] = []
+    qids: list[str] = []
     q_theme: list[int] = []
     q_role: list[int] = []
     start = 0
     for part in parts:
-        for target, column in zip(cols, part.columns, strict=True):
-            target.extend(column)
-        # Respondents and questions become positions into small per-workshop lists.
-        r_pos = {rid: len(labels) + i for i, rid in enumerate(part.respondents)}
-        for label, role, authority, kind in part.respondents.values():
-            labels.append(label)
-            roles.append(role_code.get(role, -1))
-            authorities.append(authority)
-            kinds.append(kind)
-        q_pos = {qid: len(q_theme) + i for i, qid in enumerate(part.scope)}
+        rows.extend(part.rows)
+        # Respondents and questions become positions into small lists spanning all files.
+        r_pos = {rid: len(rids) + i for i, rid in enumerate(part.respondents)}
+        rids.extend(part.respondents)
+        people.extend(part.respondents.values())
+        q_pos = {qid: len(qids) + i for i, qid in enumerate(part.scope)}
+        qids.extend(part.scope)
         for theme, role in part.scope.values():
             q_theme.append(theme_code.get(theme, -1))
             q_role.append(qrole_code.get(role, -1))
-        stop = start + part.rows
-        if part.rows:
-            resp_index[start:stop] = [r_pos[r] for r in part.columns[0]]
-            quest_index[start:stop] = [q_pos.get(q, -1) for q in part.columns[1]]
+        stop = start + len(part.rows)
+        resp_index[start:stop] = [r_pos[row[0]] for row in part.rows]
+        quest_index[start:stop] = [q_pos.get(row[1], -1) for row in part.rows]
         start = stop
+    # Answers to a question outside the stored scope (possible only in hand-edited files)
+    # keep their id; their theme and role stay missing.
+    strays = quest_index < 0
+    if strays.any():
+        extra = sorted({row[1] for row, bad in zip(rows, strays, strict=True) if bad})
+        positions = {q: len(qids) + i for i, q in enumerate(extra)}
+        qids.extend(extra)
+        q_theme.extend([-1] * len(extra))
+        q_role.extend([-1] * len(extra))
+        quest_index[strays] = [positions[rows[i][1]] for i in np.flatnonzero(strays)]
 
-    resp_obj = {
-        "label": np.array(labels, dtype=object),
-        "authority": np.array(authorities, dtype=object),
-        "kind": np.array(kinds, dtype=object),
-    }
-    q_theme_arr = np.append(np.array(q_theme, dtype=np.int64), -1)
-    q_role_arr = np.append(np.array(q_role, dtype=np.int64), -1)
+    table = np.array(rows, dtype=object).reshape(total, 6)
+    packed = table[:, 2].astype(np.int64)
+    labels, roles, authorities, kinds = (list(c) for c in zip(*people, strict=True)) if people \
+        else ([], [], [], [])
+    workshop_index = np.repeat(np.arange(len(parts)), counts)
     held = np.array(
         [np.datetime64(p.held_on, "us") if p.held_on else np.datetime64("NaT", "us")
          for p in parts],
         dtype="datetime64[us]",
     )
-
-    def per_workshop(values: list[Any], dtype: Any = object) -> np.ndarray:
-        return np.repeat(np.array(values, dtype=dtype), counts)
-
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "workshop_id": _str(per_workshop([p.workshop_id for p in parts])),
-            "workshop_title": _str(per_workshop([p.title for p in parts])),
-            "held_on": pd.Series(per_workshop(list(held), "datetime64[us]"),
-                                 dtype="datetime64[us]"),
-            "synthetic": per_workshop([p.synthetic for p in parts], bool),
-            "scale": _str(per_workshop([p.scale for p in parts])),
-            "authority": _str(resp_obj["authority"][resp_index]),
-            "respondent_id": _str(cols[0]),
-            "respondent_label": _str(resp_obj["label"][resp_index]),
+            "workshop_id": _strings([p.workshop_id for p in parts], workshop_index),
+            "workshop_title": _strings([p.title for p in parts], workshop_index),
+            "held_on": pd.Series(held[workshop_index], dtype="datetime64[us]"),
+            "synthetic": np.array([p.synthetic for p in parts], dtype=bool)[workshop_index],
+            "scale": _strings([p.scale for p in parts], workshop_index),
+            "authority": _strings(authorities, resp_index),
+            "respondent_id": _strings(rids, resp_index),
+            "respondent_label": _strings(labels, resp_index),
             "role": pd.Categorical.from_codes(
-                np.array(roles, dtype=np.int64)[resp_index] if total else [],
+                np.array([role_code.get(r, -1) for r in roles], dtype=np.int64)[resp_index],
                 categories=list(RESPONDENT_ROLES), ordered=True,
             ),
-            "respondent_kind": _str(resp_obj["kind"][resp_index]),
-            "question_id": _str(cols[1]),
+            "respondent_kind": _strings(kinds, resp_index),
+            "question_id": _strings(qids, quest_index),
             "question_role": pd.Categorical.from_codes(
-                q_role_arr[quest_index], categories=QUESTION_ROLES, ordered=True
+                np.array(q_role, dtype=np.int64)[quest_index], categories=QUESTION_ROLES,
+                ordered=True,
             ),
             "theme_id": pd.Categorical.from_codes(
-                q_theme_arr[quest_index], categories=themes, ordered=True
+                np.array(q_theme, dtype=np.int64)[quest_index], categories=themes, ordered=True
             ),
-            "round": pd.array(np.fromiter(cols[2], dtype=np.int64, count=total), dtype="Int64"),
-            "rating": _ints(cols[3]),
-            "dont_know": np.fromiter(cols[4], dtype=bool, count=total),
-            "evidence": _ints(cols[5]),
-            "note": _str(cols[6]),
-            "proxy": np.fromiter(cols[7], dtype=bool, count=total),
-            "author": _str(cols[8]),
-            "recorded_at": pd.Series(
-                np.array(cols[9], dtype="datetime64[us]") if total
-                else np.array([], dtype="datetime64[us]"),
-            ).dt.tz_localize("UTC"),
+            "round": pd.array(packed & 3, dtype="Int64"),
+            "rating": _unpack(packed, _RATING_SHIFT, 63 - _RATING_SHIFT),
+            "dont_know": (packed & 4).astype(bool),
+            "evidence": _unpack(packed, _EVIDENCE_SHIFT, _RATING_SHIFT - _EVIDENCE_SHIFT),
+            "note": pd.Series(table[:, 3], dtype="str"),
+            "proxy": (packed & 8).astype(bool),
+            "author": pd.Series(table[:, 4], dtype="str"),
+            "recorded_at": pd.Series(table[:, 5].astype("datetime64[us]")).dt.tz_localize("UTC"),
         }
     )
-    return frame
 
 
 # --------------------------------------------------------------------------- exports

@@ -297,10 +297,18 @@ def _check_identity(path: Path, application_id: int, user_version: int) -> None:
         )
 
 
+def _writable(path: Path) -> bool:
+    """Tell whether the process may write ``path``, judged by its permission bits as well.
+
+    Root ignores permission bits, but a file someone marked read-only should stay untouched.
+    """
+    return os.access(path, os.W_OK) and bool(stat.S_IMODE(path.stat().st_mode) & 0o222)
+
+
 def _check_writable(path: Path) -> None:
-    """Refuse read-only files and folders (by permission bits too: root ignores them)."""
+    """Refuse read-only files and folders."""
     folder = path.parent
-    if not os.access(path, os.W_OK) or not stat.S_IMODE(path.stat().st_mode) & 0o222:
+    if not _writable(path):
         raise AssuredKitError(
             "the workshop file is read-only",
             file=path,
@@ -308,7 +316,7 @@ def _check_writable(path: Path) -> None:
             hint="the file's read-only attribute is set, or it sits on a read-only share; "
             "copy it somewhere writable, or use read_ratings() to read it without changes",
         )
-    if not os.access(folder, os.W_OK) or not stat.S_IMODE(folder.stat().st_mode) & 0o222:
+    if not _writable(folder):
         raise AssuredKitError(
             f"the folder {str(folder)!r} is read-only",
             file=path,
@@ -471,9 +479,14 @@ class Workshop:
         self._timeout = timeout
         self._lock = threading.RLock()
         self._depth = 0
-        self._cache_key: tuple[int, int] | None = None
+        # Details are re-read when another connection commits (data_version changes) or
+        # after this one changed them or rolled back.
+        self._cache_key: int | None = None
         self._details_cache: dict[str, Any] = {}
-        self._writes = 0
+        self._scope_cache: dict[str, tuple[str, str]] = {}
+        self._levels: dict[str, frozenset[int]] = {}
+        # Respondent ids seen in the file; never removed, so only a rollback can unsee them.
+        self._known: set[str] = set()
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         if "workshop_id" not in meta:
             raise AssuredKitError(
@@ -608,7 +621,7 @@ class Workshop:
                 allowed="a file in an existing folder",
                 hint="a typing slip in the folder name",
             )
-        if not os.access(folder, os.W_OK) or not stat.S_IMODE(folder.stat().st_mode) & 0o222:
+        if not _writable(folder):
             raise AssuredKitError(
                 f"the folder {str(folder)!r} is read-only",
                 file=target,
@@ -782,11 +795,22 @@ class Workshop:
         with self._lock:
             conn = self._db()
             if self._depth:
+                # Inside a batch: a savepoint keeps each call all-or-nothing on its own, so a
+                # caller who catches an error can carry on with the rest of the batch.
                 self._depth += 1
+                name = f"w{self._depth}"
+                conn.execute(f"SAVEPOINT {name}")
                 try:
                     yield conn
+                except BaseException:
+                    conn.execute(f"ROLLBACK TO {name}")
+                    conn.execute(f"RELEASE {name}")
+                    self._cache_key = None
+                    self._known.clear()
+                    raise
                 finally:
                     self._depth -= 1
+                conn.execute(f"RELEASE {name}")
                 return
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -800,6 +824,7 @@ class Workshop:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 self._cache_key = None
+                self._known.clear()
                 raise
             self._depth = 0
             try:
@@ -808,8 +833,8 @@ class Workshop:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 self._cache_key = None
+                self._known.clear()
                 raise _sqlite_error(self.path, exc, self._timeout) from exc
-            self._writes += 1
 
     @contextmanager
     def batch(self) -> Iterator[Workshop]:
@@ -854,16 +879,25 @@ class Workshop:
     def _details(self) -> dict[str, Any]:
         """Return the current details, re-read only when the file changed."""
         with self._lock:
+            if self._depth and self._cache_key is not None:
+                # This connection holds the write lock: no one else can have changed them.
+                return self._details_cache
             version = self._query("PRAGMA data_version")[0][0]
-            key = (version, self._writes)
-            if self._cache_key != key or self._depth:
+            if self._cache_key != version:
                 rows = self._query(
                     "SELECT kind, detail, at FROM events WHERE kind IN "
                     "('workshop.create', 'workshop.update') ORDER BY event_id"
                 )
                 self._details_cache = _fold_details(rows)
-                self._cache_key = None if self._depth else key
+                self._scope_cache = {q: (t, r) for q, t, r in self._details_cache["questions"]}
+                self._cache_key = version
             return self._details_cache
+
+    def _allowed(self, scale: Scale) -> frozenset[int]:
+        """Return the values of a scale, looked up once (scales are immutable)."""
+        if scale.scale_id not in self._levels:
+            self._levels[scale.scale_id] = frozenset(scale.values)
+        return self._levels[scale.scale_id]
 
     def _next_id(self, conn: sqlite3.Connection, kind: str, prefix: str) -> str:
         count = conn.execute("SELECT count(*) FROM events WHERE kind = ?", (kind,)).fetchone()[0]
@@ -984,6 +1018,7 @@ class Workshop:
             diff = {k: v for k, v in checked.items() if now.get(k) != v}
             if diff:
                 self._append(conn, "workshop.update", self.workshop_id, diff, author)
+                self._cache_key = None
 
     def questions(self) -> pd.DataFrame:
         """Return the questions in scope, in framework order, with the framework's columns.
@@ -1001,7 +1036,8 @@ class Workshop:
         return fq[fq["question_id"].isin(ids)].reset_index(drop=True)
 
     def _scope(self) -> dict[str, tuple[str, str]]:
-        return {q: (t, r) for q, t, r in self._details()["questions"]}
+        self._details()
+        return self._scope_cache
 
     # ------------------------------------------------------------------ respondents
 
@@ -1282,8 +1318,9 @@ class Workshop:
                     + ", or dont_know=True",
                     hint="a click that did not carry its value",
                 )
+            scale = self.scale
             value = _whole(rating, "rating")
-            if value is None or value not in self.scale.values:
+            if value is None or value not in self._allowed(scale):
                 raise AssuredKitError(
                     f"{rating!r} is not a level of the {self.scale.title} scale",
                     field="rating",
@@ -1296,7 +1333,7 @@ class Workshop:
         level: int | None = None
         if evidence is not None:
             level = _whole(evidence, "evidence")
-            if level is None or level not in self.evidence_scale.values:
+            if level is None or level not in self._allowed(self.evidence_scale):
                 raise AssuredKitError(
                     f"{evidence!r} is not an evidence level",
                     field="evidence",
@@ -1335,12 +1372,15 @@ class Workshop:
         return event_id
 
     def _require_respondent(self, conn: sqlite3.Connection, respondent_id: object) -> None:
+        if respondent_id in self._known:
+            return
         found = conn.execute(
             "SELECT 1 FROM events WHERE kind = 'respondent.add' AND subject = ?",
             (respondent_id if isinstance(respondent_id, str) else "",),
         ).fetchone()
         if not found:
             raise self._no_respondent(respondent_id, self._respondent_state())
+        self._known.add(str(respondent_id))
 
     def retract(
         self,

@@ -910,3 +910,19 @@ def test_a_single_file_copy_is_switched_back_to_wal(path: Path) -> None:
     with Workshop.open(path) as ws:
         assert ws._db().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert ws.title == "Copy"
+
+
+def test_a_caught_error_inside_a_batch_undoes_only_that_call(path: Path, ws: Workshop, ann: str
+                                                             ) -> None:
+    before = counts(path)
+    with ws.batch():
+        ws.record(ann, "LA-DCS-1", 3)
+        with pytest.raises(AssuredKitError, match="already used"):
+            ws.add_respondent("Ann")
+        # a failure after the event row was written is undone too
+        with pytest.raises(sqlite3.IntegrityError), ws._write() as conn:
+            ws._append(conn, "note.add", "N0001", {"text": "x"}, "facilitator")
+            conn.execute("INSERT INTO answers (event_id, kind) VALUES (1, 'bogus')")
+        ws.record(ann, "LA-DCS-2", 4)
+    assert counts(path) == (before[0] + 2, before[1] + 2)
+    assert ws.notes().empty
