@@ -30,6 +30,7 @@ out), in the columns of `TIDY_COLUMNS`:
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sqlite3
@@ -169,13 +170,26 @@ def _read_connection(conn: sqlite3.Connection, path: Path) -> _Part:
         synthetic=bool(details["synthetic"]),
         scale=details["scale"],
         theme_order=list(details.get("theme_order") or THEME_ORDER),
-        scope={q: (t, r) for q, t, r in details["questions"]},
+        scope=_every_question(events),
         respondents={
             rid: (p["label"], p["role"], p["authority"], p["kind"]) for rid, p in people.items()
         },
         events=int(last),
         rows=conn.execute(_LATEST).fetchall(),
     )
+
+
+def _every_question(events: Iterable[tuple[str, str, str, str]]) -> dict[str, tuple[str, str]]:
+    """Return every question the workshop ever had in scope, with its theme and role.
+
+    Answers given before the scope was narrowed keep their theme and role.
+    """
+    scope: dict[str, tuple[str, str]] = {}
+    for kind, _, detail, _ in events:
+        if kind.startswith("workshop."):
+            for question, theme, role in json.loads(detail).get("questions", ()):
+                scope.setdefault(question, (theme, role))
+    return scope
 
 
 def _read_file(path: Path) -> _Part:
@@ -258,6 +272,10 @@ def _frame_from_parts(parts: Sequence[_Part], themes: list[str] | None = None) -
     total = int(counts.sum())
 
     rows: list[tuple[Any, ...]] = []
+    for part in parts:
+        rows.extend(part.rows)
+    table = np.array(rows, dtype=object).reshape(total, 6)
+    del rows
     resp_index = np.empty(total, dtype=np.int64)
     quest_index = np.empty(total, dtype=np.int64)
     rids: list[str] = []
@@ -267,32 +285,32 @@ def _frame_from_parts(parts: Sequence[_Part], themes: list[str] | None = None) -
     q_role: list[int] = []
     start = 0
     for part in parts:
-        rows.extend(part.rows)
         # Respondents and questions become positions into small lists spanning all files.
-        r_pos = {rid: len(rids) + i for i, rid in enumerate(part.respondents)}
+        stop = start + len(part.rows)
+        local = pd.Index(list(part.respondents)).get_indexer(table[start:stop, 0])
+        if (local < 0).any():
+            unknown = table[start + int(np.flatnonzero(local < 0)[0]), 0]
+            raise AssuredKitError(
+                f"an answer refers to respondent {unknown!r}, whom the file does not list",
+                file=part.path,
+                allowed="answers by the workshop's respondents",
+                hint="a file edited by hand or with another tool",
+            )
+        resp_index[start:stop] = local + len(rids)
         rids.extend(part.respondents)
         people.extend(part.respondents.values())
-        q_pos = {qid: len(qids) + i for i, qid in enumerate(part.scope)}
+        local = pd.Index(list(part.scope)).get_indexer(table[start:stop, 1])
+        if (local < 0).any():  # only in a file edited by hand: keep the id, theme unknown
+            extra = list(dict.fromkeys(table[start:stop, 1][local < 0]))
+            part.scope.update(dict.fromkeys(extra, ("", "")))
+            local = pd.Index(list(part.scope)).get_indexer(table[start:stop, 1])
+        quest_index[start:stop] = local + len(qids)
         qids.extend(part.scope)
         for theme, role in part.scope.values():
             q_theme.append(theme_code.get(theme, -1))
             q_role.append(qrole_code.get(role, -1))
-        stop = start + len(part.rows)
-        resp_index[start:stop] = [r_pos[row[0]] for row in part.rows]
-        quest_index[start:stop] = [q_pos.get(row[1], -1) for row in part.rows]
         start = stop
-    # Answers to a question outside the stored scope (possible only in hand-edited files)
-    # keep their id; their theme and role stay missing.
-    strays = quest_index < 0
-    if strays.any():
-        extra = sorted({row[1] for row, bad in zip(rows, strays, strict=True) if bad})
-        positions = {q: len(qids) + i for i, q in enumerate(extra)}
-        qids.extend(extra)
-        q_theme.extend([-1] * len(extra))
-        q_role.extend([-1] * len(extra))
-        quest_index[strays] = [positions[rows[i][1]] for i in np.flatnonzero(strays)]
 
-    table = np.array(rows, dtype=object).reshape(total, 6)
     packed = table[:, 2].astype(np.int64)
     labels, roles, authorities, kinds = (list(c) for c in zip(*people, strict=True)) if people \
         else ([], [], [], [])
@@ -333,7 +351,8 @@ def _frame_from_parts(parts: Sequence[_Part], themes: list[str] | None = None) -
             "proxy": (packed & 8).astype(bool),
             "author": pd.Series(table[:, 4], dtype="str"),
             "recorded_at": pd.Series(table[:, 5].astype("datetime64[us]")).dt.tz_localize("UTC"),
-        }
+        },
+        copy=False,  # every column is freshly built: no need for pandas to copy it
     )
 
 

@@ -380,6 +380,29 @@ def _validate_timeout(timeout: object) -> float:
     return float(timeout)
 
 
+def _check_framework(path: Path, details: Mapping[str, Any], framework: Framework) -> None:
+    """Refuse a framework that lacks the workshop's scale or any of its questions."""
+    scale_id = details["scale"]
+    if scale_id not in framework.scales:
+        raise AssuredKitError(
+            f"the workshop uses the scale {scale_id!r}, which this framework does not have",
+            file=path,
+            field="scale",
+            allowed=", ".join(sorted(framework.scales)),
+            hint="open it with the framework it was created with (framework=...)",
+        )
+    known = set(framework.questions["question_id"])
+    missing = [q for q, _, _ in details["questions"] if q not in known]
+    if missing:
+        raise AssuredKitError(
+            f"the workshop asks questions this framework does not have: {', '.join(missing)}",
+            file=path,
+            field="framework",
+            allowed="the framework the workshop was created with",
+            hint="an adapted framework; pass it as framework=load_framework(folder)",
+        )
+
+
 def _load_framework(framework: Framework | None) -> Framework:
     from .framework import Framework, load_framework
 
@@ -496,26 +519,7 @@ class Workshop:
                 hint="a damaged file; use a backup",
             )
         self.workshop_id: str = meta["workshop_id"]
-        details = self._details()
-        scale_id = details["scale"]
-        if scale_id not in framework.scales:
-            raise AssuredKitError(
-                f"the workshop uses the scale {scale_id!r}, which this framework does not have",
-                file=path,
-                field="scale",
-                allowed=", ".join(sorted(framework.scales)),
-                hint="open it with the framework it was created with (framework=...)",
-            )
-        known = set(framework.questions["question_id"])
-        missing = [q for q, _, _ in details["questions"] if q not in known]
-        if missing:
-            raise AssuredKitError(
-                f"the workshop asks questions this framework does not have: {', '.join(missing)}",
-                file=path,
-                field="framework",
-                allowed="the framework the workshop was created with",
-                hint="an adapted framework; pass it as framework=load_framework(folder)",
-            )
+        _check_framework(path, self._details(), framework)
 
     # ------------------------------------------------------------------ creating and opening
 
@@ -725,6 +729,11 @@ class Workshop:
             application_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             _check_identity(target, application_id, version)
+            rows = conn.execute(
+                "SELECT kind, detail, at FROM events WHERE kind IN "
+                "('workshop.create', 'workshop.update') ORDER BY event_id"
+            ).fetchall()
+            _check_framework(target, _fold_details(rows), fw)
             # Take the write lock once: it proves the file can be written and is not held
             # for too long, and it guards the upgrade of an older file.
             conn.execute("BEGIN IMMEDIATE")

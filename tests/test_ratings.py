@@ -355,3 +355,20 @@ def test_every_level_of_a_wide_custom_scale_reads_back(tmp_path: Path, framework
     last = table.iloc[11]
     assert pd.isna(last["rating"]) and last["dont_know"] and last["evidence"] == 3
     assert table.equals(read_ratings(path))
+
+
+def test_reading_leaves_no_files_behind(tmp_path: Path, two_workshops) -> None:
+    first, _ = two_workshops
+    listing = sorted(p.name for p in first.parent.iterdir())
+    with Workshop.open(first) as ws:  # a writer holds it open: its -wal file is shared
+        ws.record("R0001", "CR-DCS-1", 1)
+        assert "CR-DCS-1" in set(read_ratings(first)["question_id"])
+    assert sorted(p.name for p in first.parent.iterdir()) == listing
+    digest = sha(first)
+    first.parent.chmod(0o555)  # an archive folder nobody may write to
+    try:
+        assert len(read_ratings(first)) == 5
+        assert sorted(p.name for p in first.parent.iterdir()) == listing
+        assert sha(first) == digest
+    finally:
+        first.parent.chmod(0o755)

@@ -926,3 +926,49 @@ def test_a_caught_error_inside_a_batch_undoes_only_that_call(path: Path, ws: Wor
         ws.record(ann, "LA-DCS-2", 4)
     assert counts(path) == (before[0] + 2, before[1] + 2)
     assert ws.notes().empty
+
+
+def test_an_older_file_with_the_wrong_framework_is_refused_before_upgrading(
+    tmp_path: Path, framework_copy: Path
+) -> None:
+    last = load_framework().questions_for("LA", "DCS")["question_id"].iloc[-1]
+    questions = framework_copy / "questions.csv"
+    lines = questions.read_text(encoding="utf-8").splitlines(keepends=True)
+    questions.write_text("".join(x for x in lines if not x.startswith(f"{last},")),
+                         encoding="utf-8")
+    old = tmp_path / "old.workshop.sqlite"
+    build_v1(old)
+    digest = sha(old)
+    with pytest.raises(AssuredKitError, match=f"questions this framework does not have: {last}"):
+        Workshop.open(old, framework=load_framework(framework_copy))
+    assert sha(old) == digest
+    conn = sqlite3.connect(old)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    finally:
+        conn.close()
+
+
+def test_answers_keep_their_theme_after_the_scope_narrows(ws: Workshop, ann: str) -> None:
+    ws.record(ann, "WF-DCS-1", 2)
+    ws.update_details(themes=["LA"])
+    with pytest.raises(AssuredKitError, match="not in this workshop's scope"):
+        ws.record(ann, "WF-DCS-2", 2)
+    row = ws.ratings().iloc[0]
+    assert (row["question_id"], row["theme_id"], row["question_role"]) == ("WF-DCS-1", "WF", "DCS")
+
+
+def test_answers_by_an_unlisted_respondent_are_reported(path: Path, ws: Workshop, ann: str
+                                                        ) -> None:
+    ws.record(ann, "LA-DCS-1", 2)
+    ws.close()
+    conn = sqlite3.connect(path)  # another tool writes a row the kit would refuse
+    cur = conn.execute("INSERT INTO events (at, author, kind) VALUES "
+                       "('2026-01-01T00:00:00.000000Z', 'x', 'answer.record')")
+    conn.execute("INSERT INTO answers (event_id, kind, respondent_id, question_id, round, rating,"
+                 " author, at) VALUES (?, 'record', 'R0099', 'LA-DCS-1', 1, 3, 'x', "
+                 "'2026-01-01T00:00:00.000000Z')", (cur.lastrowid,))
+    conn.commit()
+    conn.close()
+    with pytest.raises(AssuredKitError, match="refers to respondent 'R0099', whom the file"):
+        read_ratings(path)
