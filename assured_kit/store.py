@@ -39,6 +39,7 @@ import datetime as dt
 import json
 import numbers
 import os
+import re
 import sqlite3
 import stat
 import threading
@@ -95,6 +96,8 @@ _DETAIL_KEYS = (
     "authorities",
     "synthetic",
 )
+_CUSTOM_KIND = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+_OWN_KINDS = {"workshop", "respondent", "answer", "action", "example", "note", "session"}
 _SESSION_DEFAULT: dict[str, Any] = {
     "question_id": None,
     "round": 1,
@@ -1803,6 +1806,117 @@ class Workshop:
             diff = {k: v for k, v in changes.items() if current[k] != v}
             if diff:
                 self._append(conn, "session.set", self.workshop_id, diff, author)
+
+    # ------------------------------------------------------------------ other records
+
+    def log_event(
+        self,
+        kind: str,
+        detail: Mapping[str, Any] | None = None,
+        *,
+        subject: str | None = None,
+        author: str = "facilitator",
+    ) -> int:
+        """Append an event of another part of the kit (e.g. live voting) to the log.
+
+        The store derives nothing from these; they are kept, listed by `history` and found
+        again with `latest_event`.
+
+        Parameters
+        ----------
+        kind : str
+            Dotted lower-case name such as ``live.code``; the store's own kinds (workshop.,
+            respondent., answer., action., example., note., session.) are refused.
+        detail : mapping, optional
+            JSON-serialisable data.
+        subject : str, optional
+            What the event is about (the workshop id by default).
+        author : str, optional
+            Who caused it.
+
+        Returns
+        -------
+        int
+            The event id.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "e.workshop.sqlite"
+        >>> with Workshop.create(path, title="E") as ws:
+        ...     _ = ws.log_event("live.device", {"token": "t1"}, subject="R0001")
+        ...     ws.latest_event("live.device", where=("token", "t1"))["subject"]
+        'R0001'
+        """
+        if not isinstance(kind, str) or not _CUSTOM_KIND.fullmatch(kind):
+            raise AssuredKitError(
+                f"{kind!r} is not an event kind",
+                field="kind",
+                allowed="dotted lower-case words such as 'live.code'",
+            )
+        if kind.split(".", 1)[0] in _OWN_KINDS:
+            raise AssuredKitError(
+                f"{kind!r} is one of the store's own kinds",
+                field="kind",
+                allowed="a kind under another prefix, e.g. 'live.'",
+                hint="use the Workshop method that makes this change",
+            )
+        try:
+            data = json.loads(json.dumps(dict(detail or {}), ensure_ascii=False))
+        except (TypeError, ValueError) as exc:
+            raise AssuredKitError(
+                f"the detail cannot be stored as JSON ({exc})",
+                field="detail",
+                allowed="a dict of text, numbers, True/False, None, lists and dicts",
+            ) from exc
+        text = _text(subject, "subject", limit=200, required=False) or self.workshop_id
+        author = _author(author)
+        with self._write() as conn:
+            return self._append(conn, kind, text, data, author)
+
+    def latest_event(
+        self,
+        kind: str,
+        *,
+        subject: str | None = None,
+        where: tuple[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        """Return the latest event of a kind, or None.
+
+        Parameters
+        ----------
+        kind : str
+            The event kind, e.g. ``live.code``.
+        subject : str, optional
+            Only events about this subject.
+        where : (str, value), optional
+            Only events whose detail has this top-level key with this value.
+
+        Returns
+        -------
+        dict or None
+            event_id, at (UTC `datetime`), author, kind, subject and detail (a dict).
+        """
+        sql = "SELECT event_id, at, author, kind, subject, detail FROM events WHERE kind = ?"
+        params: list[Any] = [kind]
+        if subject is not None:
+            sql += " AND subject = ?"
+            params.append(subject)
+        if where is not None:
+            sql += " AND json_extract(detail, ?) = ?"
+            params += [f'$."{where[0]}"', where[1]]
+        rows = self._query(sql + " ORDER BY event_id DESC LIMIT 1", params)
+        if not rows:
+            return None
+        event_id, at, author, kind, subject, detail = rows[0]
+        return {
+            "event_id": event_id,
+            "at": dt.datetime.fromisoformat(at),
+            "author": author,
+            "kind": kind,
+            "subject": subject,
+            "detail": json.loads(detail),
+        }
 
     # ------------------------------------------------------------------ in and out
 

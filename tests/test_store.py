@@ -972,3 +972,28 @@ def test_answers_by_an_unlisted_respondent_are_reported(path: Path, ws: Workshop
     conn.close()
     with pytest.raises(AssuredKitError, match="refers to respondent 'R0099', whom the file"):
         read_ratings(path)
+
+
+def test_other_parts_of_the_kit_can_log_their_own_events(path: Path, ws: Workshop) -> None:
+    assert ws.latest_event("live.code") is None
+    first = ws.log_event("live.code", {"code": "abc"}, author="Sam")
+    ws.log_event("live.device", {"token": "t1"}, subject="R0001")
+    ws.log_event("live.device", {"token": "t2"}, subject="R0002")
+    second = ws.log_event("live.code", {"code": None})
+    latest = ws.latest_event("live.code")
+    assert latest is not None and latest["event_id"] == second and latest["detail"] == {
+        "code": None}
+    assert latest["subject"] == ws.workshop_id and latest["at"].tzinfo is not None
+    assert ws.latest_event("live.device", where=("token", "t1"))["subject"] == "R0001"
+    assert ws.latest_event("live.device", subject="R0002")["detail"] == {"token": "t2"}
+    assert ws.latest_event("live.device", where=("token", "zz")) is None
+    assert first < second and ws.history()["kind"].tolist().count("live.device") == 2
+    before = counts(path)
+    for kind, message in (("answer.record", "one of the store's own kinds"),
+                          ("Live", "'Live' is not an event kind"),
+                          ("live", "'live' is not an event kind")):
+        with pytest.raises(AssuredKitError, match=message):
+            ws.log_event(kind, {})
+    with pytest.raises(AssuredKitError, match="cannot be stored as JSON"):
+        ws.log_event("live.code", {"when": dt.date(2026, 1, 1)})
+    assert counts(path) == before
