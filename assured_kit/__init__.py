@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
     "DONT_KNOW_LABEL": "scales",
     "Workshop": "store",
     "RESPONDENT_ROLES": "store",
+    "RESPONDENT_KINDS": "store",
     "ANONYMITY_MODES": "store",
     "ACTION_STATUSES": "store",
     "read_ratings": "ratings",
@@ -117,6 +118,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .sheets import write_rating_sheet as write_rating_sheet
     from .store import ACTION_STATUSES as ACTION_STATUSES
     from .store import ANONYMITY_MODES as ANONYMITY_MODES
+    from .store import RESPONDENT_KINDS as RESPONDENT_KINDS
     from .store import RESPONDENT_ROLES as RESPONDENT_ROLES
     from .store import Workshop as Workshop
     from .summary import CLASSIFICATIONS as CLASSIFICATIONS
