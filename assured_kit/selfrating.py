@@ -279,10 +279,10 @@ class SelfRating:
             {
                 "workshop_id": ["self-rating"] * n,
                 "workshop_title": ["Self-rating"] * n,
-                "held_on": pd.Series([pd.Timestamp(dt.date.today())] * n, dtype="datetime64[ns]"),
+                "held_on": pd.Series([pd.Timestamp(dt.date.today())] * n, dtype="datetime64[us]"),
                 "synthetic": pd.Series([False] * n, dtype=bool),
                 "scale": [self.scale.scale_id] * n,
-                "authority": [self.authority or ""] * n,
+                "authority": pd.Series([self.authority] * n, dtype="str"),
                 "respondent_id": ["self"] * n,
                 "respondent_label": [self.label] * n,
                 "role": pd.Categorical(
@@ -306,7 +306,7 @@ class SelfRating:
                 "proxy": pd.Series([False] * n, dtype=bool),
                 "author": ["self"] * n,
                 "recorded_at": pd.Series(
-                    [a.recorded_at for a in answers], dtype="datetime64[ns, UTC]"
+                    [a.recorded_at for a in answers], dtype="datetime64[us, UTC]"
                 ),
             }
         )
@@ -371,10 +371,14 @@ class SelfRating:
             )
         if name.endswith(".workshop.sqlite"):
             self._save_workshop(target)
-        else:
-            from .exports import write_tidy
+        elif name.endswith(".csv"):
+            from .exports import write_tidy_csv
 
-            write_tidy(self.ratings(), target)
+            write_tidy_csv(self.ratings(), target)
+        else:
+            from .exports import write_workbook
+
+            write_workbook(target, {"Answers": self.ratings()})
         return target
 
     def _save_workshop(self, target: Path) -> None:
@@ -700,19 +704,19 @@ class SelfRatingApp:
 
     def show_profile(self) -> Axes | None:
         """Draw the person's profile by theme into the app; return its Axes (None if empty)."""
-        from IPython.display import display
         from matplotlib.figure import Figure
 
-        self.profile_output.clear_output()
+        from .analysis import figure_output, html_output
+
         if not self.model.progress()[0]:
-            with self.profile_output:
-                print("Answer at least one question to see your profile.")
+            self.profile_output.outputs = (
+                html_output("<i>Answer at least one question to see your profile.</i>"),
+            )
             return None
-        fig = Figure(figsize=(10, 5), layout="constrained")
+        fig = Figure(figsize=(13, 8), layout="constrained")
         ax = fig.add_subplot()
         self.model.profile(ax=ax)
-        with self.profile_output:
-            display(fig)
+        self.profile_output.outputs = (figure_output(fig, "my profile by theme"),)
         return ax
 
     def save(self) -> Path | None:

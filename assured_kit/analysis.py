@@ -1,0 +1,646 @@
+"""Steering-group analysis: many workshops in, filters, every chart, reports out.
+
+The logic behind ``notebooks/steering_group.ipynb``. `load_steering_data` reads a folder of
+workshop files and exports (or, pointed at nothing, writes the synthetic demo workshops into a
+temporary folder and reads those); `filter_ratings` narrows the tidy table by year, authority,
+role and theme; `SteeringGroup` wires both to ipywidgets: filter controls, one panel per chart of
+`assured_kit.charts` redrawn whenever a filter changes, a summary table, and report exports.
+
+Everything shown outside the room follows the privacy rules: figures resting on fewer than
+``min_group`` respondents are suppressed, and the authority grid shows authorities as
+"Authority A", "B", ... unless they are in ``named_authorities``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .errors import AssuredKitError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = [
+    "PANELS",
+    "SteeringData",
+    "SteeringGroup",
+    "figure_output",
+    "filter_ratings",
+    "html_output",
+    "load_steering_data",
+    "open_steering_group",
+]
+
+
+@dataclass
+class SteeringData:
+    """What the steering group works on: answers, actions and examples, and where they came from.
+
+    Attributes
+    ----------
+    ratings : pandas.DataFrame
+        The tidy ratings of every workshop read.
+    actions, examples : pandas.DataFrame
+        Actions and examples of good practice from the workshop files, with ``workshop_id``.
+    sources : list of pathlib.Path
+        What was read.
+    demo : bool
+        True when the demo workshops were generated because no source was given.
+    """
+
+    ratings: pd.DataFrame
+    actions: pd.DataFrame
+    examples: pd.DataFrame
+    sources: list[Path]
+    demo: bool
+
+
+def load_steering_data(
+    sources: str | Path | Sequence[str | Path] | None = None,
+    *,
+    demo_seed: int = 0,
+    demo_folder: str | Path | None = None,
+) -> SteeringData:
+    """Read workshop files, folders and exports; with no source, open the demo workshops.
+
+    Parameters
+    ----------
+    sources : path or sequence of paths, optional
+        ``*.workshop.sqlite`` files, folders of them, tidy CSV/XLSX exports. None or empty: write
+        the synthetic demo workshops (`demo_workshops`) into ``demo_folder`` (a new temporary
+        folder by default) and read those.
+    demo_seed : int
+        Seed for the demo data.
+    demo_folder : path, optional
+        Where to write the demo workshops.
+
+    Returns
+    -------
+    SteeringData
+
+    Examples
+    --------
+    >>> data = load_steering_data()          # nothing given: the synthetic demo region
+    >>> data.demo, bool(data.ratings["synthetic"].all())
+    (True, True)
+    """
+    from .report import gather
+
+    if sources is None or (isinstance(sources, str) and not sources.strip()):
+        items: list[Path] = []
+    elif isinstance(sources, str | Path):
+        items = [Path(sources)]
+    else:
+        items = [Path(s) for s in sources]
+    demo = not items
+    if demo:
+        from .demo import demo_workshops
+
+        folder = (
+            Path(demo_folder)
+            if demo_folder is not None
+            else Path(tempfile.mkdtemp(prefix="assured-kit-demo-"))
+        )
+        demo_workshops(folder, seed=demo_seed)
+        items = [folder]
+    for item in items:
+        if not item.exists():
+            raise AssuredKitError(
+                f"{str(item)!r} does not exist",
+                field="sources",
+                allowed="workshop files, folders of them, tidy CSV/XLSX exports",
+                hint="a typing slip in the path, or a path relative to another folder",
+            )
+    ratings, actions, examples = gather(items)
+    return SteeringData(ratings, actions, examples, items, demo)
+
+
+def _choices(values: Iterable[Any] | Any | None) -> list[Any] | None:
+    if values is None:
+        return None
+    if isinstance(values, str | int):
+        return [values]
+    chosen = list(values)
+    return chosen or None
+
+
+def filter_ratings(
+    ratings: pd.DataFrame,
+    *,
+    years: Iterable[int] | int | None = None,
+    authorities: Iterable[str] | str | None = None,
+    roles: Iterable[str] | str | None = None,
+    themes: Iterable[str] | str | None = None,
+) -> pd.DataFrame:
+    """Keep the answers from the chosen years, authorities, respondent roles and themes.
+
+    ``None`` (or an empty selection) keeps everything for that filter.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy ratings.
+    years : int or iterable of int, optional
+        Years the workshops were held (from ``held_on``).
+    authorities : str or iterable of str, optional
+        Respondents' authorities.
+    roles : str or iterable of str, optional
+        Respondents' roles: DCS, LM, Officer, Mixed.
+    themes : str or iterable of str, optional
+        Theme ids, e.g. ``"WF"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows kept, columns and dtypes unchanged.
+
+    Raises
+    ------
+    AssuredKitError
+        For a theme or role that does not exist (a typing slip would otherwise show nothing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"held_on": pd.to_datetime(["2025-03-01", "2026-03-01"]),
+    ...     "authority": ["Derby", "Rutland"], "role": ["DCS", "LM"], "theme_id": ["LA", "WF"]})
+    >>> filter_ratings(answers, years=2026)["authority"].tolist()
+    ['Rutland']
+    >>> len(filter_ratings(answers, roles=["DCS", "LM"], themes=None))
+    2
+    """
+    keep = pd.Series(True, index=ratings.index)
+    chosen_years = _choices(years)
+    if chosen_years is not None:
+        year = pd.to_datetime(ratings["held_on"]).dt.year
+        keep &= year.isin([int(y) for y in chosen_years]).to_numpy()
+    chosen = _choices(authorities)
+    if chosen is not None:
+        keep &= ratings["authority"].isin(chosen).to_numpy()
+    chosen = _choices(roles)
+    if chosen is not None:
+        allowed = ("DCS", "LM", "Officer", "Mixed")
+        wrong = [r for r in chosen if r not in allowed]
+        if wrong:
+            raise AssuredKitError(
+                f"unknown role(s) {', '.join(map(repr, wrong))}",
+                field="roles",
+                allowed=", ".join(allowed),
+            )
+        keep &= ratings["role"].astype(object).isin(chosen).to_numpy()
+    chosen = _choices(themes)
+    if chosen is not None:
+        from .framework import load_framework
+
+        known = load_framework().theme_ids
+        wrong = [t for t in chosen if t not in known]
+        if wrong:
+            raise AssuredKitError(
+                f"unknown theme(s) {', '.join(map(repr, wrong))}",
+                field="themes",
+                allowed=", ".join(known),
+                hint="theme ids are two letters, e.g. WF for Workforce",
+            )
+        keep &= ratings["theme_id"].astype(object).isin(chosen).to_numpy()
+    return ratings[keep.to_numpy()]
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def figure_output(figure: Any, title: str = "chart") -> dict[str, Any]:
+    """Render a matplotlib figure as one notebook output (PNG), then close it.
+
+    Setting an ``ipywidgets.Output``'s ``outputs`` to such items works the same inside and
+    outside a running kernel (so the widgets are testable without a browser) and replaces
+    the old picture in one step, without flicker.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> sorted(figure_output(Figure(figsize=(2, 1)))["data"])
+    ['image/png', 'text/plain']
+    """
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    try:
+        figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    finally:
+        if plt.fignum_exists(getattr(figure, "number", -1)):
+            plt.close(figure)
+    return {
+        "output_type": "display_data",
+        "data": {
+            "image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+            "text/plain": f"<{title}>",
+        },
+        "metadata": {},
+    }
+
+
+def html_output(html: str, text: str = "") -> dict[str, Any]:
+    """Return one notebook output holding ``html`` (already escaped by the caller).
+
+    Examples
+    --------
+    >>> html_output("<i>none</i>")["data"]["text/html"]
+    '<i>none</i>'
+    """
+    return {
+        "output_type": "display_data",
+        "data": {"text/html": html, "text/plain": text or html},
+        "metadata": {},
+    }
+
+
+# --------------------------------------------------------------------------- panels
+
+
+def _anonymised_grid(group: SteeringGroup, ratings: pd.DataFrame, ax: Axes | None) -> Axes:
+    from . import charts
+    from .report import AuthorityNames
+    from .summary import summarise
+
+    table = summarise(ratings, by=["theme_id", "authority"], min_group=group.min_group)
+    table = table[table["authority"].notna()]
+    names = AuthorityNames(
+        list(pd.unique(table["authority"])) + list(group.named_authorities),
+        named=group.named_authorities,
+        seed=group.anonymity_seed,
+    )
+    table = table.assign(authority=[names.label(a) for a in table["authority"]])
+    return charts.heatmap(
+        table, rows="theme_id", columns="authority", ax=ax, title="Authorities by theme"
+    )
+
+
+def _position(group: SteeringGroup, _ratings: pd.DataFrame, ax: Axes | None) -> Axes:
+    from . import charts
+
+    authority = group.position_authority.value
+    if not authority:
+        raise AssuredKitError("choose an authority to place against the region", field="authority")
+    # The spread needs the whole region: every filter but the authority one.
+    region = group.filtered(ignore_authority=True)
+    return charts.authority_spread(region, authority, min_group=group.min_group, ax=ax)
+
+
+def _chart(name: str) -> Callable[[SteeringGroup, pd.DataFrame, Axes | None], Axes]:
+    def draw(group: SteeringGroup, ratings: pd.DataFrame, ax: Axes | None) -> Axes:
+        from . import charts
+
+        mg = group.min_group
+        if name == "themes":
+            return charts.diverging_bars(ratings, by="theme_id", min_group=mg, ax=ax)
+        if name == "questions":
+            return charts.diverging_bars(ratings, by="question_id", min_group=mg, ax=ax)
+        if name == "profile":
+            return charts.theme_profile(ratings, min_group=mg, ax=ax)
+        if name == "roles":
+            return charts.role_pairs(ratings, min_group=mg, ax=ax)
+        if name == "evidence":
+            return charts.confidence_evidence(ratings, min_group=mg, ax=ax)
+        if name == "rounds":
+            return charts.change_dumbbell(ratings, between="round", min_group=mg, ax=ax)
+        if name == "years":
+            return charts.change_dumbbell(ratings, between="year", min_group=mg, ax=ax)
+        raise AssuredKitError(f"unknown chart {name!r}", field="panel")  # pragma: no cover
+
+    return draw
+
+
+#: Panel name -> (title, drawing function).
+PANELS: dict[str, tuple[str, Callable[..., Axes]]] = {
+    "themes": ("Where confidence is strong, weak or contested, by theme", _chart("themes")),
+    "questions": ("By question", _chart("questions")),
+    "profile": ("Profile across the themes", _chart("profile")),
+    "heatmap": ("Themes against authorities (anonymised)", _anonymised_grid),
+    "roles": ("Directors and Lead Members side by side", _chart("roles")),
+    "evidence": ("Confidence against evidence: how do we know?", _chart("evidence")),
+    "position": ("An authority against the spread of the region", _position),
+    "rounds": ("Change after discussion (round 1 to round 2)", _chart("rounds")),
+    "years": ("Change between the two latest years", _chart("years")),
+}
+
+
+class SteeringGroup:
+    """The steering-group notebook's controller: filters, chart panels, summary, exports.
+
+    Parameters
+    ----------
+    data : SteeringData
+        From `load_steering_data`.
+    min_group : int
+        Figures resting on fewer respondents are suppressed (3 by default).
+    named_authorities : sequence of str
+        Authorities that agreed to be named in the authority grid and in reports.
+    anonymity_seed : int, optional
+        Fixes the anonymous letters (tests only).
+
+    Examples
+    --------
+    >>> sg = SteeringGroup(load_steering_data())
+    >>> sg.theme_filter.value = ("WF",)
+    >>> set(sg.filtered()["theme_id"].astype(str))
+    {'WF'}
+    """
+
+    def __init__(
+        self,
+        data: SteeringData,
+        *,
+        min_group: int = 3,
+        named_authorities: Sequence[str] = (),
+        anonymity_seed: int | None = None,
+    ) -> None:
+        import ipywidgets as w
+
+        if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < 1:
+            raise AssuredKitError(
+                f"min_group {min_group!r} is not a whole number of at least 1",
+                field="min_group",
+                allowed="1 or more; 3 by default",
+            )
+        self.data = data
+        self.min_group = min_group
+        self.named_authorities = tuple(named_authorities)
+        self.anonymity_seed = anonymity_seed
+        r = data.ratings
+        years = sorted({int(y) for y in pd.to_datetime(r["held_on"]).dt.year.dropna()})
+        authorities = sorted({str(a) for a in r["authority"].dropna() if str(a).strip()})
+        roles = [x for x in ("DCS", "LM", "Officer", "Mixed") if (r["role"] == x).any()]
+        from .framework import load_framework
+
+        fw = load_framework()
+        themes = [(fw.theme_title(t), t) for t in fw.theme_ids]
+        layout = w.Layout(width="15em", height="8em")
+        self.year_filter = w.SelectMultiple(options=years, description="Year", layout=layout)
+        self.authority_filter = w.SelectMultiple(
+            options=authorities, description="Authority", layout=layout
+        )
+        self.role_filter = w.SelectMultiple(options=roles, description="Role", layout=layout)
+        self.theme_filter = w.SelectMultiple(options=themes, description="Theme", layout=layout)
+        self.status = w.HTML()
+        self.position_authority = w.Dropdown(
+            options=[("(choose)", "")] + [(a, a) for a in authorities],
+            description="Authority",
+        )
+        self.panels: dict[str, tuple[Any, Any]] = {}
+        for control in (
+            self.year_filter,
+            self.authority_filter,
+            self.role_filter,
+            self.theme_filter,
+        ):
+            control.observe(lambda _change: self.refresh(), names="value")
+        self.position_authority.observe(lambda _c: self.refresh(only="position"), names="value")
+        self.filters = w.VBox(
+            [
+                w.HTML(
+                    "<b>Filters</b> (choose none to keep everything; Ctrl/Cmd-click for several)"
+                ),
+                w.HBox(
+                    [self.year_filter, self.authority_filter, self.role_filter, self.theme_filter]
+                ),
+                self.status,
+            ]
+        )
+        self.summary_output = w.Output()
+        self.export_controls: dict[str, Any] = {}
+        self._update_status()
+
+    # ------------------------------------------------------------------ data
+
+    def filtered(self, *, ignore_authority: bool = False) -> pd.DataFrame:
+        """Return the answers the filters keep."""
+        return filter_ratings(
+            self.data.ratings,
+            years=self.year_filter.value,
+            authorities=None if ignore_authority else self.authority_filter.value,
+            roles=self.role_filter.value,
+            themes=self.theme_filter.value,
+        )
+
+    def _update_status(self) -> None:
+        from .safety import escape_html
+
+        r = self.filtered()
+        people = r[["workshop_id", "respondent_id"]].drop_duplicates() if len(r) else r
+        where = (
+            "the synthetic demo workshops"
+            if self.data.demo
+            else ", ".join(str(s) for s in self.data.sources)
+        )
+        self.status.value = (
+            f"{len(r):,} answers from {len(people):,} respondents in "
+            f"{r['workshop_id'].nunique() if len(r) else 0} workshops; source: "
+            f"{escape_html(where)}. Figures resting on fewer than {self.min_group} respondents are "
+            "suppressed."
+        )
+
+    # ------------------------------------------------------------------ panels
+
+    def draw(self, name: str, ax: Axes | None = None) -> Axes:
+        """Draw one panel's chart for the current filters and return its Axes.
+
+        Raises
+        ------
+        AssuredKitError
+            For an unknown panel, or a chart the filtered answers cannot make (e.g. change
+            between years with one year chosen).
+        """
+        if name not in PANELS:
+            raise AssuredKitError(
+                f"unknown panel {name!r}", field="panel", allowed=", ".join(PANELS)
+            )
+        draw = PANELS[name][1]
+        return draw(self, self.filtered(), ax)
+
+    def panel(self, name: str) -> Any:
+        """Return the widget of one chart panel; it is redrawn whenever a filter changes."""
+        import ipywidgets as w
+
+        if name not in PANELS:
+            raise AssuredKitError(
+                f"unknown panel {name!r}", field="panel", allowed=", ".join(PANELS)
+            )
+        if name not in self.panels:
+            title = PANELS[name][0]
+            out = w.Output()
+            parts = [w.HTML(f"<h3>{title}</h3>")]
+            if name == "position":
+                parts.append(self.position_authority)
+            box = w.VBox([*parts, out])
+            self.panels[name] = (box, out)
+            self._render(name)
+        return self.panels[name][0]
+
+    def _render(self, name: str) -> None:
+        import matplotlib.pyplot as plt
+
+        from .safety import escape_html
+
+        _box, out = self.panels[name]
+        if not len(self.filtered()) and name != "position":
+            out.outputs = (html_output("<i>No answers match the filters.</i>"),)
+            return
+        before = set(plt.get_fignums())
+        try:
+            ax = self.draw(name)
+        except AssuredKitError as exc:
+            for number in set(plt.get_fignums()) - before:
+                plt.close(number)
+            out.outputs = (html_output(f"<i>{escape_html(str(exc))}</i>"),)
+            return
+        out.outputs = (figure_output(ax.figure, PANELS[name][0]),)
+
+    def refresh(self, only: str | None = None) -> None:
+        """Redraw every panel shown (or just ``only``) and the summary, for the current filters."""
+        self._update_status()
+        for name in list(self.panels):
+            if only is None or name == only:
+                self._render(name)
+        if only is None:
+            self._render_summary()
+
+    # ------------------------------------------------------------------ tables and exports
+
+    def summary_table(self) -> pd.DataFrame:
+        """Return the theme-by-theme summary of the filtered answers (suppression applied)."""
+        from .summary import by_theme
+
+        return by_theme(self.filtered(), min_group=self.min_group)
+
+    def summary(self) -> Any:
+        """Return a widget with the theme table (suppressed rows say so), kept up to date."""
+        self._render_summary()
+        return self.summary_output
+
+    def _render_summary(self) -> None:
+        from .report import summary_text
+        from .safety import escape_html
+
+        r = self.filtered()
+        if not len(r):
+            self.summary_output.outputs = (html_output("<i>No answers match the filters.</i>"),)
+            return
+        text = summary_text(r, min_group=self.min_group)
+        self.summary_output.outputs = (
+            html_output(f"<pre style='font-size:1.05em'>{escape_html(text)}</pre>", text),
+        )
+
+    def export_report(
+        self, path: str | Path, *, scope: str = "region", authority: str | None = None
+    ) -> Path:
+        """Write a report (``.html`` or ``.xlsx``) of the filtered answers.
+
+        For ``scope="authority"`` the authority filter is ignored, so the authority is placed
+        against the whole (filtered) region.
+        """
+        from .report import write_report
+
+        ratings = self.filtered(ignore_authority=scope == "authority")
+        kept = set(ratings["workshop_id"].astype(str)) if len(ratings) else set()
+        actions = self.data.actions
+        examples = self.data.examples
+        if len(actions):
+            actions = actions[actions["workshop_id"].astype(str).isin(kept)]
+        if len(examples):
+            examples = examples[examples["workshop_id"].astype(str).isin(kept)]
+        if self.theme_filter.value:
+            chosen = list(self.theme_filter.value)
+            actions = (
+                actions[actions["theme_id"].astype(str).isin(chosen)] if len(actions) else actions
+            )
+            examples = (
+                examples[examples["theme_id"].astype(str).isin(chosen)]
+                if len(examples)
+                else examples
+            )
+        return write_report(
+            path,
+            ratings,
+            scope=scope,
+            authority=authority,
+            min_group=self.min_group,
+            actions=actions,
+            examples=examples,
+            named_authorities=self.named_authorities,
+        )
+
+    def exporter(self) -> Any:
+        """Return the export controls: a file name, the scope, an authority and a button."""
+        import ipywidgets as w
+
+        from .safety import escape_html
+
+        path = w.Text(
+            value="steering-group-report.html",
+            description="File",
+            layout=w.Layout(width="30em"),
+        )
+        scope = w.Dropdown(
+            options=[
+                ("Region", "region"),
+                ("One authority", "authority"),
+                ("One workshop", "workshop"),
+            ],
+            value="region",
+            description="Report for",
+        )
+        authority = w.Dropdown(
+            options=[("(none)", None)] + [(a, a) for a in self.authority_filter.options],
+            description="Authority",
+        )
+        button = w.Button(description="Write report", button_style="primary", icon="file")
+        result = w.HTML("<i>Nothing is written until you press the button.</i>")
+
+        def write(_button: Any) -> None:
+            try:
+                written = self.export_report(
+                    path.value, scope=scope.value, authority=authority.value
+                )
+            except AssuredKitError as exc:
+                result.value = f"<b>Not written:</b> {escape_html(str(exc))}"
+                return
+            result.value = f"Written: <code>{escape_html(str(written))}</code>"
+
+        button.on_click(write)
+        box = w.VBox([w.HBox([path, scope, authority]), button, result])
+        self.export_controls = {
+            "path": path,
+            "scope": scope,
+            "authority": authority,
+            "button": button,
+            "result": result,
+        }
+        return box
+
+
+def open_steering_group(
+    sources: str | Path | Sequence[str | Path] | None = None,
+    *,
+    min_group: int = 3,
+    named_authorities: Sequence[str] = (),
+    demo_seed: int = 0,
+) -> SteeringGroup:
+    """Load the sources (or the demo workshops, given nothing) and return the controller.
+
+    Examples
+    --------
+    >>> sg = open_steering_group()
+    >>> sg.data.demo
+    True
+    """
+    data = load_steering_data(sources, demo_seed=demo_seed)
+    return SteeringGroup(data, min_group=min_group, named_authorities=named_authorities)

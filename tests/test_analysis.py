@@ -1,0 +1,251 @@
+"""Steering-group analysis: loading, filters, chart panels and exports, without a browser."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from assured_kit import AssuredKitError, load_framework
+from assured_kit.analysis import (
+    PANELS,
+    SteeringGroup,
+    filter_ratings,
+    load_steering_data,
+    open_steering_group,
+)
+from assured_kit.demo import demo_workshops
+from assured_kit.ratings import read_ratings
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("steering") / "demo"
+    demo_workshops(folder, seed=2)
+    return folder
+
+
+@pytest.fixture
+def group(demo_folder) -> SteeringGroup:
+    return SteeringGroup(load_steering_data(demo_folder), anonymity_seed=0)
+
+
+def _texts(ax) -> list[str]:
+    """Every piece of text drawn on the figure: labels, ticks, legends, titles."""
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in ax.figure.findobj(Text)]
+
+
+def _widget_outputs(output) -> str:
+    parts = []
+    for item in output.outputs:
+        data = item.get("data", {})
+        parts.append(str(data.get("text/html", data.get("text/plain", ""))))
+        parts.append(str(item.get("text", "")))
+    return "\n".join(parts)
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def test_nothing_given_opens_the_demo(tmp_path):
+    data = load_steering_data(None, demo_folder=tmp_path / "demo")
+    assert data.demo is True
+    files = sorted((tmp_path / "demo").glob("*.workshop.sqlite"))
+    assert files and data.sources == [tmp_path / "demo"]
+    assert data.ratings["synthetic"].all()
+    assert data.ratings["workshop_id"].nunique() == len(files)
+    assert len(data.actions) and set(data.actions["workshop_id"]) <= set(
+        data.ratings["workshop_id"]
+    )
+
+
+def test_folder_and_export_are_read_together(demo_folder, tmp_path):
+    from assured_kit.store import Workshop
+
+    first = sorted(demo_folder.glob("*.workshop.sqlite"))[0]
+    with Workshop.open(first) as ws:
+        ws.export(tmp_path / "one.csv")
+    data = load_steering_data([demo_folder, tmp_path / "one.csv"])
+    assert data.demo is False
+    # The export repeats a workshop already in the folder: kept once.
+    assert len(data.ratings) == len(read_ratings(demo_folder))
+
+
+def test_missing_source_is_a_clear_error(tmp_path):
+    with pytest.raises(AssuredKitError, match="does not exist"):
+        load_steering_data(tmp_path / "nowhere")
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def test_filters(demo_folder):
+    ratings = read_ratings(demo_folder)
+    years = sorted(pd.to_datetime(ratings["held_on"]).dt.year.unique())
+    assert len(years) >= 2
+    last = filter_ratings(ratings, years=[years[-1]])
+    assert set(pd.to_datetime(last["held_on"]).dt.year) == {years[-1]}
+    assert 0 < len(last) < len(ratings)
+    some = sorted(ratings["authority"].dropna().unique())[:2]
+    both = filter_ratings(ratings, authorities=some, roles=["DCS", "LM"], themes=["WF", "PR"])
+    assert set(both["authority"]) <= set(some)
+    assert set(both["role"].astype(str)) <= {"DCS", "LM"}
+    assert set(both["theme_id"].astype(str)) == {"WF", "PR"}
+    assert list(both.columns) == list(ratings.columns)
+    assert both.dtypes.equals(ratings.dtypes)
+    assert len(filter_ratings(ratings, years=(), themes=None)) == len(ratings)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"themes": ["Workforce"]}, "unknown theme(s) 'Workforce'"), ({"roles": ["dcs"]}, "'dcs'")],
+)
+def test_filter_typing_slips_are_errors(demo_folder, kwargs, message):
+    with pytest.raises(AssuredKitError, match=re.escape(message)):
+        filter_ratings(read_ratings(demo_folder), **kwargs)
+
+
+# ----------------------------------------------------------------------------- panels
+
+
+@pytest.mark.parametrize("name", [n for n in PANELS if n != "position"])
+def test_every_panel_draws(group, name):
+    ax = group.draw(name)
+    assert ax.figure.axes
+    drawn = ax.patches or ax.lines or ax.collections or ax.containers
+    assert drawn, f"{name} drew nothing"
+
+
+def test_authority_grid_is_anonymised(group):
+    shown = " ".join(_texts(group.draw("heatmap")))
+    assert re.search(r"Authority [A-Z]", shown)
+    for name in load_framework().authorities:
+        assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", shown), name
+
+
+def test_named_authority_stays_named(demo_folder):
+    ratings = read_ratings(demo_folder)
+    named = ratings["authority"].value_counts().index[0]
+    sg = SteeringGroup(load_steering_data(demo_folder), named_authorities=[named])
+    shown = " ".join(_texts(sg.draw("heatmap")))
+    assert named in shown
+
+
+def test_position_names_only_the_chosen_authority(group):
+    with pytest.raises(AssuredKitError, match="choose an authority"):
+        group.draw("position")
+    chosen = group.data.ratings["authority"].value_counts().index[0]
+    group.position_authority.value = chosen
+    shown = " ".join(_texts(group.draw("position")))
+    assert chosen in shown
+    for name in load_framework().authorities:
+        if name != chosen:
+            assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", shown), name
+
+
+def test_filters_redraw_panels_and_status(group):
+    box = group.panel("themes")
+    assert box is group.panel("themes")  # one widget per panel
+    _box, out = group.panels["themes"]
+    before = group.status.value
+    assert any("image/png" in o.get("data", {}) for o in out.outputs)
+    group.theme_filter.value = ("WF",)
+    assert group.status.value != before
+    assert set(group.filtered()["theme_id"].astype(str)) == {"WF"}
+    assert any("image/png" in o.get("data", {}) for o in out.outputs)
+    ax = group.draw("themes")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 1 and labels[0].startswith("Workforce")
+
+
+def test_a_chart_the_filters_cannot_make_says_why(group):
+    years = sorted(pd.to_datetime(group.data.ratings["held_on"]).dt.year.unique())
+    group.year_filter.value = (int(years[0]),)
+    with pytest.raises(AssuredKitError, match="need two years"):
+        group.draw("years")
+    group.panel("years")
+    _box, out = group.panels["years"]
+    assert "need two years" in _widget_outputs(out)
+
+
+def test_nothing_matching_shows_a_message(demo_folder):
+    data = load_steering_data(demo_folder)
+    ratings = data.ratings
+    year = pd.to_datetime(ratings["held_on"]).dt.year
+    first = int(year.min())
+    # No Workforce answers in the first year: that combination matches nothing.
+    data.ratings = ratings[~((year == first) & (ratings["theme_id"] == "WF")).to_numpy()]
+    sg = SteeringGroup(data)
+    sg.panel("profile")
+    sg.summary()
+    sg.year_filter.value = (first,)
+    sg.theme_filter.value = ("WF",)
+    assert len(sg.filtered()) == 0
+    assert "No answers match" in _widget_outputs(sg.panels["profile"][1])
+    assert "No answers match" in _widget_outputs(sg.summary_output)
+    assert "0 answers from 0 respondents" in sg.status.value
+
+
+def test_high_min_group_suppresses_everything(demo_folder):
+    sg = SteeringGroup(load_steering_data(demo_folder), min_group=10_000)
+    table = sg.summary_table()
+    assert table["suppressed"].all()
+    assert table["top_share"].isna().all()
+    ax = sg.draw("themes")
+    assert any(t.get_text().startswith("suppressed") for t in ax.texts)
+
+
+def test_summary_widget_shows_the_table(group):
+    out = group.summary()
+    text = _widget_outputs(out)
+    assert "Leadership/Accountability" in text and "Respondents" in text
+
+
+# ----------------------------------------------------------------------------- exports
+
+
+def test_exporter_writes_only_when_pressed(group, tmp_path):
+    box = group.exporter()
+    assert box is not None
+    controls = group.export_controls
+    target = tmp_path / "pack.html"
+    controls["path"].value = str(target)
+    assert not target.exists()
+    controls["button"].click()
+    assert target.exists()
+    assert "Written" in controls["result"].value
+    text = target.read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in text and "Regional report" in text
+
+
+def test_exporter_authority_report_and_errors(group, tmp_path):
+    group.exporter()
+    controls = group.export_controls
+    chosen = group.data.ratings["authority"].value_counts().index[0]
+    controls["path"].value = str(tmp_path / "own.xlsx")
+    controls["scope"].value = "authority"
+    controls["authority"].value = chosen
+    controls["button"].click()
+    assert (tmp_path / "own.xlsx").exists(), controls["result"].value
+    controls["path"].value = str(tmp_path / "own.pdf")
+    controls["button"].click()
+    assert controls["result"].value.startswith("<b>Not written:</b>")
+    assert not (tmp_path / "own.pdf").exists()
+
+
+def test_export_follows_the_theme_filter(group, tmp_path):
+    group.theme_filter.value = ("PR",)
+    out = group.export_report(tmp_path / "pr.html")
+    text = out.read_text(encoding="utf-8")
+    assert "id='theme-PR'" in text
+    assert "id='theme-LA'" not in text
+
+
+def test_open_steering_group_on_a_folder(demo_folder):
+    sg = open_steering_group(demo_folder, min_group=4)
+    assert sg.data.demo is False and sg.min_group == 4
+    assert "fewer than 4 respondents" in sg.status.value
