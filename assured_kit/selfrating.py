@@ -67,8 +67,9 @@ class SelfRating:
     >>> sr.answer("LA-LM-2", dont_know=True)
     >>> sr.progress()
     (2, 23)
-    >>> sr.ratings()[["question_id", "rating", "dont_know"]].to_dict("records")[1]
-    {'question_id': 'LA-LM-2', 'rating': <NA>, 'dont_know': True}
+    >>> table = sr.ratings()
+    >>> table["question_id"].tolist(), table["dont_know"].tolist()
+    (['LA-LM-1', 'LA-LM-2'], [False, True])
     """
 
     def __init__(

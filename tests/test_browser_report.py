@@ -41,9 +41,11 @@ def test_report_opens_cleanly_and_prints_to_a4(reports, artifacts, which):
         requests: list[str] = []
         page.on(
             "console",
-            lambda message: problems.append(f"console {message.type}: {message.text}")
-            if message.type in ("error", "warning")
-            else None,
+            lambda message: (
+                problems.append(f"console {message.type}: {message.text}")
+                if message.type in ("error", "warning")
+                else None
+            ),
         )
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
         page.on("request", lambda request: requests.append(request.url))
