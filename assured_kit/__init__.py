@@ -72,6 +72,7 @@ _LAZY: dict[str, str] = {
     "FacilitatorApp": "widgets",
     "open_steering_group": "analysis",
     "load_steering_data": "analysis",
+    "filter_ratings": "analysis",
     "self_rating_app": "selfrating",
     "SelfRating": "selfrating",
     "serve": "live",
@@ -85,6 +86,7 @@ __all__ = ["AssuredKitError", "__version__", *sorted(_LAZY)]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from . import charts as charts
+    from .analysis import filter_ratings as filter_ratings
     from .analysis import load_steering_data as load_steering_data
     from .analysis import open_steering_group as open_steering_group
     from .demo import DEMO_TITLE_PREFIX as DEMO_TITLE_PREFIX
