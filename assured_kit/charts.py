@@ -206,6 +206,53 @@ def _headline(ax: Axes, title: str | None, legend_rows: int) -> None:
         ax.set_title(title, fontsize=pal.FONT_TITLE, loc="left", pad=10 + 26 * legend_rows)
 
 
+def _legend_above(ax: Axes, handles: Sequence[Any], title: str | None, *, ncol: int) -> None:
+    """Put the legend in rows just above the axes, style them, and the title above the legend."""
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1),
+        ncol=ncol,
+        frameon=False,
+        fontsize=pal.FONT_TICK,
+    )
+    _style(ax, None)
+    _headline(ax, title, -(-len(handles) // ncol))
+
+
+def _dot_handle(label: str, marker: str, size: float, **style: Any) -> Line2D:
+    """Return a legend entry showing one marker (no line)."""
+    return Line2D([], [], marker=marker, linestyle="none", markersize=size, label=label, **style)
+
+
+def _row_note(ax: Axes, y: float, text: str, **style: Any) -> Any:
+    """Write a note centred across the axes at row ``y`` (whatever the x range)."""
+    return ax.text(
+        0.5,
+        y,
+        text,
+        transform=ax.get_yaxis_transform(),
+        ha="center",
+        va="center",
+        fontsize=pal.FONT_ANNOTATION,
+        **style,
+    )
+
+
+def _margin_note(ax: Axes, y: float, text: str, **style: Any) -> Any:
+    """Write a note in the right margin, just past the axes, level with row ``y``."""
+    style.setdefault("fontsize", pal.FONT_ANNOTATION)
+    return ax.text(
+        1.02, y, text, transform=ax.get_yaxis_transform(), ha="left", va="center", **style
+    )
+
+
+def _check_value(value: str, allowed: tuple[str, ...], problem: str) -> None:
+    """Refuse a ``value`` (the measure a chart shows) outside ``allowed``."""
+    if value not in allowed:
+        raise AssuredKitError(f"{problem} {value!r}", field="value", allowed=", ".join(allowed))
+
+
 def _suppressed_band(
     ax: Axes, y: float, x0: float, x1: float, text: str, height: float
 ) -> Rectangle:
@@ -427,16 +474,10 @@ def diverging_bars(
             fontsize=pal.FONT_TICK,
             frameon=False,
         )
+        _style(ax, None)
+        _headline(ax, title, 0)
     else:
-        ax.legend(
-            loc="lower left",
-            bbox_to_anchor=(0.0, 1.0),
-            ncol=min(3, len(levels)),
-            fontsize=pal.FONT_TICK,
-            frameon=False,
-        )
-    _style(ax, None)
-    _headline(ax, title, 0 if made_here else -(-len(levels) // 3))
+        _legend_above(ax, ax.containers, title, ncol=min(3, len(levels)))
 
     # "Don't know", apart: share of all answers.
     dk = summary["dont_know_share"].to_numpy(np.float64, na_value=np.nan) * 100
@@ -562,13 +603,10 @@ def theme_profile(
                 va="bottom",
                 fontsize=pal.FONT_ANNOTATION,
             )
-        ax.text(
-            1.02,
+        _margin_note(
+            ax,
             i,
             word,
-            transform=ax.get_yaxis_transform(),
-            ha="left",
-            va="center",
             fontsize=pal.FONT_LABEL,
             fontweight="bold",
             color=pal.CLASS_COLOURS.get(word, pal.EDGE),
@@ -631,12 +669,7 @@ def heatmap(
     >>> [t.get_text() for t in ax.texts if t.get_gid() in ("cell", "suppressed")]
     ['67%', '<3']
     """
-    if value not in ("top_share", "bottom_share", "median"):
-        raise AssuredKitError(
-            f"cannot colour cells by {value!r}",
-            field="value",
-            allowed="top_share, bottom_share, median",
-        )
+    _check_value(value, ("top_share", "bottom_share", "median"), "cannot colour cells by")
     if _is_tidy(data):
         summary = summarise(data, by=[rows, columns], scale=scale, min_group=min_group, **options)
     else:
@@ -780,10 +813,7 @@ def role_pairs(
     >>> [t.get_text().split("\n")[0] for t in ax.texts if t.get_gid() == "apart"]
     ['apart']
     """
-    if value not in ("top_share", "median"):
-        raise AssuredKitError(
-            f"cannot compare by {value!r}", field="value", allowed="top_share, median"
-        )
+    _check_value(value, ("top_share", "median"), "cannot compare by")
     table = (
         compare_roles(data, roles=roles, scale=scale, min_group=min_group, **options)
         if _is_tidy(data)
@@ -828,16 +858,7 @@ def role_pairs(
                     gid=f"{role}-label",
                 )
                 continue
-            ax.text(
-                0.5,
-                i + offset * 1.7,
-                note,
-                transform=ax.get_yaxis_transform(),
-                ha="center",
-                va="center",
-                fontsize=pal.FONT_ANNOTATION,
-                gid="suppressed",
-            )
+            _row_note(ax, i + offset * 1.7, note, gid="suppressed")
         if len(points) == 2:
             ax.plot(
                 list(points.values()),
@@ -848,42 +869,26 @@ def role_pairs(
                 gid="pair",
             )
         if bool(row.apart):
-            ax.text(
-                1.02,
+            _margin_note(
+                ax,
                 i,
                 "apart\n" + _wrap(str(row.why), 22),
-                transform=ax.get_yaxis_transform(),
-                ha="left",
-                va="center",
-                fontsize=pal.FONT_ANNOTATION,
                 fontweight="bold",
                 color=pal.FLAG,
                 gid="apart",
             )
     _rows_axis(ax, _row_labels(table, "theme_id"))
     handles = [
-        Line2D(
-            [],
-            [],
-            marker=pal.ROLE_MARKERS.get(r, "o"),
-            linestyle="none",
-            markersize=13,
+        _dot_handle(
+            r,
+            pal.ROLE_MARKERS.get(r, "o"),
+            13,
             color=pal.ROLE_COLOURS.get(r, pal.EDGE),
             markeredgecolor=pal.EDGE,
-            label=r,
         )
         for r in roles
     ]
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1),
-        ncol=2,
-        frameon=False,
-        fontsize=pal.FONT_TICK,
-    )
-    _style(ax, None)
-    _headline(ax, title, 1)
+    _legend_above(ax, handles, title, ncol=2)
     return ax
 
 
@@ -1019,14 +1024,10 @@ def confidence_evidence(
                 for e in ev_scale.bottom_values
                 if (v, e) in lookup
             )
-            ax.text(
-                1.02,
+            _margin_note(
+                ax,
                 i,
                 f"unfounded:\n{_pct(share)}",
-                transform=ax.get_yaxis_transform(),
-                ha="left",
-                va="center",
-                fontsize=pal.FONT_ANNOTATION,
                 fontweight="bold",
                 color=pal.FLAG,
                 gid="unfounded-share",
@@ -1042,23 +1043,11 @@ def confidence_evidence(
             for v in levels
         ],
     )
-    ax.legend(
-        loc="lower left",
-        bbox_to_anchor=(0, 1),
-        ncol=len(ev_levels),
-        frameon=False,
-        fontsize=pal.FONT_TICK,
-        handles=[
-            *[
-                Patch(
-                    facecolor=colours[e], edgecolor=pal.EDGE, label=f"{e} {ev_scale.label_for(e)}"
-                )
-                for e in ev_levels
-            ],
-        ],
-    )
-    _style(ax, None)
-    _headline(ax, title, 1)
+    handles = [
+        Patch(facecolor=colours[e], edgecolor=pal.EDGE, label=f"{e} {ev_scale.label_for(e)}")
+        for e in ev_levels
+    ]
+    _legend_above(ax, handles, title, ncol=len(ev_levels))
     return ax
 
 
@@ -1151,16 +1140,7 @@ def authority_spread(
     factor = _measure_axis(ax, measure, the_scale)
     for i, row in enumerate(table.itertuples(index=False)):
         if bool(row.others_suppressed):
-            ax.text(
-                0.5,
-                i + 0.25,
-                "other authorities: too few to show",
-                transform=ax.get_yaxis_transform(),
-                ha="center",
-                va="center",
-                fontsize=pal.FONT_ANNOTATION,
-                gid="others-suppressed",
-            )
+            _row_note(ax, i + 0.25, "other authorities: too few to show", gid="others-suppressed")
         else:
             lo, q1, med, q3, hi = (
                 float(getattr(row, c)) * factor
@@ -1193,14 +1173,10 @@ def authority_spread(
             )
         own = row.value
         if not pd.isna(row.suppressed) and bool(row.suppressed):
-            ax.text(
-                0.5,
+            _row_note(
+                ax,
                 i - 0.32,
                 f"{name}: suppressed (<{mg})",
-                transform=ax.get_yaxis_transform(),
-                ha="center",
-                va="center",
-                fontsize=pal.FONT_ANNOTATION,
                 gid="suppressed",
                 bbox={
                     "facecolor": pal.SUPPRESSED,
@@ -1210,15 +1186,7 @@ def authority_spread(
             )
         elif pd.isna(own):
             word = "no answers" if pd.isna(row.suppressed) else "no ratings"
-            ax.text(
-                0.5,
-                i - 0.32,
-                f"{name}: {word}",
-                transform=ax.get_yaxis_transform(),
-                ha="center",
-                va="center",
-                fontsize=pal.FONT_ANNOTATION,
-            )
+            _row_note(ax, i - 0.32, f"{name}: {word}")
         else:
             x = float(own) * factor
             ax.plot(
@@ -1243,42 +1211,15 @@ def authority_spread(
             )
         position = getattr(row, "position", None)
         if position is not None and not pd.isna(position):
-            ax.text(
-                1.02,
-                i,
-                _wrap(str(position), 16),
-                transform=ax.get_yaxis_transform(),
-                ha="left",
-                va="center",
-                fontsize=pal.FONT_ANNOTATION,
-                gid="position",
-            )
+            _margin_note(ax, i, _wrap(str(position), 16), gid="position")
     _rows_axis(ax, _row_labels(table, "theme_id"))
     handles = [
-        Line2D(
-            [],
-            [],
-            marker="D",
-            linestyle="none",
-            markersize=12,
-            color=pal.AUTHORITY,
-            markeredgecolor=pal.EDGE,
-            label=name,
-        ),
+        _dot_handle(name, "D", 12, color=pal.AUTHORITY, markeredgecolor=pal.EDGE),
         Patch(facecolor=pal.SPREAD_RANGE, edgecolor=pal.EDGE, label="others: lowest to highest"),
         Patch(facecolor=pal.SPREAD_BOX, edgecolor=pal.EDGE, label="others: middle half"),
         Line2D([], [], color="black", linewidth=2.5, label="others: median"),
     ]
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1),
-        ncol=2,
-        frameon=False,
-        fontsize=pal.FONT_TICK,
-    )
-    _style(ax, None)
-    _headline(ax, title or f"{name} against the other authorities (not named)", 2)
+    _legend_above(ax, handles, title or f"{name} against the other authorities (not named)", ncol=2)
     return ax
 
 
@@ -1331,10 +1272,7 @@ def change_dumbbell(
     >>> [t.get_text() for t in ax.texts if t.get_gid() == "change"]
     ['+67 points\nnotable']
     """
-    if value not in ("top_share", "median"):
-        raise AssuredKitError(
-            f"cannot show change in {value!r}", field="value", allowed="top_share, median"
-        )
+    _check_value(value, ("top_share", "median"), "cannot show change in")
     if _is_tidy(data):
         keys = ["theme_id", "question_id"] if by == "question_id" else [by]
         table = change(
@@ -1374,15 +1312,11 @@ def change_dumbbell(
                     if pd.isna(hidden)
                     else "no ratings"
                 )
-                ax.text(
-                    0.5,
+                _row_note(
+                    ax,
                     i + (-0.3 if side == "before" else 0.3),
                     f"{side_names[side == 'after']}: {word}"
                     + (f" (<{mg})" if word == "suppressed" else ""),
-                    transform=ax.get_yaxis_transform(),
-                    ha="center",
-                    va="center",
-                    fontsize=pal.FONT_ANNOTATION,
                     gid="suppressed" if word == "suppressed" else None,
                 )
                 continue
@@ -1426,52 +1360,33 @@ def change_dumbbell(
             text = f"{delta:+.0f} points" if value == "top_share" else f"{delta:+.1f}"
             if bool(row.notable):
                 text += "\nnotable"
-            ax.text(
-                1.02,
+            _margin_note(
+                ax,
                 i,
                 text,
-                transform=ax.get_yaxis_transform(),
-                ha="left",
-                va="center",
-                fontsize=pal.FONT_ANNOTATION,
                 fontweight="bold" if bool(row.notable) else "normal",
                 color=pal.FLAG if bool(row.notable) else "black",
                 gid="change",
             )
     _rows_axis(ax, _row_labels(table, by))
     handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="none",
-            markersize=12,
+        _dot_handle(
+            f"before: {side_names[0]}",
+            "o",
+            12,
             markerfacecolor="white",
             markeredgecolor=pal.SPREAD_BOX,
             markeredgewidth=2.5,
-            label=f"before: {side_names[0]}",
         ),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="none",
-            markersize=12,
+        _dot_handle(
+            f"after: {side_names[1]}",
+            "o",
+            12,
             markerfacecolor=pal.AFTER,
             markeredgecolor=pal.EDGE,
-            label=f"after: {side_names[1]}",
         ),
     ]
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1),
-        ncol=2,
-        frameon=False,
-        fontsize=pal.FONT_TICK,
-    )
-    _style(ax, None)
-    _headline(ax, title, 1)
+    _legend_above(ax, handles, title, ncol=2)
     return ax
 
 
