@@ -872,10 +872,20 @@ def page(workshop: str | os.PathLike[str] | None = None, *, query_string: str | 
 
 
 def _server_log(message: str) -> None:
-    """Write to the server's log (the kernel process's own stderr), never to the voter's page."""
-    stream = sys.__stderr__
-    if stream is not None:
-        print(message, file=stream, flush=True)
+    """Write a line to the server's log, never to the voter's page.
+
+    Inside a kernel, ipykernel forwards everything written to the process's standard error to
+    the page; it keeps a copy of the original stream, which reaches the server's terminal, and
+    only that copy is used. Where no such copy exists in a kernel, nothing is written.
+    """
+    data = (message.rstrip("\n") + "\n").encode("utf-8", "replace")
+    original = getattr(sys.stderr, "_original_stdstream_copy", None)
+    if isinstance(original, int):
+        with contextlib.suppress(OSError):
+            os.write(original, data)
+    elif "ipykernel" not in sys.modules and sys.__stderr__ is not None:
+        sys.__stderr__.write(data.decode("utf-8"))
+        sys.__stderr__.flush()
 
 
 def _voila_query_string() -> str:
