@@ -200,15 +200,29 @@ def _rows_axis(ax: Axes, labels: list[str]) -> None:
         )
 
 
-def _headline(ax: Axes, title: str | None, legend_rows: int) -> None:
-    """Set the title above the legend rows that sit on top of the axes."""
-    if title:
-        ax.set_title(title, fontsize=pal.FONT_TITLE, loc="left", pad=10 + 26 * legend_rows)
+def _points(pixels: float, ax: Axes) -> float:
+    """Convert a length on the figure's canvas (pixels) to points."""
+    return pixels * 72 / ax.figure.dpi
+
+
+def _headline(ax: Axes, title: str | None, legend: Any = None) -> None:
+    """Set the title, clear of a ``legend`` that sits on top of the axes.
+
+    The legend's height is measured (text size, wrapped labels, marker sizes and all), so the
+    title never runs into it whatever the labels are.
+    """
+    if not title:
+        return
+    pad = 10.0
+    if legend is not None:
+        above = legend.get_window_extent().y1 - ax.get_window_extent().y1
+        pad += max(0.0, _points(above, ax))
+    ax.set_title(title, fontsize=pal.FONT_TITLE, loc="left", pad=pad)
 
 
 def _legend_above(ax: Axes, handles: Sequence[Any], title: str | None, *, ncol: int) -> None:
     """Put the legend in rows just above the axes, style them, and the title above the legend."""
-    ax.legend(
+    legend = ax.legend(
         handles=handles,
         loc="lower left",
         bbox_to_anchor=(0, 1),
@@ -217,7 +231,37 @@ def _legend_above(ax: Axes, handles: Sequence[Any], title: str | None, *, ncol: 
         fontsize=pal.FONT_TICK,
     )
     _style(ax, None)
-    _headline(ax, title, -(-len(handles) // ncol))
+    _headline(ax, title, legend)
+
+
+def _figure_legend(fig: Any, handles: Sequence[Any], labels: Sequence[str]) -> Any:
+    """Put a legend across the top of a figure, in as few rows as fit the figure's width."""
+    labels = [_wrap(label, 18) for label in labels]
+    for ncol in range(len(labels), 0, -1):
+        legend = fig.legend(
+            handles=handles,
+            labels=labels,
+            loc="outside upper center",
+            ncol=ncol,
+            fontsize=pal.FONT_TICK,
+            frameon=False,
+        )
+        if ncol == 1 or legend.get_window_extent().width <= 0.96 * fig.bbox.width:
+            return legend
+        legend.remove()
+    return None  # pragma: no cover - the loop always returns (labels are never empty)
+
+
+def _direction_label(ax: Axes, first: str, low: str, high: str) -> None:
+    """Set an x label of ``first``, then "<- low | high ->", kept within the axes' width.
+
+    When the direction line is wider than the axes (long level labels, a narrow axes), each end
+    gets lines of its own, so the label never runs past the figure's edges.
+    """
+    ax.set_xlabel(f"{first}\n← {low}  |  {high} →", fontsize=pal.FONT_LABEL)
+    if ax.xaxis.label.get_window_extent().width > ax.get_window_extent().width:
+        lines = [first, *textwrap.wrap(f"← {low}", 56), *textwrap.wrap(f"{high} →", 56)]
+        ax.set_xlabel("\n".join(lines), fontsize=pal.FONT_LABEL)
 
 
 def _dot_handle(label: str, marker: str, size: float, **style: Any) -> Line2D:
@@ -452,7 +496,7 @@ def diverging_bars(
     ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"])
     low = " / ".join(the_scale.label_for(v) for v in the_scale.bottom_values)
     high = " / ".join(the_scale.label_for(v) for v in the_scale.top_values)
-    ax.set_xlabel(f"% of rated answers\n← {low}  |  {high} →", fontsize=pal.FONT_LABEL)
+    _direction_label(ax, "% of rated answers", low, high)
     labels = _row_labels(summary, by)
     n_resp = (
         summary["n_respondents"].to_numpy(np.float64, na_value=np.nan)
@@ -466,16 +510,9 @@ def diverging_bars(
         ]
     _rows_axis(ax, labels)
     if made_here:  # across the top of the figure, clear of both panels
-        ax.figure.legend(
-            handles=ax.containers,
-            labels=the_scale.labels,
-            loc="outside upper center",
-            ncol=len(levels),
-            fontsize=pal.FONT_TICK,
-            frameon=False,
-        )
+        _figure_legend(ax.figure, ax.containers, the_scale.labels)
         _style(ax, None)
-        _headline(ax, title, 0)
+        _headline(ax, title)
     else:
         _legend_above(ax, ax.containers, title, ncol=min(3, len(levels)))
 
@@ -749,8 +786,13 @@ def heatmap(
         col_labels = [_wrap(str(v), 12) for v in col_table["respondent_label"]]
     else:
         col_labels = [_wrap("—" if pd.isna(v) else str(v), 12) for v in col_table[columns]]
+    # Many columns: labels slant up to the right from their own column's tick.
     ax.set_xticks(
-        range(n_c), col_labels, rotation=30 if n_c > 6 else 0, ha="right" if n_c > 6 else "center"
+        range(n_c),
+        col_labels,
+        rotation=30 if n_c > 6 else 0,
+        ha="left" if n_c > 6 else "center",
+        rotation_mode="anchor",
     )
     ax.xaxis.tick_top()
     ax.xaxis.set_label_position("bottom")

@@ -14,9 +14,10 @@ from matplotlib.colors import to_rgba
 from matplotlib.text import Text
 from test_summary import DK, FW, A, tidy
 
-from assured_kit import charts, get_scale
+from assured_kit import charts, demo_workshops, get_scale, read_ratings
 from assured_kit import palette as pal
 from assured_kit import summary as sm
+from assured_kit.scales import Scale
 
 CONF = get_scale("confidence")
 EVID = get_scale("evidence")
@@ -238,6 +239,119 @@ def test_diverging_bars_draw_a_given_summary_and_a_custom_scale():
     assert ax.containers[0].patches[0].get_x() == pytest.approx(-50)
     colours = pal.level_colours(audit)
     assert _same_colour(ax.containers[-1].patches[0].get_facecolor(), colours[audit.maximum])
+
+
+# --------------------------------------------------------------------------------------------
+# Layout: saved as made (no bbox_inches="tight"), every label lies inside the figure and clear of
+# the legend.
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_ratings(tmp_path_factory) -> pd.DataFrame:
+    folder = tmp_path_factory.mktemp("demo")
+    demo_workshops(folder)
+    return read_ratings(folder)
+
+
+def _wordy_scale() -> Scale:
+    """The confidence scale with long level labels, as a region might write its own."""
+    words = [
+        "Not at all confident in this",
+        "Only slightly confident here",
+        "Partly confident overall",
+        "Mostly confident overall",
+        "Completely and fully confident",
+    ]
+    levels = CONF.levels.assign(label=words)
+    return Scale("wordy", "Wordy confidence", levels)
+
+
+def _drawn_labels(fig) -> list[tuple[str, object]]:
+    """Titles, axis labels, tick labels in view and texts of every axes (insets too)."""
+    found = []
+    every = [*fig.axes, *(child for ax in fig.axes for child in ax.child_axes)]
+    for ax in every:
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        ticks = [t for t in ax.get_xticklabels() if x0 <= t.get_position()[0] <= x1]
+        ticks += [t for t in ax.get_yticklabels() if y0 <= t.get_position()[1] <= y1]
+        titles = [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+        for text in [*titles, *ticks, *ax.texts]:
+            if text.get_visible() and text.get_text().strip():
+                found.append((text.get_text(), text.get_window_extent()))
+    return found
+
+
+def _layout_problems(fig) -> list[str]:
+    fig.canvas.draw()
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    assert legends, "the chart has no legend to keep clear of"
+    frame = fig.bbox
+    problems = []
+    boxes = [("legend", legend.get_window_extent()) for legend in legends]
+    for name, box in _drawn_labels(fig) + boxes:
+        if box.x0 < frame.x0 or box.y0 < frame.y0 or box.x1 > frame.x1 or box.y1 > frame.y1:
+            problems.append(f"{name!r} runs past the figure's edge")
+    headings = [
+        (text.get_text(), text.get_window_extent())
+        for ax in fig.axes
+        for text in (ax.title, ax._left_title, ax.xaxis.label)
+        if text.get_visible() and text.get_text().strip()
+    ]
+    for i, (name, box) in enumerate(headings):
+        problems += [
+            f"{name!r} overlaps the legend"
+            for _legend, legend_box in boxes
+            if box.overlaps(legend_box)
+        ]
+        problems += [
+            f"{name!r} overlaps {other!r}"
+            for other, other_box in headings[i + 1 :]
+            if box.overlaps(other_box)
+        ]
+    return problems
+
+
+@pytest.mark.parametrize("by", ["theme_id", "question_id"])
+@pytest.mark.parametrize("title", [None, "Where confidence is strong, weak or contested"])
+def test_diverging_bars_keep_every_label_inside_and_clear_of_the_legend(
+    demo_ratings, by, title, tmp_path
+):
+    ax = charts.diverging_bars(demo_ratings, by=by, title=title)
+    assert _layout_problems(ax.figure) == []
+    dk_title = charts.dont_know_axes(ax).title
+    assert dk_title.get_text() == "Don't know"
+    assert not dk_title.get_window_extent().overlaps(ax.figure.legends[0].get_window_extent())
+    ax.figure.savefig(tmp_path / "bars.png")  # as made: no bbox_inches="tight"
+    assert (tmp_path / "bars.png").stat().st_size > 10_000
+
+
+def test_diverging_bars_fit_long_level_labels(demo_ratings):
+    wordy = _wordy_scale()
+    table = sm.by_theme(demo_ratings.drop(columns="scale"), scale=wordy)
+    ax = charts.diverging_bars(table, title="Long labels")
+    assert _layout_problems(ax.figure) == []
+    # Every word of the labels is still there, only wrapped.
+    legend_words = " ".join(t.get_text() for t in ax.figure.legends[0].get_texts()).split()
+    assert legend_words == " ".join(wordy.labels).split()
+    low, high = " / ".join(wordy.labels[:2]), " / ".join(wordy.labels[3:])
+    assert ax.get_xlabel().split() == f"% of rated answers ← {low} {high} →".split()
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda r: charts.role_pairs(r, title="Directors and Lead Members side by side"),
+        lambda r: charts.confidence_evidence(r, title="How do we know?"),
+        lambda r: charts.authority_spread(r, "Derby"),
+        lambda r: charts.change_dumbbell(r, between="year", title="Change in a year"),
+    ],
+    ids=["role_pairs", "confidence_evidence", "authority_spread", "change_dumbbell"],
+)
+def test_titles_sit_above_the_legend_and_inside_the_figure(demo_ratings, draw):
+    ax = draw(demo_ratings)
+    assert ax.get_title(loc="left")
+    assert _layout_problems(ax.figure) == []
 
 
 # --------------------------------------------------------------------------------------------
