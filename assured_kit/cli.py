@@ -46,6 +46,51 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32, width=100)
 
 
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    *,
+    help: str,
+    description: str,
+    epilog: str | None = None,
+) -> argparse.ArgumentParser:
+    """Add a sub-command whose ``handler`` runs it; ``description`` is wrapped."""
+    command = commands.add_parser(
+        name,
+        help=help,
+        description=_para(description),
+        epilog=epilog,
+        formatter_class=_formatter,
+    )
+    command.set_defaults(handler=handler)
+    return command
+
+
+def _add_sources(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "sources",
+        metavar="FILES",
+        nargs="+",
+        type=Path,
+        help="workshop files, folders of them, or tidy CSV/XLSX exports",
+    )
+
+
+def _add_min_group(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--min-group",
+        type=int,
+        default=3,
+        metavar="N",
+        help="withhold figures resting on fewer than N respondents (default 3)",
+    )
+
+
+def _add_workshop(command: argparse.ArgumentParser) -> None:
+    command.add_argument("workshop", metavar="WORKSHOP", type=Path, help="a *.workshop.sqlite file")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``assured-kit`` command.
 
@@ -73,15 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"assured-kit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    demo = commands.add_parser(
+    demo = _command(
+        commands,
         "demo",
+        _cmd_demo,
         help="write synthetic demo workshops into a folder",
-        description=_para(
-            "Write realistic synthetic workshops for a region over two years into DIR, marked "
-            "as synthetic in their titles and data. Use them to try the notebooks, reports and "
-            "this command before real workshops exist."
-        ),
-        formatter_class=_formatter,
+        description="Write realistic synthetic workshops for a region over two years into DIR, "
+        "marked as synthetic in their titles and data. Use them to try the notebooks, reports "
+        "and this command before real workshops exist.",
     )
     demo.add_argument("folder", metavar="DIR", type=Path, help="folder to write into (created)")
     demo.add_argument(
@@ -90,34 +134,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="random seed (default 0): the same seed gives the same data",
     )
-    demo.set_defaults(handler=_cmd_demo)
 
-    report = commands.add_parser(
+    report = _command(
+        commands,
         "report",
+        _cmd_report,
         help="write an HTML or XLSX report from workshop files and exports",
-        description=_para(
-            "Combine workshop files (*.workshop.sqlite), folders of them and tidy CSV/XLSX "
-            "exports into one report. A .html output is one self-contained page (charts "
-            "embedded, no network needed, prints to A4) organised per theme around 'What do we "
-            "know? How do we know? What will we do next?'. A .xlsx output is a workbook of the "
-            "summary tables. With --authority the report is that authority's own: other "
-            "authorities appear anonymised (Authority A, B, ...) unless named with --name."
-        ),
+        description="Combine workshop files (*.workshop.sqlite), folders of them and tidy "
+        "CSV/XLSX exports into one report. A .html output is one self-contained page (charts "
+        "embedded, no network needed, prints to A4) organised per theme around 'What do we "
+        "know? How do we know? What will we do next?'. A .xlsx output is a workbook of the "
+        "summary tables. With --authority the report is that authority's own: other "
+        "authorities appear anonymised (Authority A, B, ...) unless named with --name.",
         epilog=(
             "examples:\n"
             "  assured-kit report demo/ -o region.html\n"
             "  assured-kit report demo/ -o derby.html --authority Derby\n"
             "  assured-kit report one.workshop.sqlite -o tables.xlsx --min-group 5\n"
         ),
-        formatter_class=_formatter,
     )
-    report.add_argument(
-        "sources",
-        metavar="FILES",
-        nargs="+",
-        type=Path,
-        help="workshop files, folders of them, or tidy CSV/XLSX exports",
-    )
+    _add_sources(report)
     report.add_argument(
         "-o",
         "--output",
@@ -141,34 +177,20 @@ def build_parser() -> argparse.ArgumentParser:
         dest="named_authorities",
         help="an authority that agreed to be named in others' reports (repeat for several)",
     )
-    report.add_argument(
-        "--min-group",
-        type=int,
-        default=3,
-        metavar="N",
-        help="withhold figures resting on fewer than N respondents (default 3)",
-    )
+    _add_min_group(report)
     report.add_argument("--title", help="the report's title (default: from the scope)")
-    report.set_defaults(handler=_cmd_report)
 
-    summary = commands.add_parser(
+    summary = _command(
+        commands,
         "summary",
+        _cmd_summary,
         help="print the theme-by-theme summary table",
-        description=_para(
-            "Print, for each theme (or question), the number of respondents and answers, the "
-            "median, the shares at the top and bottom of the scale, the Don't know share and "
-            "whether confidence is strong, weak or contested. Figures resting on fewer than "
-            "--min-group respondents are shown as suppressed."
-        ),
-        formatter_class=_formatter,
+        description="Print, for each theme (or question), the number of respondents and "
+        "answers, the median, the shares at the top and bottom of the scale, the Don't know "
+        "share and whether confidence is strong, weak or contested. Figures resting on fewer "
+        "than --min-group respondents are shown as suppressed.",
     )
-    summary.add_argument(
-        "sources",
-        metavar="FILES",
-        nargs="+",
-        type=Path,
-        help="workshop files, folders of them, or tidy CSV/XLSX exports",
-    )
+    _add_sources(summary)
     summary.add_argument(
         "--by",
         choices=("theme", "question"),
@@ -176,39 +198,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="one row per theme (default) or per question",
     )
     summary.add_argument("--authority", metavar="X", help="only this authority's answers")
-    summary.add_argument(
-        "--min-group",
-        type=int,
-        default=3,
-        metavar="N",
-        help="withhold figures resting on fewer than N respondents (default 3)",
-    )
-    summary.set_defaults(handler=_cmd_summary)
+    _add_min_group(summary)
 
-    export = commands.add_parser(
+    export = _command(
+        commands,
         "export",
+        _cmd_export,
         help="export a workshop's answers (CSV) or everything in it (XLSX)",
-        description=_para(
-            "Write a workshop file out for spreadsheets: a .csv output holds the tidy answers "
-            "(one row per respondent, question and round); a .xlsx output is the full workbook "
-            "(answers, respondents, actions, examples, notes, details). Participant text is "
-            "neutralised so that no cell is read as a formula."
-        ),
-        formatter_class=_formatter,
+        description="Write a workshop file out for spreadsheets: a .csv output holds the tidy "
+        "answers (one row per respondent, question and round); a .xlsx output is the full "
+        "workbook (answers, respondents, actions, examples, notes, details). Participant text "
+        "is neutralised so that no cell is read as a formula.",
     )
-    export.add_argument("workshop", metavar="WORKSHOP", type=Path, help="a *.workshop.sqlite file")
+    _add_workshop(export)
     export.add_argument("-o", "--output", required=True, type=Path, help="a .csv or .xlsx file")
-    export.set_defaults(handler=_cmd_export)
 
-    sheet = commands.add_parser(
+    sheet = _command(
+        commands,
         "sheet",
+        _cmd_sheet,
         help="write a blank offline rating sheet (XLSX or CSV)",
-        description=_para(
-            "Write a blank rating sheet, one row per question with columns for the rating, the "
-            "evidence level and a note, for anyone rating on paper or in Excel. The XLSX sheet "
-            "has drop-down lists. Bring a filled sheet back with 'assured-kit import-sheet'."
-        ),
-        formatter_class=_formatter,
+        description="Write a blank rating sheet, one row per question with columns for the "
+        "rating, the evidence level and a note, for anyone rating on paper or in Excel. The "
+        "XLSX sheet has drop-down lists. Bring a filled sheet back with "
+        "'assured-kit import-sheet'.",
     )
     sheet.add_argument("-o", "--output", required=True, type=Path, help="a .xlsx or .csv file")
     sheet.add_argument(
@@ -233,17 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sheet.add_argument("--scale", default="confidence", help="rating scale (default confidence)")
     sheet.add_argument("--label", default="", help="the respondent's label, printed on the sheet")
-    sheet.set_defaults(handler=_cmd_sheet)
 
-    import_sheet = commands.add_parser(
+    import_sheet = _command(
+        commands,
         "import-sheet",
+        _cmd_import_sheet,
         help="bring a filled rating sheet into a workshop (all or nothing)",
-        description=_para(
-            "Read a filled rating sheet and record its answers in WORKSHOP for one respondent. "
-            "Nothing is written unless every row is valid; every problem is reported at once, "
-            "by row and column."
-        ),
-        formatter_class=_formatter,
+        description="Read a filled rating sheet and record its answers in WORKSHOP for one "
+        "respondent. Nothing is written unless every row is valid; every problem is reported "
+        "at once, by row and column.",
     )
     import_sheet.add_argument(
         "workshop",
@@ -259,19 +270,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     import_sheet.add_argument("--role", required=True, help="DCS, LM, Officer or Mixed")
     import_sheet.add_argument("--authority", help="the respondent's authority (optional)")
-    import_sheet.set_defaults(handler=_cmd_import_sheet)
 
-    live = commands.add_parser(
+    live = _command(
+        commands,
         "live",
+        _cmd_live,
         help="serve the live-voting page for a workshop",
-        description=_para(
-            "Serve the live-voting page (Voila) for WORKSHOP so participants can join from "
-            "their own devices. It listens only on the address given (loopback by default); "
-            "use the venue's local address to let phones on the same network join."
-        ),
-        formatter_class=_formatter,
+        description="Serve the live-voting page (Voila) for WORKSHOP so participants can join "
+        "from their own devices. It listens only on the address given (loopback by default); "
+        "use the venue's local address to let phones on the same network join.",
     )
-    live.add_argument("workshop", metavar="WORKSHOP", type=Path, help="a *.workshop.sqlite file")
+    _add_workshop(live)
     live.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
@@ -284,7 +293,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace the workshop's join code (old links and QR codes stop working)",
     )
-    live.set_defaults(handler=_cmd_live)
     return parser
 
 
@@ -299,6 +307,10 @@ def _existing(path: Path, what: str) -> Path:
             hint="a typing slip in the path, or the command run from another folder",
         )
     return path
+
+
+def _existing_sources(sources: Sequence[Path]) -> list[Path]:
+    return [_existing(source, "source") for source in sources]
 
 
 def _check_min_group(value: int) -> int:
@@ -324,10 +336,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import report_from_sources
 
-    for source in args.sources:
-        _existing(source, "source")
     written = report_from_sources(
-        args.sources,
+        _existing_sources(args.sources),
         args.output,
         scope=args.scope,
         authority=args.authority,
@@ -342,11 +352,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_summary(args: argparse.Namespace) -> int:
     from .report import summary_text
 
-    for source in args.sources:
-        _existing(source, "source")
     print(
         summary_text(
-            args.sources,
+            _existing_sources(args.sources),
             by=args.by,
             authority=args.authority,
             min_group=_check_min_group(args.min_group),
