@@ -220,6 +220,16 @@ def _date(value: object, field: str) -> dt.date | None:
     )
 
 
+def _never_overwritten(target: Path) -> AssuredKitError:
+    """Return the error for creating a workshop where a file already exists."""
+    return AssuredKitError(
+        "a file already exists here and is never overwritten",
+        file=target,
+        allowed="a new file name",
+        hint="use Workshop.open to continue that workshop, or choose another name",
+    )
+
+
 def _author(value: object) -> str:
     text = _text(value, "author", limit=200)
     assert text is not None
@@ -614,12 +624,7 @@ class Workshop:
             authorities, synthetic), strict=True)), fw, creating=True)
         author = _author(author)
         if target.exists() or target.is_symlink():
-            raise AssuredKitError(
-                "a file already exists here and is never overwritten",
-                file=target,
-                allowed="a new file name",
-                hint="use Workshop.open to continue that workshop, or choose another name",
-            )
+            raise _never_overwritten(target)
         folder = target.parent
         if not folder.is_dir():
             raise AssuredKitError(
@@ -639,12 +644,7 @@ class Workshop:
             with target.open("xb"):
                 pass
         except FileExistsError as exc:
-            raise AssuredKitError(
-                "a file already exists here and is never overwritten",
-                file=target,
-                allowed="a new file name",
-                hint="use Workshop.open to continue that workshop, or choose another name",
-            ) from exc
+            raise _never_overwritten(target) from exc
         except OSError as exc:
             raise AssuredKitError(
                 f"the file cannot be created ({exc.strerror or exc})",
@@ -910,6 +910,13 @@ class Workshop:
         if scale.scale_id not in self._levels:
             self._levels[scale.scale_id] = frozenset(scale.values)
         return self._levels[scale.scale_id]
+
+    def _add(self, kind: str, prefix: str, detail: dict[str, Any], author: str) -> str:
+        """Append an ``*.add`` event for a new entity under the next free id; return the id."""
+        with self._write() as conn:
+            new_id = self._next_id(conn, kind, prefix)
+            self._append(conn, kind, new_id, detail, author)
+        return new_id
 
     def _next_id(self, conn: sqlite3.Connection, kind: str, prefix: str) -> str:
         count = conn.execute("SELECT count(*) FROM events WHERE kind = ?", (kind,)).fetchone()[0]
@@ -1237,6 +1244,18 @@ class Workshop:
             hint=hint,
         )
 
+    def _check_level(
+        self, given: object, scale: Scale, field: str, problem: str, *, also: str, hint: str
+    ) -> int:
+        """Return ``given`` as a level of ``scale``, or refuse it listing every level."""
+        level = _whole(given, field)
+        if level is None or level not in self._allowed(scale):
+            levels = ", ".join(
+                f"{v} ({label})" for v, label in zip(scale.values, scale.labels, strict=True)
+            )
+            raise AssuredKitError(problem, field=field, allowed=levels + also, hint=hint)
+        return level
+
     def _check_round(self, value: object) -> int:
         number = _whole(value, "round")
         if number not in (1, 2):
@@ -1331,30 +1350,17 @@ class Workshop:
                     hint="a click that did not carry its value",
                 )
             scale = self.scale
-            value = _whole(rating, "rating")
-            if value is None or value not in self._allowed(scale):
-                raise AssuredKitError(
-                    f"{rating!r} is not a level of the {self.scale.title} scale",
-                    field="rating",
-                    allowed=", ".join(
-                        f"{v} ({label})" for v, label in zip(self.scale.values, self.scale.labels,
-                                                              strict=True)
-                    ) + ", or dont_know=True",
-                    hint="a value from another scale, or text (use ws.scale.parse(text))",
-                )
+            value = self._check_level(
+                rating, scale, "rating", f"{rating!r} is not a level of the {scale.title} scale",
+                also=", or dont_know=True",
+                hint="a value from another scale, or text (use ws.scale.parse(text))",
+            )
         level: int | None = None
         if evidence is not None:
-            level = _whole(evidence, "evidence")
-            if level is None or level not in self._allowed(self.evidence_scale):
-                raise AssuredKitError(
-                    f"{evidence!r} is not an evidence level",
-                    field="evidence",
-                    allowed=", ".join(
-                        f"{v} ({label})" for v, label in zip(
-                            self.evidence_scale.values, self.evidence_scale.labels, strict=True)
-                    ) + ", or None",
-                    hint="the confidence rating given as evidence",
-                )
+            level = self._check_level(
+                evidence, self.evidence_scale, "evidence", f"{evidence!r} is not an evidence level",
+                also=", or None", hint="the confidence rating given as evidence",
+            )
         number = self._check_round(round)
         text = _text(note, "note", limit=NOTE_LIMIT, required=False)
         author = _author(author)
@@ -1563,11 +1569,7 @@ class Workshop:
         detail = self._action_fields(what=what, owner=owner, due=due, status=status)
         theme, question = self._check_place(theme_id, question_id, theme_required=False)
         detail.update(theme_id=theme, question_id=question)
-        author = _author(author)
-        with self._write() as conn:
-            action_id = self._next_id(conn, "action.add", "A")
-            self._append(conn, "action.add", action_id, detail, author)
-        return action_id
+        return self._add("action.add", "A", detail, _author(author))
 
     def _action_fields(self, **given: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -1679,11 +1681,7 @@ class Workshop:
             "authority": self._check_authority(authority),
             "consent_to_share": _flag(consent_to_share, "consent_to_share"),
         }
-        author = _author(author)
-        with self._write() as conn:
-            example_id = self._next_id(conn, "example.add", "X")
-            self._append(conn, "example.add", example_id, detail, author)
-        return example_id
+        return self._add("example.add", "X", detail, _author(author))
 
     def examples(self) -> pd.DataFrame:
         """Return the examples of good practice offered in the room.
@@ -1733,10 +1731,7 @@ class Workshop:
         theme, question = self._check_place(theme_id, question_id, theme_required=False)
         author = _author(author)
         detail = {"text": body, "theme_id": theme, "question_id": question}
-        with self._write() as conn:
-            note_id = self._next_id(conn, "note.add", "N")
-            self._append(conn, "note.add", note_id, detail, author)
-        return note_id
+        return self._add("note.add", "N", detail, author)
 
     def notes(self) -> pd.DataFrame:
         """Return the notes: note_id, theme_id, question_id, text, author, created_at."""
