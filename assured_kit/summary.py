@@ -535,6 +535,47 @@ class _Prepared:
         return np.bincount(index, minlength=self.n_groups * width).reshape(self.n_groups, width)
 
 
+def _prepare(
+    ratings: pd.DataFrame,
+    by: Iterable[str] | str | None,
+    *,
+    scale: str | Scale | None,
+    evidence_scale: str | Scale,
+    min_group: int,
+    rounds: str | int,
+    framework: Framework | None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> tuple[_Prepared, Scale, Scale]:
+    """Check the options the summaries share, then prepare the ratings grouped by ``by``.
+
+    Returns the prepared ratings, the rating scale and the evidence scale.
+    """
+    keys = _check_by(by)
+    _check_min_group(min_group)
+    if not isinstance(thresholds, Thresholds):
+        raise AssuredKitError(
+            f"thresholds {thresholds!r} is not a Thresholds",
+            field="thresholds",
+            allowed="Thresholds(...)",
+        )
+    the_scale = _resolve_scale(ratings, scale)
+    ev_scale = get_scale(evidence_scale)
+    prepared = _Prepared(
+        ratings, keys, scale=the_scale, evidence_scale=ev_scale, rounds=rounds, framework=framework
+    )
+    return prepared, the_scale, ev_scale
+
+
+def _stamped(
+    result: pd.DataFrame, scale: Scale, ev_scale: Scale, min_group: int, **more: Any
+) -> pd.DataFrame:
+    """Record on ``result.attrs`` what charts need to draw it: scales, min_group and ``more``."""
+    result.attrs.update(
+        {"scale": scale, "evidence_scale": ev_scale, "min_group": int(min_group), **more}
+    )
+    return result
+
+
 def _labels(out: dict[str, Any], prepared: _Prepared, framework: Framework | None) -> None:
     """Add theme titles, question texts and respondent labels beside their keys."""
     if "theme_id" in prepared.key_values:
@@ -624,18 +665,15 @@ def summarise(
     >>> summarise(answers, min_group=5)["top_share"].isna().all()
     np.True_
     """
-    keys = _check_by(by)
-    _check_min_group(min_group)
-    if not isinstance(thresholds, Thresholds):
-        raise AssuredKitError(
-            f"thresholds {thresholds!r} is not a Thresholds",
-            field="thresholds",
-            allowed="Thresholds(...)",
-        )
-    the_scale = _resolve_scale(ratings, scale)
-    ev_scale = get_scale(evidence_scale)
-    prepared = _Prepared(
-        ratings, keys, scale=the_scale, evidence_scale=ev_scale, rounds=rounds, framework=framework
+    prepared, the_scale, ev_scale = _prepare(
+        ratings,
+        by,
+        scale=scale,
+        evidence_scale=evidence_scale,
+        min_group=min_group,
+        rounds=rounds,
+        framework=framework,
+        thresholds=thresholds,
     )
     return _figures(prepared, the_scale, ev_scale, min_group, thresholds, framework)
 
@@ -691,16 +729,7 @@ def _figures(
         categories=CLASSIFICATIONS,
     )
     out["suppressed"] = suppressed
-    result = pd.DataFrame(out)
-    result.attrs.update(
-        {
-            "scale": scale,
-            "evidence_scale": ev_scale,
-            "min_group": int(min_group),
-            "thresholds": thresholds,
-        }
-    )
-    return result
+    return _stamped(pd.DataFrame(out), scale, ev_scale, min_group, thresholds=thresholds)
 
 
 # --------------------------------------------------------------------------------------------
@@ -921,11 +950,14 @@ def evidence_grid(
     >>> grid[grid["unfounded"] & (grid["n"] > 0)][["rating", "evidence", "n"]].to_numpy().tolist()
     [[5, 0, 1]]
     """
-    _check_min_group(min_group)
-    the_scale = _resolve_scale(ratings, scale)
-    ev_scale = get_scale(evidence_scale)
-    prepared = _Prepared(
-        ratings, [], scale=the_scale, evidence_scale=ev_scale, rounds=rounds, framework=None
+    prepared, the_scale, ev_scale = _prepare(
+        ratings,
+        None,
+        scale=scale,
+        evidence_scale=evidence_scale,
+        min_group=min_group,
+        rounds=rounds,
+        framework=None,
     )
     mask = prepared.rated & prepared.has_evidence
     levels, ev_levels = the_scale.values, ev_scale.values
@@ -958,15 +990,9 @@ def evidence_grid(
             "suppressed": hidden,
         }
     )
-    result.attrs.update(
-        {
-            "scale": the_scale,
-            "evidence_scale": ev_scale,
-            "min_group": int(min_group),
-            "n_respondents": None if suppressed else n_resp,
-        }
+    return _stamped(
+        result, the_scale, ev_scale, min_group, n_respondents=None if suppressed else n_resp
     )
-    return result
 
 
 def confidence_vs_evidence(
@@ -1004,12 +1030,15 @@ def confidence_vs_evidence(
     >>> int(row["n_unfounded"]), int(row["n_confident"]), bool(row["unfounded_confidence"])
     (2, 3, True)
     """
-    keys = _check_by(by)
-    _check_min_group(min_group)
-    the_scale = _resolve_scale(ratings, scale)
-    ev_scale = get_scale(evidence_scale)
-    prepared = _Prepared(
-        ratings, keys, scale=the_scale, evidence_scale=ev_scale, rounds=rounds, framework=framework
+    prepared, the_scale, ev_scale = _prepare(
+        ratings,
+        by,
+        scale=scale,
+        evidence_scale=evidence_scale,
+        min_group=min_group,
+        rounds=rounds,
+        framework=framework,
+        thresholds=thresholds,
     )
     with_ev = prepared.rated & prepared.has_evidence
     confident = with_ev & np.isin(prepared.rating, the_scale.top_values)
@@ -1032,16 +1061,7 @@ def confidence_vs_evidence(
         flagged = ~suppressed & (share >= thresholds.unfounded_share - _EPS)
     out["unfounded_confidence"] = flagged
     out["suppressed"] = suppressed
-    result = pd.DataFrame(out)
-    result.attrs.update(
-        {
-            "scale": the_scale,
-            "evidence_scale": ev_scale,
-            "min_group": int(min_group),
-            "thresholds": thresholds,
-        }
-    )
-    return result
+    return _stamped(pd.DataFrame(out), the_scale, ev_scale, min_group, thresholds=thresholds)
 
 
 _MEASURES = ("top_share", "median", "bottom_share")
