@@ -35,6 +35,7 @@ from .sheets import (
     Grid,
     ProblemList,
     cell_text,
+    check_round,
     fold,
     is_blank,
     match_authority,
@@ -301,12 +302,7 @@ def import_form_export(
     (2, 1, 7)
     >>> ws.close()
     """
-    if round not in (1, 2):
-        raise AssuredKitError(
-            f"round {round!r} is not a round",
-            field="round",
-            allowed="1 (first vote) or 2 (after discussion)",
-        )
+    check_round(round)
     grid = read_grid(
         path,
         is_header=_is_form_header,

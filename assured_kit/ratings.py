@@ -45,6 +45,7 @@ import pandas as pd
 from .errors import AssuredKitError
 from .safety import restore_cell
 from .schema import SCHEMA_VERSION, migrate
+from .sheets import decode_text
 from .store import (
     RESPONDENT_KINDS,
     RESPONDENT_ROLES,
@@ -374,12 +375,8 @@ def _read_table(path: Path) -> pd.DataFrame:
     """Read a CSV or the XLSX sheet "Answers" as text cells, header names trimmed."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            # Spreadsheet programs save plain "CSV" in the Windows code page.
-            text = raw.decode("cp1252", errors="replace")
+        # Spreadsheet programs save plain "CSV" in the Windows code page.
+        text = decode_text(path.read_bytes(), path, lenient=True)
         first = text.split("\n", 1)[0]
         sep = ";" if first.count(";") > first.count(",") else ","
         import io

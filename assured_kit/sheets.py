@@ -219,7 +219,18 @@ def is_blank(value: Any) -> bool:
     return not cell_text(value).strip()
 
 
-def _decode(data: bytes, file: str) -> str:
+def decode_text(data: bytes, file: str | os.PathLike[str], *, lenient: bool = False) -> str:
+    r"""Decode a text file as spreadsheet programs save it.
+
+    UTF-16 when it starts with a UTF-16 byte-order mark, else UTF-8 (with or without a
+    byte-order mark), else Windows-1252 (what Excel's plain "CSV" writes). The few bytes
+    Windows-1252 leaves undefined are an error, or with ``lenient`` the replacement character.
+
+    Examples
+    --------
+    >>> decode_text("café;x".encode("cp1252"), "a.csv"), decode_text(b"\xef\xbb\xbfx", "a.csv")
+    ('café;x', 'x')
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     try:
@@ -227,7 +238,7 @@ def _decode(data: bytes, file: str) -> str:
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252")
+        return data.decode("cp1252", errors="replace" if lenient else "strict")
     except UnicodeDecodeError as exc:
         raise AssuredKitError(
             f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start} cannot be read)",
@@ -378,7 +389,7 @@ def read_grid(
                 allowed="an .xlsx workbook saved by a spreadsheet program",
                 hint="a CSV file renamed to .xlsx",
             )
-        candidates = [(None, rows) for rows in _csv_candidates(_decode(data, name))]
+        candidates = [(None, rows) for rows in _csv_candidates(decode_text(data, name))]
     best: tuple[tuple[bool, float, float, int], Grid] | None = None
     for sheet, rows in candidates:
         grid = _find_header(rows, name, sheet, is_header, first_row_only)
@@ -511,6 +522,25 @@ def _roles_allowed() -> str:
 
 
 # --------------------------------------------------------------------------- writing
+
+
+def check_round(round: object) -> None:
+    """Refuse a round other than 1 (first vote) or 2 (after discussion) for an import.
+
+    Examples
+    --------
+    >>> check_round(2)
+    >>> check_round(3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    assured_kit.errors.AssuredKitError: field 'round': round 3 is not a round. ...
+    """
+    if round not in (1, 2):
+        raise AssuredKitError(
+            f"round {round!r} is not a round",
+            field="round",
+            allowed="1 (first vote) or 2 (after discussion)",
+        )
 
 
 def _sheet_setup(
@@ -1045,12 +1075,7 @@ def import_rating_sheet(
     1
     >>> ws.close()
     """
-    if round not in (1, 2):
-        raise AssuredKitError(
-            f"round {round!r} is not a round",
-            field="round",
-            allowed="1 (first vote) or 2 (after discussion)",
-        )
+    check_round(round)
     grid = read_grid(
         path,
         is_header=_is_sheet_header,

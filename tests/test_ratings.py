@@ -193,6 +193,23 @@ def test_what_spreadsheet_programs_write(tmp_path: Path, two_workshops) -> None:
     pd.testing.assert_frame_equal(table[TIDY_COLUMNS], expected)
 
 
+def test_unicode_text_and_windows_bytes(tmp_path: Path, two_workshops) -> None:
+    """Read as the rating sheets are: UTF-16 by its byte-order mark, stray cp1252 bytes kept."""
+    first, _ = two_workshops
+    with Workshop.open(first) as ws:
+        expected = ws.ratings()
+    cells = text_cells(expected)
+    unicode_text = tmp_path / "unicode.csv"
+    unicode_text.write_bytes(cells.to_csv(index=False).encode("utf-16"))
+    pd.testing.assert_frame_equal(read_ratings(unicode_text), expected)
+    # 0x81 has no character in Windows-1252: the cell reads as the replacement character.
+    cells["comment"] = ["caf\u00e9", "", "", ""]
+    windows = tmp_path / "windows.csv"
+    data = cells.to_csv(sep=";", index=False).encode("cp1252")
+    windows.write_bytes(data.replace(b"\xe9", b"\x81"))
+    assert read_ratings(windows)["comment"].tolist() == ["caf\ufffd", "", "", ""]
+
+
 def test_optional_columns_get_defaults(tmp_path: Path, two_workshops) -> None:
     first, _ = two_workshops
     with Workshop.open(first) as ws:
