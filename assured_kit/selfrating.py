@@ -206,36 +206,27 @@ class SelfRating:
 
     def set_evidence(self, question_id: str, evidence: int | str | None) -> None:
         """Change the evidence level of an answer already given."""
-        current = self.get(question_id)
-        if current is None:
-            raise AssuredKitError(
-                f"question {question_id!r} has no answer yet",
-                field="evidence",
-                hint="rate the question (or choose Don't know) before adding evidence",
-            )
-        self.answer(
-            question_id,
-            None if current.dont_know else current.rating,
-            dont_know=current.dont_know,
-            evidence=evidence,
-            note=current.note,
-        )
+        self._amend(question_id, "evidence", "adding evidence", evidence=evidence)
 
     def set_note(self, question_id: str, note: str) -> None:
         """Change the note of an answer already given."""
+        self._amend(question_id, "note", "adding a note", note=note)
+
+    def _amend(self, question_id: str, field: str, doing: str, **change: Any) -> None:
+        """Give an answer again with one part (``evidence`` or ``note``) changed."""
         current = self.get(question_id)
         if current is None:
             raise AssuredKitError(
                 f"question {question_id!r} has no answer yet",
-                field="note",
-                hint="rate the question (or choose Don't know) before adding a note",
+                field=field,
+                hint=f"rate the question (or choose Don't know) before {doing}",
             )
+        kept = {"evidence": current.evidence, "note": current.note}
         self.answer(
             question_id,
             None if current.dont_know else current.rating,
             dont_know=current.dont_know,
-            evidence=current.evidence,
-            note=note,
+            **{**kept, **change},
         )
 
     def clear(self, question_id: str) -> None:

@@ -72,6 +72,10 @@ def test_answers_are_kept_and_replaced():
         (lambda sr: sr.answer("LA-DCS-1", 3, evidence=9), "outside the"),
         (lambda sr: sr.answer("LA-DCS-1", 3, note="x" * 2001), "at most 2000 characters"),
         (lambda sr: sr.set_note("LA-DCS-2", "x"), "has no answer yet"),
+        (
+            lambda sr: sr.set_evidence("LA-DCS-2", 1),
+            "field 'evidence': question 'LA-DCS-2' has no answer yet",
+        ),
     ],
 )
 def test_bad_answers_are_refused(call, message):
