@@ -283,6 +283,11 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[_Cell]], caption: str
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _flag_cell(text: str) -> _Cell:
+    """Return a cell holding a flag's reason (escaped), or an empty cell."""
+    return _Cell(f"<span class='flag'>{escape_html(text)}</span>" if text else "", html=True)
+
+
 def _classification_cell(value: Any) -> _Cell:
     word = "" if value is None or value is pd.NA or pd.isna(value) else str(value)
     css = "cls cls-" + word.replace(" ", "-") if word else ""
@@ -336,6 +341,17 @@ def _frame_or_empty(table: pd.DataFrame | None, columns: list[str], what: str) -
             allowed=f"a DataFrame like Workshop.{what}() with columns {', '.join(columns)}",
         )
     return table
+
+
+def _require_authority(authority: str, present: Sequence[str]) -> None:
+    """Refuse an authority with no answers among the ratings."""
+    if authority not in present:
+        raise AssuredKitError(
+            f"no answers from authority {authority!r}",
+            field="authority",
+            allowed=", ".join(present) or "an authority present in the ratings",
+            hint="a misspelt name, or answers recorded without an authority",
+        )
 
 
 def _compact(ratings: pd.DataFrame) -> pd.DataFrame:
@@ -399,13 +415,7 @@ def _prepare(
                 allowed=", ".join(present) or "an authority present in the ratings",
                 hint="pass authority=... (on the command line, --authority NAME)",
             )
-        if authority not in present:
-            raise AssuredKitError(
-                f"no answers from authority {authority!r}",
-                field="authority",
-                allowed=", ".join(present) or "an authority present in the ratings",
-                hint="a misspelt name, or answers recorded without an authority",
-            )
+        _require_authority(authority, present)
     named = set(named_authorities)
     if authority:
         named.add(authority)
@@ -882,10 +892,7 @@ def _roles_block(rep: _Report) -> str:
                     _Cell(_pct(getattr(row, f"{prefix}_top_share")), numeric=True),
                     _classification_cell(getattr(row, f"{prefix}_classification")),
                 ]
-        flag = str(row.why) if _yes(row.apart) else ""
-        cells.append(
-            _Cell(f"<span class='flag'>{escape_html(flag)}</span>" if flag else "", html=True)
-        )
+        cells.append(_flag_cell(str(row.why) if _yes(row.apart) else ""))
         rows.append(cells)
     out.append(
         _table(
@@ -1004,10 +1011,7 @@ def _change_block(rep: _Report, key: str) -> str:
         cells.append(
             _Cell("–" if pd.isna(moved) else f"{round(float(moved) * 100):+d} points", numeric=True)
         )
-        note = str(row.why) if _yes(row.notable) else ""
-        cells.append(
-            _Cell(f"<span class='flag'>{escape_html(note)}</span>" if note else "", html=True)
-        )
+        cells.append(_flag_cell(str(row.why) if _yes(row.notable) else ""))
         rows.append(cells)
     out.append(
         _table(
@@ -1531,13 +1535,7 @@ def summary_text(
             if "authority" in ratings
             else []
         )
-        if authority not in present:
-            raise AssuredKitError(
-                f"no answers from authority {authority!r}",
-                field="authority",
-                allowed=", ".join(present) or "an authority present in the ratings",
-                hint="a misspelt name, or answers recorded without an authority",
-            )
+        _require_authority(authority, present)
         ratings = ratings[ratings["authority"] == authority]
     table = (sm.by_theme if by == "theme" else sm.by_question)(ratings, min_group=min_group)
     label = "theme_title" if by == "theme" else "question_id"
