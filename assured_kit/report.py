@@ -40,6 +40,7 @@ import pandas as pd
 from . import __version__
 from .errors import AssuredKitError
 from .safety import escape_html
+from .summary import describe_classification
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -631,50 +632,6 @@ def workshop_report(ws: Workshop, path: str | Path, **options: Any) -> Path:
 # --------------------------------------------------------------------------- words
 
 
-def classification_guide(scale: Scale, thresholds: Any, min_group: int) -> list[tuple[str, str]]:
-    """Explain strong, weak, contested, mixed, no ratings and suppressed in plain words.
-
-    The words restate the one definition in `assured_kit.summary` with the thresholds and the
-    scale's own labels, so a report always explains the rule that produced it.
-
-    Examples
-    --------
-    >>> from assured_kit import get_scale
-    >>> from assured_kit.summary import DEFAULT_THRESHOLDS
-    >>> dict(classification_guide(get_scale("confidence"), DEFAULT_THRESHOLDS, 3))["strong"]
-    'at least 60% of those who gave a rating chose 4 Mostly confident or 5 Fully confident.'
-    """
-
-    def levels(values: list[int]) -> str:
-        return " or ".join(f"{v} {scale.label_for(v)}" for v in values)
-
-    return [
-        (
-            "strong",
-            f"at least {_pct(thresholds.strong_top)} of those who gave a rating chose "
-            f"{levels(scale.top_values)}.",
-        ),
-        (
-            "weak",
-            f"at least {_pct(thresholds.weak_bottom)} of those who gave a rating chose "
-            f"{levels(scale.bottom_values)}. The bar is lower than for strong on purpose: "
-            "that many doubting leaders is a signal to act on.",
-        ),
-        (
-            "contested",
-            f"at least {_pct(thresholds.contested_each)} at each end of the scale: the room is "
-            "split, whatever the other figures say (checked before strong and weak).",
-        ),
-        ("mixed", "anything else: views cluster in the middle, or spread without a clear lean."),
-        ("no ratings", "every answer was Don't know."),
-        (
-            "suppressed",
-            f"fewer than {min_group} respondents answered, so every figure is withheld "
-            "(never shown as zero).",
-        ),
-    ]
-
-
 def _scope_line(rep: _Report) -> str:
     r = rep.ratings
     workshops = r["workshop_id"].nunique() if "workshop_id" in r else 0
@@ -786,10 +743,7 @@ def _header(rep: _Report) -> str:
         "<b>What will we do next?</b> (actions and practice to learn from).</p>"
     )
     thresholds = rep.summaries["themes"].attrs.get("thresholds")
-    guide = classification_guide(rep.scale, thresholds, rep.min_group)
-    items = "".join(
-        f"<dt>{escape_html(w.capitalize())}</dt><dd>{escape_html(t)}</dd>" for w, t in guide
-    )
+    rules = describe_classification(rep.scale, thresholds, rep.min_group)
     scale_words = ", ".join(
         f"{v} {label}" for v, label in zip(rep.scale.values, rep.scale.labels, strict=True)
     )
@@ -810,7 +764,7 @@ def _header(rep: _Report) -> str:
         "or Don't know. <b>Don't know</b> is its own answer: counted and shown beside every "
         "figure, never averaged in and never counted as a low rating. Where a question was "
         "voted on again after discussion, each person's latest answer counts.</p>"
-        f"<dl>{items}</dl>"
+        f"<p>{escape_html(rules)}</p>"
         f"<p><b>How do I know?</b> Answers may record evidence: {escape_html(ev_words)}. "
         f"<b>Unfounded confidence</b> is flagged where at least {_pct(th.unfounded_share)} of "
         f"the confident answers rest on level {ev.bottom_values[-1]} or below.</p>"
@@ -1702,7 +1656,7 @@ def _write_workbook(target: Path, rep: _Report) -> Path:
         }
     )
     tables["Notes"] = _notes_table(rep)
-    guide = classification_guide(rep.scale, s["themes"].attrs["thresholds"], rep.min_group)
+    rules = describe_classification(rep.scale, s["themes"].attrs["thresholds"], rep.min_group)
     read_me: list[tuple[str, str]] = [
         ("Report", _scope_line(rep)),
         ("Question", str(rep.framework.about.get("headline_question", ""))),
@@ -1718,7 +1672,7 @@ def _write_workbook(target: Path, rep: _Report) -> Path:
             ),
         )
     read_me += [("#", "How to read this")]
-    read_me += [(w.capitalize(), t) for w, t in guide]
+    read_me += [("Strong, weak, contested", rules)]
     read_me += [
         (
             "Suppressed",

@@ -20,16 +20,16 @@ levels above its midpoint and the *bottom* the levels below it (`Scale.top_value
 5. **weak** - the bottom share is at least ``weak_bottom`` (40 %).
 6. **mixed** - anything else.
 
-The first rule that applies wins. In a facilitator's words: a theme is *strong* when a clear
-majority, six in ten or more of the people who gave a rating, are mostly or fully confident; it is
-*weak* when four in ten or more are not or only slightly confident; and it is *contested* when the
-room is split, with at least a third at each end, whatever the other figures say, because a split
-room is the conversation to have first. The bar for weak is deliberately lower than the bar for
-strong: when four senior leaders in ten doubt that children are being kept safe in an area, that
-is a signal to act on, while a claim of strength needs a clear majority behind it. Everything else
-is *mixed*: views cluster in the middle, or spread without a clear lean. "Don't know" answers
-appear as their own share beside every figure, and a theme where everyone said "Don't know" is
-shown as *no ratings*, never as weak.
+The first rule that applies wins: a split room is *contested* whatever the other figures say,
+because it is the conversation to have first. The bar for weak is deliberately lower than the bar
+for strong: when four senior leaders in ten doubt that children are being kept safe in an area,
+that is a signal to act on, while a claim of strength needs a clear majority behind it. "Don't
+know" answers appear as their own share beside every figure, and a theme where everyone said
+"Don't know" is shown as *no ratings*, never as weak.
+
+`describe_classification` puts these rules in plain words for readers, with the actual numbers
+and the scale's own labels. It is the one wording: reports and screens show it rather than
+writing their own.
 
 Columns of `summarise`
 ----------------------
@@ -90,6 +90,7 @@ __all__ = [
     "classify",
     "compare_roles",
     "confidence_vs_evidence",
+    "describe_classification",
     "evidence_grid",
     "summarise",
     "weakest_questions",
@@ -124,7 +125,7 @@ class Thresholds:
     """The cut-offs behind "strong", "weak", "contested" and the flags built on them.
 
     Shares are fractions of rated answers (0 to 1). See the module docstring for the rules and
-    a facilitator's explanation.
+    `describe_classification` for them in plain words.
 
     Parameters
     ----------
@@ -232,6 +233,80 @@ def classify(
         ["suppressed", "no ratings", "contested", "strong", "weak"],
         "mixed",
     ).astype(object)
+
+
+def describe_classification(
+    scale: str | Scale | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    min_group: int = 3,
+) -> str:
+    """Say what strong, weak, contested, mixed, no ratings and suppressed mean, in one paragraph.
+
+    The one wording of the rules `classify` applies, with the thresholds as percentages and the
+    scale's own top and bottom levels, for anyone reading a chart, report or summary.
+
+    Parameters
+    ----------
+    scale : str or Scale, optional
+        The rating scale (confidence by default).
+    thresholds : Thresholds
+        The cut-offs in use.
+    min_group : int
+        The fewest respondents a figure may rest on (1: nothing is suppressed).
+
+    Returns
+    -------
+    str
+        Plain text, one paragraph.
+
+    Examples
+    --------
+    >>> text = describe_classification()
+    >>> text[text.index("Strong:") : text.index(" Weak:")]
+    'Strong: at least 60% of those who gave a rating chose 4 Mostly confident or 5 Fully confident.'
+    >>> "and at least 33% chose 3 Green" in describe_classification("rag")
+    True
+    """
+    the_scale = get_scale("confidence" if scale is None else scale)
+    if not isinstance(thresholds, Thresholds):
+        raise AssuredKitError(
+            f"thresholds {thresholds!r} is not a Thresholds",
+            field="thresholds",
+            allowed="Thresholds(...)",
+        )
+    _check_min_group(min_group)
+
+    def percent(share: float) -> str:
+        return f"{round(share * 100)}%"
+
+    def levels(values: list[int]) -> str:
+        return " or ".join(f"{v} {the_scale.label_for(v)}" for v in values)
+
+    top, bottom = levels(the_scale.top_values), levels(the_scale.bottom_values)
+    each = percent(thresholds.contested_each)
+    suppressed = (
+        f"Suppressed: fewer than {min_group} respondents answered, so every figure is withheld "
+        "(never shown as zero)."
+        if min_group > 1
+        else "Suppressed: not used here (every figure is shown)."
+    )
+    return " ".join(
+        [
+            "Each theme or question is classified from the answers that gave a rating; "
+            "Don't know is counted and shown apart, never as a low rating. The first rule that "
+            "applies wins.",
+            suppressed,
+            "No ratings: every answer was Don't know.",
+            f"Contested: at least {each} of those who gave a rating chose {bottom} and at least "
+            f"{each} chose {top}; the room is split, whatever the other figures say.",
+            f"Strong: at least {percent(thresholds.strong_top)} of those who gave a rating "
+            f"chose {top}.",
+            f"Weak: at least {percent(thresholds.weak_bottom)} of those who gave a rating chose "
+            f"{bottom}; the bar is lower than for strong on purpose, since that many leaders in "
+            "doubt is a signal to act on.",
+            "Mixed: anything else; views cluster in the middle, or spread without a clear lean.",
+        ]
+    )
 
 
 # --------------------------------------------------------------------------------------------

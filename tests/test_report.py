@@ -20,7 +20,9 @@ from assured_kit.report import (
     workshop_report,
     write_report,
 )
+from assured_kit.safety import escape_html
 from assured_kit.store import Workshop
+from assured_kit.summary import describe_classification
 
 EVIL_NOTE = '=HYPERLINK("http://evil.example/x","<script>alert(\'pwned\')</script>")'
 EVIL_ACTION = "@SUM(1+1)<script>document.title='x'</script>"
@@ -159,6 +161,7 @@ def test_region_report_is_organised_per_theme(region, tmp_path):
     assert pd.Series([first_quote]).map(lambda q: q[:60] in la.replace("&#x27;", "'")).all()
     # How to read this: the classification words, from summary's thresholds.
     assert "How to read this" in text and "at least 60% of those who gave a rating" in text
+    assert escape_html(describe_classification(min_group=3)) in text
 
 
 def test_participant_text_is_inert_in_html(region, tmp_path):
@@ -302,6 +305,10 @@ def test_xlsx_neutralises_participant_text(region, tmp_path):
 
 def test_xlsx_suppression_reads_as_words(region, tmp_path):
     book = openpyxl.load_workbook(report_from_sources([region], tmp_path / "r.xlsx"))
+    read_me = [tuple(r) for r in book["Read me"].iter_rows(values_only=True)]
+    assert ("Strong, weak, contested", describe_classification(min_group=3)) in [
+        r[:2] for r in read_me
+    ]
     themes = book["Themes"]
     header = [c.value for c in themes[1]]
     wf = next(r for r in themes.iter_rows(min_row=2, values_only=True) if r[0] == "WF")

@@ -274,6 +274,33 @@ def test_classification_follows_the_documented_rules(ratings, expected):
     assert row["bottom_share"] == pytest.approx(sum(r <= 2 for r in rated) / len(rated))
 
 
+def test_describe_classification_words_the_rules_with_their_numbers():
+    text = sm.describe_classification()
+    assert "\n" not in text  # one paragraph
+    # The rules in the order they apply, each with its figure and the scale's own labels.
+    order = ["Suppressed:", "No ratings:", "Contested:", "Strong:", "Weak:", "Mixed:"]
+    assert [text.index(word) for word in order] == sorted(text.index(word) for word in order)
+    assert "fewer than 3 respondents" in text
+    assert (
+        "Contested: at least 33% of those who gave a rating chose 1 Not confident or "
+        "2 Slightly confident and at least 33% chose 4 Mostly confident or 5 Fully confident"
+    ) in text
+    assert "Weak: at least 40% of those who gave a rating chose 1 Not confident or " in text
+    # Other thresholds, another scale and no suppression: the words follow.
+    other = sm.describe_classification(
+        "audit", sm.Thresholds(strong_top=0.75, weak_bottom=0.5, contested_each=0.25), 1
+    )
+    strong = "Strong: at least 75% of those who gave a rating chose 3 Mostly met or 4 Fully met."
+    weak = "Weak: at least 50% of those who gave a rating chose 1 Not met or 2 Partially met"
+    assert strong in other and weak in other
+    assert "at least 25% chose 3 Mostly met" in other and "fewer than" not in other
+    assert "Not confident" not in other
+    with pytest.raises(AssuredKitError, match="is not a Thresholds"):
+        sm.describe_classification(thresholds={"strong_top": 0.6})
+    with pytest.raises(AssuredKitError, match="min_group 0 is not a whole number"):
+        sm.describe_classification(min_group=0)
+
+
 def test_dont_know_is_never_counted_for_or_against():
     with_dk = [A(x, "IN-DCS-1", 5) for x in "abc"] + [A("d", "IN-DCS-1", 1)]
     with_dk += [A(x, "IN-DCS-1", DK) for x in "efghi"]
