@@ -130,6 +130,20 @@ def _choices(values: Iterable[Any] | Any | None) -> list[Any] | None:
     return chosen or None
 
 
+def _refuse_unknown(
+    chosen: list[Any], known: Sequence[str], *, field: str, what: str, hint: str | None = None
+) -> None:
+    """Refuse chosen values outside ``known``: a typing slip would otherwise show nothing."""
+    wrong = [c for c in chosen if c not in known]
+    if wrong:
+        raise AssuredKitError(
+            f"unknown {what}(s) {', '.join(map(repr, wrong))}",
+            field=field,
+            allowed=", ".join(known),
+            hint=hint,
+        )
+
+
 def filter_ratings(
     ratings: pd.DataFrame,
     *,
@@ -185,28 +199,19 @@ def filter_ratings(
         keep &= ratings["authority"].isin(chosen).to_numpy()
     chosen = _choices(roles)
     if chosen is not None:
-        allowed = ("DCS", "LM", "Officer", "Mixed")
-        wrong = [r for r in chosen if r not in allowed]
-        if wrong:
-            raise AssuredKitError(
-                f"unknown role(s) {', '.join(map(repr, wrong))}",
-                field="roles",
-                allowed=", ".join(allowed),
-            )
+        _refuse_unknown(chosen, ("DCS", "LM", "Officer", "Mixed"), field="roles", what="role")
         keep &= ratings["role"].astype(object).isin(chosen).to_numpy()
     chosen = _choices(themes)
     if chosen is not None:
         from .framework import load_framework
 
-        known = load_framework().theme_ids
-        wrong = [t for t in chosen if t not in known]
-        if wrong:
-            raise AssuredKitError(
-                f"unknown theme(s) {', '.join(map(repr, wrong))}",
-                field="themes",
-                allowed=", ".join(known),
-                hint="theme ids are two letters, e.g. WF for Workforce",
-            )
+        _refuse_unknown(
+            chosen,
+            load_framework().theme_ids,
+            field="themes",
+            what="theme",
+            hint="theme ids are two letters, e.g. WF for Workforce",
+        )
         keep &= ratings["theme_id"].astype(object).isin(chosen).to_numpy()
     return ratings[keep.to_numpy()]
 
