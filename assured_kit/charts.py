@@ -1188,28 +1188,21 @@ def authority_spread(
                 float(getattr(row, c)) * factor
                 for c in ("others_min", "others_q1", "others_median", "others_q3", "others_max")
             )
-            ax.add_patch(
-                Rectangle(
-                    (lo, i - 0.12),
-                    hi - lo,
-                    0.24,
-                    facecolor=pal.SPREAD_RANGE,
-                    edgecolor=pal.EDGE,
-                    linewidth=0.6,
-                    gid="others-range",
+            for x0, x1, half, face, gid in (
+                (lo, hi, 0.12, pal.SPREAD_RANGE, "others-range"),  # a thin bar: the range
+                (q1, q3, 0.25, pal.SPREAD_BOX, "others-box"),  # a box: the middle half
+            ):
+                ax.add_patch(
+                    Rectangle(
+                        (x0, i - half),
+                        x1 - x0,
+                        2 * half,
+                        facecolor=face,
+                        edgecolor=pal.EDGE,
+                        linewidth=0.6,
+                        gid=gid,
+                    )
                 )
-            )
-            ax.add_patch(
-                Rectangle(
-                    (q1, i - 0.25),
-                    q3 - q1,
-                    0.5,
-                    facecolor=pal.SPREAD_BOX,
-                    edgecolor=pal.EDGE,
-                    linewidth=0.6,
-                    gid="others-box",
-                )
-            )
             ax.plot(
                 [med, med], [i - 0.3, i + 0.3], color="black", linewidth=2.5, gid="others-median"
             )
