@@ -613,7 +613,6 @@ class _Prepared:
 def _prepare(
     ratings: pd.DataFrame,
     by: Iterable[str] | str | None,
-    *,
     scale: str | Scale | None,
     evidence_scale: str | Scale,
     min_group: int,
@@ -741,14 +740,7 @@ def summarise(
     np.True_
     """
     prepared, the_scale, ev_scale = _prepare(
-        ratings,
-        by,
-        scale=scale,
-        evidence_scale=evidence_scale,
-        min_group=min_group,
-        rounds=rounds,
-        framework=framework,
-        thresholds=thresholds,
+        ratings, by, scale, evidence_scale, min_group, rounds, framework, thresholds
     )
     return _figures(prepared, the_scale, ev_scale, min_group, thresholds, framework)
 
@@ -1026,13 +1018,7 @@ def evidence_grid(
     [[5, 0, 1]]
     """
     prepared, the_scale, ev_scale = _prepare(
-        ratings,
-        None,
-        scale=scale,
-        evidence_scale=evidence_scale,
-        min_group=min_group,
-        rounds=rounds,
-        framework=None,
+        ratings, None, scale, evidence_scale, min_group, rounds, framework=None
     )
     mask = prepared.rated & prepared.has_evidence
     levels, ev_levels = the_scale.values, ev_scale.values
@@ -1106,14 +1092,7 @@ def confidence_vs_evidence(
     (2, 3, True)
     """
     prepared, the_scale, ev_scale = _prepare(
-        ratings,
-        by,
-        scale=scale,
-        evidence_scale=evidence_scale,
-        min_group=min_group,
-        rounds=rounds,
-        framework=framework,
-        thresholds=thresholds,
+        ratings, by, scale, evidence_scale, min_group, rounds, framework, thresholds
     )
     with_ev = prepared.rated & prepared.has_evidence
     confident = with_ev & np.isin(prepared.rating, the_scale.top_values)
