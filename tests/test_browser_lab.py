@@ -154,7 +154,15 @@ def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
             )
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-            _click_first_rating(page, "4 Mostly confident")
+            try:
+                _click_first_rating(page, "4 Mostly confident")
+            except Exception as exc:
+                page.screenshot(path=str(shot.with_name("facilitator-jupyterlab-failed.png")))
+                visible = page.inner_text("body")[-2000:]
+                server_log = log.read_text(errors="replace")[-3000:]
+                pytest.fail(
+                    f"no rating button: {exc}\n--- page ---\n{visible}\n--- log ---\n{server_log}"
+                )
             found = _saved_answers(workshop)
         finally:
             page.screenshot(path=str(shot))
