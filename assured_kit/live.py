@@ -33,6 +33,7 @@ import html
 import ipaddress
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -89,6 +90,7 @@ _CODE_EVENT = "live.code"
 
 _REPO_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "vote.ipynb"
 _WILDCARDS = {"", "0.0.0.0", "::"}
+_LINK_PREFIX = "Join link: "
 
 
 # --------------------------------------------------------------------------- join codes
@@ -523,9 +525,6 @@ def serve(
             allowed="an existing *.workshop.sqlite file",
             hint="create it first in the facilitator notebook, or check the folder",
         )
-    _settle_wal(path)
-    with Workshop.open(path) as ws:  # validates the file; refuses bad ones untouched
-        code = ensure_join_code(ws, rotate=new_code)
     config = voila_config(
         host=host,
         port=port,
@@ -535,26 +534,33 @@ def serve(
         cull_interval=cull_interval,
     )  # validates the numbers before anything starts
     base = base_url_for(host, port)
+    if not wait:
+        # The child process opens the workshop, not this one: the facilitator's notebook
+        # (this process) may hold the file open already, and a second handle opened and
+        # closed here could release that connection's file locks (POSIX locks are per
+        # process).
+        return _start_child(
+            path,
+            host=host,
+            port=port,
+            base=base,
+            args=[
+                f"--preheat={int(preheat)}",
+                f"--cull-idle-timeout={int(cull_idle_timeout)}",
+                f"--cull-interval={int(cull_interval)}",
+                *(["--open-browser"] if open_browser else []),
+                *(["--new-code"] if new_code else []),
+            ],
+            ready_timeout=ready_timeout,
+        )
+    _settle_wal(path)
+    with Workshop.open(path) as ws:  # validates the file; refuses bad ones untouched
+        code = ensure_join_code(ws, rotate=new_code)
     url = join_url(base, code)
-    if wait:
-        os.environ.update(_kernel_env(path, host))
-        print(f"Live voting for {path.name}\nJoin link: {url}\nStop with Ctrl+C.", flush=True)
-        _run_voila(vote_notebook(), config)
-        return None
-    return _start_child(
-        path,
-        host=host,
-        port=port,
-        url=url,
-        base=base,
-        args=[
-            f"--preheat={int(preheat)}",
-            f"--cull-idle-timeout={int(cull_idle_timeout)}",
-            f"--cull-interval={int(cull_interval)}",
-            *(["--open-browser"] if open_browser else []),
-        ],
-        ready_timeout=ready_timeout,
-    )
+    os.environ.update(_kernel_env(path, host))
+    print(f"Live voting for {path.name}\n{_LINK_PREFIX}{url}\nStop with Ctrl+C.", flush=True)
+    _run_voila(vote_notebook(), config)
+    return None
 
 
 def _settle_wal(path: Path) -> None:
@@ -592,11 +598,11 @@ def _start_child(
     *,
     host: str,
     port: int,
-    url: str,
     base: str,
     args: list[str],
     ready_timeout: float,
 ) -> LiveServer:
+    """Start ``python -m assured_kit.live`` and wait for its join link and its port."""
     log_path = Path(tempfile.mkdtemp(prefix="assured-kit-live-")) / "voila.log"
     log = open(log_path, "wb")  # noqa: SIM115 - kept open for the child's lifetime
     env = {**os.environ, **_kernel_env(path, host)}
@@ -610,17 +616,23 @@ def _start_child(
     process = subprocess.Popen(
         command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, **kwargs
     )
-    server = LiveServer(process, path, base, url, log_path, _log=log)
+    server = LiveServer(process, path, base, "", log_path, _log=log)
     probe = "127.0.0.1" if host in _WILDCARDS else host
     deadline = time.monotonic() + ready_timeout
-    while time.monotonic() < deadline:
-        if not server.running:
-            break
-        with contextlib.suppress(OSError), socket.create_connection((probe, port), timeout=1):
-            return server
+    while time.monotonic() < deadline and server.running:
+        if not server.url:
+            text = log_path.read_text(encoding="utf-8", errors="replace")
+            found = re.search(re.escape(_LINK_PREFIX) + r"(\S+)", text)
+            server.url = found.group(1) if found else ""
+        if server.url:
+            with contextlib.suppress(OSError), socket.create_connection((probe, port), timeout=1):
+                return server
         time.sleep(0.2)
     server.stop()
     tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
+    problem = re.search(r"^error: (.+)$", tail, re.MULTILINE)
+    if problem:  # the workshop file was refused: say why, as opening it here would have
+        raise AssuredKitError(problem.group(1))
     raise AssuredKitError(
         f"the live-voting server did not start on {host}:{port}",
         file=log_path,
@@ -646,17 +658,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--open-browser", action="store_true")
     parser.add_argument("--new-code", action="store_true")
     args = parser.parse_args(argv)
-    serve(
-        args.workshop,
-        host=args.host,
-        port=args.port,
-        open_browser=args.open_browser,
-        preheat=args.preheat,
-        cull_idle_timeout=args.cull_idle_timeout,
-        cull_interval=args.cull_interval,
-        new_code=args.new_code,
-        wait=True,
-    )
+    try:
+        serve(
+            args.workshop,
+            host=args.host,
+            port=args.port,
+            open_browser=args.open_browser,
+            preheat=args.preheat,
+            cull_idle_timeout=args.cull_idle_timeout,
+            cull_interval=args.cull_interval,
+            new_code=args.new_code,
+            wait=True,
+        )
+    except AssuredKitError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 2
     return 0
 
 

@@ -89,6 +89,7 @@ LABEL_LIMIT = 60
 #: Query-string values longer than this are ignored (codes and tokens are 22-43 characters).
 _QUERY_LIMIT = 100
 _DEVICE_EVENT = "live.device"
+_CHANGE_HINT = " You can change it until voting closes."
 
 
 # --------------------------------------------------------------------------- rules
@@ -676,6 +677,7 @@ class VoterPage:
             )
         elif session["closed"]:
             self.status.value = f"<p><b>Round {rnd}: voting on this question is closed.</b></p>"
+            self.saved.value = self.saved.value.replace(_CHANGE_HINT, "")
         else:
             again = " (after discussion)" if rnd == 2 else ""
             self.status.value = f'<p class="ak-muted">Round {rnd}{again}: tap your answer.</p>'
@@ -753,8 +755,7 @@ class VoterPage:
         more = f" (with {' and '.join(extra)})" if extra else ""
         stamp = datetime.now().strftime("%H:%M:%S")
         self.saved.value = (
-            f'<p class="ak-saved">✓ Saved: {_esc(text)}{_esc(more)} at {stamp}. '
-            "You can change it until voting closes.</p>"
+            f'<p class="ak-saved">✓ Saved: {_esc(text)}{_esc(more)} at {stamp}.{_CHANGE_HINT}</p>'
         )
         self._mark()
 
@@ -822,10 +823,18 @@ class VoterPage:
         self._task = loop.create_task(self._poll())
 
     async def _poll(self) -> None:
+        last = ""
         while True:
             await asyncio.sleep(self.refresh_seconds)
-            with contextlib.suppress(Exception):  # a busy file must not end the page
+            try:
                 self.refresh()
+            except Exception:  # a busy file must not end the page; the log says why
+                import traceback
+
+                text = traceback.format_exc()
+                if text != last:
+                    _server_log(f"live voting: a page refresh failed\n{text}")
+                last = text
 
     def stop(self) -> None:
         """Stop re-reading the workshop."""

@@ -521,3 +521,12 @@ def test_real_server_ignores_code_sent_to_a_voters_kernel(tmp_path):
         server.stop()
     assert not server.running
     assert "Traceback" not in page
+
+
+@pytest.mark.slow
+def test_serve_reports_a_bad_workshop_file_and_leaves_it_alone(tmp_path):
+    bad = tmp_path / "bad.workshop.sqlite"
+    bad.write_bytes(b"not a database " * 20)
+    with pytest.raises(AssuredKitError, match="not an SQLite database"):
+        live.serve(bad, port=_free_port(), wait=False)
+    assert bad.read_bytes() == b"not a database " * 20
