@@ -60,6 +60,7 @@ _LAZY: dict[str, str] = {
     "weakest_questions": "summary",
     "biggest_disagreements": "summary",
     "classify": "summary",
+    "describe_classification": "summary",
     "Thresholds": "summary",
     "DEFAULT_THRESHOLDS": "summary",
     "CLASSIFICATIONS": "summary",
@@ -134,6 +135,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .summary import classify as classify
     from .summary import compare_roles as compare_roles
     from .summary import confidence_vs_evidence as confidence_vs_evidence
+    from .summary import describe_classification as describe_classification
     from .summary import evidence_grid as evidence_grid
     from .summary import summarise as summarise
     from .summary import weakest_questions as weakest_questions
