@@ -10,6 +10,8 @@ STAMP  := $(VENV)/.installed
 WORKSHOP ?=
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
+# Jupyter refuses to run as root without --allow-root (containers, CI machines).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test lint live demo bench clean
 
@@ -20,7 +22,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/facilitator.ipynb
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/facilitator.ipynb
 
 test: $(STAMP)
 	$(BIN)/ruff check .
