@@ -374,11 +374,16 @@ def voila_config(
     # safety settings below must be the ones in force.
     cfg.Voila.config_file_paths = []
     cfg.Voila.tornado_settings = {"serve_traceback": False}
+    cfg.Voila.log_format = "%(asctime)s [%(name)s]%(highlevel)s %(message)s"
+    cfg.Voila.log_datefmt = "%H:%M:%S"
     cfg.VoilaConfiguration.show_tracebacks = False
     cfg.VoilaConfiguration.strip_sources = True
     cfg.VoilaConfiguration.file_allowlist = []
     cfg.VoilaConfiguration.preheat_kernel = preheat > 0
     cfg.VoilaConfiguration.default_pool_size = int(preheat)
+    # A kernel that starts slowly while a whole room joins must not fail its page: Voilà leaves
+    # a page waiting for ever when a kernel misses this deadline (60 s by default).
+    cfg.VoilaExecutor.startup_timeout = 300
     cfg.MappingKernelManager.cull_idle_timeout = int(cull_idle_timeout)
     cfg.MappingKernelManager.cull_interval = int(cull_interval)
     cfg.MappingKernelManager.cull_connected = False
@@ -584,10 +589,43 @@ def _settle_wal(path: Path) -> None:
             conn.close()
 
 
+def _poll_in_slices() -> None:
+    """Make the server's kernel clients look at their sockets again at least every second.
+
+    While a page loads, Voilà waits for each cell's reply with no time limit. On this machine,
+    with many pages loading at once, about one page in thirty waited for ever although its
+    kernel had answered and was idle: the wake-up for the arriving reply was lost. Waiting in
+    one-second slices makes each slice look at the socket afresh, so a reply that is already
+    there is read. Only the live-voting server process is changed; the time limits callers
+    ask for are kept.
+    """
+    from queue import Empty
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    original = AsyncZMQSocketChannel.get_msg
+    if getattr(original, "_in_slices", False):
+        return
+
+    async def get_msg(self: Any, timeout: float | None = None) -> dict[str, Any]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
+            try:
+                return await original(self, left)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    get_msg._in_slices = True  # type: ignore[attr-defined]
+    AsyncZMQSocketChannel.get_msg = get_msg  # type: ignore[method-assign]
+
+
 def _run_voila(notebook: Path, config: Config) -> None:
     """Run Voilà in this process until interrupted."""
     from voila.app import Voila
 
+    _poll_in_slices()
     app = Voila(config=config)
     app.initialize([str(notebook)])
     app.start()

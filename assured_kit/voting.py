@@ -30,6 +30,8 @@ import json
 import os
 import secrets
 import sys
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -897,10 +899,48 @@ def _server_log(message: str) -> None:
         sys.__stderr__.flush()
 
 
-def _voila_query_string() -> str:
-    """Return the query string of the request this kernel serves ("" outside Voilà)."""
-    try:
-        from voila.utils import get_query_string
-    except ImportError:  # pragma: no cover - voila is a dependency of the kit
+def _voila_query_string(*, retry_for: float = 60.0) -> str:
+    """Return the query string of the request this kernel serves ("" outside Voilà).
+
+    A kernel Voilà starts for a request finds it in ``QUERY_STRING``. A preheated kernel ran
+    the notebook before anyone asked for it, so it waits here until Voilà hands it a request:
+    Voilà sends the request's details over a websocket (``/voila/query/<kernel id>``) once
+    the page is asked for. This does the same as ``voila.utils.get_query_string`` without
+    importing Voilà's server modules into every voter's kernel (about 50 MB and a second of
+    start-up each), retries the connection while the server is busy, and sends no keep-alive
+    pings that a busy server could miss.
+    """
+    if os.environ.get("VOILA_PREHEAT") != "True":
         return os.environ.get("QUERY_STRING", "")
-    return get_query_string() or ""
+    kernel_id = os.environ.get("VOILA_KERNEL_ID", "")
+    host = os.environ.get("VOILA_APP_IP", "127.0.0.1")
+    port = os.environ.get("VOILA_APP_PORT", "8866")
+    base = os.environ.get("VOILA_WS_BASE_URL") or os.environ.get("VOILA_SERVER_URL") or "/"
+    url = f"ws://{host}:{port}{base}voila/query/{kernel_id}"
+    found: dict[str, str] = {}
+
+    async def fetch() -> None:
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import WebSocketException
+
+        deadline = time.monotonic() + retry_for
+        while True:
+            try:
+                async with connect(url, open_timeout=10, ping_interval=None) as socket:
+                    found.update(json.loads(await socket.recv()))
+                    return
+            except (OSError, TimeoutError, ValueError, WebSocketException) as exc:
+                # refused or slow connections, a failed handshake or a closed connection
+                if time.monotonic() > deadline:
+                    _server_log(f"live voting: no request details from Voila ({exc!r})")
+                    return
+                await asyncio.sleep(0.5)
+
+    # The kernel's own event loop is busy running this cell: wait on a private loop instead.
+    thread = threading.Thread(target=lambda: asyncio.run(fetch()), daemon=True)
+    thread.start()
+    thread.join()
+    for key, value in found.items():
+        if isinstance(key, str) and isinstance(value, str):
+            os.environ[key] = value
+    return found.get("QUERY_STRING", "") if found else ""

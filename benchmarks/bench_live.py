@@ -79,6 +79,7 @@ class Voter:
         self.ws: Any = None
         self.reader: asyncio.Task[None] | None = None
         self.kernel_id = ""
+        self.opened_at = ""
 
     # -- protocol ------------------------------------------------------------------------
 
@@ -145,6 +146,7 @@ class Voter:
     async def open(self, base_ws: str, delay: float = 0.0) -> float:
         await asyncio.sleep(delay)
         start = time.perf_counter()
+        self.opened_at = time.strftime("%H:%M:%S")
         page = await asyncio.to_thread(
             lambda: urllib.request.urlopen(self.url, timeout=self.timeout).read().decode()
         )
@@ -270,9 +272,15 @@ async def run(n: int, waves: int, preheat: int, timeout: float, arrival: float) 
         await asyncio.sleep(2)
         server_before = psutil.Process(server.process.pid).memory_info().rss / 2**20
         started = time.perf_counter()
-        join_times = await asyncio.gather(*(
+        opened = await asyncio.gather(*(
             v.open(base_ws, arrival * v.number / max(1, n - 1)) for v in voters
-        ))
+        ), return_exceptions=True)
+        failed = [(v.label, v.opened_at, repr(r)) for v, r in zip(voters, opened, strict=True)
+                  if isinstance(r, BaseException)]
+        if failed:
+            print(f"pages that never loaded: {failed}; server log: {server.log_path}")
+            raise RuntimeError("a page did not load")
+        join_times = [float(t) for t in opened]
         await asyncio.gather(*(v.join() for v in voters))
         all_joined = time.perf_counter() - started
         for wave in range(waves):

@@ -443,6 +443,7 @@ def test_voila_settings_are_safe_by_default():
     assert cfg.VoilaConfiguration.show_tracebacks is False
     assert cfg.VoilaConfiguration.file_allowlist == []
     assert cfg.VoilaConfiguration.preheat_kernel is True
+    assert cfg.VoilaExecutor.startup_timeout >= 300
     assert cfg.MappingKernelManager.cull_idle_timeout > 0
     assert cfg.MappingKernelManager.cull_interval > 0
     off = live.voila_config(preheat=0, host="0.0.0.0", port=9000)
@@ -530,3 +531,96 @@ def test_serve_reports_a_bad_workshop_file_and_leaves_it_alone(tmp_path):
     with pytest.raises(AssuredKitError, match="not an SQLite database"):
         live.serve(bad, port=_free_port(), wait=False)
     assert bad.read_bytes() == b"not a database " * 20
+
+
+def test_query_string_outside_preheat_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.setenv("QUERY_STRING", "code=abc")
+    assert voting._voila_query_string() == "code=abc"
+    monkeypatch.setenv("VOILA_PREHEAT", "False")
+    assert voting._voila_query_string() == "code=abc"
+
+
+def test_preheated_kernel_waits_for_its_request_details(monkeypatch):
+    """A preheated kernel gets its page's query string over Voila's request-info websocket,
+    even when the server starts listening only after the kernel began asking."""
+    import asyncio
+    import threading
+
+    from websockets.asyncio.server import serve as ws_serve
+
+    port = _free_port()
+    seen_paths: list[str] = []
+    started = threading.Event()
+    stop = threading.Event()
+
+    async def handler(connection):
+        seen_paths.append(connection.request.path)
+        await connection.send(json.dumps({"QUERY_STRING": "code=xyz&voter=t1",
+                                          "SERVER_NAME": "127.0.0.1"}))
+
+    async def run_server():
+        await asyncio.sleep(1.5)  # the kernel asks before the server listens
+        async with ws_serve(handler, "127.0.0.1", port):
+            started.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+
+    server = threading.Thread(target=lambda: asyncio.run(run_server()), daemon=True)
+    server.start()
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setenv("VOILA_KERNEL_ID", "0123abcd-0000-0000-0000-000000000000")
+    monkeypatch.setenv("VOILA_APP_IP", "127.0.0.1")
+    monkeypatch.setenv("VOILA_APP_PORT", str(port))
+    monkeypatch.setenv("VOILA_SERVER_URL", "/")
+    monkeypatch.delenv("VOILA_WS_BASE_URL", raising=False)
+    monkeypatch.setenv("QUERY_STRING", "stale")
+    try:
+        assert voting._voila_query_string(retry_for=20) == "code=xyz&voter=t1"
+    finally:
+        stop.set()
+        server.join(5)
+    assert started.is_set()
+    assert seen_paths == ["/voila/query/0123abcd-0000-0000-0000-000000000000"]
+    import os
+
+    assert os.environ["QUERY_STRING"] == "code=xyz&voter=t1"
+
+
+def test_server_side_waits_look_at_the_socket_every_second(monkeypatch):
+    import asyncio
+    from queue import Empty
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    calls: list[float | None] = []
+
+    async def fake_get_msg(self, timeout=None):
+        calls.append(timeout)
+        if len(calls) < 3:
+            await asyncio.sleep(0)
+            raise Empty
+        return {"msg_type": "execute_reply"}
+
+    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", fake_get_msg)
+    live._poll_in_slices()
+    patched = AsyncZMQSocketChannel.get_msg
+    assert patched is not fake_get_msg
+    # No time limit: keeps asking in one-second slices until the reply is there.
+    assert asyncio.run(patched(object(), None)) == {"msg_type": "execute_reply"}
+    assert calls == [1.0, 1.0, 1.0]
+    # A time limit is kept: Empty once it has passed.
+    calls.clear()
+
+    async def never(self, timeout=None):
+        calls.append(timeout)
+        await asyncio.sleep(timeout or 0)
+        raise Empty
+
+    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", never)
+    live._poll_in_slices()
+    with pytest.raises(Empty):
+        asyncio.run(AsyncZMQSocketChannel.get_msg(object(), 0.3))
+    assert calls and all(c is not None and c <= 0.3 for c in calls)
+    live._poll_in_slices()  # applying it twice wraps only once
+    assert AsyncZMQSocketChannel.get_msg._in_slices
