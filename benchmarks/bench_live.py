@@ -1,9 +1,9 @@
 """Load test for live voting: N simultaneous voters (default 30) on one laptop, over loopback.
 
 Each voter is a real websocket client speaking the Jupyter widget protocol through Voilà, the
-way a phone's page does, but without a browser: on this 2-core machine, 30 Chromium pages spend
-the CPU on rendering that phones do themselves (30 pages took over two minutes just to draw),
-which would hide what the laptop can serve. The server side is exactly what phones meet:
+way a phone's page does, but without a browser: 30 headless Chromium pages on this 2-core machine
+spend both cores on drawing that phones do themselves, which would hide what the laptop can
+serve. The server side is exactly what phones meet:
 `assured_kit.live.serve` starts Voilà with preheated kernels, every voter's page runs in its own
 kernel, and every tap goes through the page's own buttons and `voting.cast_vote`.
 
