@@ -44,6 +44,7 @@ import sqlite3
 import stat
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -259,6 +260,10 @@ def _header(path: Path) -> tuple[int, int]:
             allowed=f"a workshop file (*{SUFFIX})",
             **where,
         )
+    if _file_key(path) in _OPEN_HERE:
+        # Already open in this process: never open() the file directly, since closing any
+        # descriptor drops every POSIX lock SQLite holds on it here. Ask SQLite instead.
+        return _header_via_sqlite(path)
     try:
         with path.open("rb") as handle:
             head = handle.read(100)
@@ -279,6 +284,28 @@ def _header(path: Path) -> tuple[int, int]:
         )
     user_version = int.from_bytes(head[60:64], "big")
     application_id = int.from_bytes(head[68:72], "big")
+    _check_identity(path, application_id, user_version)
+    return user_version, application_id
+
+
+# Files that a Workshop in this process holds open, by (device, inode), with how many handles.
+_OPEN_HERE: Counter[tuple[int, int]] = Counter()
+_OPEN_HERE_LOCK = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return (info.st_dev, info.st_ino)
+
+
+def _header_via_sqlite(path: Path) -> tuple[int, int]:
+    """Read the header values through SQLite, which keeps this process's locks intact."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
     _check_identity(path, application_id, user_version)
     return user_version, application_id
 
@@ -513,6 +540,9 @@ class Workshop:
         self.framework = framework
         self._conn: sqlite3.Connection | None = conn
         self._timeout = timeout
+        self._key = _file_key(path)
+        with _OPEN_HERE_LOCK:
+            _OPEN_HERE[self._key] += 1
         self._lock = threading.RLock()
         self._depth = 0
         # Details are re-read when another connection commits (data_version changes) or
@@ -779,6 +809,10 @@ class Workshop:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+                with _OPEN_HERE_LOCK:
+                    _OPEN_HERE[self._key] -= 1
+                    if _OPEN_HERE[self._key] <= 0:
+                        del _OPEN_HERE[self._key]
 
     @property
     def closed(self) -> bool:
