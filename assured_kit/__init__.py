@@ -69,8 +69,8 @@ _LAZY: dict[str, str] = {
     "report_from_sources": "report",
     "Facilitator": "facilitator",
     "default_folder": "facilitator",
-    "facilitator_app": "widgets",
-    "FacilitatorApp": "widgets",
+    "facilitator_app": "console",
+    "FacilitatorApp": "console",
     "open_steering_group": "analysis",
     "load_steering_data": "analysis",
     "filter_ratings": "analysis",
@@ -139,8 +139,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .summary import evidence_grid as evidence_grid
     from .summary import summarise as summarise
     from .summary import weakest_questions as weakest_questions
-    from .widgets import FacilitatorApp as FacilitatorApp
-    from .widgets import facilitator_app as facilitator_app
+    from .console import FacilitatorApp as FacilitatorApp
+    from .console import facilitator_app as facilitator_app
 
 
 def __getattr__(name: str) -> Any:

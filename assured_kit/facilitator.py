@@ -3,7 +3,7 @@
 `Facilitator` wraps one `~assured_kit.store.Workshop` and offers, as plain Python methods, every
 move the facilitator makes during a session: open a question, rate a respondent, reveal the
 results, start round 2, capture an action or an example of good practice, end the session and
-export. The projector notebook's widgets (`assured_kit.widgets`) only wire clicks to these
+export. The projector notebook's widgets (`assured_kit.console`) only wire clicks to these
 methods, so everything here is tested without a browser.
 
 The facilitator's position (the open question, the round, whether results are revealed) lives

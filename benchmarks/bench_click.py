@@ -25,7 +25,7 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from assured_kit.store import Workshop
-from assured_kit.widgets import facilitator_app
+from assured_kit.console import facilitator_app
 
 
 def _room(path: Path, respondents: int) -> None:

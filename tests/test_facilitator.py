@@ -243,7 +243,7 @@ def test_listeners_hear_every_move(tmp_path):
 
 
 def test_run_panel_reloads_only_when_another_process_wrote(tmp_path):
-    from assured_kit.widgets import facilitator_app
+    from assured_kit.console import facilitator_app
 
     path = tmp_path / "poll.workshop.sqlite"
     with Workshop.create(path, title="Poll", themes=["WF"]) as ws:
@@ -319,7 +319,7 @@ def _fill_setup(app, tmp_path) -> None:
 
 
 def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
-    from assured_kit.widgets import facilitator_app
+    from assured_kit.console import facilitator_app
 
     app = facilitator_app(folder=tmp_path)
     assert app.tabs.selected_index == 0 and app.controller is None
@@ -486,7 +486,7 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
 
 
 def test_opening_a_bad_file_shows_a_message_and_leaves_it_alone(tmp_path):
-    from assured_kit.widgets import facilitator_app
+    from assured_kit.console import facilitator_app
 
     bogus = tmp_path / "bogus.workshop.sqlite"
     bogus.write_bytes(b"not a database at all" * 10)
@@ -507,7 +507,7 @@ def test_opening_a_bad_file_shows_a_message_and_leaves_it_alone(tmp_path):
 
 
 def test_app_resumes_a_workshop_passed_by_path(tmp_path):
-    from assured_kit.widgets import facilitator_app
+    from assured_kit.console import facilitator_app
 
     path = tmp_path / "p.workshop.sqlite"
     with Workshop.create(path, title="P", themes=["IN"]) as ws:
@@ -527,7 +527,7 @@ def test_app_resumes_a_workshop_passed_by_path(tmp_path):
 def test_live_panel_slot_takes_a_widget_or_a_factory(tmp_path):
     import ipywidgets as widgets
 
-    from assured_kit.widgets import facilitator_app
+    from assured_kit.console import facilitator_app
 
     path = tmp_path / "v.workshop.sqlite"
     Workshop.create(path, title="V", themes=["PR"]).close()
@@ -548,7 +548,7 @@ def test_live_panel_slot_takes_a_widget_or_a_factory(tmp_path):
 
 
 def test_demo_writes_only_to_a_temporary_folder(tmp_path, monkeypatch):
-    from assured_kit.widgets import facilitator_app
+    from assured_kit.console import facilitator_app
 
     monkeypatch.setenv("ASSURED_KIT_HOME", str(tmp_path / "home"))
     app = facilitator_app(demo=True)

@@ -1,4 +1,4 @@
-"""The projector notebook's widgets: set up or resume a workshop, run it, sum it up.
+"""The facilitator console: set up or resume a workshop, run it, sum it up (ipywidgets).
 
 Everything the facilitator does goes through `assured_kit.facilitator.Facilitator`; the widgets
 here only lay things out and wire clicks to its methods. Charts come from `assured_kit.charts`
@@ -11,7 +11,7 @@ never carries meaning alone. Participant text is escaped wherever it is shown.
 
 Examples
 --------
->>> from assured_kit.widgets import facilitator_app
+>>> from assured_kit.console import facilitator_app
 >>> app = facilitator_app(folder="/tmp/no-workshops-here")   # the set-up form
 >>> app.tabs.selected_index
 0
