@@ -34,7 +34,7 @@ _LAZY: dict[str, str] = {
     "load_scales": "scales",
     "DONT_KNOW_LABEL": "scales",
     "Workshop": "store",
-    "RESPONDENT_ROLES": "store",
+    "RESPONDENT_ROLES": "text",
     "RESPONDENT_KINDS": "store",
     "ANONYMITY_MODES": "store",
     "ACTION_STATUSES": "store",
@@ -90,6 +90,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .analysis import filter_ratings as filter_ratings
     from .analysis import load_steering_data as load_steering_data
     from .analysis import open_steering_group as open_steering_group
+    from .console import FacilitatorApp as FacilitatorApp
+    from .console import facilitator_app as facilitator_app
     from .demo import DEMO_TITLE_PREFIX as DEMO_TITLE_PREFIX
     from .demo import demo_workshops as demo_workshops
     from .exports import export_workshop as export_workshop
@@ -122,7 +124,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .store import ACTION_STATUSES as ACTION_STATUSES
     from .store import ANONYMITY_MODES as ANONYMITY_MODES
     from .store import RESPONDENT_KINDS as RESPONDENT_KINDS
-    from .store import RESPONDENT_ROLES as RESPONDENT_ROLES
     from .store import Workshop as Workshop
     from .summary import CLASSIFICATIONS as CLASSIFICATIONS
     from .summary import DEFAULT_THRESHOLDS as DEFAULT_THRESHOLDS
@@ -139,8 +140,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .summary import evidence_grid as evidence_grid
     from .summary import summarise as summarise
     from .summary import weakest_questions as weakest_questions
-    from .console import FacilitatorApp as FacilitatorApp
-    from .console import facilitator_app as facilitator_app
+    from .text import RESPONDENT_ROLES as RESPONDENT_ROLES
 
 
 def __getattr__(name: str) -> Any:

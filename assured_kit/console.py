@@ -425,7 +425,7 @@ class RespondentsPanel(w.VBox):
     """Add respondents one at a time or as a pasted list; list who is in the room."""
 
     def __init__(self, app: FacilitatorApp, controller: Facilitator) -> None:
-        from .store import RESPONDENT_ROLES
+        from .text import RESPONDENT_ROLES
 
         self.app = app
         self.controller = controller
@@ -1138,7 +1138,7 @@ class ExampleForm(w.VBox):
     """Capture an example of good practice offered in the room, with consent to share."""
 
     def __init__(self, panel: RunPanel) -> None:
-        from .store import RESPONDENT_ROLES
+        from .text import RESPONDENT_ROLES
 
         self.app = panel.app
         self.controller = panel.controller

@@ -27,6 +27,7 @@ import pandas as pd
 
 from .errors import AssuredKitError
 from .scales import DONT_KNOW_LABEL
+from .text import match_authority, match_role
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from .store import Workshop
@@ -146,7 +147,6 @@ def parse_respondent_list(
     role: str = "DCS",
     authority: str | None = None,
     kind: str = "person",
-    roles: Iterable[str] = (),
     authorities: Iterable[str] = (),
 ) -> list[RespondentLine]:
     r"""Read a pasted list of respondents, one per line.
@@ -164,8 +164,8 @@ def parse_respondent_list(
         The pasted lines.
     role, authority, kind : optional
         Defaults for lines that leave them out.
-    roles, authorities : iterable of str
-        The accepted spellings, used to normalise case.
+    authorities : iterable of str
+        The workshop's authorities; roles are read by `assured_kit.text.match_role`.
 
     Returns
     -------
@@ -178,13 +178,12 @@ def parse_respondent_list(
 
     Examples
     --------
-    >>> rows = parse_respondent_list("Table 1\n\nTable 2, lm, derby", roles=["DCS", "LM"],
+    >>> rows = parse_respondent_list("Table 1\n\nTable 2, Lead Member, derby",
     ...                              authorities=["Derby"])
     >>> [(r.line, r.label, r.role, r.authority) for r in rows]
     [(1, 'Table 1', 'DCS', None), (3, 'Table 2', 'LM', 'Derby')]
     """
-    by_fold_role = {_fold(r): r for r in roles}
-    by_fold_authority = {_fold(a): a for a in authorities}
+    authorities = list(authorities)
     found: list[RespondentLine] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -200,15 +199,11 @@ def parse_respondent_list(
         label = parts[0]
         line_role = parts[1] if len(parts) > 1 and parts[1] else role
         line_authority = parts[2] if len(parts) > 2 and parts[2] else authority
-        line_role = by_fold_role.get(_fold(line_role), line_role)
+        line_role = match_role(line_role) or line_role
         if line_authority is not None:
-            line_authority = by_fold_authority.get(_fold(line_authority), line_authority)
+            line_authority = match_authority(line_authority, authorities) or line_authority
         found.append(RespondentLine(number, label, line_role, line_authority, kind))
     return found
-
-
-def _fold(text: str) -> str:
-    return " ".join(str(text).casefold().split())
 
 
 @dataclass(frozen=True)
@@ -605,14 +600,11 @@ class Facilitator:
         duplicate label, an unknown role or authority) nothing from the list is added and the
         error names the line.
         """
-        from .store import RESPONDENT_ROLES
-
         lines = parse_respondent_list(
             text,
             role=role,
             authority=authority or None,
             kind=kind,
-            roles=RESPONDENT_ROLES,
             authorities=self.ws.details["authorities"],
         )
         if not lines:

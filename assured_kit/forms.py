@@ -36,13 +36,11 @@ from .sheets import (
     ProblemList,
     cell_text,
     check_round,
-    fold,
     is_blank,
-    match_authority,
-    match_role,
     parse_answer,
     read_grid,
 )
+from .text import fold, match_authority, match_role
 
 if TYPE_CHECKING:  # pragma: no cover
     from .store import Workshop

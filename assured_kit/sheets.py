@@ -35,6 +35,7 @@ import pandas as pd
 
 from .errors import AssuredKitError
 from .safety import neutralise_cell, restore_cell
+from .text import fold, match_authority, match_role, roles_allowed
 
 if TYPE_CHECKING:  # pragma: no cover
     from .framework import Framework
@@ -61,36 +62,6 @@ _HEADER_SEARCH_ROWS = 60
 _INPUT_FILL = "FFF2CC"
 _FIXED_FILL = "F2F2F2"
 _HEADER_FILL = "DCE6F1"
-_ROLE_NAMES = {
-    "dcs": "DCS",
-    "director of children's services": "DCS",
-    "director": "DCS",
-    "lm": "LM",
-    "lead member": "LM",
-    "elected lead member": "LM",
-    "officer": "Officer",
-    "senior officer": "Officer",
-    "other senior officer": "Officer",
-    "mixed": "Mixed",
-    "mixed table": "Mixed",
-    "table": "Mixed",
-}
-
-
-def fold(text: object) -> str:
-    r"""Fold text for forgiving matches: case, curly quotes and dashes, runs of white space.
-
-    Examples
-    --------
-    >>> fold("  What  do I\u2019ve   DONE? ")
-    "what do i've done?"
-    """
-    value = "" if text is None else str(text)
-    for curly, plain in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-")):
-        value = value.replace(curly, plain)
-    return " ".join(value.replace("\u00a0", " ").casefold().split())
-
-
 # --------------------------------------------------------------------------- problems
 
 
@@ -495,32 +466,6 @@ def parse_answer(
         return False, None
 
 
-def match_role(text: str) -> str | None:
-    """Return the respondent role named by ``text`` (forgiving), or ``None``.
-
-    Examples
-    --------
-    >>> match_role(" lead member"), match_role("dcs"), match_role("Chair")
-    ('LM', 'DCS', None)
-    """
-    return _ROLE_NAMES.get(fold(text))
-
-
-def match_authority(text: str, authorities: Sequence[str]) -> str | None:
-    """Return the authority named by ``text`` (case and space insensitive), or ``None``."""
-    folded = fold(text)
-    for authority in authorities:
-        if fold(authority) == folded:
-            return authority
-    return None
-
-
-def _roles_allowed() -> str:
-    from .store import RESPONDENT_ROLES
-
-    return ", ".join(RESPONDENT_ROLES)
-
-
 # --------------------------------------------------------------------------- writing
 
 
@@ -755,7 +700,7 @@ def _write_sheet_xlsx(
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from .exports import atomic_write
-    from .store import RESPONDENT_ROLES
+    from .text import RESPONDENT_ROLES
 
     book = Workbook()
     sheet = book.active
@@ -1188,7 +1133,7 @@ def _resolve_respondent(
             f"{role_text!r} is not a role",
             row=role_row,
             column="Role",
-            allowed=_roles_allowed(),
+            allowed=roles_allowed(),
             hint="a job title typed instead of one of the roles",
         )
     authority_value = None
@@ -1220,7 +1165,7 @@ def _resolve_respondent(
             f"no role for the new respondent {label_text!r}",
             row=role_row,
             column="Role",
-            allowed=_roles_allowed(),
+            allowed=roles_allowed(),
             hint="the Role cell at the top was left blank",
         )
         return None

@@ -54,6 +54,7 @@ import pandas as pd
 
 from .errors import AssuredKitError
 from .schema import APPLICATION_ID, SCHEMA_VERSION, migrate
+from .text import RESPONDENT_ROLES, clean_label, fold, match_authority, match_role, roles_allowed
 
 if TYPE_CHECKING:  # pragma: no cover
     from .framework import Framework
@@ -68,9 +69,6 @@ __all__ = [
     "Workshop",
 ]
 
-#: What a respondent can be: a Director of Children's Services, a Lead Member, another senior
-#: officer, or a table of mixed roles.
-RESPONDENT_ROLES = ("DCS", "LM", "Officer", "Mixed")
 #: How respondents are named: by name, by a pseudonym, or not at all.
 ANONYMITY_MODES = ("named", "pseudonymous", "anonymous")
 #: A respondent is one person or one table answering together.
@@ -1100,34 +1098,45 @@ class Workshop:
 
     def _check_label(self, label: object, state: Mapping[str, Mapping[str, Any]],
                      skip: str | None = None) -> str:
-        text = _text(label, "label", limit=100)
+        text = _text(clean_label(label) if isinstance(label, str) else label, "label", limit=100)
         assert text is not None
         for rid, resp in state.items():
-            if rid != skip and resp["label"].casefold() == text.casefold():
+            if rid != skip and fold(resp["label"]) == fold(text):
                 raise AssuredKitError(
                     f"the label {text!r} is already used by respondent {rid} ({resp['label']!r})",
                     field="label",
-                    allowed="a label no other respondent has (capitals do not count)",
+                    allowed="a label no other respondent has (capitals, spacing and look-alike "
+                    "letters do not count)",
                     hint="the same person or table added twice; add a number, e.g. 'Table 2'",
                 )
         return text
+
+    def _check_role(self, role: object, *, optional: bool = False) -> str | None:
+        if role is None and optional:
+            return None
+        matched = match_role(role) if isinstance(role, str) else None
+        if matched is None:
+            raise AssuredKitError(
+                f"{role!r} is not a role",
+                field="role",
+                allowed=roles_allowed() + (", or none" if optional else ""),
+                hint="a role spelled in a way the kit does not know; "
+                "'Lead Member' and 'Director of Children's Services' are understood",
+            )
+        return matched
 
     def _check_authority(self, authority: object) -> str | None:
         if authority is None:
             return None
         allowed = self._details()["authorities"]
-        if isinstance(authority, str) and authority.strip() in allowed:
-            return authority.strip()
-        near = [
-            a for a in allowed
-            if isinstance(authority, str) and a.casefold() == authority.strip().casefold()
-        ]
+        matched = match_authority(authority, allowed) if isinstance(authority, str) else None
+        if matched is not None:
+            return matched
         raise AssuredKitError(
             f"{authority!r} is not one of this workshop's authorities",
             field="authority",
             allowed=", ".join(allowed) + " or None",
-            hint=f"did you mean {near[0]!r}?" if near
-            else "add it with ws.update_details(authorities=[...]) first",
+            hint="add it with ws.update_details(authorities=[...]) first",
         )
 
     def add_respondent(
@@ -1167,7 +1176,7 @@ class Workshop:
         ...     ws.add_respondent(" Table 3 ", role="Mixed", authority="Rutland", kind="table")
         'R0001'
         """
-        role = _choice(role, RESPONDENT_ROLES, "role")
+        role = self._check_role(role)
         kind = _choice(kind, RESPONDENT_KINDS, "kind")
         authority = self._check_authority(authority)
         author = _author(author)
@@ -1205,7 +1214,7 @@ class Workshop:
         author = _author(author)
         changes: dict[str, Any] = {}
         if role is not None:
-            changes["role"] = _choice(role, RESPONDENT_ROLES, "role")
+            changes["role"] = self._check_role(role)
         if authority is not _UNSET:
             changes["authority"] = self._check_authority(authority)
         with self._write() as conn:
@@ -1711,7 +1720,7 @@ class Workshop:
             "text": body,
             "theme_id": theme,
             "question_id": question,
-            "role": _choice(role, RESPONDENT_ROLES, "role", optional=True),
+            "role": self._check_role(role, optional=True),
             "authority": self._check_authority(authority),
             "consent_to_share": _flag(consent_to_share, "consent_to_share"),
         }

@@ -24,8 +24,8 @@ from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from assured_kit.store import Workshop
 from assured_kit.console import facilitator_app
+from assured_kit.store import Workshop
 
 
 def _room(path: Path, respondents: int) -> None:

@@ -90,7 +90,6 @@ def test_parse_respondent_list_reads_commas_and_tabs():
         text,
         role="Mixed",
         kind="table",
-        roles=["DCS", "LM", "Mixed"],
         authorities=["Derby", "Rutland"],
     )
     assert [(r.line, r.label, r.role, r.authority, r.kind) for r in rows] == [

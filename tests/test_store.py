@@ -243,15 +243,13 @@ def test_add_and_update_respondents(ws: Workshop) -> None:
         (lambda ws: ws.add_respondent("   "), "the text is empty"),
         (lambda ws: ws.add_respondent("ANN"), "label 'ANN' is already used by respondent R0001"),
         (lambda ws: ws.add_respondent(" Ann "), "already used"),
-        (lambda ws: ws.add_respondent("Bo", role="dcs"), "field 'role'.*did you mean 'DCS'"),
-        (lambda ws: ws.add_respondent("Bo", role="Chair"), "'Chair' is not allowed"),
+        (lambda ws: ws.add_respondent("Bo", role="Chair"), "field 'role': 'Chair' is not a role"),
         (lambda ws: ws.add_respondent("Bo", kind="group"), "field 'kind': 'group'"),
-        (lambda ws: ws.add_respondent("Bo", authority="derby"), "did you mean 'Derby'"),
         (lambda ws: ws.add_respondent("Bo", authority="Kent"),
          "'Kent' is not one of this workshop's authorities"),
         (lambda ws: ws.add_respondent("x" * 101), "101 characters long"),
         (lambda ws: ws.update_respondent("R0009", role="LM"), "no respondent 'R0009'"),
-        (lambda ws: ws.update_respondent("R0001", role="XX"), "'XX' is not allowed"),
+        (lambda ws: ws.update_respondent("R0001", role="XX"), "'XX' is not a role"),
     ],
 )
 def test_respondent_refusals_write_nothing(path: Path, ws: Workshop, ann: str, call, message
