@@ -52,6 +52,7 @@ from .summary import (
     evidence_grid,
     summarise,
 )
+from .text import percent
 
 __all__ = [
     "authority_spread",
@@ -327,12 +328,8 @@ def _suppressed_text(min_group: int) -> str:
     return f"suppressed: fewer than {min_group} respondents"
 
 
-def _pct(share: float) -> str:
-    return f"{share * 100:.0f}%"
-
-
 def _value_text(value: float, measure: str) -> str:
-    return _pct(value) if measure.endswith("share") else f"{value:.1f}"
+    return percent(value) if measure.endswith("share") else f"{value:.1f}"
 
 
 def _measure_axis(ax: Axes, measure: str, scale: Scale) -> float:
@@ -1069,7 +1066,7 @@ def confidence_evidence(
             _margin_note(
                 ax,
                 i,
-                f"unfounded:\n{_pct(share)}",
+                f"unfounded:\n{percent(share)}",
                 fontweight="bold",
                 color=pal.FLAG,
                 gid="unfounded-share",

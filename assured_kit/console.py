@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import html
 import io
 import logging
 import os
@@ -42,7 +41,9 @@ from .facilitator import (
     new_workshop_path,
     workshop_files,
 )
+from .safety import escape_html as _esc
 from .scales import DONT_KNOW_LABEL
+from .text import percent
 
 __all__ = [
     "FacilitatorApp",
@@ -62,10 +63,6 @@ _INK = "#111111"
 _PAPER = "#ffffff"
 _NOT_GIVEN = -1  # drop-down value for "no evidence level given"
 _TAB_TITLES = ("1 Set up", "2 Respondents", "3 Run", "4 Summary", "Live voting")
-
-
-def _esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def _button(description: str, tooltip: str, *, width: str = "auto", **style: str) -> w.Button:
@@ -1017,10 +1014,6 @@ _CLASS_MARKS = {
 }
 
 
-def _percent(value: object) -> str:
-    return "" if value is None or pd.isna(value) else f"{float(value):.0%}"
-
-
 def _theme_table(themes: pd.DataFrame) -> str:
     """Render the theme-by-theme picture from `summary.by_theme` as an escaped HTML table."""
     if themes.empty:
@@ -1029,9 +1022,9 @@ def _theme_table(themes: pd.DataFrame) -> str:
         {
             "Theme": themes["theme_title"].astype(str),
             "Answers": themes["n_answers"],
-            "Top": themes["top_share"].map(_percent),
-            "Bottom": themes["bottom_share"].map(_percent),
-            DONT_KNOW_LABEL: themes["dont_know_share"].map(_percent),
+            "Top": themes["top_share"].map(percent),
+            "Bottom": themes["bottom_share"].map(percent),
+            DONT_KNOW_LABEL: themes["dont_know_share"].map(percent),
             "Picture": themes["classification"].astype(str).map(lambda c: _CLASS_MARKS.get(c, c)),
         }
     )
@@ -1046,8 +1039,8 @@ def _question_table(questions: pd.DataFrame, *, extra: tuple[str, str] | None = 
         "Question": questions["question_id"].astype(str),
         "Text": questions["question_text"].astype(str).map(lambda t: _shorten(t, 110)),
         "Answers": questions["n_answers"],
-        "Top": questions["top_share"].map(_percent),
-        "Bottom": questions["bottom_share"].map(_percent),
+        "Top": questions["top_share"].map(percent),
+        "Bottom": questions["bottom_share"].map(percent),
         "Picture": questions["classification"].astype(str).map(lambda c: _CLASS_MARKS.get(c, c)),
     }
     return _table_html(pd.DataFrame(columns))

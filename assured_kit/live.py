@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import html
 import ipaddress
 import json
 import os
@@ -51,6 +50,7 @@ from urllib.parse import quote
 import ipywidgets as widgets
 
 from .errors import AssuredKitError
+from .safety import escape_html
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     import pandas as pd
@@ -861,7 +861,7 @@ class LivePanel(widgets.VBox):
     def set_url(self, url: str) -> None:
         """Show a (new) join link and its QR code."""
         self.url = url
-        safe = html.escape(url, quote=True)
+        safe = escape_html(url)
         self.join.value = (
             "<div>Join on your phone: scan the code or open</div>"
             f'<div class="ak-url"><a href="{safe}" target="_blank" rel="noopener">{safe}</a></div>'
@@ -888,7 +888,7 @@ class LivePanel(widgets.VBox):
             state = "closed" if session["closed"] else "open"
             seen = "shown to" if session["revealed"] else "hidden from"
             self.status.value = (
-                f"<div>Question <b>{html.escape(str(qid))}</b>, round {int(session['round'])}: "
+                f"<div>Question <b>{escape_html(str(qid))}</b>, round {int(session['round'])}: "
                 f"voting {state}; results {seen} participants.</div>"
             )
         self.close_button.description = "Reopen voting" if session["closed"] else "Close voting"
@@ -901,7 +901,7 @@ class LivePanel(widgets.VBox):
         listing = ""
         if self.ws.anonymity == "named" and len(table):
             items = "".join(
-                f"<li>{html.escape(str(label))}{' (proxy)' if proxy else ''}</li>"
+                f"<li>{escape_html(str(label))}{' (proxy)' if proxy else ''}</li>"
                 for label, proxy in zip(table["respondent_label"], table["proxy"], strict=True)
             )
             listing = f'<ul class="ak-names">{items}</ul>'
@@ -927,10 +927,10 @@ class LivePanel(widgets.VBox):
         try:
             record_proxy(self.ws, rid, rating, dont_know=rating is None)
         except AssuredKitError as exc:
-            self.message.value = f"<div>Not saved: {html.escape(str(exc))}</div>"
+            self.message.value = f"<div>Not saved: {escape_html(str(exc))}</div>"
             return
         label = dict((v, k) for k, v in self.proxy_who.options).get(rid, rid)
-        self.message.value = f"<div>Saved a proxy vote for {html.escape(str(label))}.</div>"
+        self.message.value = f"<div>Saved a proxy vote for {escape_html(str(label))}.</div>"
         self.refresh()
 
     def _toggle(self, key: str) -> None:

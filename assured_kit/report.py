@@ -41,6 +41,7 @@ from . import __version__
 from .errors import AssuredKitError
 from .safety import escape_html
 from .summary import describe_classification
+from .text import percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -157,12 +158,6 @@ def suppressed_text(min_group: int) -> str:
     'suppressed (fewer than 3 respondents)'
     """
     return f"suppressed (fewer than {min_group} respondents)"
-
-
-def _pct(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    return f"{round(float(value) * 100)}%"
 
 
 def _num(value: Any, digits: int = 1) -> str:
@@ -673,9 +668,9 @@ def _summary_row_cells(row: Any, rep: _Report, *, first: list[_Cell]) -> list[_C
         _Cell(_int(row.n_respondents), numeric=True),
         _Cell(_int(row.n_answers), numeric=True),
         _Cell(_num(row.median), numeric=True),
-        _Cell(_pct(row.top_share), numeric=True),
-        _Cell(_pct(row.bottom_share), numeric=True),
-        _Cell(_pct(row.dont_know_share), numeric=True),
+        _Cell(percent(row.top_share), numeric=True),
+        _Cell(percent(row.bottom_share), numeric=True),
+        _Cell(percent(row.dont_know_share), numeric=True),
         _classification_cell(row.classification),
     ]
 
@@ -766,7 +761,7 @@ def _header(rep: _Report) -> str:
         "voted on again after discussion, each person's latest answer counts.</p>"
         f"<p>{escape_html(rules)}</p>"
         f"<p><b>How do I know?</b> Answers may record evidence: {escape_html(ev_words)}. "
-        f"<b>Unfounded confidence</b> is flagged where at least {_pct(th.unfounded_share)} of "
+        f"<b>Unfounded confidence</b> is flagged where at least {percent(th.unfounded_share)} of "
         f"the confident answers rest on level {ev.bottom_values[-1]} or below.</p>"
         f"<p>{escape_html(anonymity)} Individual answers and who gave them are never shown.</p>"
         "</section>"
@@ -821,7 +816,7 @@ def _question_list(rep: _Report, key: str, heading: str, why: str) -> str:
     for row in table.itertuples(index=False):
         items.append(
             f"<li><b>{escape_html(str(row.question_id))}</b> {escape_html(str(row.question_text))} "
-            f"<span class='n'>(top {_pct(row.top_share)}, bottom {_pct(row.bottom_share)}, "
+            f"<span class='n'>(top {percent(row.top_share)}, bottom {percent(row.bottom_share)}, "
             f"{_int(row.n_respondents)} respondents)</span></li>"
         )
     return f"<h3>{escape_html(heading)}</h3><p>By {escape_html(why)}.</p><ol>{''.join(items)}</ol>"
@@ -843,7 +838,7 @@ def _roles_block(rep: _Report) -> str:
                 cells += [_Cell("no answers"), _Cell("")]
             else:
                 cells += [
-                    _Cell(_pct(getattr(row, f"{prefix}_top_share")), numeric=True),
+                    _Cell(percent(getattr(row, f"{prefix}_top_share")), numeric=True),
                     _classification_cell(getattr(row, f"{prefix}_classification")),
                 ]
         cells.append(_flag_cell(str(row.why) if _yes(row.apart) else ""))
@@ -874,7 +869,7 @@ def _position_block(rep: _Report) -> str:
         elif pd.isna(row.value):
             own = _Cell("no answers")
         else:
-            own = _Cell(_pct(row.value), numeric=True)
+            own = _Cell(percent(row.value), numeric=True)
         if _yes(row.others_suppressed):
             spread = _Cell(
                 f"withheld (fewer than {pos.attrs.get('min_others', 3)} other "
@@ -883,8 +878,8 @@ def _position_block(rep: _Report) -> str:
             )
             middle = _Cell("", suppressed=True)
         else:
-            spread = _Cell(f"{_pct(row.others_min)} to {_pct(row.others_max)}", numeric=True)
-            middle = _Cell(f"{_pct(row.others_q1)} to {_pct(row.others_q3)}", numeric=True)
+            spread = _Cell(f"{percent(row.others_min)} to {percent(row.others_max)}", numeric=True)
+            middle = _Cell(f"{percent(row.others_q1)} to {percent(row.others_q3)}", numeric=True)
         position = "" if pd.isna(row.position) else str(row.position)
         rows.append([_Cell(str(row.theme_title)), own, middle, spread, _Cell(position)])
     out.append(
@@ -926,7 +921,7 @@ def _authorities_block(rep: _Report) -> str:
             elif _yes(found.suppressed):
                 row.append(_Cell(rep.suppressed_words, suppressed=True))
             else:
-                row.append(_Cell(_pct(found.top_share), numeric=True))
+                row.append(_Cell(percent(found.top_share), numeric=True))
         rows.append(row)
     out.append(_table(["Theme", *labels], rows, "Share at the top of the scale, by authority"))
     return "\n".join(out)
@@ -956,7 +951,7 @@ def _change_block(rep: _Report, key: str) -> str:
             else:
                 cells.append(
                     _Cell(
-                        f"{_pct(getattr(row, f'{prefix}_top_share'))} "
+                        f"{percent(getattr(row, f'{prefix}_top_share'))} "
                         f"({getattr(row, f'{prefix}_classification')})",
                         numeric=True,
                     )
@@ -1020,9 +1015,9 @@ def _theme_sentence(rep: _Report, row: Any) -> str:
         )
     return (
         f"Confidence in this theme is <span class='cls cls-{escape_html(cls.replace(' ', '-'))}'>"
-        f"{escape_html(cls)}</span>: {_pct(row.top_share)} of ratings at the top of the scale, "
-        f"{_pct(row.bottom_share)} at the bottom, median {_num(row.median)}; "
-        f"{_pct(row.dont_know_share)} of answers were Don't know "
+        f"{escape_html(cls)}</span>: {percent(row.top_share)} of ratings at the top of the scale, "
+        f"{percent(row.bottom_share)} at the bottom, median {_num(row.median)}; "
+        f"{percent(row.dont_know_share)} of answers were Don't know "
         f"({_int(row.n_respondents)} respondents, {_int(row.n_answers)} answers)."
     )
 
@@ -1038,7 +1033,7 @@ def _evidence_block(rep: _Report, theme: str, theme_row: Any) -> str:
         out.append("<p class='empty'>No evidence level was recorded with these answers.</p>")
     else:
         shares = ", ".join(
-            f"{_pct(getattr(theme_row, f'evidence_share_{v}'))} {escape_html(label)}"
+            f"{percent(getattr(theme_row, f'evidence_share_{v}'))} {escape_html(label)}"
             for v, label in zip(ev.values, ev.labels, strict=True)
         )
         out.append(f"<p>{_int(n_ev)} answers recorded how people know: {shares}.</p>")
@@ -1048,14 +1043,15 @@ def _evidence_block(rep: _Report, theme: str, theme_row: Any) -> str:
             f = flag.iloc[0]
             out.append(
                 f"<p class='flag'>Unfounded confidence: {_int(f['n_unfounded'])} of "
-                f"{_int(f['n_confident'])} confident answers ({_pct(f['unfounded_share'])}) rest "
+                f"{_int(f['n_confident'])} confident answers "
+                f"({percent(f['unfounded_share'])}) rest "
                 "on no evidence or informal impressions only.</p>"
             )
         per_q = rep.summaries["evidence_questions"]
         per_q = per_q[(per_q["theme_id"] == theme) & per_q["unfounded_confidence"].astype(bool)]
         if len(per_q):
             items = "".join(
-                f"<li>{escape_html(str(q.question_id))}: {_pct(q.unfounded_share)} of "
+                f"<li>{escape_html(str(q.question_id))}: {percent(q.unfounded_share)} of "
                 f"{_int(q.n_confident)} confident answers</li>"
                 for q in per_q.itertuples(index=False)
             )
@@ -1506,9 +1502,9 @@ def summary_text(
                     _int(row.n_respondents),
                     _int(row.n_answers),
                     _num(row.median),
-                    _pct(row.top_share),
-                    _pct(row.bottom_share),
-                    _pct(row.dont_know_share),
+                    percent(row.top_share),
+                    percent(row.bottom_share),
+                    percent(row.dont_know_share),
                     str(row.classification),
                 ]
             )

@@ -73,6 +73,7 @@ import pandas as pd
 
 from .errors import AssuredKitError
 from .scales import Scale, get_scale
+from .text import percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from .framework import Framework
@@ -275,9 +276,6 @@ def describe_classification(
             allowed="Thresholds(...)",
         )
     _check_min_group(min_group)
-
-    def percent(share: float) -> str:
-        return f"{round(share * 100)}%"
 
     def levels(values: list[int]) -> str:
         return " or ".join(f"{v} {the_scale.label_for(v)}" for v in values)

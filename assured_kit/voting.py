@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import html
 import json
 import os
 import secrets
@@ -42,6 +41,7 @@ import ipywidgets as widgets
 
 from .errors import AssuredKitError
 from .live import ENV_WORKSHOP, _append_live_event, _latest_live_event, join_code
+from .safety import escape_html as _esc
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -400,10 +400,6 @@ _CSS = """
 .ak-vote .ak-saved { font-weight: 700; }
 </style>
 """
-
-
-def _esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 class VoterPage:

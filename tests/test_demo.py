@@ -11,8 +11,9 @@ from assured_kit.demo import DEMO_TITLE_PREFIX, demo_workshops
 from assured_kit.errors import AssuredKitError
 from assured_kit.framework import load_framework
 from assured_kit.ratings import read_ratings
-from assured_kit.store import RESPONDENT_ROLES, Workshop
+from assured_kit.store import Workshop
 from assured_kit.summary import by_theme
+from assured_kit.text import RESPONDENT_ROLES
 
 ANSWER_COLUMNS = ["workshop_title", "respondent_label", "role", "authority", "question_id",
                   "round", "rating", "dont_know", "evidence", "note"]
