@@ -273,15 +273,20 @@ def html_output(html: str, text: str = "") -> dict[str, Any]:
 
 def _anonymised_grid(group: SteeringGroup, ratings: pd.DataFrame, ax: Axes | None) -> Axes:
     from . import charts
-    from .report import AuthorityNames
+    from .anonymity import AuthorityNames, authorities_in
+    from .framework import load_framework
     from .summary import summarise
 
     table = summarise(ratings, by=["theme_id", "authority"], min_group=group.min_group)
     table = table[table["authority"].notna()]
+    # Letters over every authority of the data set, from the analyst's key: the same letters
+    # as in every report made from this data with that key.
     names = AuthorityNames(
-        list(pd.unique(table["authority"])) + list(group.named_authorities),
+        authorities_in(group.data.ratings, group.data.examples, load_framework())
+        | set(group.named_authorities),
         named=group.named_authorities,
         seed=group.anonymity_seed,
+        key=group.key,
     )
     table = table.assign(authority=[names.label(a) for a in table["authority"]])
     return charts.heatmap(
@@ -346,11 +351,17 @@ class SteeringGroup:
     data : SteeringData
         From `load_steering_data`.
     min_group : int
-        Figures resting on fewer respondents are suppressed (3 by default).
+        Figures resting on fewer people are suppressed, with any figure that would give them
+        away (3 by default; see `assured_kit.summary.describe_disclosure`).
     named_authorities : sequence of str
         Authorities that agreed to be named in the authority grid and in reports.
     anonymity_seed : int, optional
-        Fixes the anonymous letters (tests only).
+        A fixed anonymity key (tests only).
+    key : path, optional
+        The analyst's anonymity key file; by default the one beside the data (written on first
+        use), so the letters agree with every report made from the same data.
+    allow_small_groups : bool
+        Required with ``min_group=1``; every panel, summary and report then says so.
 
     Examples
     --------
@@ -367,17 +378,18 @@ class SteeringGroup:
         min_group: int = 3,
         named_authorities: Sequence[str] = (),
         anonymity_seed: int | None = None,
+        key: str | Path | None = None,
+        allow_small_groups: bool = False,
     ) -> None:
         import ipywidgets as w
 
-        if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < 1:
-            raise AssuredKitError(
-                f"min_group {min_group!r} is not a whole number of at least 1",
-                field="min_group",
-                allowed="1 or more; 3 by default",
-            )
+        from .anonymity import key_path
+        from .summary import check_min_group
+
+        self.min_group = check_min_group(min_group, allow_small_groups=allow_small_groups)
+        self.allow_small_groups = allow_small_groups
+        self.key = key_path(key, beside=data.sources[0] if data.sources else None)
         self.data = data
-        self.min_group = min_group
         self.named_authorities = tuple(named_authorities)
         self.anonymity_seed = anonymity_seed
         r = data.ratings
@@ -446,11 +458,12 @@ class SteeringGroup:
             if self.data.demo
             else ", ".join(str(s) for s in self.data.sources)
         )
+        from .summary import describe_disclosure
+
         self.status.value = (
             f"{len(r):,} answers from {len(people):,} respondents in "
             f"{r['workshop_id'].nunique() if len(r) else 0} workshops; source: "
-            f"{escape_html(where)}. Figures resting on fewer than {self.min_group} respondents are "
-            "suppressed."
+            f"{escape_html(where)}. {escape_html(describe_disclosure(self.min_group))}"
         )
 
     # ------------------------------------------------------------------ panels
@@ -539,7 +552,7 @@ class SteeringGroup:
         if not len(r):
             self.summary_output.outputs = (html_output("<i>No answers match the filters.</i>"),)
             return
-        text = summary_text(r, min_group=self.min_group)
+        text = summary_text(r, min_group=self.min_group, allow_small_groups=self.allow_small_groups)
         self.summary_output.outputs = (
             html_output(f"<pre style='font-size:1.05em'>{escape_html(text)}</pre>", text),
         )
@@ -581,6 +594,8 @@ class SteeringGroup:
             actions=actions,
             examples=examples,
             named_authorities=self.named_authorities,
+            key=self.key,
+            allow_small_groups=self.allow_small_groups,
         )
 
     def exporter(self) -> Any:

@@ -12,9 +12,9 @@ The same rules hold on every chart, so charts can be laid side by side:
   alone;
 - fixed axis ranges: shares run from 0 to 100 %, ratings over the scale's full range;
 - type of at least 14 pt, theme titles wrapped;
-- a figure resting on fewer than ``min_group`` respondents is drawn as a grey, hatched,
-  labelled "suppressed" mark, never as a blank or a zero; a group where every answer was
-  "Don't know" says so.
+- a figure withheld by the disclosure rule (`assured_kit.summary`) is drawn as a grey, hatched
+  mark labelled with `assured_kit.summary.suppressed_text`, never as a blank or a zero; a
+  group where every answer was "Don't know" says so.
 
 Examples
 --------
@@ -51,6 +51,7 @@ from .summary import (
     compare_roles,
     evidence_grid,
     summarise,
+    suppressed_text,
 )
 from .text import percent
 
@@ -324,10 +325,6 @@ def _suppressed_band(
     return band
 
 
-def _suppressed_text(min_group: int) -> str:
-    return f"suppressed: fewer than {min_group} respondents"
-
-
 def _value_text(value: float, measure: str) -> str:
     return percent(value) if measure.endswith("share") else f"{value:.1f}"
 
@@ -476,7 +473,7 @@ def diverging_bars(
         start = start + shares[:, j]
     for i in range(n_rows):
         if suppressed[i]:
-            _suppressed_band(ax, i, -100, 100, _suppressed_text(mg), _BAR_HEIGHT)
+            _suppressed_band(ax, i, -100, 100, suppressed_text(mg), _BAR_HEIGHT)
         elif not drawable[i]:
             ax.text(
                 0,
@@ -598,7 +595,7 @@ def theme_profile(
     for i, row in enumerate(summary.itertuples(index=False)):
         word = str(row.classification)
         if bool(row.suppressed):
-            _suppressed_band(ax, i, lo, hi, _suppressed_text(mg), 0.6)
+            _suppressed_band(ax, i, lo, hi, suppressed_text(mg), 0.6)
         elif pd.isna(row.median):
             ax.text(
                 (lo + hi) / 2,
@@ -800,7 +797,7 @@ def heatmap(
         "median": "median rating",
     }[value]
     ax.set_xlabel(
-        f"Cells: {measure}. Hatched grey '<{mg}': fewer than {mg} respondents, suppressed.",
+        f"Cells: {measure}. Hatched grey '<{mg}': {suppressed_text(mg)}.",
         fontsize=pal.FONT_LABEL,
     )
     _style(ax, title)
@@ -1072,7 +1069,7 @@ def confidence_evidence(
                 gid="unfounded-share",
             )
     if suppressed:
-        _suppressed_band(ax, (len(levels) - 1) / 2, 0, 100, _suppressed_text(mg), len(levels) - 0.3)
+        _suppressed_band(ax, (len(levels) - 1) / 2, 0, 100, suppressed_text(mg), len(levels) - 0.3)
     _percent_axis(ax, "Share of the answers at each confidence level, by evidence: How do I know?")
     _rows_axis(
         ax,

@@ -284,8 +284,8 @@ def describe_classification(
     top, bottom = levels(the_scale.top_values), levels(the_scale.bottom_values)
     each = percent(thresholds.contested_each)
     suppressed = (
-        f"Suppressed: fewer than {min_group} respondents answered, so every figure is withheld "
-        "(never shown as zero)."
+        f"Suppressed: the figures rest on fewer than {min_group} people, or would give such a "
+        "group away, so every figure is withheld (never shown as zero)."
         if min_group > 1
         else "Suppressed: not used here (every figure is shown)."
     )

@@ -214,7 +214,7 @@ def test_a_group_below_min_group_is_greyed_hatched_and_labelled(room):
     )
     assert band.get_y() + band.get_height() / 2 == pytest.approx(cr)
     assert (band.get_x(), band.get_width()) == (-100, 200)
-    assert "suppressed: fewer than 3 respondents" in _texts(ax)
+    assert "suppressed (protects groups under 3 people)" in _texts(ax)
     dk_bars = [p for p in charts.dont_know_axes(ax).patches if p.get_gid() == "dont-know"]
     assert dk_bars[cr].get_width() == 0 and "suppressed" in _texts(charts.dont_know_axes(ax))
 
@@ -493,7 +493,7 @@ def test_confidence_evidence_suppressed_grid():
     ax = charts.confidence_evidence(tidy([A("a", "IN-DCS-1", 5, evidence=0)]))
     assert all(p.get_width() == 0 for c in ax.containers for p in c)
     assert any(p.get_gid() == "suppressed" for p in ax.patches)
-    assert "suppressed: fewer than 3 respondents" in _texts(ax)
+    assert "suppressed (protects groups under 3 people)" in _texts(ax)
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from assured_kit.summary import describe_classification
 
 EVIL_NOTE = '=HYPERLINK("http://evil.example/x","<script>alert(\'pwned\')</script>")'
 EVIL_ACTION = "@SUM(1+1)<script>document.title='x'</script>"
-SUPPRESSED = "suppressed (fewer than 3 respondents)"
+SUPPRESSED = "suppressed (protects groups under 3 people)"
 
 # authority -> (ratings for LA-DCS-1, LA-DCS-2, CR-DCS-1, CR-LM-1 per respondent)
 PEOPLE = {
@@ -253,7 +253,7 @@ def test_workshop_report_uses_the_workshops_min_group(tmp_path):
         out = workshop_report(ws, tmp_path / "w.html")
     text = out.read_text(encoding="utf-8")
     assert "<h1>Small room</h1>" in text
-    assert "suppressed (fewer than 5 respondents)" in text
+    assert "suppressed (protects groups under 5 people)" in text
 
 
 @pytest.mark.parametrize(

@@ -285,7 +285,7 @@ def test_describe_classification_words_the_rules_with_their_numbers():
     # The rules in the order they apply, each with its figure and the scale's own labels.
     order = ["Suppressed:", "No ratings:", "Contested:", "Strong:", "Weak:", "Mixed:"]
     assert [text.index(word) for word in order] == sorted(text.index(word) for word in order)
-    assert "fewer than 3 respondents" in text
+    assert "fewer than 3 people" in text
     assert (
         "Contested: at least 33% of those who gave a rating chose 1 Not confident or "
         "2 Slightly confident and at least 33% chose 4 Mostly confident or 5 Fully confident"
