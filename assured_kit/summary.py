@@ -11,8 +11,9 @@ shown, never averaged in and never counted for or against). With the *top* of a 
 levels above its midpoint and the *bottom* the levels below it (`Scale.top_values`,
 `Scale.bottom_values`; for confidence, 4-5 and 1-2), and the thresholds in `Thresholds`:
 
-1. **suppressed** - fewer than ``min_group`` distinct respondents (default 3) gave any answer in
-   the group. Every figure is withheld (<NA>, never 0); only the group's keys remain.
+1. **suppressed** - the disclosure rule below withholds the group: it rests on fewer than
+   ``min_group`` people (default 3), or showing it would give such a group away. Every figure
+   is withheld (<NA>, never 0); only the group's keys remain.
 2. **no ratings** - every answer in the group is "Don't know".
 3. **contested** - the top share and the bottom share are *each* at least ``contested_each``
    (one third).
@@ -31,6 +32,37 @@ know" answers appear as their own share beside every figure, and a theme where e
 and the scale's own labels. It is the one wording: reports and screens show it rather than
 writing their own.
 
+The one disclosure rule
+-----------------------
+Outside the room nothing may let anyone read *or work out* the answers of fewer than
+``min_group`` people. Every summary here applies it, in `_withhold`:
+
+- **Counting people.** A group's size (``n_respondents``, shown as *n*) is the number of
+  different people who gave a rating in it; "Don't know" does not count (a group where nobody
+  gave a rating counts those who answered "Don't know", so "no ratings" can still be shown).
+  Within one authority every answer given in the DCS role is one person (the post has one
+  holder), likewise the Lead Member (`POSTS`); anyone else is one person per authority, role and
+  label folded with `assured_kit.text.fold`, across workshops; a respondent with no label (an
+  anonymous one) is one person of their workshop.
+- **Primary suppression.** A group of fewer than ``min_group`` people is withheld.
+- **Complementary suppression.** Over the linked tables made from the `DISCLOSURE_KEYS` among a
+  summary's keys (every table from the grand total down to the summary's own, each key summed
+  out one level at a time; a question sums into its theme), every withheld group's complement
+  in each margin shown, that is the margin minus the groups shown, is empty or holds at least
+  ``min_group`` people; otherwise the smallest shown sibling (ties broken by the keys' text) is
+  withheld too, until that holds. Tables are settled coarse to fine, and a table's decisions
+  depend only on the answers and its coarser margins, so any two outputs made from the same
+  answers and ``min_group`` withhold the same groups: the region's report and an authority's
+  (made with ``where={"authority": ...}`` from the whole data), HTML and XLSX, year against
+  year. Other keys (workshop, round, respondent, ...) are split off each such group by the same
+  complement rule.
+- ``min_group=1`` withholds nothing: only inside the room. Outputs made outside it require
+  ``allow_small_groups`` (`check_min_group`) and say so on their first page
+  (`small_groups_text`).
+
+`describe_disclosure` says this in plain words; `suppressed_text` is the one wording shown in
+place of a withheld figure.
+
 Columns of `summarise`
 ----------------------
 The group keys (in the order of ``by``; categorical order kept, so themes come in framework
@@ -38,7 +70,7 @@ order), then ``theme_title`` / ``question_text`` / ``respondent_label`` when ``t
 ``question_id`` / ``respondent_id`` is a key, then:
 
 ======================  ====================================================================
-``n_respondents``        distinct respondents, counted as (workshop_id, respondent_id)
+``n_respondents``        people who gave a rating (see "Counting people"); shown as *n*
 ``n_answers``            answers, rated or "Don't know"
 ``n_rated``              answers with a rating
 ``n_dont_know``          "Don't know" answers
@@ -50,7 +82,7 @@ order), then ``theme_title`` / ``question_text`` / ``respondent_label`` when ``t
 ``n_evidence``           answers with an evidence level recorded
 ``evidence_share_<v>``   share of those at each evidence level (``evidence_share_0`` ... ``_3``)
 ``classification``       strong, mixed, weak, contested, no ratings or suppressed (categorical)
-``suppressed``           True when the group rests on fewer than ``min_group`` respondents
+``suppressed``           True when the disclosure rule withholds the group
 ======================  ====================================================================
 
 Counts are ``Int64`` and shares ``Float64`` (0 to 1): <NA> means "withheld" (suppressed) or "not
@@ -254,7 +286,7 @@ def describe_classification(
     thresholds : Thresholds
         The cut-offs in use.
     min_group : int
-        The fewest respondents a figure may rest on (1: nothing is suppressed).
+        The fewest people a figure may rest on (1: nothing is suppressed).
 
     Returns
     -------
@@ -1009,8 +1041,9 @@ def summarise(
     evidence_scale : str or Scale
         The evidence scale ("How do I know?").
     min_group : int
-        Groups with fewer distinct respondents are suppressed (3 by default; 1 only inside the
-        room or for one's own self-rating).
+        Groups of fewer people are suppressed, with any group that would give them away (the
+        disclosure rule in the module docstring; 3 by default; 1 only inside the room or for
+        one's own self-rating).
     thresholds : Thresholds
         Cut-offs for strong, weak and contested.
     rounds : "latest", "all" or int

@@ -9,6 +9,10 @@ examples), then the time to write the full regional HTML report from the tidy ta
 repeats; target under 10 s on this machine), with the summaries' share of it, and the
 end-to-end time from the files (what ``assured-kit report FOLDER -o region.html`` does).
 
+It also prints what the disclosure rule's complementary (secondary) suppression costs: the
+summaries timed as the report makes them, and again with only primary suppression (fewer than
+``min_group`` people; `summary._withhold` swapped for that in this process only), alternating.
+
 Run: ``.venv/bin/python benchmarks/bench_report.py [--repeats R] [--scale-factor F]``
 """
 
@@ -21,6 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
+from assured_kit import summary
 from assured_kit.demo import demo_workshops
 from assured_kit.report import _prepare, _summaries, gather, report_from_sources, write_report
 
@@ -84,8 +91,9 @@ def main() -> None:
             summary_times.append(time.perf_counter() - t1)
         size = target.stat().st_size
         t2 = time.perf_counter()
-        report_from_sources([folder], Path(tmp) / "end-to-end.html")
+        report_from_sources([folder], Path(tmp) / "end-to-end.html", key=Path(tmp) / "key")
         end_to_end = time.perf_counter() - t2
+        with_secondary, primary_only = _secondary_cost(rep, args.repeats)
 
     median = statistics.median(times)
     print(
@@ -95,6 +103,31 @@ def main() -> None:
     print(f"  of which summaries: median {statistics.median(summary_times):.2f} s")
     print(f"  against the {TARGET_SECONDS:.0f} s target: ratio {median / TARGET_SECONDS:.2f}")
     print(f"end to end from the {files} files (read + report): {end_to_end:.2f} s")
+    print(
+        f"complementary suppression: summaries median {with_secondary:.2f} s with it, "
+        f"{primary_only:.2f} s with primary suppression only "
+        f"(costs {with_secondary - primary_only:+.2f} s, ratio {with_secondary / primary_only:.2f})"
+    )
+
+
+def _primary_only(prepared: object, min_group: int) -> tuple[np.ndarray, np.ndarray]:
+    people = prepared.people()  # type: ignore[attr-defined]
+    return people, people < min_group
+
+
+def _secondary_cost(rep: object, repeats: int) -> tuple[float, float]:
+    """Median time of the report's summaries with and without complementary suppression."""
+    full, primary = [], []
+    real = summary._withhold
+    for _ in range(repeats):
+        for swap, times in ((real, full), (_primary_only, primary)):
+            summary._withhold = swap
+            rep.summaries.clear()  # type: ignore[attr-defined]
+            t0 = time.perf_counter()
+            _summaries(rep)  # type: ignore[arg-type]
+            times.append(time.perf_counter() - t0)
+    summary._withhold = real
+    return statistics.median(full), statistics.median(primary)
 
 
 if __name__ == "__main__":
