@@ -6,9 +6,12 @@ temporary folder and reads those); `filter_ratings` narrows the tidy table by ye
 role and theme; `SteeringGroup` wires both to ipywidgets: filter controls, one panel per chart of
 `assured_kit.charts` redrawn whenever a filter changes, a summary table, and report exports.
 
-Everything shown outside the room follows the privacy rules: figures resting on fewer than
-``min_group`` respondents are suppressed, and the authority grid shows authorities as
-"Authority A", "B", ... unless they are in ``named_authorities``.
+Everything shown outside the room follows the privacy rules: the one disclosure rule of
+`assured_kit.summary` (people counted; small groups withheld, and any figure that would give one
+away), and the authority grid shows authorities as "Authority A", "B", ... from the analyst's
+key (the same letters as the reports made from the same data) unless they are in
+``named_authorities``. A filter narrows the answers before they are summarised, so what is
+withheld is decided within the filtered answers.
 """
 
 from __future__ import annotations
@@ -653,8 +656,12 @@ def open_steering_group(
     min_group: int = 3,
     named_authorities: Sequence[str] = (),
     demo_seed: int = 0,
+    key: str | Path | None = None,
+    allow_small_groups: bool = False,
 ) -> SteeringGroup:
     """Load the sources (or the demo workshops, given nothing) and return the controller.
+
+    ``key`` and ``allow_small_groups`` are as for `SteeringGroup`.
 
     Examples
     --------
@@ -663,4 +670,10 @@ def open_steering_group(
     True
     """
     data = load_steering_data(sources, demo_seed=demo_seed)
-    return SteeringGroup(data, min_group=min_group, named_authorities=named_authorities)
+    return SteeringGroup(
+        data,
+        min_group=min_group,
+        named_authorities=named_authorities,
+        key=key,
+        allow_small_groups=allow_small_groups,
+    )

@@ -395,8 +395,6 @@ def _summaries(rep: _Report) -> None:
     s["weakest"] = sm.weakest_questions(r, 5, **opts)
     s["disagreements"] = sm.biggest_disagreements(r, 5, **opts)
     # The smallest groups notes and examples come from: shown or not.
-    s["note_groups"] = sm.summarise(r, by=["question_id", "role", "authority"], **whole)
-    s["example_groups"] = sm.summarise(r, by=["theme_id", "role", "authority"], **whole)
     if "round" in own.columns and (own["round"] == 2).any():
         s["rounds"] = sm.change(r, between="round", **opts)
     years = pd.to_datetime(own["held_on"]).dt.year.dropna().unique() if "held_on" in own else []
@@ -1018,23 +1016,40 @@ def _evidence_block(rep: _Report, theme: str, theme_row: Any) -> str:
 def _open_groups(rep: _Report, table: pd.DataFrame) -> np.ndarray:
     """Flag the rows of ``table`` (answers, examples) whose words may be published.
 
-    Those are the rows from a (question, role, authority) group the disclosure rule shows.
+    A row may be published only where the smallest group it comes from is shown by the
+    disclosure rule: its question (or, with none named, its theme), role and authority, each
+    as far as the row names them.
     """
-    groups = rep.summaries["note_groups"]
-    shown = groups[~groups["suppressed"].astype(bool)]
-    keys = {
-        (str(q), str(r), str(a))
-        for q, r, a in zip(shown["question_id"], shown["role"], shown["authority"], strict=True)
-    }
-    if not {"question_id", "role", "authority"} <= set(table.columns):
-        return np.zeros(len(table), dtype=bool)
-    return np.array(
-        [
-            (str(q), str(r), str(a)) in keys
-            for q, r, a in zip(table["question_id"], table["role"], table["authority"], strict=True)
-        ],
-        dtype=bool,
-    )
+    from . import summary as sm
+
+    flags = np.zeros(len(table), dtype=bool)
+    if not len(table) or "authority" not in table.columns:
+        return flags
+
+    def named(column: str) -> np.ndarray:
+        if column not in table.columns:
+            return np.zeros(len(table), dtype=bool)
+        values = table[column].astype(object)
+        return np.array([isinstance(v, str) and bool(v.strip()) for v in values], dtype=bool)
+
+    has_question, has_role = named("question_id"), named("role")
+    for item, item_rows in (("question_id", has_question), ("theme_id", ~has_question)):
+        for with_role in (True, False):
+            rows = item_rows & (has_role if with_role else ~has_role)
+            if not rows.any():
+                continue
+            keys = [item, "role", "authority"] if with_role else [item, "authority"]
+            cache = "groups:" + ",".join(keys)
+            if cache not in rep.summaries:
+                rep.summaries[cache] = sm.summarise(
+                    rep.region, by=keys, min_group=rep.min_group, framework=rep.framework
+                )
+            groups = rep.summaries[cache]
+            shown = groups[~groups["suppressed"].astype(bool)][keys].astype(str)
+            open_keys = set(shown.itertuples(index=False, name=None))
+            picked = table[rows][keys].astype(str).itertuples(index=False, name=None)
+            flags[np.flatnonzero(rows)] = [k in open_keys for k in picked]
+    return flags
 
 
 def _publishable_notes(rep: _Report) -> pd.DataFrame:
@@ -1097,40 +1112,23 @@ def _actions_block(rep: _Report, theme: str) -> str:
 def _publishable_examples(rep: _Report) -> pd.DataFrame:
     """Return the new good practice this report may show.
 
-    Only examples shared with consent, from a group the disclosure rule shows (question, role
-    and authority; theme, role and authority when no question was named), and never with who
-    shared them. Columns theme_id, question_id, text.
+    Only examples shared with consent, from a group the disclosure rule shows (see
+    `_open_groups`), and never with who shared them. Columns theme_id, question_id, text.
     """
     ex = rep.examples
     columns = ["theme_id", "question_id", "text"]
     if not len(ex):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     ex = ex[ex["consent_to_share"].fillna(False).astype(bool)]
-    if rep.scope == "authority" and "authority" in ex.columns:
-        ex = ex[(ex["authority"] == rep.authority).to_numpy(dtype=bool, na_value=False)]
-    question = (
-        ex["question_id"] if "question_id" in ex.columns else pd.Series(pd.NA, index=ex.index)
-    )
-    by_question = question.notna().to_numpy(dtype=bool)
-    themes = rep.summaries["example_groups"]
-    shown = themes[~themes["suppressed"].astype(bool)]
-    theme_keys = {
-        (str(t), str(r), str(a))
-        for t, r, a in zip(shown["theme_id"], shown["role"], shown["authority"], strict=True)
-    }
-    by_theme = np.array(
-        [
-            (str(t), str(r), str(a)) in theme_keys
-            for t, r, a in zip(ex["theme_id"], ex["role"], ex["authority"], strict=True)
-        ],
-        dtype=bool,
-    )
-    keep = np.where(by_question, _open_groups(rep, ex.assign(question_id=question)), by_theme)
-    ex = ex[keep]
+    ex = ex[_open_groups(rep, ex)]
     return pd.DataFrame(
         {
             "theme_id": ex["theme_id"].astype(object).to_numpy(),
-            "question_id": question[keep].astype(object).to_numpy(),
+            "question_id": (
+                ex["question_id"].astype(object).to_numpy()
+                if "question_id" in ex.columns
+                else [None] * len(ex)
+            ),
             "text": [rep.names.scrub(v) for v in ex["text"]],
         }
     )

@@ -202,7 +202,7 @@ def test_high_min_group_suppresses_everything(demo_folder):
 def test_summary_widget_shows_the_table(group):
     out = group.summary()
     text = _widget_outputs(out)
-    assert "Leadership/Accountability" in text and "Respondents" in text
+    assert "Leadership/Accountability" in text and "Answers" in text
 
 
 # ----------------------------------------------------------------------------- exports

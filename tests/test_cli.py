@@ -101,7 +101,7 @@ def test_summary_prints_the_theme_table(demo, tmp_path):
     done = run("summary", demo, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].split()[:2] == ["Theme", "Respondents"]
+    assert lines[0].split()[:2] == ["Theme", "n"]
     titles = list(load_framework().themes["title"])
     assert [line.split("  ")[0] for line in lines[1:]] == titles
     by_question = run("summary", demo, "--by", "question", "--min-group", "1000", cwd=tmp_path)

@@ -49,10 +49,10 @@ def _make_region(folder: Path, *, synthetic: bool = False) -> list[Path]:
     with regional as ws:
         for authority, ratings in PEOPLE.items():
             for i, rating in enumerate(ratings):
-                role = "DCS" if i % 2 == 0 else "LM"
+                # One DCS and one Lead Member per authority (each one person), then officers.
+                role = ("DCS", "LM", "Officer", "Officer")[i]
                 rid = ws.add_respondent(f"{authority} {i}", role=role, authority=authority)
-                note = EVIL_NOTE if (authority, i) == ("Derby", 0) else None
-                ws.record(rid, "LA-DCS-1", rating, evidence=i % 4, note=note)
+                ws.record(rid, "LA-DCS-1", rating, evidence=i % 4)
                 ws.record(rid, "LA-DCS-2", max(1, rating - 1), evidence=(i + 1) % 4)
                 if authority in ("Derby", "Rutland", "Leicester"):
                     ws.record(rid, "CR-DCS-1", dont_know=True)
@@ -83,7 +83,8 @@ def _make_region(folder: Path, *, synthetic: bool = False) -> list[Path]:
     with local as ws:
         for i in range(3):
             rid = ws.add_respondent(f"Table {i}", role="Mixed", kind="table", authority="Derby")
-            ws.record(rid, "LA-DCS-1", 2 + i)
+            # A note from a group of three tables: shown (escaped) where the group is shown.
+            ws.record(rid, "LA-DCS-1", 2 + i, note=EVIL_NOTE if i == 0 else None)
     return [folder / "regional.workshop.sqlite", folder / "derby.workshop.sqlite"]
 
 
@@ -343,8 +344,8 @@ def test_region_xlsx_authorities_sorted_by_letter(region, tmp_path):
 def test_summary_text_table(region):
     text = summary_text([region])
     lines = text.splitlines()
-    assert lines[0].split()[:3] == ["Theme", "Respondents", "Answers"]
+    assert lines[0].split()[:3] == ["Theme", "n", "Answers"]
     workforce = next(line for line in lines if line.startswith("Workforce"))
     assert SUPPRESSED in workforce
     leadership = next(line for line in lines if line.startswith("Leadership"))
-    assert leadership.split()[1] == "18"  # 15 regional respondents + 3 Derby tables
+    assert leadership.split()[1] == "18"  # 15 regional people + 3 Derby tables
