@@ -197,6 +197,8 @@ CONTRACT = {
             "meaning_in_2010": "str",
             "today": "str",
             "aliases": "str",
+            "source": "str",
+            "checked_on": "str",
         },
         "term",
         ["stands_for", "meaning_in_2010", "today"],
