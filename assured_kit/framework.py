@@ -24,6 +24,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -48,7 +49,8 @@ ROLES = ("DCS", "LM")
 ATTRIBUTIONS = ("DCS", "LM", "DCS and LM")
 
 # Each table's columns and the dtype each column is converted to, beside the file name.
-# "category:theme" / "category:role" become ordered Categoricals; "text" must not be empty.
+# "category:theme" / "category:role" become ordered Categoricals; "text" must not be empty;
+# "date" is a year-month-day date, kept as that text.
 _SCHEMAS: dict[str, dict[str, str]] = {
     "themes.csv": {
         "theme_id": "id",
@@ -79,8 +81,8 @@ _SCHEMAS: dict[str, dict[str, str]] = {
         "meaning_in_2010": "text",
         "today": "text",
         "aliases": "optional",
-        "source": "optional",
-        "checked_on": "optional",
+        "source": "text",
+        "checked_on": "date",
     },
     "authorities.csv": {"authority": "id", "region": "optional", "note": "optional"},
     "scales.csv": {
@@ -430,6 +432,13 @@ def _typed(
                 raise AssuredKitError(
                     f"{cell!r} has leading or trailing spaces", hint="a stray space", **where
                 )
+            if kind == "date" and not _is_iso_date(cell):
+                raise AssuredKitError(
+                    f"{cell!r} is not a date",
+                    allowed="a date written year-month-day, e.g. 2026-12-01",
+                    hint="a date typed day-first (01/12/2026) or a spreadsheet's date format",
+                    **where,
+                )
             if kind == "int" and not re.fullmatch(r"\d+", cell):
                 raise AssuredKitError(
                     f"{cell!r} is not a whole number",
@@ -457,6 +466,16 @@ def _typed(
         else:
             out[column] = cells.astype(str)
     return pd.DataFrame(out)
+
+
+def _is_iso_date(cell: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", cell):
+        return False
+    try:
+        date.fromisoformat(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_unique(table: pd.DataFrame, column: str, path: Path) -> None:

@@ -153,3 +153,177 @@ def test_help_html_escapes_everything(fw, framework_copy):
 
 def test_help_html_is_empty_without_help(fw):
     assert help_html(fw, "LA-DCS-3") == ""
+
+
+# --- the bundled glossary: sourced, dated, current ---------------------------------------------
+
+#: How far any entry's check may lag the newest: a nudge to re-check the glossary together.
+CHECK_WINDOW = pd.DateOffset(months=18)
+
+
+def test_every_entry_has_a_source_and_a_recent_check(fw):
+    glossary = fw.glossary
+    assert (glossary["source"].str.strip().str.len() > 20).all(), "a citation a reader can follow"
+    checked = pd.to_datetime(glossary["checked_on"], format="%Y-%m-%d")
+    stale = glossary.loc[checked < checked.max() - CHECK_WINDOW, "term"].tolist()
+    assert stale == [], f"checked more than 18 months before the newest entry: {stale}"
+
+
+def test_the_staleness_check_can_fail(fw):
+    dates = pd.to_datetime(pd.Series(["2026-12-01", "2025-05-31", "2025-06-01"]))
+    assert (dates < dates.max() - CHECK_WINDOW).tolist() == [False, True, False]
+
+
+def test_entries_separate_2010_from_today(fw):
+    today = fw.glossary["today"]
+    assert today.str.match(r"(Nearest equivalent|Unchanged)").all()
+    assert not today.str.contains("same as", case=False).any()
+    assert not fw.glossary["meaning_in_2010"].str.contains(r"\b202[0-9]\b").any()
+
+
+def entry(fw, term: str) -> str:
+    row = fw.glossary.set_index("term").loc[term]
+    return " ".join(str(row[c]) for c in ["meaning_in_2010", "today", "source"])
+
+
+@pytest.mark.parametrize(
+    ("term", "must_say"),
+    [
+        (
+            "LSCB",
+            [
+                "lead safeguarding partner",
+                "delegated safeguarding partner",
+                "partnership chair",
+                "Working Together to Safeguard Children 2026",
+                "Children's Wellbeing and Schools Act 2026",
+                "section 2",
+                "section 3",
+                "commence by regulations",
+                "integrated care board",
+            ],
+        ),
+        (
+            "Children's Trust",
+            [
+                "section 10",
+                "remains in force",
+                "31 October 2010",
+                "Northamptonshire Children's Trust",
+            ],
+        ),
+        ("CAF", ["Family Help", "Families First Partnership", "April 2025"]),
+        ("FIP", ["Supporting Families", "Children and Families Grant", "2025"]),
+        ("NI", ["LAIT", "7 November 2024", "removed"]),
+        ("Inspection outcome", ["April 2026", "no longer gives an overall effectiveness grade"]),
+        ("Unannounced safeguarding inspection", ["ILACS", "joint targeted area inspections"]),
+        ("Working Together", ["2026", "replaced the 2023 edition"]),
+        ("Adult safeguarding board", ["Care Act 2014", "section 43", "2015"]),
+        ("Newly qualified social workers", ["ASYE", "2012"]),
+        ("Corporate parents", ["Children and Social Work Act 2017", "section 1"]),
+        ("Case work reviews", ["not serious case reviews", "audit"]),
+    ],
+)
+def test_entries_say_what_changed(fw, term, must_say):
+    text = entry(fw, term)
+    missing = [m for m in must_say if m not in text]
+    assert missing == []
+
+
+def test_working_together_and_lscb_no_longer_point_only_at_2023(fw):
+    for term in ["LSCB", "Working Together", "CAF"]:
+        today = fw.glossary.set_index("term").loc[term, "today"]
+        assert "2023" not in today or "2026" in today or "2025" in today, term
+
+
+# --- every 2010-era term in the questions and examples is glossed or deliberately plain ---------
+
+#: Phrase as printed -> the glossary term it must find.
+GLOSSED = {
+    "Children's Trust": "Children's Trust",
+    "Local Safeguarding Children's Board": "LSCB",
+    "LSCB": "LSCB",
+    "safeguarding thresholds": "Safeguarding thresholds",
+    "corporate parents": "Corporate parents",
+    "narrow the outcomes gap": "Narrow the outcomes gap",
+    "narrowed the outcomes gap": "Narrow the outcomes gap",
+    "CAF": "CAF",
+    "LAA": "LAA",
+    "outcome of an inspection": "Inspection outcome",
+    "inspection outcomes": "Inspection outcome",
+    "DCS": "DCS",
+    "Lead Member": "LM",
+    "unannounced safeguarding inspection": "Unannounced safeguarding inspection",
+    "Overview Scrutiny Commission": "Overview and scrutiny",
+    "Children and Young Peoples Scrutiny": "Overview and scrutiny",
+    "DASS": "DASS",
+    "working together guidance": "Working Together",
+    "case work reviews": "Case work reviews",
+    "case reviews": "Serious case review",
+    "CRB": "CRB",
+    "GSCC": "GSCC",
+    "extended services": "Extended Services",
+    "Commissioning Support Programme": "Commissioning Support Programme",
+    "Family Intervention Programme": "FIP",
+    "adult safeguarding board": "Adult safeguarding board",
+    "children's board": "Children's board",
+    "newly qualified": "Newly qualified social workers",
+    "PCT": "PCT",
+    "NIs": "NI",
+}
+
+#: Phrase as printed -> why it is left plain.
+LEFT_PLAIN = {
+    "Elected Member": "still the ordinary word for a councillor",
+    "Local Authority": "unchanged",
+    "Chief Exec": "an abbreviation of Chief Executive; unchanged",
+    "Director of Safeguarding": "a local job title, not a statutory post",
+    "Director of Legal and Democratic Services": "a local job title (the monitoring officer's)",
+    "independent chair": "plain words; see the LSCB entry for today's partnership chair",
+    "Borough Council": "district councils in two-tier areas; unchanged",
+    "District Council": "district councils in two-tier areas; unchanged",
+    "child protection conference": "still current practice",
+    "health visitors": "still current",
+    "school nurses": "still current",
+    "statistical neighbour": "still used by DfE for comparisons",
+    "integrated youth": "a local service name in one example",
+    "wrap around teams": "a local service name in one example",
+    "Children's Champion": "a local role in one example",
+    "needs based commissioning": "plain words",
+    "integrated service delivery": "plain words",
+    "next practice": "the source's own coinage, explained by its strapline",
+    "casework and reviews": "the theme's own words; both parts are glossed where they are specific",
+    "locality teams": "plain words",
+    "care leavers": "still current",
+    "taken into care": "still current",
+    "GP": "still current",
+    "traffic light": "plain words (red, amber, green ratings)",
+}
+
+
+def all_text(fw) -> str:
+    return " ".join([*fw.questions["text"], *fw.examples["heading"], *fw.examples["quote"]])
+
+
+@pytest.mark.parametrize(("phrase", "term"), sorted(GLOSSED.items()))
+def test_flagged_term_is_glossed(fw, phrase, term):
+    assert phrase.casefold() in all_text(fw).replace("’", "'").casefold(), "not in the 2010 text"
+    assert term in find_terms(fw.glossary, phrase)["term"].tolist()
+
+
+@pytest.mark.parametrize("phrase", sorted(LEFT_PLAIN))
+def test_deliberately_plain_terms_are_in_the_text_and_not_glossed(fw, phrase):
+    assert phrase.casefold() in all_text(fw).replace("’", "'").casefold(), "not in the 2010 text"
+    assert find_terms(fw.glossary, phrase).empty
+
+
+def test_every_glossary_term_is_found_somewhere_or_is_framing(fw):
+    found = set(find_terms(fw.glossary, all_text(fw))["term"])
+    # The Strategic Health Authority appears only in the introduction; Government Office and LM
+    # are in the framing and the roles.
+    assert set(fw.glossary["term"]) - found <= {"SHA", "Government Office", "LM"}
+
+
+def test_help_covers_many_more_questions_than_before(fw):
+    with_help = [q for q in fw.questions["question_id"] if not help_for(fw, q).empty]
+    assert len(with_help) >= 13  # was 7 of 47 before terms were found reliably
