@@ -327,3 +327,21 @@ def test_every_glossary_term_is_found_somewhere_or_is_framing(fw):
 def test_help_covers_many_more_questions_than_before(fw):
     with_help = [q for q in fw.questions["question_id"] if not help_for(fw, q).empty]
     assert len(with_help) >= 13  # was 7 of 47 before terms were found reliably
+
+
+# --- editorial notes beside the text they annotate ----------------------------------------------
+
+
+def test_every_editorial_note_is_served_beside_its_text(fw):
+    notes = [
+        *zip(fw.questions["question_id"], fw.questions["note"], strict=True),
+        *zip(fw.examples["example_id"], fw.examples["note"], strict=True),
+    ]
+    noted = [(item, note) for item, note in notes if note.strip()]
+    assert len(noted) >= 7
+    for item, note in noted:
+        table = help_for(fw, item)
+        assert table[table["kind"] == "editorial"]["text"].tolist() == [note.strip()], item
+        assert "(not part of the 2010 text)" in help_html(fw, item), item
+    unnoted = next(item for item, note in notes if not note.strip())
+    assert "editorial" not in help_for(fw, unnoted)["kind"].tolist()
