@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Protocol
 
@@ -47,9 +48,11 @@ __all__ = [
     "find_terms",
     "help_for",
     "help_html",
+    "help_text",
     "item_text",
     "lookup_term",
     "split_aliases",
+    "terms_used",
 ]
 
 #: The columns of `help_for`'s table, in order.
@@ -334,3 +337,61 @@ def help_html(fw: FrameworkText, item_id: str, *, summary: str = "What does this
         f"<summary style='cursor:pointer'>{escape_html(summary)}</summary>"
         f"{''.join(items)}</details>"
     )
+
+
+def help_text(fw: FrameworkText, item_id: str) -> str:
+    """Return the help for one question or example as one line of plain text, for a spreadsheet.
+
+    The terms found (with what each stands for), then any editorial note, marked as such. The
+    full entries (2010, today, source) belong on a glossary sheet beside it.
+
+    Parameters
+    ----------
+    fw : Framework
+        The loaded framework.
+    item_id : str
+        A question id (``LA-DCS-1``) or an example id (``LA-EX-1``).
+
+    Returns
+    -------
+    str
+        The line, or ``""`` when there is no help. Not neutralised: writers of CSV or XLSX pass
+        it through `assured_kit.safety.neutralise_cell` like any other text.
+
+    Examples
+    --------
+    >>> from assured_kit.framework import load_framework
+    >>> help_text(load_framework(), "PR-DCS-4")
+    'Terms: CAF (Common Assessment Framework).'
+    >>> help_text(load_framework(), "LA-DCS-3")
+    ''
+    """
+    table = help_for(fw, item_id)
+    if table.empty:
+        return ""
+    stands_for = dict(zip(fw.glossary["term"], fw.glossary["stands_for"], strict=True))
+    terms = [f"{t} ({stands_for[t]})" for t in table.loc[table["kind"] == "term", "term"]]
+    parts = [f"Terms: {'; '.join(terms)}."] if terms else []
+    parts += [
+        f"Editorial note (not part of the 2010 text): {note}"
+        for note in table.loc[table["kind"] == "editorial", "text"]
+    ]
+    return " ".join(parts)
+
+
+def terms_used(fw: FrameworkText, item_ids: Iterable[str]) -> pd.DataFrame:
+    """Return the glossary entries found in any of these questions or examples, in glossary order.
+
+    For a glossary page or sheet that lists only the terms its reader will meet.
+
+    Examples
+    --------
+    >>> from assured_kit.framework import load_framework
+    >>> terms_used(load_framework(), ["PR-DCS-4", "PM-LM-1", "LA-DCS-3"])["term"].tolist()
+    ['LSCB', "Children's Trust", 'CAF']
+    """
+    found: set[str] = set()
+    for item in item_ids:
+        text, _note = item_text(fw, item)
+        found.update(find_terms(fw.glossary, text)["term"])
+    return fw.glossary[fw.glossary["term"].isin(found)].reset_index(drop=True)
