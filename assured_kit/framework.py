@@ -11,7 +11,7 @@ Files and their columns (every file UTF-8, CSV with a header row):
 ``questions.csv``   question_id, theme_id, role, number, text, note
 ``examples.csv``    example_id, theme_id, heading, quote, attribution, note
 ``glossary.csv``    term, stands_for, meaning_in_2010, today, aliases (``;``-separated), source,
-                    checked_on (see `assured_kit.glossary`)
+                    checked_on, topic (see `assured_kit.glossary`)
 ``scales.csv``      scale_id, scale_title, value, label, description (see `assured_kit.scales`)
 ``authorities.csv`` authority, region, note
 ``framework.toml``  title, edition, year, headline_question, purpose, ... (the source's framing)
@@ -83,6 +83,7 @@ _SCHEMAS: dict[str, dict[str, str]] = {
         "aliases": "optional",
         "source": "text",
         "checked_on": "date",
+        "topic": "optional",
     },
     "authorities.csv": {"authority": "id", "region": "optional", "note": "optional"},
     "scales.csv": {
@@ -133,7 +134,8 @@ class Framework:
         marks), ``attribution`` ("DCS", "LM" or "DCS and LM"), ``note``.
     glossary : pandas.DataFrame
         ``term``, ``stands_for``, ``meaning_in_2010``, ``today``, ``aliases``, ``source`` (a
-        citation: title, section, date) and ``checked_on`` (ISO date the entry was last checked).
+        citation: title, section, date), ``checked_on`` (ISO date the entry was last checked) and
+        ``topic`` (its heading on the "What changed since 2010" page; empty if unchanged).
     scales : dict of str to Scale
         The rating scales, by ``scale_id``.
     authorities : list of str
