@@ -329,16 +329,20 @@ def help_html(fw: FrameworkText, item_id: str, *, summary: str = "What does this
     table = help_for(fw, item_id)
     if table.empty:
         return ""
+    entries = {str(e["term"]): e for _, e in fw.glossary.iterrows()}
     items = []
     for row in table.itertuples(index=False):
         if row.kind == "editorial":
             items.append(_editorial_paragraph(row.text))
             continue
+        entry = entries[row.term]
         checked = f"; checked {escape_html(row.checked_on)}" if row.checked_on else ""
         items.append(
             f"<p class='ak-help-term' data-kind='term' data-term='{escape_html(row.term)}' "
-            "style='margin:0.4em 0'>"
-            f"<strong>{escape_html(row.term)}</strong>: {escape_html(row.text)}"
+            "style='margin:0.5em 0'>"
+            f"<strong>{escape_html(row.term)}</strong> ({escape_html(entry['stands_for'])})"
+            f"<br><b>In 2010:</b> {escape_html(entry['meaning_in_2010'])}"
+            f"<br><b>Today:</b> {escape_html(entry['today'])}"
             f"<br><small>Source: {escape_html(row.source)}{checked}</small></p>"
         )
     return (
