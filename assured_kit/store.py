@@ -193,7 +193,7 @@ def _flag(value: object, field: str) -> bool:
     )
 
 
-def _whole(value: object, field: str) -> int | None:
+def _whole(value: object) -> int | None:
     """Return ``value`` as an int when it is a whole number (not a bool), else ``None``."""
     if isinstance(value, bool):
         return None
@@ -671,9 +671,9 @@ class Workshop:
                 allowed=f"a name such as 'derby-2026-03{SUFFIX}'",
                 hint="the suffix left off, or a spreadsheet name given",
             )
-        details = _check_details(dict(zip(_DETAIL_ARGS, (
+        details = _check_details(dict(zip(_DETAIL_KEYS, (
             title, held_on, venue, facilitator, scale, themes, roles, min_group, anonymity,
-            authorities, synthetic), strict=True)), fw, creating=True)
+            authorities, synthetic), strict=True)), fw)
         author = _author(author)
         if target.exists() or target.is_symlink():
             raise _never_overwritten(target)
@@ -1056,19 +1056,19 @@ class Workshop:
         ...     ws.title, ws.min_group
         ('Final', 5)
         """
-        unknown = sorted(set(changes) - set(_DETAIL_ARGS))
+        unknown = sorted(set(changes) - set(_DETAIL_KEYS))
         if unknown:
             raise AssuredKitError(
                 f"{', '.join(map(repr, unknown))} is not a workshop detail",
                 field=unknown[0],
-                allowed=", ".join(_DETAIL_ARGS),
+                allowed=", ".join(_DETAIL_KEYS),
                 hint="scale_id is changed as scale=...",
             )
         author = _author(author)
         current = self._details()
-        merged = {k: current[k] for k in _DETAIL_ARGS}
+        merged = {k: current[k] for k in _DETAIL_KEYS}
         merged.update(changes)
-        checked = _check_details(merged, self.framework, creating=False)
+        checked = _check_details(merged, self.framework)
         with self._write() as conn:
             now = self._details()
             if checked["scale"] != now["scale"]:
@@ -1315,7 +1315,7 @@ class Workshop:
         self, given: object, scale: Scale, field: str, problem: str, *, also: str, hint: str
     ) -> int:
         """Return ``given`` as a level of ``scale``, or refuse it listing every level."""
-        level = _whole(given, field)
+        level = _whole(given)
         if level is None or level not in self._allowed(scale):
             levels = ", ".join(
                 f"{v} ({label})" for v, label in zip(scale.values, scale.labels, strict=True)
@@ -1324,7 +1324,7 @@ class Workshop:
         return level
 
     def _check_round(self, value: object) -> int:
-        number = _whole(value, "round")
+        number = _whole(value)
         if number not in (1, 2):
             raise AssuredKitError(
                 f"{value!r} is not a round",
@@ -2017,10 +2017,7 @@ class Workshop:
 
 # --------------------------------------------------------------------------- details checks
 
-_DETAIL_ARGS = _DETAIL_KEYS
-
-
-def _check_details(given: dict[str, Any], fw: Framework, *, creating: bool) -> dict[str, Any]:
+def _check_details(given: dict[str, Any], fw: Framework) -> dict[str, Any]:
     """Validate workshop details and return them as stored (JSON-ready), with the scope."""
     title = _text(given["title"], "title", limit=200)
     held_on = _date(given["held_on"], "held_on")
@@ -2037,7 +2034,7 @@ def _check_details(given: dict[str, Any], fw: Framework, *, creating: bool) -> d
     order = _theme_order(fw)
     themes = _subset(given["themes"], order, "themes")
     roles = _subset(given["roles"], ["DCS", "LM"], "roles")
-    min_group = _whole(given["min_group"], "min_group")
+    min_group = _whole(given["min_group"])
     if min_group is None or min_group < 1:
         raise AssuredKitError(
             f"{given['min_group']!r} is not a group size",
