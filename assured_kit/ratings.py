@@ -1,31 +1,9 @@
 """The tidy ratings table, read from workshop files and from the kit's CSV and XLSX exports.
 
-One row per respondent x question x round (the latest answer wins; a withdrawn answer is left
-out), in the columns of `TIDY_COLUMNS`:
-
-====================  =========================================================================
-``workshop_id``        str: the workshop's identity (respondent ids are unique only within it)
-``workshop_title``     str
-``held_on``            datetime64 (the date at midnight, no time zone; NaT when not set)
-``synthetic``          bool: made-up demo data
-``scale``              str: the rating scale's id, e.g. ``confidence``
-``authority``          str (missing when not given)
-``respondent_id``      str, e.g. ``R0001``: group by (workshop_id, respondent_id)
-``respondent_label``   str
-``role``               ordered Categorical: DCS, LM, Officer, Mixed
-``respondent_kind``    str: ``person`` or ``table``
-``question_id``        str, e.g. ``LA-DCS-1``
-``question_role``      ordered Categorical: DCS, LM
-``theme_id``           ordered Categorical in framework order: LA, CR, WF, PR, IN, PM
-``round``              Int64: 1 (first vote) or 2 (after discussion)
-``rating``             Int64, <NA> for "Don't know"
-``dont_know``          bool
-``evidence``           Int64 (0-3), <NA> when not given
-``note``               str (missing when not given)
-``proxy``              bool: entered by the facilitator for someone else
-``author``             str: who entered the answer
-``recorded_at``        datetime64[UTC]
-====================  =========================================================================
+The table itself (one row per respondent x question x round, the latest answer winning, in the
+columns of `TIDY_COLUMNS`) is built by the read model, `assured_kit.tidy`, which documents each
+column. This module finds the sources (files, folders, exports, open workshops), reads the
+kit's own CSV and XLSX exports back, and merges everything into one table.
 """
 
 from __future__ import annotations
