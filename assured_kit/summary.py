@@ -105,7 +105,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import AssuredKitError
-from .scales import Scale, get_scale
+from .framework import get_scale
+from .scales import Scale
 from .text import fold, percent
 
 if TYPE_CHECKING:  # pragma: no cover
