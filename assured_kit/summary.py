@@ -1787,6 +1787,8 @@ def change(
     # by year or workshop in any other output; the two sides are then picked out.
     summary = summarise(frame, by=[*keys, between], **options)
     result = _side_by_side(summary, between, (before, after), ("before", "after"), keys)
+    if between == "round":
+        _withhold_revote_remainder(ratings, result, keys, after, options)
     thresholds = summary.attrs["thresholds"]
     result["median_change"] = result["after_median"] - result["before_median"]
     result["top_share_change"] = result["after_top_share"] - result["before_top_share"]
@@ -1802,6 +1804,49 @@ def change(
     result["why"] = pd.array(why, dtype="str")
     result.attrs.update(summary.attrs, between=between, before=before, after=after)
     return result
+
+
+def _withhold_revote_remainder(
+    ratings: pd.DataFrame, result: pd.DataFrame, keys: list[str], after: Any, options: Any
+) -> None:
+    """Withhold both sides of a round comparison that would give a few people away.
+
+    The round-``after`` answers are part of the latest answers every other summary shows; the
+    latest answers minus them are the answers of people who did not vote again (or of questions
+    put once). Where those rest on 1 to ``min_group - 1`` people, both sides are withheld.
+    """
+    min_group = int(options.get("min_group", 3))
+    if min_group <= 1 or not len(result) or "respondent_id" not in ratings.columns:
+        return
+    slot = ["workshop_id", "respondent_id", "question_id"]
+    latest = ratings.groupby(slot, observed=True, sort=False)["round"].transform("max")
+    keep = ((ratings["round"] == latest) & (ratings["round"] != after)).to_numpy(
+        dtype=bool, na_value=False
+    )
+    passed = {k: v for k, v in options.items() if k in ("scale", "framework", "where")}
+    rest = summarise(ratings[keep], by=keys, min_group=1, **passed)
+    few = rest[(rest["n_respondents"] > 0) & (rest["n_respondents"] < min_group)]
+    if not len(few):
+        return
+    if keys:
+        hit = (
+            result[keys]
+            .astype(str)
+            .apply(tuple, axis=1)
+            .isin(set(few[keys].astype(str).itertuples(index=False, name=None)))
+            .to_numpy(dtype=bool)
+        )
+    else:
+        hit = np.ones(len(result), dtype=bool)
+    for prefix in ("before", "after"):
+        for column in _SIDE_COLUMNS:
+            name = f"{prefix}_{column}"
+            if column == "suppressed":
+                result.loc[hit, name] = True
+            elif column == "classification":
+                result.loc[hit, name] = "suppressed"
+            else:
+                result.loc[hit, name] = pd.NA
 
 
 def weakest_questions(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd.DataFrame:

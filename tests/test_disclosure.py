@@ -481,3 +481,42 @@ def test_cli_summary_of_one_authority_agrees_with_its_report(
     for row in questions.itertuples(index=False):
         line = next(li for li in text.splitlines() if li.startswith(str(row.question_id)))
         assert ("suppressed" in line) == (str(row.suppressed).lower() in ("true", "1"))
+
+
+@pytest.mark.parametrize("authority", [None, "Derby", "Leicester", "Lincolnshire"])
+def test_rounds_latest_minus_second_round_recovers_no_small_group(
+    region: pd.DataFrame, authority: str | None
+) -> None:
+    """The latest figures minus the round-2 figures are the people who did not vote again."""
+    where = {"authority": authority} if authority else None
+    themes = sm.by_theme(region, min_group=MIN, where=where)
+    rounds = sm.change(region, between="round", min_group=MIN, where=where)
+    shown_themes = shown_keys(themes, ["theme_id"])
+    data = region if authority is None else region[region["authority"] == authority]
+    slot = ["workshop_id", "respondent_id", "question_id"]
+    latest = data.groupby(slot, observed=True)["round"].transform("max")
+    rest = data[(data["round"] == latest) & (data["round"] != 2)]
+    rest = rest[~rest["dont_know"].astype(bool) & rest["rating"].notna()].copy()
+    rest["person"] = people_keys(rest)
+    checked = 0
+    for row in rounds.itertuples(index=False):
+        if bool(row.after_suppressed) or (str(row.theme_id),) not in shown_themes:
+            continue
+        checked += 1
+        assert not 0 < n_people(rest[rest["theme_id"] == row.theme_id]) < MIN, row.theme_id
+    assert checked or rounds["after_suppressed"].all()
+
+
+def test_one_person_who_did_not_vote_again_is_not_given_away() -> None:
+    first = [("w1", r, f"P {r}", "Officer", "Derby", "CR-DCS-1", 2) for r in "abcd"]
+    second = [("w1", r, f"P {r}", "Officer", "Derby", "CR-DCS-1", 5) for r in "abc"]
+    frame = pd.concat(
+        [_answers(first), _answers(second).assign(round=pd.array([2] * 3, dtype="Int64"))],
+        ignore_index=True,
+    )
+    theme = sm.by_theme(frame).iloc[0]
+    assert not bool(theme["suppressed"])  # four people: shown
+    row = sm.change(frame, between="round").iloc[0]
+    # Round 2 (a, b, c) taken from the latest figures would leave d's answer alone.
+    assert bool(row["after_suppressed"]) and pd.isna(row["after_top_share"])
+    assert bool(row["before_suppressed"])
