@@ -520,3 +520,48 @@ def test_one_person_who_did_not_vote_again_is_not_given_away() -> None:
     # Round 2 (a, b, c) taken from the latest figures would leave d's answer alone.
     assert bool(row["after_suppressed"]) and pd.isna(row["after_top_share"])
     assert bool(row["before_suppressed"])
+
+
+def test_notebook_grid_letters_agree_with_the_region_workbook(
+    region: pd.DataFrame, demo: Path, key: Path
+) -> None:
+    from assured_kit.analysis import SteeringGroup, load_steering_data
+    from assured_kit.text import percent
+
+    out = demo.parent / "letters.xlsx"
+    ak.write_report(out, region, scope="region", key=key)
+    sheet = pd.read_excel(out, sheet_name="Authorities")
+    la = sheet[sheet["theme_id"] == "LA"]
+    expected = {
+        str(r.authority): percent(float(r.top_share))
+        for r in la.itertuples(index=False)
+        if str(r.suppressed).lower() not in ("true", "1")
+    }
+    ax = SteeringGroup(load_steering_data(demo), key=key).draw("heatmap")
+    columns = [t.get_text() for t in ax.get_xticklabels()]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    la_row = next(i for i, label in enumerate(rows) if label.startswith("Leadership"))
+    drawn = {
+        columns[round(t.get_position()[0])]: t.get_text()
+        for t in ax.texts
+        if t.get_gid() == "cell" and round(t.get_position()[1]) == la_row
+    }
+    assert expected and drawn == expected
+
+
+def test_html_and_workbook_withhold_the_same_questions(
+    derby_html: str, derby_xlsx: dict[str, pd.DataFrame]
+) -> None:
+    rows = re.findall(r"<tr>(.*?)</tr>", derby_html, flags=re.S)
+    in_html = {}
+    for row in rows:
+        found = re.search(r"<td>([A-Z]{2}-(?:DCS|LM)-\d+):", row)
+        if found and found.group(1) not in in_html:
+            in_html[found.group(1)] = sm.suppressed_text(MIN) in row
+    questions = derby_xlsx["Questions"]
+    in_book = {
+        str(r.question_id): str(r.suppressed).lower() in ("true", "1")
+        for r in questions.itertuples(index=False)
+    }
+    assert in_html and in_html == {q: in_book[q] for q in in_html}
+    assert any(in_html.values()) and not all(in_html.values())
