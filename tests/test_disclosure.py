@@ -565,3 +565,21 @@ def test_html_and_workbook_withhold_the_same_questions(
     }
     assert in_html and in_html == {q: in_book[q] for q in in_html}
     assert any(in_html.values()) and not all(in_html.values())
+
+
+def test_cli_report_uses_the_key_it_is_given_or_one_beside_the_data(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assured_kit.anonymity import KEY_FILE_NAME, AuthorityNames
+    from assured_kit.cli import main
+
+    given = tmp_path / "mine.key"
+    assert main(["report", str(demo), "-o", str(tmp_path / "a.xlsx"), "--key", str(given)]) == 0
+    readme = pd.read_excel(tmp_path / "a.xlsx", sheet_name="Read me", header=None)
+    assert AuthorityNames([], key=given).fingerprint in readme.astype(str).to_string()
+    assert main(["report", str(demo), "-o", str(tmp_path / "b.xlsx")]) == 0
+    beside = demo / KEY_FILE_NAME
+    assert beside.exists()
+    readme = pd.read_excel(tmp_path / "b.xlsx", sheet_name="Read me", header=None)
+    assert AuthorityNames([], key=beside).fingerprint in readme.astype(str).to_string()
+    capsys.readouterr()
