@@ -280,7 +280,8 @@ def _anonymised_grid(group: SteeringGroup, ratings: pd.DataFrame, ax: Axes | Non
     from .framework import load_framework
     from .summary import summarise
 
-    table = summarise(ratings, by=["theme_id", "authority"], min_group=group.min_group)
+    data, where = group.sliced()
+    table = summarise(data, by=["theme_id", "authority"], min_group=group.min_group, where=where)
     table = table[table["authority"].notna()]
     # Letters over every authority of the data set, from the analyst's key: the same letters
     # as in every report made from this data with that key.
@@ -312,21 +313,23 @@ def _chart(name: str) -> Callable[[SteeringGroup, pd.DataFrame, Axes | None], Ax
     def draw(group: SteeringGroup, ratings: pd.DataFrame, ax: Axes | None) -> Axes:
         from . import charts
 
-        mg = group.min_group
+        data, where = group.sliced()
+        kw: dict[str, Any] = {"min_group": group.min_group, "ax": ax, "where": where}
         if name == "themes":
-            return charts.diverging_bars(ratings, by="theme_id", min_group=mg, ax=ax)
+            return charts.diverging_bars(data, by="theme_id", **kw)
         if name == "questions":
-            return charts.diverging_bars(ratings, by="question_id", min_group=mg, ax=ax)
+            return charts.diverging_bars(data, by="question_id", **kw)
         if name == "profile":
-            return charts.theme_profile(ratings, min_group=mg, ax=ax)
+            return charts.theme_profile(data, **kw)
         if name == "roles":
-            return charts.role_pairs(ratings, min_group=mg, ax=ax)
+            return charts.role_pairs(data, **kw)
         if name == "evidence":
-            return charts.confidence_evidence(ratings, min_group=mg, ax=ax)
+            return charts.confidence_evidence(data, **kw)
         if name == "rounds":
-            return charts.change_dumbbell(ratings, between="round", min_group=mg, ax=ax)
+            return charts.change_dumbbell(data, between="round", **kw)
         if name == "years":
-            return charts.change_dumbbell(ratings, between="year", min_group=mg, ax=ax)
+            # Two years are compared: the year filter narrows the answers as it says.
+            return charts.change_dumbbell(ratings, between="year", min_group=group.min_group, ax=ax)
         raise AssuredKitError(f"unknown chart {name!r}", field="panel")  # pragma: no cover
 
     return draw
@@ -441,6 +444,25 @@ class SteeringGroup:
 
     # ------------------------------------------------------------------ data
 
+    def sliced(self) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+        """Return the answers to summarise and the ``where`` slice of them to show.
+
+        When each filter picks at most one value, the chosen year, authority, role and theme
+        are one slice of the whole data: summaries are then made from every answer with
+        ``where``, so what is withheld agrees with the reports made from the same data. With
+        several values picked in a filter, the filtered answers (and no ``where``).
+        """
+        picks = {
+            "year": self.year_filter.value,
+            "authority": self.authority_filter.value,
+            "role": self.role_filter.value,
+            "theme_id": self.theme_filter.value,
+        }
+        if any(len(v) > 1 for v in picks.values()):
+            return self.filtered(), None
+        where = {key: value[0] for key, value in picks.items() if len(value) == 1}
+        return self.data.ratings, where or None
+
     def filtered(self, *, ignore_authority: bool = False) -> pd.DataFrame:
         """Return the answers the filters keep."""
         return filter_ratings(
@@ -540,7 +562,8 @@ class SteeringGroup:
         """Return the theme-by-theme summary of the filtered answers (suppression applied)."""
         from .summary import by_theme
 
-        return by_theme(self.filtered(), min_group=self.min_group)
+        data, where = self.sliced()
+        return by_theme(data, min_group=self.min_group, where=where)
 
     def summary(self) -> Any:
         """Return a widget with the theme table (suppressed rows say so), kept up to date."""

@@ -583,3 +583,17 @@ def test_cli_report_uses_the_key_it_is_given_or_one_beside_the_data(
     readme = pd.read_excel(tmp_path / "b.xlsx", sheet_name="Read me", header=None)
     assert AuthorityNames([], key=beside).fingerprint in readme.astype(str).to_string()
     capsys.readouterr()
+
+
+def test_notebook_with_one_authority_chosen_withholds_as_its_report(
+    demo: Path, derby_xlsx: dict[str, pd.DataFrame]
+) -> None:
+    from assured_kit.analysis import SteeringGroup, load_steering_data
+
+    group = SteeringGroup(load_steering_data(demo), anonymity_seed=0)
+    group.authority_filter.value = ("Derby",)
+    table = group.summary_table()
+    assert shown_keys(table, ["theme_id"]) == sheet_shown(derby_xlsx["Themes"], ["theme_id"])
+    assert table["n_respondents"].dropna().tolist() == [
+        int(n) for n in derby_xlsx["Themes"]["n_respondents"] if str(n).isdigit()
+    ]
