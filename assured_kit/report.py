@@ -1098,6 +1098,8 @@ def _publishable_notes(rep: _Report) -> pd.DataFrame:
 
     Columns theme_id, question_id and note: never who wrote them, nor when.
     """
+    if "publishable_notes" in rep.summaries:
+        return rep.summaries["publishable_notes"]
     r = rep.ratings
     columns = ["theme_id", "question_id", "note"]
     if "note" not in r.columns or not len(r):
@@ -1107,13 +1109,14 @@ def _publishable_notes(rep: _Report) -> pd.DataFrame:
     notes = notes[_open_groups(rep, notes)]
     if "recorded_at" in notes.columns:
         notes = notes.sort_values("recorded_at", ascending=False, kind="stable")
-    return pd.DataFrame(
+    rep.summaries["publishable_notes"] = pd.DataFrame(
         {
             "theme_id": notes["theme_id"].astype(object).to_numpy(),
             "question_id": notes["question_id"].astype(object).to_numpy(),
             "note": [rep.names.scrub(n) for n in notes["note"]],
         }
     )
+    return rep.summaries["publishable_notes"]
 
 
 def _notes_block(rep: _Report, theme: str) -> str:
