@@ -578,7 +578,10 @@ class SteeringGroup:
         if not len(r):
             self.summary_output.outputs = (html_output("<i>No answers match the filters.</i>"),)
             return
-        text = summary_text(r, min_group=self.min_group, allow_small_groups=self.allow_small_groups)
+        data, where = self.sliced()
+        text = summary_text(
+            data, min_group=self.min_group, allow_small_groups=self.allow_small_groups, where=where
+        )
         self.summary_output.outputs = (
             html_output(f"<pre style='font-size:1.05em'>{escape_html(text)}</pre>", text),
         )
