@@ -31,7 +31,6 @@ out), in the columns of `TIDY_COLUMNS`:
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -45,7 +44,6 @@ import pandas as pd
 from .errors import AssuredKitError
 from .safety import restore_cell
 from .schema import SCHEMA_VERSION, migrate
-from .sheets import decode_text
 from .store import (
     RESPONDENT_KINDS,
     RESPONDENT_ROLES,
@@ -58,6 +56,7 @@ from .store import (
     _sqlite_error,
     _writable,
 )
+from .tabular import Limits, cell_text, iter_grids
 
 __all__ = ["QUESTION_ROLES", "REQUIRED_COLUMNS", "THEME_ORDER", "TIDY_COLUMNS", "read_ratings"]
 
@@ -371,66 +370,43 @@ def _problem(path: Path, row: int, column: str, value: str, allowed: str, hint: 
     )
 
 
+#: How large an answers export may be: an XLSX sheet's own limit of rows (a region's many
+#: workshops stay far below), 200 columns, files up to 256 MB and workbooks up to 1 GiB unpacked.
+EXPORT_LIMITS = Limits("an answers export", max_rows=1_048_576, max_columns=200,
+                       max_bytes=256 * 2**20, max_unpacked=2**30)
+
+
 def _read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or the XLSX sheet "Answers" as text cells, header names trimmed."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        # Spreadsheet programs save plain "CSV" in the Windows code page.
-        text = decode_text(path.read_bytes(), path, lenient=True)
-        first = text.split("\n", 1)[0]
-        sep = ";" if first.count(";") > first.count(",") else ","
-        import io
-
-        try:
-            table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    """Read a CSV or the XLSX sheet "Answers" as text cells, exactly as typed (no "NA" guessing)."""
+    workbook = path.suffix.lower() in {".xlsx", ".xlsm"}
+    grids = iter_grids(path, is_header=any, limits=EXPORT_LIMITS, first_row_only=True,
+                       sheets=("Answers",) if workbook else None, lenient=True)
+    grid = next(grids, None)
+    grids.close()
+    if grid is None:
+        raise AssuredKitError(
+            "the sheet 'Answers' is empty" if workbook
+            else "the file cannot be read as CSV: it has no header row",
+            file=path.name,
+            allowed="a tidy answers export from the kit (a header row, then one row per answer)",
+            hint="an empty file, or the header row was deleted",
+        )
+    seen: set[str] = set()
+    for name in grid.header:
+        if name and name in seen:
             raise AssuredKitError(
-                f"the file cannot be read as CSV ({exc})",
-                file=path,
-                allowed="a tidy answers CSV exported by the kit",
-                hint="an unclosed quotation mark, or an empty file",
-            ) from exc
-    else:
-        try:
-            table = pd.read_excel(path, sheet_name="Answers", dtype=object, engine="openpyxl")
-        except ValueError as exc:
-            raise AssuredKitError(
-                f"the workbook has no sheet 'Answers' ({exc})",
-                file=path,
-                allowed="a workbook exported by the kit, with its 'Answers' sheet",
-                hint="the sheet was renamed, or another workbook was given",
-            ) from exc
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise AssuredKitError(
-                f"the workbook cannot be read ({type(exc).__name__}: {exc})",
-                file=path,
-                allowed="an .xlsx workbook exported by the kit",
-                hint="a damaged file, or a different format renamed to .xlsx",
-            ) from exc
-        table = table.map(_cell_text).astype(str) if len(table) else table.astype(str)
-    table.columns = [str(c).strip().lstrip("\ufeff") for c in table.columns]
+                f"the column {name!r} appears twice",
+                file=grid.where,
+                row=grid.header_row,
+                allowed="a tidy answers export with each column once",
+                hint="a copied column; delete one of them",
+            )
+        seen.add(name)
+    rows = [[cell_text(v) for v in row] for _, row in grid.rows]
     # Spreadsheet programs leave trailing blank rows behind.
-    blank = (table == "").all(axis=1) if len(table.columns) else pd.Series(dtype=bool)
-    if len(blank):
-        keep = len(blank) - int(np.argmax(~blank.to_numpy()[::-1])) if (~blank).any() else 0
-        table = table.iloc[:keep]
-    return table
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return str(int(value)) if value.is_integer() else str(value)
-    if isinstance(value, pd.Timestamp | np.datetime64):
-        return pd.Timestamp(value).isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+    while rows and not any(rows[-1]):
+        rows.pop()
+    return pd.DataFrame(rows, columns=grid.header, dtype=str)
 
 
 def _parse_bool(series: pd.Series, path: Path, column: str) -> np.ndarray:

@@ -339,7 +339,8 @@ def test_a_failure_while_writing_rolls_everything_back(
         return real_record(self, *args, **kwargs)
 
     monkeypatch.setattr(Workshop, "record", record_then_fail)
-    with pytest.raises(AssuredKitError, match=r"pat\.xlsx: nothing was imported: .*disk went away"):
+    with pytest.raises(AssuredKitError,
+                       match=r"pat\.xlsx, sheet 'Rating sheet': nothing was imported: .*disk went"):
         ws.import_rating_sheet(path)
     assert len(calls) == 3
     _assert_unchanged(ws, before)
@@ -365,7 +366,8 @@ def test_respondent_problems_are_reported(
     before = _snapshot(ws)
     path = write_rating_sheet(tmp_path / "sheet.xlsx", workshop=ws)
     fill_xlsx(path, {"LA-DCS-1": (4, None, None)}, **details)
-    with pytest.raises(AssuredKitError, match=r"sheet\.xlsx: 1 problem: " + message):
+    with pytest.raises(AssuredKitError,
+                       match=r"sheet\.xlsx, sheet 'Rating sheet': 1 problem: " + message):
         ws.import_rating_sheet(path, **kwargs)
     _assert_unchanged(ws, before)
 
@@ -378,7 +380,7 @@ def test_sheet_for_another_scale_or_scope_is_refused(ws: Workshop, tmp_path: Pat
     with pytest.raises(AssuredKitError) as info:
         ws.import_rating_sheet(rag)
     message = str(info.value)
-    assert "rag.xlsx: 3 problems:" in message
+    assert "rag.xlsx, sheet 'Rating sheet': 3 problems:" in message
     assert "row 6, column 'Scale': the sheet is for the 'rag' scale" in message
     assert "'3 - Green' is not an answer on the Confidence scale" in message
     assert "question WF-DCS-1 is not among this workshop's questions" in message
