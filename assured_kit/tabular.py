@@ -131,6 +131,8 @@ def column_letter(number: int) -> str:
 
 
 def _megabytes(size: int) -> str:
+    if size < 2**20:
+        return f"{size / 2**10:,.0f} KB"
     return f"{size / 2**20:,.1f} MB"
 
 
