@@ -402,7 +402,7 @@ def _read_table(path: Path) -> pd.DataFrame:
                 hint="a copied column; delete one of them",
             )
         seen.add(name)
-    rows = [[cell_text(v) for v in row] for _, row in grid.rows]
+    rows = [[v if type(v) is str else cell_text(v) for v in row] for _, row in grid.rows]
     # Spreadsheet programs leave trailing blank rows behind.
     while rows and not any(rows[-1]):
         rows.pop()
