@@ -52,7 +52,7 @@ from .tabular import (
     iter_grids,
     parse_answer,
 )
-from .text import fold, match_authority, match_role, roles_allowed
+from .text import NOTE_LIMIT, fold, match_authority, match_role, roles_allowed
 
 if TYPE_CHECKING:  # pragma: no cover
     from .framework import Framework
@@ -94,8 +94,7 @@ def _sheet_setup(
     roles: Sequence[str] | None,
     workshop: Workshop | None,
 ) -> tuple[Framework, pd.DataFrame, Scale, Scale, list[str], str]:
-    from .framework import Framework, load_framework
-    from .scales import get_scale
+    from .framework import Framework, get_scale, load_framework
 
     if workshop is not None:
         fw = workshop.framework
@@ -514,8 +513,6 @@ class _Answer:
 def _read_answers(
     ws: Workshop, grid: Grid, columns: dict[str, int], problems: ProblemList
 ) -> list[_Answer]:
-    from .store import NOTE_LIMIT
-
     in_scope = {str(q) for q in ws.questions()["question_id"]}
     questions = ws.framework.questions
     texts = {str(q): fold(t) for q, t in zip(questions["question_id"], questions["text"],
