@@ -710,6 +710,18 @@ def iter_grids(
     AssuredKitError
         For a missing, unknown, protected, oversized or unreadable file, or a value beyond
         ``limits``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, openpyxl
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
+    >>> book = openpyxl.Workbook()
+    >>> book.active.title, book.active["A1"] = "Notes", "scratch"
+    >>> table = book.create_sheet("Table")
+    >>> table.append(["x", "y"]); table.append(["NA", 2]); book.save(p)
+    >>> limits = Limits("a test table", max_rows=10, max_columns=5)
+    >>> [(g.where, g.rows) for g in iter_grids(p, is_header=lambda c: "x" in c, limits=limits)]
+    [("book.xlsx, sheet 'Table'", [(2, ['NA', 2])])]
     """
     name, suffix, data = _open(path, limits)
     if data.startswith(_CFB_MAGIC):

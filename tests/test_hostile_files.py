@@ -426,3 +426,25 @@ def test_a_cleared_question_text_is_not_a_swap(tmp_path: Path, ws: Workshop) -> 
 
     path = filled_sheet(ws, tmp_path / "cleared.xlsx", clear_text)
     assert ws.import_rating_sheet(path) == len(ANSWERS)
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        (dict(max_bytes=1_000), r"plain\.xlsx: the file is 9 KB, too large to be a test table"),
+        (dict(max_unpacked=20_000), r"plain\.xlsx: the workbook would unpack to 3\d KB"),
+        (dict(max_parts=5), r"plain\.xlsx: the workbook has 1\d parts"),
+    ],
+)
+def test_every_limit_refuses_before_reading(tmp_path: Path, ws: Workshop, limits: dict,
+                                             message: str) -> None:
+    from assured_kit.tabular import Limits, read_grid
+
+    plain = filled_sheet(ws, tmp_path / "plain.xlsx")
+    small = Limits("a test table", max_rows=100, max_columns=10, **limits)
+    with pytest.raises(AssuredKitError, match=message):
+        read_grid(plain, is_header=any, what="a test table", limits=small)
+    roomy = Limits("a test table", max_rows=100, max_columns=10)
+    assert read_grid(plain, is_header=any, what="a test table", limits=roomy).sheet == (
+        "Rating sheet"
+    )
