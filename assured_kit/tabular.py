@@ -754,7 +754,8 @@ def _workbook_grids(
     book = _Workbook(data, name, limits)
     try:
         if sheets is not None:
-            order = [s for s in sheets if s in book.book.sheetnames]
+            tables = {w.title for w in book.book.worksheets}  # not chart sheets
+            order = [s for s in sheets if s in tables]
             if not order:
                 raise AssuredKitError(
                     f"the workbook has no sheet {' or '.join(repr(s) for s in sheets)}",
