@@ -431,8 +431,8 @@ def test_a_cleared_question_text_is_not_a_swap(tmp_path: Path, ws: Workshop) -> 
 @pytest.mark.parametrize(
     ("limits", "message"),
     [
-        (dict(max_bytes=1_000), r"plain\.xlsx: the file is 9 KB, too large to be a test table"),
-        (dict(max_unpacked=20_000), r"plain\.xlsx: the workbook would unpack to 3\d KB"),
+        (dict(max_bytes=1_000), r"plain\.xlsx: the file is \d+ KB, too large to be a test table"),
+        (dict(max_unpacked=20_000), r"plain\.xlsx: the workbook would unpack to \d+ KB"),
         (dict(max_parts=5), r"plain\.xlsx: the workbook has 1\d parts"),
     ],
 )
