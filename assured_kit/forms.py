@@ -50,7 +50,8 @@ __all__ = ["FORM_LIMITS", "FormImport", "import_form_export", "match_form_column
 
 #: How large a form export may be: one row per response (5,000 is far beyond a region's
 #: leaders) and up to 500 columns (60 questions, each with rating, evidence and note columns,
-#: plus the form tool's own). CSV files up to 20 MB; workbooks up to 64 MB unpacked.
+#: plus the form tool's own). Files up to 8 MB, workbooks up to 8 MB unpacked (500 responses
+#: to 60 questions are about 4 MB): an export of that size is read within a few seconds.
 FORM_LIMITS = Limits("an online-form export", max_rows=5_000, max_columns=500)
 
 _QUESTION_ID = re.compile(

@@ -93,7 +93,9 @@ class Limits:
     max_bytes : int
         The largest file accepted, in bytes.
     max_unpacked : int
-        The most an XLSX workbook's parts may add up to once unpacked, in bytes.
+        The most an XLSX workbook's parts may add up to once unpacked, in bytes. Reading a
+        worksheet takes time in proportion to its unpacked size (a few MB a second on a
+        laptop, whatever the cells hold), so this bounds the time an import can take.
     max_ratio : int
         How many times its packed size one part of a workbook may unpack to (real workbooks
         stay far below 100; zip bombs go beyond 1,000). Parts under 1 MiB are not checked.
@@ -109,8 +111,8 @@ class Limits:
     what: str
     max_rows: int
     max_columns: int
-    max_bytes: int = 20 * 2**20
-    max_unpacked: int = 64 * 2**20
+    max_bytes: int = 8 * 2**20
+    max_unpacked: int = 8 * 2**20
     max_ratio: int = 200
     max_parts: int = 1_000
 
@@ -528,8 +530,11 @@ def _checked_parts(data: bytes, name: str, limits: Limits) -> zipfile.ZipFile:
             )
     if total > limits.max_unpacked:
         raise AssuredKitError(
-            f"the workbook would unpack to {_megabytes(total)}, so it was not read",
-            file=name, allowed=allowed, hint=hint + ", or a table far larger than expected",
+            f"the workbook would unpack to {_megabytes(total)}, more than {limits.what} ever "
+            "needs, so it was not read",
+            file=name, allowed=allowed,
+            hint="many rows pasted or formatted below the table: delete the rows under it (and "
+            "any sheets not needed), then save again",
         )
     return archive
 
@@ -736,7 +741,7 @@ def iter_grids(
             allowed="an .xlsx workbook saved by a spreadsheet program",
             hint="a CSV file renamed to .xlsx",
         )
-    text = decode_text(data, name, lenient=lenient)
+    text = decode_text(data, name, lenient=lenient).rstrip("\r\n")  # blank lines at the end
     grid = _csv_grid(text, name, is_header, limits, first_row_only)
     if grid is not None:
         yield grid

@@ -144,6 +144,23 @@ def bomb(source: Path, path: Path, inflated: int = 1 << 30) -> Path:
     return _zip_by_hand(path, parts)
 
 
+def styled_rows(source: Path, path: Path, rows: int) -> Path:
+    """Copy a workbook, adding ``rows`` rows of formatted, empty cells under its first sheet."""
+    import zipfile
+
+    extra = "".join(f'<row r="{r}"><c r="A{r}" s="1"/><c r="H{r}" s="1"/></row>'
+                    for r in range(100, 100 + rows)).encode()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(
+        path, "w", zipfile.ZIP_DEFLATED, compresslevel=1
+    ) as copy:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", extra + b"</sheetData>")
+            copy.writestr(info, data)
+    return path
+
+
 def compound_file(path: Path, streams: dict[str, bytes]) -> Path:
     """Write an Office compound file (CFB, version 3) holding ``streams`` (each >= 4096 bytes).
 
@@ -230,8 +247,15 @@ CASES = {
                    r"\(row 1,048,576, column H\) holds 'oops'.*at most 5,000 rows"),
     "bomb": ("sheet", r"bomb\.xlsx: the workbook's part 'xl/sharedStrings\.xml' would unpack from "
              r"1\.0 MB to 1,024\.0 MB"),
-    "junk-rows": ("sheet", r"junk-rows\.xlsx, sheet 'Rating sheet': cell A5001 \(row 5,001, "
-                  r"column A\) holds 'junk"),
+    "junk-rows": ("sheet", r"junk-rows\.xlsx: the workbook would unpack to \d\.\d MB, more than "
+                  r"a rating sheet ever needs.*delete the rows under it"),
+    # Formatting far down a sheet is no value, but reading it takes time: a workbook that
+    # would unpack to more than a rating sheet's 4 MB is refused unread; the largest one
+    # allowed (formatting only, no answers) is still read within the time limit.
+    "styled-rows": ("sheet", r"styled-rows\.xlsx: the workbook would unpack to 2\d\.\d MB, more "
+                    r"than a rating sheet ever needs, so it was not read"),
+    "styled-within": ("sheet", r"styled-within\.xlsx, sheet 'Rating sheet': 1 problem: row 3, "
+                      r"column 'Respondent': no respondent label"),
     "password": ("sheet", r"password\.xlsx: this workbook is protected with a password.*"
                  r"remove the password and save again"),
     "swapped-ids": ("sheet", r"swapped-ids\.xlsx, sheet 'Rating sheet': 2 problems: row 9, "
@@ -313,6 +337,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, str]:
         filled_sheet(ws, folder / "swapped-ids.xlsx", _swap)
         filled_sheet(ws, folder / "two-copies.xlsx", _copied)
         export = ws.export(folder / "export.xlsx")
+        blank = write_rating_sheet(folder / "blank.xlsx", workshop=ws)
+    styled_rows(plain, folder / "styled-rows.xlsx", 400_000)
+    styled_rows(blank, folder / "styled-within.xlsx", 60_000)
     bomb(plain, folder / "bomb.xlsx")
     bomb(export, folder / "export-bomb.xlsx")
     protected_workbook(folder / "password.xlsx")
