@@ -84,10 +84,11 @@ SHEET_HELP_HEADER = "help: terms and editorial notes"
 SHEET_MARKER = "AssuredKitRatingSheet"
 #: How large a rating sheet may be: a sheet holds about 60 questions, so 5,000 rows and 100
 #: columns leave room for notes, extra columns and blank rows while refusing a stray value
-#: far away (e.g. in H1048576) at once. Files up to 4 MB, workbooks up to 4 MB unpacked (a
-#: filled sheet is under 200 KB): a sheet of that size is read within a few seconds.
+#: far away (e.g. in H1048576) at once. Reading takes time per cell, so the sheet may hold at
+#: most 50,000 cells (values or formatting; a filled sheet has under 1,000), and files and
+#: workbooks (unpacked) at most 4 MB: the largest sheet allowed is read within a few seconds.
 SHEET_LIMITS = Limits("a rating sheet", max_rows=5_000, max_columns=100, max_bytes=4 * 2**20,
-                      max_unpacked=4 * 2**20)
+                      max_unpacked=4 * 2**20, max_cells=50_000)
 _INPUT_FILL = "FFF2CC"
 _FIXED_FILL = "F2F2F2"
 _HEADER_FILL = "DCE6F1"

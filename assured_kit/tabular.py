@@ -96,6 +96,11 @@ class Limits:
         The most an XLSX workbook's parts may add up to once unpacked, in bytes. Reading a
         worksheet takes time in proportion to its unpacked size (a few MB a second on a
         laptop, whatever the cells hold), so this bounds the time an import can take.
+    max_cells : int, optional
+        The most cells the sheet read may hold, counting empty cells that carry formatting
+        and the gaps before a row's last cell: reading takes time per cell, so this bounds
+        the time an import can take (the default, ``max_rows * max_columns``, bounds nothing
+        more).
     max_ratio : int
         How many times its packed size one part of a workbook may unpack to (real workbooks
         stay far below 100; zip bombs go beyond 1,000). Parts under 1 MiB are not checked.
@@ -115,6 +120,12 @@ class Limits:
     max_unpacked: int = 8 * 2**20
     max_ratio: int = 200
     max_parts: int = 1_000
+    max_cells: int | None = None
+
+    @property
+    def cells(self) -> int:
+        """The cell budget: ``max_cells``, or ``max_rows * max_columns`` when not given."""
+        return self.max_cells if self.max_cells is not None else self.max_rows * self.max_columns
 
 
 def column_letter(number: int) -> str:
@@ -423,12 +434,23 @@ def _bounded(rows: Iterable[Sequence[Any]], where: str, limits: Limits) -> list[
     """
     kept: list[Sequence[Any]] = []
     width = limits.max_columns
+    budget = limits.cells
     for number, row in enumerate(rows, start=1):
+        budget -= len(row)
         if len(row) > width:
             tail = row[width:]
             if tail.count(None) != len(tail):
                 _refuse_first_value(tail, where, limits, number, width)
             row = row[:width]
+        if budget < 0:
+            raise AssuredKitError(
+                f"by row {number:,} the sheet holds more than {limits.cells:,} cells (with "
+                f"values or formatting), more than {limits.what} ever needs, so it was not read",
+                file=where,
+                allowed=f"{limits.what} of at most {limits.cells:,} cells",
+                hint="many rows pasted or formatted below the table: delete the rows under it, "
+                "then save again",
+            )
         if number > limits.max_rows:
             if row and row.count(None) != len(row):
                 _refuse_first_value(row, where, limits, number, 0)

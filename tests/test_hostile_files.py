@@ -144,12 +144,17 @@ def bomb(source: Path, path: Path, inflated: int = 1 << 30) -> Path:
     return _zip_by_hand(path, parts)
 
 
-def styled_rows(source: Path, path: Path, rows: int) -> Path:
+def styled_rows(source: Path, path: Path, rows: int, columns: int = 2, first: int = 100) -> Path:
     """Copy a workbook, adding ``rows`` rows of formatted, empty cells under its first sheet."""
     import zipfile
 
-    extra = "".join(f'<row r="{r}"><c r="A{r}" s="1"/><c r="H{r}" s="1"/></row>'
-                    for r in range(100, 100 + rows)).encode()
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(c) for c in range(1, columns + 1)]
+    extra = "".join(
+        f'<row r="{r}">' + "".join(f'<c r="{x}{r}" s="1"/>' for x in letters) + "</row>"
+        for r in range(first, first + rows)
+    ).encode()
     with zipfile.ZipFile(source) as original, zipfile.ZipFile(
         path, "w", zipfile.ZIP_DEFLATED, compresslevel=1
     ) as copy:
@@ -230,13 +235,14 @@ def _copied(book, sheet) -> None:
     _fill(copy)
 
 
-def _form_with_stray(path: Path) -> Path:
+def _form_with_stray(path: Path, *, stray: bool = True) -> Path:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Form1"
     sheet.append(["Id", "Email", "PM-DCS-1", "PM-DCS-2"])
     sheet.append([1, "a@example.org", 4, 3])
-    sheet["XFD2"] = "stray"
+    if stray:
+        sheet["XFD2"] = "stray"
     book.save(path)
     return path
 
@@ -250,12 +256,17 @@ CASES = {
     "junk-rows": ("sheet", r"junk-rows\.xlsx: the workbook would unpack to \d\.\d MB, more than "
                   r"a rating sheet ever needs.*delete the rows under it"),
     # Formatting far down a sheet is no value, but reading it takes time: a workbook that
-    # would unpack to more than a rating sheet's 4 MB is refused unread; the largest one
-    # allowed (formatting only, no answers) is still read within the time limit.
+    # would unpack to more than a rating sheet's 4 MB is refused unread, one holding more
+    # cells than allowed is refused when the budget runs out, and the largest one allowed
+    # (formatting only, no answers) is still read within the time limit.
     "styled-rows": ("sheet", r"styled-rows\.xlsx: the workbook would unpack to 2\d\.\d MB, more "
                     r"than a rating sheet ever needs, so it was not read"),
+    "styled-cells": ("sheet", r"styled-cells\.xlsx, sheet 'Rating sheet': by row 2\d,\d{3} the "
+                     r"sheet holds more than 50,000 cells \(with values or formatting\)"),
     "styled-within": ("sheet", r"styled-within\.xlsx, sheet 'Rating sheet': 1 problem: row 3, "
                       r"column 'Respondent': no respondent label"),
+    "form-cells": ("form", r"form-cells\.xlsx, sheet 'Form1': by row \d,\d{3} the sheet holds "
+                   r"more than 100,000 cells"),
     "password": ("sheet", r"password\.xlsx: this workbook is protected with a password.*"
                  r"remove the password and save again"),
     "swapped-ids": ("sheet", r"swapped-ids\.xlsx, sheet 'Rating sheet': 2 problems: row 9, "
@@ -339,7 +350,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, str]:
         export = ws.export(folder / "export.xlsx")
         blank = write_rating_sheet(folder / "blank.xlsx", workshop=ws)
     styled_rows(plain, folder / "styled-rows.xlsx", 400_000)
-    styled_rows(blank, folder / "styled-within.xlsx", 60_000)
+    styled_rows(plain, folder / "styled-cells.xlsx", 30_000)
+    styled_rows(blank, folder / "styled-within.xlsx", 24_000)  # 48,000 cells and the table's
+    styled_rows(_form_with_stray(folder / "form.xlsx", stray=False), folder / "form-cells.xlsx",
+                4_000, columns=40, first=3)
     bomb(plain, folder / "bomb.xlsx")
     bomb(export, folder / "export-bomb.xlsx")
     protected_workbook(folder / "password.xlsx")
