@@ -52,9 +52,9 @@ __all__ = ["FORM_LIMITS", "FormImport", "import_form_export", "match_form_column
 #: leaders) and up to 500 columns (60 questions, each with rating, evidence and note columns,
 #: plus the form tool's own). Reading takes time per cell, so the export may hold at most
 #: 100,000 cells (e.g. 500 responses to 60 questions with evidence and notes), and files and
-#: workbooks (unpacked) at most 8 MB: the largest export allowed is read within a few seconds.
+#: workbooks (unpacked) at most 6 MB: the largest export allowed is read within a few seconds.
 FORM_LIMITS = Limits("an online-form export", max_rows=5_000, max_columns=500,
-                     max_bytes=8 * 2**20, max_unpacked=8 * 2**20, max_cells=100_000)
+                     max_bytes=6 * 2**20, max_unpacked=6 * 2**20, max_cells=100_000)
 
 _QUESTION_ID = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z]{2,4})\s?[-‐–—]\s?(DCS|LM)\s?[-‐–—]\s?(\d{1,3})(?!\d)", re.IGNORECASE
