@@ -426,15 +426,20 @@ def _separators(text: str) -> list[str]:
 # --------------------------------------------------------------------------- bounds
 
 
-def _bounded(rows: Iterable[Sequence[Any]], where: str, limits: Limits) -> list[Sequence[Any]]:
+def _bounded(
+    rows: Iterable[Sequence[Any]], where: str, limits: Limits, *, count_cells: bool = True
+) -> list[Sequence[Any]]:
     """Keep the rows and columns within ``limits``; refuse a value beyond them.
 
     Rows past the limit are looked at only for a value (an empty row costs next to nothing),
-    and the rows kept end at the last one holding a value.
+    and the rows kept end at the last one holding a value. With ``count_cells`` (worksheets,
+    where every cell costs parsing time) the cells read are counted against the budget; a CSV
+    file's size alone bounds its time, and spreadsheet programs write runs of empty cells
+    (``,,,,``) for formatted rows, so its cells are not counted.
     """
     kept: list[Sequence[Any]] = []
     width = limits.max_columns
-    budget = limits.cells
+    budget = limits.cells if count_cells else math.inf
     for number, row in enumerate(rows, start=1):
         budget -= len(row)
         if len(row) > width:
@@ -824,7 +829,7 @@ def _csv_grid(
     for delimiter in _separators(text):
         try:
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            rows = _bounded(reader, name, limits)
+            rows = _bounded(reader, name, limits, count_cells=False)
         except csv.Error:
             continue
         except AssuredKitError as err:  # a wrong separator may make rows look too wide

@@ -540,3 +540,12 @@ def test_no_glossary_sheet_when_no_question_has_a_term(tmp_path: Path) -> None:
     glossary = openpyxl.load_workbook(termed)["Glossary"]
     terms = [r[0].value for r in glossary.iter_rows(min_row=4) if r[0].value]
     assert terms == ["LSCB", "Children's Trust", "LAA", "Inspection outcome"]
+
+
+def test_empty_formatted_rows_under_a_csv_sheet_are_harmless(ws: Workshop, tmp_path: Path) -> None:
+    """Spreadsheet programs write ``,,,,,,,`` for each formatted row: not values, not refused."""
+    blank = write_rating_sheet(tmp_path / "blank.csv", workshop=ws)
+    rows = fill_csv_rows(blank, {"LA-DCS-1": ("4", "", "")}, Respondent="Pat", Role="DCS")
+    rows += [[""] * 8] * 20_000  # 160,000 empty cells, beyond a workbook's cell budget
+    path = write_csv(tmp_path / "formatted.csv", rows, encoding="utf-8")
+    assert ws.import_rating_sheet(path) == 1
