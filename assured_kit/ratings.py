@@ -69,9 +69,9 @@ def _problem(path: Path, row: int, column: str, value: str, allowed: str, hint: 
 
 #: How large an answers export may be: an XLSX sheet's own limit of rows and 200 columns, at
 #: most 5 million cells (200,000 answers in the tidy table's 25 columns: years of a region's
-#: workshops), files up to 256 MB and workbooks up to 512 MB unpacked.
+#: workshops), files up to 64 MB and workbooks up to 512 MB unpacked.
 EXPORT_LIMITS = Limits("an answers export", max_rows=1_048_576, max_columns=200,
-                       max_bytes=256 * 2**20, max_unpacked=512 * 2**20, max_cells=5_000_000)
+                       max_bytes=64 * 2**20, max_unpacked=512 * 2**20, max_cells=5_000_000)
 
 
 def _read_table(path: Path) -> pd.DataFrame:
