@@ -664,3 +664,32 @@ def test_no_margin_of_any_answers_gives_a_small_group_away(entries: list[tuple])
     assert shown_keys(own, ["theme_id"]) == {
         (t,) for t, a in shown_keys(whole, ["theme_id", "authority"]) if a == "Derby"
     }
+
+
+def test_an_authority_missing_from_one_year_is_not_the_difference_of_two_tables() -> None:
+    spec = [("w25", f"d{i}", f"D {i}", "Officer", "Derby", "PR-DCS-1", 4) for i in range(3)]
+    spec += [("w26", f"d{i}", f"D {i}", "Officer", "Derby", "PR-DCS-1", 3) for i in range(3)]
+    spec += [("w26", f"r{i}", f"R {i}", "Officer", "Rutland", "PR-DCS-1", 1) for i in range(2)]
+    spec += [("w26", f"l{i}", f"L {i}", "Officer", "Leicester", "PR-DCS-1", 5) for i in range(3)]
+    frame = _answers(spec)
+    frame["held_on"] = frame["workshop_id"].map({"w25": "2025-05-01", "w26": "2026-05-01"})
+    rows = answered(frame)
+    region_years = sm.summarise(frame, by=["year"], min_group=MIN)
+    by_authority = sm.summarise(frame, by=["year", "authority"], min_group=MIN)
+    found = recovered(
+        rows,
+        ["year"],
+        "authority",
+        shown_keys(region_years, ["year"]),
+        shown_keys(by_authority, ["year", "authority"]),
+    )
+    assert found == []
+    # Region 2026 minus Derby's 2026 (its year change) minus Leicester (2026 only) is Rutland.
+    derby = sm.change(frame, between="year", min_group=MIN, where={"authority": "Derby"})
+    leicester = sm.by_theme(frame, min_group=MIN, where={"authority": "Leicester"})
+    shown = [
+        not bool(derby["after_suppressed"].iloc[0]),
+        not bool(leicester["suppressed"].iloc[0]),
+        not bool(region_years.set_index("year").loc[2026, "suppressed"]),
+    ]
+    assert not all(shown)
