@@ -1159,13 +1159,15 @@ def _publishable_examples(rep: _Report) -> pd.DataFrame:
     Only examples shared with consent, from a group the disclosure rule shows (see
     `_open_groups`), and never with who shared them. Columns theme_id, question_id, text.
     """
+    if "publishable_examples" in rep.summaries:
+        return rep.summaries["publishable_examples"]
     ex = rep.examples
     columns = ["theme_id", "question_id", "text"]
     if not len(ex):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     ex = ex[ex["consent_to_share"].fillna(False).astype(bool)]
     ex = ex[_open_groups(rep, ex)]
-    return pd.DataFrame(
+    rep.summaries["publishable_examples"] = pd.DataFrame(
         {
             "theme_id": ex["theme_id"].astype(object).to_numpy(),
             "question_id": (
@@ -1176,6 +1178,7 @@ def _publishable_examples(rep: _Report) -> pd.DataFrame:
             "text": [rep.names.scrub(v) for v in ex["text"]],
         }
     )
+    return rep.summaries["publishable_examples"]
 
 
 def _good_practice_block(rep: _Report, theme: str) -> str:
@@ -1399,9 +1402,14 @@ def _charts_theme_evidence(rep: _Report, theme: str) -> str:
     from . import charts
     from .summary import evidence_grid
 
-    grid = evidence_grid(
-        rep.region, scale=rep.scale, min_group=rep.min_group, where={**rep.where, "theme_id": theme}
-    )
+    # The grid describes the theme's own group: withheld with it (the themes table already
+    # applied the disclosure rule against the whole data), else as evidence_grid says.
+    themes = rep.summaries["themes"]
+    row = themes[themes["theme_id"].astype(str) == theme]
+    if not len(row) or bool(row["suppressed"].iloc[0]):
+        return ""
+    r = rep.ratings
+    grid = evidence_grid(r[r["theme_id"] == theme], scale=rep.scale, min_group=rep.min_group)
     if bool(grid["suppressed"].all()) or int(grid["n"].fillna(0).sum()) == 0:
         return ""
     return _embed(
