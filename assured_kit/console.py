@@ -22,10 +22,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import html
 import io
 import logging
 import os
+import re
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ from .facilitator import (
     Answer,
     Facilitator,
     default_folder,
+    file_signature,
     new_workshop_path,
     workshop_files,
 )
@@ -62,6 +66,33 @@ ROW_PX = 18
 _INK = "#111111"
 _PAPER = "#ffffff"
 _NOT_GIVEN = -1  # drop-down value for "no evidence level given"
+#: Sizes of a rating row: fixed, so a click never moves anything.
+_RATING_WIDTH_PX = 104
+_ROW_BUTTON_HEIGHT = "44px"
+_ROW_HEIGHT = "50px"
+_NAME_WIDTH = "10em"
+#: Seconds during which a second press of Next or Previous is taken as a double click.
+NAVIGATION_DEBOUNCE = 0.8
+#: The console's own styles: a pinned question bar, one-line rows, fixed-size buttons that wrap
+#: their words inside, and a focus ring that shows where the keyboard is.
+_CONSOLE_CSS = """<style>
+.assured-kit-facilitator { color: #111; background: #fff; }
+.assured-kit-facilitator .ak-bar { position: sticky; top: 0; z-index: 20; background: #fff;
+  border-bottom: 3px solid #333; padding-bottom: 4px; }
+.assured-kit-facilitator .ak-row { border-bottom: 1px solid #999; overflow: hidden; }
+.assured-kit-facilitator .ak-rate, .assured-kit-facilitator .ak-name { white-space: normal;
+  line-height: 1.15; font-size: 14px; padding: 0 4px; overflow: hidden; }
+.assured-kit-facilitator .ak-name { font-weight: bold; font-size: 16px; text-align: left; }
+.assured-kit-facilitator .ak-chosen { outline: 3px solid #111; outline-offset: -3px; }
+.assured-kit-facilitator .ak-answered { font-size: 18px; line-height: 44px; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+.assured-kit-facilitator .ak-hint { font-size: 14px; color: #333; }
+.assured-kit-facilitator .ak-status-text { font-size: 15px; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.assured-kit-facilitator .ak-problem { color: #8a0016; }
+.assured-kit-facilitator :focus-visible { outline: 3px solid #1a4fd6 !important;
+  outline-offset: 1px; }
+</style>"""
 _TAB_TITLES = ("1 Set up", "2 Respondents", "3 Run", "4 Summary", "Live voting")
 
 
@@ -72,6 +103,32 @@ def _button(description: str, tooltip: str, *, width: str = "auto", **style: str
         layout=w.Layout(width=width, height="auto", min_height="40px"),
         style={"font_size": "17px", **style},
     )
+
+
+def _rating_button(description: str, tooltip: str) -> w.Button:
+    """Make a rating button of fixed size: its words wrap inside, it never grows or shrinks."""
+    button = w.Button(
+        description=description,
+        tooltip=tooltip,
+        layout=w.Layout(
+            width=f"{_RATING_WIDTH_PX - 4}px",
+            height=_ROW_BUTTON_HEIGHT,
+            margin="0 2px",
+            flex="0 0 auto",
+        ),
+    )
+    button.add_class("ak-rate")
+    return button
+
+
+def _plain(problem: BaseException | str) -> str:
+    """Word a problem as shown on screen (`AssuredKitError.plain`), never a traceback."""
+    return problem.plain() if isinstance(problem, AssuredKitError) else str(problem)
+
+
+def _strip_tags(markup: str) -> str:
+    """Return the text of a piece of HTML (for a tooltip)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 def _heading(text: str) -> w.HTML:
@@ -130,11 +187,11 @@ class Notice(w.HTML):
 
     def error(self, problem: BaseException | str) -> None:
         """Show a problem (an `AssuredKitError`'s message, escaped)."""
-        self.kind, self.message = "error", str(problem)
+        self.kind, self.message = "error", _plain(problem)
         self.value = (
             "<div role='alert' style='border:3px solid #b00020;background:#fff4f4;color:#111;"
             "padding:8px 12px;font-size:18px;margin:6px 0'>"
-            f"<b>⚠ Problem:</b> {_esc(problem)}</div>"
+            f"<b>⚠ Problem:</b> {_esc(self.message)}</div>"
         )
 
     def ok(self, text: str) -> None:
@@ -511,45 +568,85 @@ class RespondentsPanel(w.VBox):
 
 
 # ---------------------------------------------------------------------------- respondent rows
-class RespondentRow(w.VBox):
-    """One respondent's rating buttons, evidence level, note and saved confirmation.
+class _RowNotice:
+    """A row's own message slot: a refusal is shown in the row it came from, not elsewhere."""
+
+    def __init__(self, row: RespondentRow) -> None:
+        self.row = row
+        self.kind = ""
+        self.message = ""
+
+    def error(self, problem: BaseException | str) -> None:
+        """Show that the row's last change was not saved, and why."""
+        self.kind, self.message = "error", _plain(problem)
+        self.row.render_status()
+
+    def clear(self) -> None:
+        """Forget the row's problem."""
+        self.kind, self.message = "", ""
+
+
+class RespondentRow(w.HBox):
+    """One respondent on one line: name, rating buttons, evidence level, note and status.
 
     Built once per respondent and reused for every question, so moving between questions only
-    updates values.
+    updates values. Every button has a fixed size, so a click never moves anything on screen.
+
+    While results are hidden the row never shows which button was chosen: an answered row shows
+    only "✓ answered". Clicking the row's name shows its buttons, with the choice, for that row
+    alone (to correct it); the next question hides it again.
     """
 
     def __init__(self, panel: RunPanel, respondent: pd.Series) -> None:
         self.app = panel.app
         self.panel = panel
-        self.notice = panel.notice
         self.controller = panel.controller
+        self.notice = _RowNotice(self)
         self.respondent_id = str(respondent["respondent_id"])
         self.label = str(respondent["label"])
+        self.opened = False
         scale = self.controller.scale
         evidence = self.controller.evidence_scale
         role = "" if pd.isna(respondent["role"]) else str(respondent["role"])
         authority = respondent.get("authority")
         detail = " · ".join(x for x in [role, "" if pd.isna(authority) else str(authority)] if x)
-        self.title = w.HTML(
-            f"<div style='font-size:{ROW_PX + 2}px;font-weight:bold;color:{_INK}'>"
-            f"{_esc(self.label)}</div>"
-            f"<div style='font-size:14px;color:#333'>{_esc(detail)}</div>",
-            layout=w.Layout(width="11em", min_width="11em"),
+        self.detail = detail
+        self.title = w.Button(
+            description=self.label,
+            tooltip=f"{self.label}"
+            + (f" ({detail})" if detail else "")
+            + ": show or hide this row's answer, to check or correct it",
+            layout=w.Layout(width=_NAME_WIDTH, height=_ROW_BUTTON_HEIGHT, flex="0 0 auto"),
         )
+        self.title.add_class("ak-name")
+        self.title.on_click(self._on_name)
         self.buttons: dict[int | str, w.Button] = {}
         for value, text, description in zip(
             scale.values, scale.labels, scale.levels["description"], strict=True
         ):
             tip = f"{self.label}: {value} {text}" + (f". {description}" if description else "")
-            button = _button(f"{value} {text}", tip)
+            button = _rating_button(f"{value} {text}", tip)
             button.on_click(functools.partial(self._on_rate, value))
             self.buttons[value] = button
-        dk = _button(
+        dk = _rating_button(
             DONT_KNOW_LABEL, f"{self.label}: {DONT_KNOW_LABEL} (never counted as a low rating)"
         )
         dk.on_click(self._on_dont_know)
         self.buttons["dont_know"] = dk
-        self.status = w.HTML(layout=w.Layout(margin="0 0 0 12px"))
+        choice_width = f"{len(self.buttons) * _RATING_WIDTH_PX}px"
+        self.buttons_box = w.HBox(
+            list(self.buttons.values()),
+            layout=w.Layout(width=choice_width, flex="0 0 auto", flex_flow="row nowrap"),
+        )
+        self.answered_tag = w.HTML(
+            "<div class='ak-answered'>✓ answered <span class='ak-hint'>(results hidden; "
+            "press the name to check or change)</span></div>",
+            layout=w.Layout(width=choice_width, height=_ROW_BUTTON_HEIGHT),
+        )
+        self.choice_slot = w.Box(
+            [self.buttons_box],
+            layout=w.Layout(width=choice_width, height=_ROW_BUTTON_HEIGHT, flex="0 0 auto"),
+        )
         self.evidence = w.Dropdown(
             options=[("Evidence: not given", _NOT_GIVEN)]
             + [
@@ -557,86 +654,132 @@ class RespondentRow(w.VBox):
                 for v, t in zip(evidence.values, evidence.labels, strict=True)
             ],
             value=_NOT_GIVEN,
-            tooltip="How do I know? (optional)",
-            layout=w.Layout(width="20em"),
+            tooltip=f"{self.label}: how do they know? (optional evidence level)",
+            layout=w.Layout(width="10.5em", flex="0 0 auto"),
         )
         self.note = w.Text(
-            placeholder="Short note (optional; saved on Enter)",
+            placeholder="Note (Enter saves)",
+            tooltip=f"{self.label}: a short note (optional; saved when you press Enter)",
             continuous_update=False,
-            layout=w.Layout(width="24em"),
+            layout=w.Layout(width="11em", flex="0 0 auto"),
         )
+        self.status = w.HTML(layout=w.Layout(flex="1 1 8em", min_width="8em", overflow="hidden"))
+        self.status.add_class("ak-status")
         self._syncing = False
         self._selected: int | str | None = None
+        self._answer: Answer | None = None
+        self._saved_now = False
+        self._pending = ""
+        self._note_problem = ""
         self.evidence.observe(self._on_evidence, names="value")
         self.note.observe(self._on_note, names="value")
-        buttons = w.HBox(list(self.buttons.values()), layout=w.Layout(flex_flow="row wrap"))
         super().__init__(
-            [
-                w.HBox([self.title, buttons], layout=w.Layout(align_items="center")),
-                w.HBox(
-                    [
-                        w.HTML(layout=w.Layout(width="11em", min_width="11em")),
-                        self.evidence,
-                        self.note,
-                        self.status,
-                    ],
-                    layout=w.Layout(align_items="center", flex_flow="row wrap"),
-                ),
-            ],
-            layout=w.Layout(border_bottom="1px solid #999", padding="4px 0"),
+            [self.title, self.choice_slot, self.evidence, self.note, self.status],
+            layout=w.Layout(
+                height=_ROW_HEIGHT, align_items="center", flex_flow="row nowrap", width="100%"
+            ),
         )
+        self.add_class("ak-row")
 
     # -- showing state
-    def show(self) -> None:
-        """Show this respondent's answer to the open question in the current round."""
+    @property
+    def showing_choice(self) -> bool:
+        """Whether this row shows which button was chosen (revealed, or opened by its name)."""
+        c = self.controller
+        return self.opened or (c.revealed and c.shows_individual(self.respondent_id))
+
+    def show(self, *, new_question: bool = False) -> None:
+        """Show this respondent's answer to the open question in the current round.
+
+        ``new_question`` closes a row opened by its name and forgets the row's last problem.
+        """
+        if new_question:
+            self.opened = False
+            self.notice.clear()
+            self._note_problem = ""
         answer = self.controller.answer(self.respondent_id)
-        self._select(None if answer is None else answer.choice)
+        self._answer, self._saved_now, self._pending = answer, False, ""
         self._syncing = True
         try:
-            self.evidence.value = (
-                _NOT_GIVEN if answer is None or answer.evidence is None else answer.evidence
-            )
+            if answer is not None:
+                level = answer.evidence
+            else:
+                level = self.controller.carried_evidence(self.respondent_id)
+            self.evidence.value = _NOT_GIVEN if level is None else level
             self.note.value = "" if answer is None or answer.note is None else answer.note
         finally:
             self._syncing = False
-        self._show_status(answer, saved_now=False)
+        self._show_choice()
+        self.render_status()
+
+    def _show_choice(self) -> None:
+        answer = self._answer
+        visible = self.showing_choice
+        self._select(answer.choice if answer is not None and visible else None)
+        wanted = self.buttons_box if answer is None or visible else self.answered_tag
+        if self.choice_slot.children != (wanted,):
+            self.choice_slot.children = [wanted]
+        self.title.button_style = "info" if self.opened else ""
 
     def _select(self, choice: int | str | None) -> None:
         if choice == self._selected:
             return
         old = self.buttons.get(self._selected) if self._selected is not None else None
         if old is not None:
-            old.icon, old.button_style = "", ""
+            old.button_style = ""
+            old.remove_class("ak-chosen")
         new = self.buttons.get(choice) if choice is not None else None
         if new is not None:
-            new.icon, new.button_style = "check", "primary"
+            new.button_style = "primary"
+            new.add_class("ak-chosen")
         self._selected = choice
 
-    def _show_status(self, answer: Answer | None, *, saved_now: bool, pending: str = "") -> None:
-        parts = []
+    @property
+    def chosen(self) -> int | str | None:
+        """The button shown as chosen (None while results are hidden)."""
+        return self._selected
+
+    def render_status(self) -> None:
+        """Write the row's status line: answered or not, and any problem, in words."""
+        answer, parts = self._answer, []
         if answer is None:
-            parts.append("<span>not answered yet</span>")
+            parts.append("not yet")
         else:
             at = answer.recorded_at.astimezone().strftime("%H:%M:%S")
-            verb = "saved" if saved_now else "answered"
-            parts.append(f"<b>✓ {verb} {at}</b> · {_esc(self.controller.answer_label(answer))}")
-        if pending:
-            parts.append(f"<i>{_esc(pending)}</i>")
-        if self.controller.round == 2:
+            verb = "saved" if self._saved_now else "answered"
+            text = f"<b>✓ {verb} {at}</b>"
+            if self.showing_choice:
+                text += f" · {_esc(self.controller.answer_label(answer))}"
+            parts.append(text)
+        if self._pending:
+            parts.append(f"<i>{_esc(self._pending)}</i>")
+        if self.controller.round == 2 and self.showing_choice:
             first = self.controller.answer(self.respondent_id, round=1)
             parts.append(f"round 1: {_esc(self.controller.answer_label(first))}")
+        problems = [p for p in (self._note_problem, self.notice.message) if p]
+        for problem in problems:
+            parts.append(f"<b class='ak-problem'>⚠ {_esc(problem)}</b>")
+        whole = " · ".join(parts)
         self.status.value = (
-            f"<div style='font-size:{ROW_PX}px;color:{_INK}'>{' · '.join(parts)}</div>"
+            f"<div class='ak-status-text' title='{_esc(_strip_tags(whole))}'>{whole}</div>"
         )
 
     # -- handlers
     @_guarded
+    def _on_name(self, _button: w.Button) -> None:
+        self.opened = not self.opened
+        self._show_choice()
+        self.render_status()
+
+    @_guarded
     def _on_rate(self, value: int, _button: w.Button) -> None:
+        self.notice.clear()
         answer = self.controller.rate(self.respondent_id, value)
         self._after_save(answer)
 
     @_guarded
     def _on_dont_know(self, _button: w.Button) -> None:
+        self.notice.clear()
         answer = self.controller.dont_know(self.respondent_id)
         self._after_save(answer)
 
@@ -644,25 +787,34 @@ class RespondentRow(w.VBox):
     def _on_evidence(self, change: dict[str, Any]) -> None:
         if self._syncing:
             return
+        self.notice.clear()
         level = None if change["new"] == _NOT_GIVEN else int(change["new"])
         answer = self.controller.set_evidence(self.respondent_id, level)
         self._after_amend(answer, "evidence kept; saved with the rating")
 
-    @_guarded
     def _on_note(self, change: dict[str, Any]) -> None:
         if self._syncing:
             return
-        answer = self.controller.set_note(self.respondent_id, change["new"])
+        try:
+            answer = self.controller.set_note(self.respondent_id, change["new"])
+        except AssuredKitError as exc:
+            # The row must never look saved when its note was refused.
+            self._note_problem = f"note not saved: {exc.plain()}"
+            self.render_status()
+            return
+        self._note_problem = ""
         self._after_amend(answer, "note kept; saved with the rating")
 
     def _after_save(self, answer: Answer) -> None:
-        self._select(answer.choice)
-        self._show_status(answer, saved_now=True)
+        self._answer, self._saved_now, self._pending = answer, True, ""
+        self._show_choice()
+        self.render_status()
         self.panel.answers_changed()
 
     def _after_amend(self, answer: Answer | None, pending: str) -> None:
         if answer is None:
-            self._show_status(None, saved_now=False, pending=pending)
+            self._pending = pending
+            self.render_status()
         else:
             self._after_save(answer)
 
@@ -687,6 +839,8 @@ class RunPanel(w.VBox):
         )
         self.glossary_toggle.observe(self._on_glossary, names="value")
         self.glossary = w.HTML()
+        self._last_move = -float("inf")
+        self._round_armed = False
 
         self.previous_button = _button("◀ Previous", "Open the previous question")
         self.next_button = _button("Next ▶", "Open the next question")
@@ -703,7 +857,9 @@ class RunPanel(w.VBox):
         self.reveal_button.on_click(self._on_reveal)
         self.round_button = _button("Start round 2", "Vote again after discussion")
         self.round_button.on_click(self._on_round)
-        self.voting_button = _button("Close voting", "Stop devices changing their answers")
+        self.voting_button = _button(
+            "Close voting on this question", "Stop devices changing their answers"
+        )
         self.voting_button.on_click(self._on_voting)
         self.refresh_button = _button("↻ Refresh", "Read answers saved from other devices")
         self.refresh_button.on_click(self._on_refresh)
@@ -711,6 +867,7 @@ class RunPanel(w.VBox):
 
         self.rows: dict[str, RespondentRow] = {}
         self.rows_box = w.VBox(layout=w.Layout(width="100%"))
+        self.live_count = w.HTML()
 
         self.charts = {1: FigureImage(), 2: FigureImage()}
         self.chart_titles = {r: w.HTML(f"<b style='font-size:20px'>Round {r}</b>") for r in (1, 2)}
@@ -739,35 +896,39 @@ class RunPanel(w.VBox):
             ),
         )
         self._prompts_theme: str | None = None
-        self._seen = _file_signature(controller.ws.path)
+        self._seen = file_signature(controller.ws.path)
         # Our own writes are not news: remember the file as it is after each of them.
         controller.on_change(self._note_own_write)
-        super().__init__(
+        # The question bar stays pinned at the top while the rows scroll beneath it; its
+        # messages appear inside it, beside the buttons that caused them.
+        self.bar = w.VBox(
             [
-                self.notice,
-                self.progress,
-                self.question,
-                w.HBox([self.glossary_toggle, self.state]),
-                self.glossary,
                 w.HBox(
-                    [self.previous_button, self.next_button, self.theme_jump],
-                    layout=w.Layout(flex_flow="row wrap"),
+                    [self.progress, self.state],
+                    layout=w.Layout(flex_flow="row wrap", align_items="baseline"),
                 ),
+                self.question,
                 w.HBox(
                     [
+                        self.previous_button,
+                        self.next_button,
                         self.reveal_button,
                         self.round_button,
                         self.voting_button,
+                        self.glossary_toggle,
+                        self.theme_jump,
                         self.refresh_button,
-                        self.count,
                     ],
                     layout=w.Layout(flex_flow="row wrap", align_items="center"),
                 ),
-                self.results,
-                self.rows_box,
-                self.extras,
+                self.notice,
+                self.glossary,
+                w.HBox([self.count, self.live_count], layout=w.Layout(flex_flow="row wrap")),
             ],
+            layout=w.Layout(width="100%"),
         )
+        self.bar.add_class("ak-bar")
+        super().__init__([self.bar, self.rows_box, self.results, self.extras])
         self.sync_rows()
         self.show_question()
 
@@ -777,7 +938,9 @@ class RunPanel(w.VBox):
         people = self.controller.respondents()
         for _, person in people.iterrows():
             rid = str(person["respondent_id"])
-            if rid not in self.rows:
+            # A live voter in a pseudonymous or anonymous workshop never gets a row of their
+            # own: the room sees only how many have answered and, after reveal, the picture.
+            if rid not in self.rows and self.controller.shows_individual(rid):
                 self.rows[rid] = RespondentRow(self, person)
                 self.rows[rid].show()
         if not self.rows:
@@ -790,8 +953,12 @@ class RunPanel(w.VBox):
         else:
             self.rows_box.children = list(self.rows.values())
 
-    def show_question(self) -> None:
-        """Show the open question, its state and every row's answer."""
+    def show_question(self, *, new_question: bool = True) -> None:
+        """Show the open question, its state and every row's answer.
+
+        ``new_question`` (a move to another question or round) also closes rows opened by
+        their name and clears old messages; a reload of the same question keeps them.
+        """
         c = self.controller
         row = c.question()
         self.progress.value = (
@@ -799,15 +966,16 @@ class RunPanel(w.VBox):
             f"{_esc(c.progress())}</div>"
         )
         self.question.value = (
-            f"<div lang='en' style='font-size:{QUESTION_PX}px;line-height:1.3;color:{_INK};"
-            f"background:{_PAPER};padding:12px 16px;border-left:8px solid #333'>"
-            f"<span style='font-size:18px;font-weight:bold'>{_esc(row['question_id'])}</span><br>"
+            f"<div lang='en' style='font-size:{QUESTION_PX}px;line-height:1.25;color:{_INK};"
+            f"background:{_PAPER};padding:4px 12px;border-left:8px solid #333'>"
             f"{_esc(row['text'])}</div>"
         )
+        if new_question:
+            self._round_armed = False
         self._show_glossary()
         self._show_prompts()
         for answer_row in self.rows.values():
-            answer_row.show()
+            answer_row.show(new_question=new_question)
         self._show_state()
         self.answers_changed(redraw_all=True)
 
@@ -820,9 +988,22 @@ class RunPanel(w.VBox):
         )
         self.reveal_button.description = "Hide results" if c.revealed else "Reveal results"
         self.reveal_button.icon = "eye-slash" if c.revealed else "eye"
-        self.voting_button.description = "Reopen voting" if c.closed else "Close voting"
+        self.voting_button.description = (
+            f"Reopen round {c.round} voting" if c.closed else f"Close round {c.round} voting"
+        )
+        self.voting_button.tooltip = (
+            f"Let devices answer this question in round {c.round} again"
+            if c.closed
+            else f"Stop devices answering or changing their answers to this question in round "
+            f"{c.round} (answers you enter here are still saved)"
+        )
         self.voting_button.icon = "unlock" if c.closed else "lock"
-        self.round_button.description = "Back to round 1" if c.round == 2 else "Start round 2"
+        if c.round == 2:
+            self.round_button.description = "Back to round 1"
+        elif self._round_armed:
+            self.round_button.description = "Start round 2 anyway"
+        else:
+            self.round_button.description = "Start round 2"
         self.round_button.tooltip = (
             "Show and record round 1 again" if c.round == 2 else "Vote again after discussion"
         )
@@ -830,18 +1011,15 @@ class RunPanel(w.VBox):
     def _show_glossary(self) -> None:
         entries = self.controller.glossary_entries()
         self.glossary_toggle.description = f"Explain terms ({len(entries)})"
-        if not self.glossary_toggle.value:
+        # Offered only when the question has terms to explain.
+        self.glossary_toggle.layout.display = "none" if entries.empty else None
+        if not self.glossary_toggle.value or entries.empty:
             self.glossary.value = ""
-            return
-        if entries.empty:
-            self.glossary.value = (
-                "<p style='font-size:18px'>No glossary terms in this question.</p>"
-            )
             return
         items = "".join(
             f"<li style='margin-bottom:6px'><b>{_esc(e.term)}</b>: {_esc(e.stands_for)}.<br>"
             f"<i>In 2010:</i> {_esc(e.meaning_in_2010)}<br>"
-            f"<i>Today's nearest equivalent:</i> {_esc(e.today)}</li>"
+            f"<i>Today:</i> {_esc(_without_lead(str(e.today)))}</li>"
             for e in entries.itertuples()
         )
         self.glossary.value = (
@@ -879,15 +1057,16 @@ class RunPanel(w.VBox):
         """Update the answer count and, when revealed, the live picture."""
         c = self.controller
         answered = len(c.answers())
-        total = len(self.rows)
+        total = len(c.respondents())
         self.count.value = (
-            f"<div style='font-size:{PROGRESS_PX}px;color:{_INK};padding-left:1em'>"
+            f"<div style='font-size:{PROGRESS_PX}px;color:{_INK}'>"
             f"<b>{answered} of {total}</b> answered in round {c.round}</div>"
         )
+        self._show_live_count()
         if not c.revealed:
             self.results.layout.display = "none"
             self.count.value += (
-                "<div style='font-size:16px;color:#111;padding-left:1em'>Results hidden until "
+                "<div style='font-size:16px;color:#111'>Results hidden until "
                 "you press <b>Reveal results</b>.</div>"
             )
             return
@@ -899,6 +1078,30 @@ class RunPanel(w.VBox):
         for r in rounds if redraw_all else [c.round]:
             self._draw_round(mine, r)
         self._draw_theme_picture(ratings)
+
+    def _show_live_count(self) -> None:
+        """Who has not answered (by name in a named workshop), and live voters as a count."""
+        c = self.controller
+        parts = []
+        missing = c.not_answered()
+        if missing:
+            more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+            shown = ", ".join(missing[:8]) + more
+            parts.append(f"Not answered yet: {_esc(shown)}")
+        voters = [rid for rid in c.live_voters() if not c.shows_individual(rid)]
+        if voters:
+            done = sum(c.answer(rid) is not None for rid in voters)
+            parts.append(
+                f"Live voters: {len(voters)} joined, {done} answered "
+                "(counted, never shown one by one)"
+            )
+        self.live_count.value = (
+            f"<div style='font-size:16px;color:{_INK};padding-left:1em'>"
+            + "<br>".join(parts)
+            + "</div>"
+            if parts
+            else ""
+        )
 
     def _draw_round(self, ratings: pd.DataFrame, round_number: int) -> None:
         from . import charts
@@ -916,20 +1119,30 @@ class RunPanel(w.VBox):
         )
 
     def _note_own_write(self, _event: str, _controller: Facilitator) -> None:
-        self._seen = _file_signature(self.controller.ws.path)
+        self._seen = file_signature(self.controller.ws.path)
 
     # -- handlers
+    def _debounced(self) -> bool:
+        """Tell whether a move comes so soon after the last one that it is a double click."""
+        return time.monotonic() - self._last_move < NAVIGATION_DEBOUNCE
+
     @_guarded
     def _on_previous(self, _button: w.Button) -> None:
+        if self._debounced():
+            return
         self.controller.previous_question()
         self.notice.clear()
         self.show_question()
+        self._last_move = time.monotonic()
 
     @_guarded
     def _on_next(self, _button: w.Button) -> None:
+        if self._debounced():
+            return
         self.controller.next_question()
         self.notice.clear()
         self.show_question()
+        self._last_move = time.monotonic()
 
     @_guarded
     def _on_jump(self, change: dict[str, Any]) -> None:
@@ -947,11 +1160,20 @@ class RunPanel(w.VBox):
         else:
             self.controller.reveal()
         self._show_state()
+        for answer_row in self.rows.values():
+            answer_row.show()
         self.answers_changed(redraw_all=True)
 
     @_guarded
     def _on_round(self, _button: w.Button) -> None:
+        warning = self.controller.round_two_warning()
+        if warning and not self._round_armed:
+            self._round_armed = True
+            self.notice.error(f"{warning} Press “Start round 2 anyway” to start it all the same.")
+            self._show_state()
+            return
         self.controller.start_round(1 if self.controller.round == 2 else 2)
+        self.notice.clear()
         self.show_question()
 
     @_guarded
@@ -970,7 +1192,7 @@ class RunPanel(w.VBox):
         """Re-read the file (votes and session changes from other devices) and redraw."""
         self.controller.refresh()
         self.sync_rows()
-        self.show_question()
+        self.show_question(new_question=False)
 
     def reload_if_changed(self) -> bool:
         """Reload when another process wrote to the workshop file since we last looked.
@@ -978,11 +1200,11 @@ class RunPanel(w.VBox):
         Returns True when it reloaded. Cheap when nothing changed: it only looks at the file's
         size and modification time.
         """
-        signature = _file_signature(self.controller.ws.path)
+        signature = file_signature(self.controller.ws.path)
         if signature == self._seen:
             return False
         self.reload()
-        self._seen = _file_signature(self.controller.ws.path)
+        self._seen = file_signature(self.controller.ws.path)
         return True
 
     @_guarded
@@ -990,17 +1212,9 @@ class RunPanel(w.VBox):
         self._show_glossary()
 
 
-def _file_signature(path: str | os.PathLike[str]) -> tuple[tuple[int, int], ...]:
-    """Size and modification time of a workshop file and its write-ahead log."""
-    found = []
-    for candidate in (Path(path), Path(f"{path}-wal")):
-        try:
-            stat = candidate.stat()
-        except OSError:
-            found.append((0, 0))
-        else:
-            found.append((stat.st_mtime_ns, stat.st_size))
-    return tuple(found)
+def _without_lead(today: str) -> str:
+    """Drop a leading "Nearest equivalent:" the glossary may already carry (said once)."""
+    return re.sub(r"^\s*(today'?s\s+)?nearest equivalent\s*:\s*", "", today, flags=re.I)
 
 
 #: Words and symbols for each classification, so the picture never rests on colour.

@@ -41,8 +41,11 @@ __all__ = [
     "RespondentLine",
     "SessionSummary",
     "default_folder",
+    "file_signature",
+    "last_workshop",
     "new_workshop_path",
     "parse_respondent_list",
+    "remember_workshop",
     "workshop_files",
 ]
 
@@ -52,6 +55,10 @@ HOME_ENV = "ASSURED_KIT_HOME"
 WORKSHOP_SUFFIX = ".workshop.sqlite"
 #: Where an action or example captured in the room is attached.
 LINKS = ("question", "theme", "workshop")
+#: The small file (in `default_folder`) naming the workshop the console had open last.
+LAST_FILE = ".last-workshop"
+#: The event live voting logs when a device joins; its subject is the respondent id.
+_DEVICE_EVENT = "live.device"
 
 Listener = Callable[[str, "Facilitator"], None]
 
@@ -120,6 +127,75 @@ def new_workshop_path(
         candidate = where / f"{stem}-{n}{WORKSHOP_SUFFIX}"
         n += 1
     return candidate
+
+
+def file_signature(path: str | os.PathLike[str]) -> tuple[tuple[int, int], ...]:
+    """Return the modification time and size of a workshop file and its write-ahead log.
+
+    Two equal signatures mean nothing was written in between, so a screen that polls the file
+    redraws only when another process (a voting page, the console) changed it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "none.workshop.sqlite"
+    >>> file_signature(path)
+    ((0, 0), (0, 0))
+    """
+    found = []
+    for candidate in (Path(path), Path(f"{path}-wal")):
+        try:
+            stat = candidate.stat()
+        except OSError:
+            found.append((0, 0))
+        else:
+            found.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+def remember_workshop(
+    path: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None
+) -> None:
+    """Note which workshop the console has open, so it reopens there after a restart.
+
+    The note is one line in ``.last-workshop`` inside ``folder`` (default `default_folder`).
+    Failing to write it (a read-only folder) is not an error: the facilitator can still pick
+    the file by hand.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> target = folder / "a.workshop.sqlite"
+    >>> _ = target.write_bytes(b"")
+    >>> remember_workshop(target, folder)
+    >>> last_workshop(folder) == target.resolve()
+    True
+    """
+    where = Path(folder).expanduser() if folder is not None else default_folder()
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        (where / LAST_FILE).write_text(str(Path(path).expanduser().resolve()) + "\n", "utf-8")
+    except OSError:
+        return
+
+
+def last_workshop(folder: str | os.PathLike[str] | None = None) -> Path | None:
+    """Return the workshop the console had open last, if that file still exists.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> last_workshop(tempfile.mkdtemp()) is None
+    True
+    """
+    where = Path(folder).expanduser() if folder is not None else default_folder()
+    try:
+        named = (where / LAST_FILE).read_text("utf-8").strip()
+    except OSError:
+        return None
+    path = Path(named)
+    return path if named and path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -338,6 +414,8 @@ class Facilitator:
         self._listeners: list[Listener] = []
         self._pending: dict[str, dict[str, Any]] = {}
         self._answers: dict[tuple[str, str, int], Answer] = {}
+        self._anonymity = workshop.anonymity
+        self._device_bound: dict[str, bool] = {}
         self._load_session()
 
     # ------------------------------------------------------------------ opening
@@ -715,7 +793,10 @@ class Facilitator:
         previous = self.answer(respondent_id)
         pending = self._pending.get(respondent_id, {})
         if evidence is _KEEP:
-            evidence = pending.get("evidence", previous.evidence if previous else None)
+            evidence = pending.get(
+                "evidence",
+                previous.evidence if previous else self.carried_evidence(respondent_id),
+            )
         if note is _KEEP:
             note = pending.get("note", previous.note if previous else None)
         self._ensure_session()
@@ -750,6 +831,93 @@ class Facilitator:
         if answer.dont_know or answer.rating is None:
             return DONT_KNOW_LABEL
         return f"{answer.rating} {self.scale.label_for(answer.rating)}"
+
+    # ------------------------------------------------------------------ what the room may see
+    @property
+    def anonymity(self) -> str:
+        """The workshop's anonymity mode: ``named``, ``pseudonymous`` or ``anonymous``."""
+        return self._anonymity
+
+    def live_voters(self) -> frozenset[str]:
+        """Return the respondents who joined from their own device (live voting).
+
+        Live voting records each device as a ``live.device`` event about its respondent; a
+        respondent the facilitator added has none.
+        """
+        for rid in self.respondents()["respondent_id"]:
+            if rid not in self._device_bound:
+                self._device_bound[rid] = (
+                    self.ws.latest_event(_DEVICE_EVENT, subject=str(rid)) is not None
+                )
+        return frozenset(rid for rid, bound in self._device_bound.items() if bound)
+
+    def shows_individual(self, respondent_id: str) -> bool:
+        """Whether this respondent's own answer may ever be shown in the room.
+
+        Never for a live voter in a pseudonymous or anonymous workshop: those voters were told
+        the facilitator sees only how many have answered, so only the room's distribution is
+        shown. Answers the facilitator entered, and everyone's in a named workshop, may be shown
+        once results are revealed.
+        """
+        return self._anonymity == "named" or respondent_id not in self.live_voters()
+
+    def not_answered(self) -> list[str]:
+        """Return who has not answered the open question in this round, by label.
+
+        Only in a named workshop; in the other modes an empty list (people are counted, not
+        named).
+        """
+        if self._anonymity != "named":
+            return []
+        people = self.respondents()
+        return [
+            str(label)
+            for rid, label in zip(people["respondent_id"], people["label"], strict=True)
+            if self.answer(str(rid)) is None
+        ]
+
+    def carried_evidence(self, respondent_id: str) -> int | None:
+        """Return the evidence level carried into round 2 from round 1 (None in round 1).
+
+        Evidence rarely changes between votes, so round 2 starts from each respondent's
+        round-1 level; it is shown and can be changed, and is saved with the round-2 rating.
+        """
+        if self._round != 2:
+            return None
+        first = self.answer(respondent_id, round=1)
+        return None if first is None else first.evidence
+
+    def round_two_warning(self) -> str | None:
+        """Return why starting round 2 now may be a slip, or None when it is not.
+
+        Round 2 is a second vote after discussion; with no round-1 answers to the open
+        question there is nothing to compare it with.
+        """
+        if self._round == 1 and not self.answers(round=1):
+            return (
+                "No one has answered round 1 of this question yet, so round 2 would have "
+                "nothing to compare with."
+            )
+        return None
+
+    # ------------------------------------------------------------------ housekeeping
+    def clear_answer(self, respondent_id: str) -> None:
+        """Clear a respondent's answer to the open question in this round (kept in history)."""
+        self.retract(respondent_id)
+
+    def rename_respondent(self, respondent_id: str, label: str) -> None:
+        """Give a respondent a new label (one event; their answers stay theirs)."""
+        self.ws.update_respondent(respondent_id, label=label)
+        self._emit("respondents")
+
+    def update_action(self, action_id: str, **changes: Any) -> None:
+        """Change an action's ``what``, ``owner``, ``due`` or ``status`` (one event)."""
+        self.ws.update_action(action_id, **changes)
+        self._emit("actions")
+
+    def mark_action_done(self, action_id: str) -> None:
+        """Mark an action done."""
+        self.update_action(action_id, status="done")
 
     def theme_picture(self, ratings: pd.DataFrame | None = None) -> pd.DataFrame:
         """Return the running theme-by-theme picture (`assured_kit.summary.by_theme`).

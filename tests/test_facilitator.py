@@ -255,8 +255,12 @@ def test_run_panel_reloads_only_when_another_process_wrote(tmp_path):
     with Workshop.open(path) as other:
         other.record(phone.respondent_id, app.controller.question_id, 5, author="respondent")
     assert app.run.reload_if_changed() is True
-    assert "5 Fully confident" in phone.status.value and phone.buttons[5].icon == "check"
+    # Results hidden: the row says only that it answered.
+    assert "✓ answered" in phone.status.value and "Fully" not in phone.status.value
+    assert phone.chosen is None and phone.choice_slot.children == (phone.answered_tag,)
     assert "2 of 2" in app.run.count.value
+    app.run.reveal_button.click()
+    assert "5 Fully confident" in phone.status.value and phone.chosen == 5
     assert app.run.reload_if_changed() is False
     app.controller.close()
 
@@ -359,12 +363,13 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     assert "Traceback" not in people.notice.value
     people.label.value = "   "
     people.add_button.click()
-    assert people.notice.kind == "error" and "label" in people.notice.message
+    assert people.notice.kind == "error" and people.notice.message.startswith("Label: ")
+    assert "field '" not in people.notice.value  # plain words, not programmer wording
     with _reread(path) as ws:
         assert ws.respondents()["label"].tolist() == ["Table 1", "Cllr A", "Director <B>"]
         assert ws.respondents()["authority"].fillna("").tolist() == ["Derby", "", "Rutland"]
     assert len(app.run.rows) == 3
-    assert "Director &lt;B&gt;" in _row_for(app, "Director <B>").title.value
+    assert _row_for(app, "Director <B>").title.description == "Director <B>"
 
     # -- question 1: one-click ratings, evidence, note, Don't know
     run = app.run
@@ -374,11 +379,14 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     table1.evidence.value = 2
     assert "saved with the rating" in table1.status.value
     table1.buttons[4].click()
-    assert "✓ saved" in table1.status.value and "4 Mostly confident" in table1.status.value
-    assert table1.buttons[4].icon == "check"
+    # Results hidden: saved, but the choice is not shown on the projector.
+    assert "✓ saved" in table1.status.value and "Mostly" not in table1.status.value
+    assert table1.chosen is None and table1.choice_slot.children == (table1.answered_tag,)
     cllr.buttons[2].click()
+    cllr.title.click()  # the facilitator opens her row to correct it
+    assert cllr.chosen == 2 and "2 Slightly confident" in cllr.status.value
     cllr.buttons[1].click()  # changed her mind: latest wins
-    assert cllr.buttons[2].icon == "" and cllr.buttons[1].icon == "check"
+    assert cllr.buttons[2].button_style == "" and cllr.buttons[1].button_style == "primary"
     director.buttons["dont_know"].click()
     director.note.value = "=new in post"
     assert "3 of 3" in run.count.value
@@ -387,7 +395,8 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     # -- question 2 via Next, then reveal, then round 2
     run.next_button.click()
     q2 = app.controller.question_id
-    assert q2 != q1 and "not answered" in table1.status.value
+    assert q2 != q1 and "not yet" in table1.status.value
+    assert not cllr.opened and cllr.choice_slot.children == (cllr.buttons_box,)
     table1.buttons[5].click()
     cllr.buttons[1].click()
     run.reveal_button.click()
@@ -397,6 +406,8 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     assert "Theme by theme" in run.theme_picture.value
     run.round_button.click()
     assert app.controller.round == 2 and not app.controller.revealed
+    assert "round 1" not in cllr.status.value  # hidden: no round-1 answer either
+    cllr.title.click()
     assert "round 1: 1 Not confident" in cllr.status.value
     cllr.buttons[3].click()
     run.reveal_button.click()
@@ -479,7 +490,7 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     )
     assert "Round 2" in again.run.state.value and "results shown" in again.run.state.value
     assert "3 Partly confident" in _row_for(again, "Cllr A").status.value
-    assert _row_for(again, "Cllr A").buttons[3].icon == "check"
+    assert _row_for(again, "Cllr A").chosen == 3
     assert "1 answers" in again.run.charts[2].caption.value
     again.controller.close()
 
@@ -516,9 +527,12 @@ def test_app_resumes_a_workshop_passed_by_path(tmp_path):
     app = facilitator_app(path)
     assert app.controller.question_id == "IN-DCS-2"
     assert "Integration · DCS 2 of" in app.run.progress.value
-    assert "IN-DCS-2" in app.run.question.value
+    assert "integrated service delivery" in app.run.question.value
+    assert "IN-DCS-2" not in app.run.question.value  # ids are not for the room
     row = _row_for(app, "Only one")
-    assert row.buttons[3].icon == "check" and "answered" in row.status.value
+    assert (
+        row.chosen is None and "✓ answered" in row.status.value and "Partly" not in row.status.value
+    )
     assert row.buttons[3].tooltip.startswith("Only one: 3 Partly confident")
     app.controller.close()
 
@@ -625,3 +639,183 @@ def test_notebook_is_thin_and_committed_clean():
             if ln.strip() and not ln.lstrip().startswith("#")
         ]
         assert len(statements) <= 3
+
+
+# ---------------------------------------------------------------------------- projector-safe run
+def _scale_labels(app) -> list[str]:
+    scale = app.controller.scale
+    return [f"{v} {t}" for v, t in zip(scale.values, scale.labels, strict=True)]
+
+
+def test_hidden_results_show_only_answered_never_the_choice(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "hidden.workshop.sqlite"
+    with Workshop.create(path, title="Hidden", themes=["WF"]) as ws:
+        for n in range(1, 6):
+            ws.add_respondent(f"Table {n}", role="Mixed", kind="table")
+    app = facilitator_app(path)
+    rows = list(app.run.rows.values())
+    for row, value in zip(rows[:4], [1, 3, 5, 2], strict=True):
+        row.buttons[value].click()
+        row.evidence.value = 2
+    labels = _scale_labels(app)
+    for row in rows[:4]:
+        assert row.chosen is None
+        assert row.choice_slot.children == (row.answered_tag,)  # no buttons, no labels
+        assert "✓ saved" in row.status.value
+        assert not any(label in row.status.value for label in labels)
+        assert all(b.button_style == "" for b in row.buttons.values())
+    assert rows[4].choice_slot.children == (rows[4].buttons_box,)  # still to answer
+    assert "not yet" in rows[4].status.value
+
+    # Round 2: round-1 answers stay hidden too.
+    app.run.round_button.click()
+    assert app.controller.round == 2
+    for row in rows[:4]:
+        assert "round 1" not in row.status.value
+        assert not any(label in row.status.value for label in labels)
+    # Clicking a name opens that row alone, to check or correct it ...
+    rows[1].title.click()
+    assert rows[1].opened and "round 1: 3 Partly confident" in rows[1].status.value
+    assert all(not r.opened for r in rows if r is not rows[1])
+    rows[1].buttons[4].click()
+    assert rows[1].chosen == 4
+    # ... and the next question hides it again.
+    app.run.next_button.click()
+    assert not rows[1].opened and rows[1].chosen is None
+    assert app.unexpected == []
+    app.controller.close()
+
+
+def test_live_votes_are_never_shown_one_by_one_unless_named(tmp_path):
+    from assured_kit import voting
+    from assured_kit.console import facilitator_app
+
+    for mode in ("pseudonymous", "anonymous", "named"):
+        path = tmp_path / f"{mode}.workshop.sqlite"
+        with Workshop.create(path, title=mode, themes=["WF"], anonymity=mode) as ws:
+            table = ws.add_respondent("Table 1", role="Mixed", kind="table")
+        app = facilitator_app(path)
+        app.controller.open_question(app.controller.question_id)  # voting follows it
+        with Workshop.open(path) as phone:  # a live-voting page in another process
+            token, voter = voting.join(phone, role="DCS", label="Sam Phone")
+            voting.cast_vote(phone, token, app.controller.question_id, 5, round=1)
+            _, quiet = voting.join(phone, role="LM", label="Lee Phone")
+        app.run.reload_if_changed()
+        app.run.reveal_button.click()
+        if mode == "named":
+            assert voter in app.run.rows and app.run.rows[voter].chosen == 5
+            assert "Not answered yet: Table 1, Lee Phone" in app.run.live_count.value
+        else:
+            assert set(app.run.rows) == {table}  # no row, even after reveal
+            assert "Sam Phone" not in app.run.live_count.value
+            assert "Live voters: 2 joined, 1 answered" in app.run.live_count.value
+            assert "Not answered" not in app.run.live_count.value
+        assert quiet not in app.run.rows or mode == "named"
+        assert "1 of 3" in app.run.count.value
+        assert "1 answers" in app.run.charts[1].caption.value  # the room's distribution
+        app.controller.close()
+
+
+def test_a_refused_note_keeps_the_row_marked_not_saved(tmp_path):
+    from assured_kit.console import facilitator_app
+    from assured_kit.store import NOTE_LIMIT
+
+    path = tmp_path / "note.workshop.sqlite"
+    with Workshop.create(path, title="Note", themes=["WF"]) as ws:
+        ws.add_respondent("Table 1")
+    app = facilitator_app(path)
+    row = _row_for(app, "Table 1")
+    row.buttons[4].click()
+    row.note.value = "x" * (NOTE_LIMIT + 9)
+    assert "note not saved" in row.status.value
+    assert "field '" not in row.status.value
+    assert app.run.notice.kind == ""  # the message is in the row, not elsewhere
+    assert _answers(path)["note"].isna().all()
+    row.evidence.value = 1  # another change saves; the note is still reported unsaved
+    assert "note not saved" in row.status.value
+    row.note.value = "short"
+    assert "note not saved" not in row.status.value
+    assert _answers(path)["note"].tolist() == ["short"]
+    app.controller.close()
+
+
+def test_a_double_click_on_next_moves_one_question(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "next.workshop.sqlite"
+    Workshop.create(path, title="Next", themes=["WF"]).close()
+    app = facilitator_app(path)
+    first = app.controller.progress().position
+    app.run.next_button.click()
+    app.run.next_button.click()
+    assert app.controller.progress().position == first + 1
+    app.run._last_move -= 5  # a deliberate second press, later
+    app.run.next_button.click()
+    assert app.controller.progress().position == first + 2
+    app.controller.close()
+
+
+def test_round_two_without_round_one_answers_asks_first(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "round.workshop.sqlite"
+    with Workshop.create(path, title="Round", themes=["WF"]) as ws:
+        ws.add_respondent("Table 1")
+    app = facilitator_app(path)
+    app.run.round_button.click()
+    assert app.controller.round == 1
+    assert "No one has answered round 1" in app.run.notice.message
+    assert app.run.round_button.description == "Start round 2 anyway"
+    app.run.round_button.click()
+    assert app.controller.round == 2 and app.run.notice.kind == ""
+    assert "Close round 2 voting" == app.run.voting_button.description
+    app.controller.close()
+
+
+def test_evidence_is_carried_into_round_two_and_can_change(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "ev.workshop.sqlite"
+    with Workshop.create(path, title="Ev", themes=["WF"]) as ws:
+        ws.add_respondent("Table 1")
+        ws.add_respondent("Table 2")
+    app = facilitator_app(path)
+    one, two = _row_for(app, "Table 1"), _row_for(app, "Table 2")
+    one.evidence.value = 3
+    one.buttons[4].click()
+    two.evidence.value = 2
+    two.buttons[2].click()
+    app.run.round_button.click()
+    assert (one.evidence.value, two.evidence.value) == (3, 2)  # shown in round 2
+    one.buttons[5].click()
+    two.evidence.value = 1  # changed before the rating
+    two.buttons[3].click()
+    got = _answers(path).set_index(["respondent_label", "round"])["evidence"]
+    assert got.to_dict() == {
+        ("Table 1", 1): 3,
+        ("Table 2", 1): 2,
+        ("Table 1", 2): 3,
+        ("Table 2", 2): 1,
+    }
+    app.controller.close()
+
+
+def test_explain_terms_is_offered_only_when_there_are_terms(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "terms.workshop.sqlite"
+    Workshop.create(path, title="Terms").close()
+    app = facilitator_app(path)
+    seen = set()
+    for qid in app.controller.questions["question_id"]:
+        app.controller.open_question(str(qid))
+        app.run.show_question()
+        has_terms = not app.controller.glossary_entries().empty
+        seen.add(has_terms)
+        assert (app.run.glossary_toggle.layout.display != "none") == has_terms
+    assert seen == {True, False}
+    app.run.glossary_toggle.value = True
+    assert "Nearest equivalent: Nearest equivalent" not in app.run.glossary.value
+    app.controller.close()
