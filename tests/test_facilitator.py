@@ -770,7 +770,7 @@ def test_round_two_without_round_one_answers_asks_first(tmp_path):
     assert app.run.round_button.description == "Start round 2 anyway"
     app.run.round_button.click()
     assert app.controller.round == 2 and app.run.notice.kind == ""
-    assert "Close round 2 voting" == app.run.voting_button.description
+    assert app.run.voting_button.description == "Close round 2 voting"
     app.controller.close()
 
 
