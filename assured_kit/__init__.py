@@ -71,6 +71,7 @@ _LAZY: dict[str, str] = {
     "default_folder": "facilitator",
     "facilitator_app": "console",
     "FacilitatorApp": "console",
+    "room_page": "room",
     "open_steering_group": "analysis",
     "load_steering_data": "analysis",
     "filter_ratings": "analysis",
@@ -111,6 +112,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .report import report_from_sources as report_from_sources
     from .report import workshop_report as workshop_report
     from .report import write_report as write_report
+    from .room import room_page as room_page
     from .safety import escape_html as escape_html
     from .safety import neutralise_cell as neutralise_cell
     from .scales import DONT_KNOW_LABEL as DONT_KNOW_LABEL

@@ -1,0 +1,338 @@
+"""The room view: what the projector shows while a workshop runs (an ipywidgets page, no code).
+
+`room_page` builds the page for one workshop file. It shows, in large dark-on-light type and
+without scrolling at 1280x720: the theme, the question in full, where it sits ("Workforce ·
+DCS 2 of 4 · 14 of 47"), the round and state (voting open or closed, results hidden or shown),
+how many have answered, the discussion timer when one is running, the join QR code and short
+link while live voting is open and, once the facilitator reveals the results, the room's
+answers as a chart (rounds side by side, every bar outlined and labelled with its count).
+
+The page follows the workshop file, not the console's widgets: it looks at the file every
+second and redraws only when another process (the console, a voting page) wrote to it. So it
+can be served by the live-voting server (``/room``) in its own process and still follow the
+facilitator. It never shows who answered what: only counts and the room's distribution.
+
+Examples
+--------
+>>> import tempfile
+>>> from pathlib import Path
+>>> from assured_kit.store import Workshop
+>>> path = Path(tempfile.mkdtemp()) / "room.workshop.sqlite"
+>>> Workshop.create(path, title="Room", themes=["WF"]).close()
+>>> page = room_page(path)
+>>> "Workforce · DCS 1 of 4 · 1 of 7" in page.heading.value
+True
+>>> page.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+
+from .console import FigureImage
+from .facilitator import Facilitator, file_signature
+from .safety import escape_html as _esc
+
+__all__ = ["TIMER_EVENT", "RoomView", "discussion_timer", "room_page", "start_timer"]
+
+log = logging.getLogger(__name__)
+
+#: The event the console logs to start (``seconds`` > 0) or stop (0) the discussion timer.
+TIMER_EVENT = "room.timer"
+#: Smallest type on the page, in CSS pixels at 1280x720 (readable from the back of a room).
+MIN_PX = 20
+#: Chart text size in points; the chart is drawn at 72 dots per inch, so points are pixels.
+CHART_PT = 18
+
+_ROOM_CSS = """<style>
+.ak-room { position: fixed; inset: 0; z-index: 1000; overflow: hidden; box-sizing: border-box;
+  background: #ffffff; color: #111111; padding: 16px 28px;
+  font-family: "Segoe UI", Arial, "Liberation Sans", sans-serif; }
+.ak-room .ak-room-top { font-size: 26px; font-weight: 700; }
+.ak-room .ak-room-question { font-size: 38px; line-height: 1.22; margin: 10px 0;
+  border-left: 10px solid #111; padding-left: 16px; }
+.ak-room .ak-room-question.ak-long { font-size: 30px; }
+.ak-room .ak-room-state { font-size: 26px; }
+.ak-room .ak-room-count { font-size: 34px; font-weight: 700; }
+.ak-room .ak-room-timer { font-size: 34px; font-weight: 700; }
+.ak-room .ak-room-join { font-size: 24px; }
+.ak-room .ak-room-join .ak-link { font-family: monospace; font-size: 24px;
+  word-break: break-all; }
+.ak-room .ak-room-caption { font-size: 20px; }
+.ak-room .ak-room-charts img { max-height: 34vh; width: auto; }
+</style>"""
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A discussion timer: when it started and for how long.
+
+    Examples
+    --------
+    >>> start = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
+    >>> Timer(start, 300).left(start + dt.timedelta(seconds=75))
+    225
+    >>> Timer(start, 300).words(start + dt.timedelta(seconds=75))
+    'Discussion: 3:45 left'
+    """
+
+    started: dt.datetime
+    seconds: int
+
+    def left(self, now: dt.datetime) -> int:
+        """Return the whole seconds left (never below 0)."""
+        return max(0, self.seconds - int((now - self.started).total_seconds()))
+
+    def words(self, now: dt.datetime) -> str:
+        """Return the timer as the room reads it."""
+        left = self.left(now)
+        if left == 0:
+            return "Discussion: time is up"
+        return f"Discussion: {left // 60}:{left % 60:02d} left"
+
+
+def start_timer(fac: Facilitator, minutes: float) -> None:
+    """Start (or, with 0 minutes, stop) the discussion timer the room view shows.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assured_kit.store import Workshop
+    >>> path = Path(tempfile.mkdtemp()) / "t.workshop.sqlite"
+    >>> fac = Facilitator(Workshop.create(path, title="T"))
+    >>> start_timer(fac, 5)
+    >>> discussion_timer(fac).seconds
+    300
+    >>> start_timer(fac, 0); discussion_timer(fac) is None
+    True
+    >>> fac.close()
+    """
+    fac.ws.log_event(TIMER_EVENT, {"seconds": round(minutes * 60)})
+
+
+def discussion_timer(fac: Facilitator) -> Timer | None:
+    """Return the running discussion timer, or None when none was started or it was stopped."""
+    event = fac.ws.latest_event(TIMER_EVENT)
+    if event is None or int(event["detail"].get("seconds") or 0) <= 0:
+        return None
+    return Timer(event["at"], int(event["detail"]["seconds"]))
+
+
+def _progress_html(fac: Facilitator) -> str:
+    theme = fac.ws.framework.theme_title(fac.theme_id)
+    return (
+        f"<div class='ak-room-top'>{_esc(theme)}"
+        f"<span style='font-weight:400'> — {_esc(fac.progress())}</span></div>"
+    )
+
+
+def _question_html(fac: Facilitator) -> str:
+    text = str(fac.question()["text"])
+    size = " ak-long" if len(text) > 170 else ""
+    return f"<div class='ak-room-question{size}' lang='en'>{_esc(text)}</div>"
+
+
+def _state_html(fac: Facilitator) -> str:
+    voting = "Voting closed" if fac.closed else "Voting open"
+    results = "Results shown" if fac.revealed else "Results hidden"
+    answered = len(fac.answers())
+    people = len(fac.respondents())
+    return (
+        f"<div class='ak-room-state'><b>Round {fac.round}</b> · {voting} · {results}</div>"
+        f"<div class='ak-room-count'>{answered} of {people} answered</div>"
+    )
+
+
+class RoomView(w.VBox):
+    """The projector's page for one workshop (see `room_page`).
+
+    Attributes
+    ----------
+    heading, question, state, timer, join : ipywidgets.HTML
+        The parts of the page, from the top.
+    charts : dict of int to FigureImage
+        The room's answers in round 1 and round 2, shown once results are revealed.
+    """
+
+    def __init__(
+        self, workshop_path: Path, *, join_url: str | None = None, poll_seconds: float = 1.0
+    ) -> None:
+        from .store import Workshop
+
+        self.path = Path(workshop_path)
+        self.controller = Facilitator(Workshop.open(self.path))
+        self.join_url = join_url
+        self.poll_seconds = poll_seconds
+        self.heading = w.HTML()
+        self.question = w.HTML()
+        self.state = w.HTML()
+        self.timer = w.HTML()
+        self.join = w.HTML()
+        self.charts = {r: FigureImage(8.4, 4.1, dpi=72) for r in (1, 2)}
+        self.chart_row = w.HBox(layout=w.Layout(width="100%", align_items="flex-start"))
+        self.chart_row.add_class("ak-room-charts")
+        self._seen: object = None
+        self._task: asyncio.Task[None] | None = None
+        left = w.VBox([self.state, self.timer], layout=w.Layout(flex="1 1 auto"))
+        middle = w.HBox([left, self.join], layout=w.Layout(width="100%"))
+        super().__init__(
+            [w.HTML(_ROOM_CSS), self.heading, self.question, middle, self.chart_row],
+            layout=w.Layout(width="100%"),
+        )
+        self.add_class("ak-room")
+        self.refresh()
+        self._start_polling()
+
+    # -- drawing
+    def refresh(self) -> None:
+        """Re-read the workshop file and redraw the page."""
+        fac = self.controller
+        fac.refresh()
+        self._seen = file_signature(self.path)
+        self.heading.value = _progress_html(fac)
+        self.question.value = _question_html(fac)
+        self.state.value = _state_html(fac)
+        self._show_join()
+        self.tick()
+        self._show_results()
+
+    def tick(self, now: dt.datetime | None = None) -> None:
+        """Update the discussion timer (called every second while the page is open)."""
+        timer = discussion_timer(self.controller)
+        if timer is None:
+            self.timer.value = ""
+            return
+        words = timer.words(now or dt.datetime.now(dt.UTC))
+        self.timer.value = f"<div class='ak-room-timer' role='timer'>⏱ {_esc(words)}</div>"
+
+    def set_join_url(self, url: str | None) -> None:
+        """Show (or, with None, stop showing) the join link and its QR code."""
+        self.join_url = url
+        self._show_join()
+
+    def _show_join(self) -> None:
+        from .live import join_code, qr_svg
+
+        fac = self.controller
+        live = self.join_url and not fac.closed and join_code(fac.ws) is not None
+        if not live:
+            self.join.value = ""
+            return
+        url = str(self.join_url)
+        short = url.split("://", 1)[-1]
+        self.join.value = (
+            "<div class='ak-room-join' style='display:flex;gap:16px;align-items:center'>"
+            f"<div role='img' aria-label='QR code for the join link'>{qr_svg(url, scale=4)}"
+            "</div><div>Vote on your phone: scan the code or open<br>"
+            f"<span class='ak-link'>{_esc(short)}</span></div></div>"
+        )
+
+    def _show_results(self) -> None:
+        fac = self.controller
+        if not fac.revealed:
+            self.chart_row.children = []
+            return
+        rounds = [1, 2] if fac.round == 2 else [1]
+        ratings = fac.question_ratings()
+        for number in rounds:
+            chosen = ratings[ratings["round"] == number]
+            self.charts[number].draw(
+                lambda ax, chosen=chosen, number=number: _room_chart(ax, chosen, fac, number),
+                caption="",
+            )
+            self.charts[
+                number
+            ].caption.value = (
+                f"<div class='ak-room-caption'>Round {number}: {len(chosen)} answers</div>"
+            )
+        self.chart_row.children = [self.charts[r].widget for r in rounds]
+
+    # -- following the file
+    def refresh_if_changed(self) -> bool:
+        """Redraw when the workshop file changed since the last look; return whether it did."""
+        if file_signature(self.path) == self._seen:
+            return False
+        self.refresh()
+        return True
+
+    def _start_polling(self) -> None:
+        if self.poll_seconds <= 0:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not inside a kernel or server session: refresh by hand
+        self._task = loop.create_task(self._poll())
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            try:
+                self.refresh_if_changed()
+                self.tick()
+            except Exception as exc:  # a busy file must not stop the page
+                log.warning("room view could not re-read the workshop file: %s", exc)
+
+    def close(self) -> None:
+        """Stop following the file, close it and the widgets."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        with contextlib.suppress(Exception):
+            self.controller.close()
+        super().close()
+
+
+def _room_chart(ax: Any, ratings: Any, fac: Facilitator, number: int) -> None:
+    """Draw one round's answers, sized for the room: large text, every bar outlined."""
+    from . import charts
+
+    charts.live_distribution(ratings, scale=fac.scale, ax=ax)
+    ax.set_title(f"Round {number}", loc="left", fontsize=CHART_PT + 2, fontweight="bold")
+    ax.tick_params(labelsize=CHART_PT)
+    for label in (*ax.get_xticklabels(), *ax.get_yticklabels()):
+        label.set_fontsize(CHART_PT)
+    for text in ax.texts:
+        text.set_fontsize(CHART_PT)
+    # A pale level must not vanish on a washed-out projector: outline every bar in ink.
+    for patch in ax.patches:
+        patch.set_edgecolor("#111111")
+        patch.set_linewidth(1.5)
+    ax.set_ylabel("")
+
+
+def room_page(workshop_path: Path, *, join_url: str | None = None) -> w.Widget:
+    """Return the room view for a workshop file: the projector's page, live from the file.
+
+    Parameters
+    ----------
+    workshop_path : Path
+        The workshop file (``*.workshop.sqlite``).
+    join_url : str, optional
+        The live-voting join link; its QR code and short form are shown while voting is open.
+
+    Returns
+    -------
+    ipywidgets.Widget
+        A `RoomView`; display it, or serve it as a page.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assured_kit.store import Workshop
+    >>> path = Path(tempfile.mkdtemp()) / "p.workshop.sqlite"
+    >>> Workshop.create(path, title="P", themes=["LA"]).close()
+    >>> page = room_page(path)
+    >>> "0 of 0 answered" in page.state.value
+    True
+    >>> page.close()
+    """
+    return RoomView(Path(workshop_path), join_url=join_url)
