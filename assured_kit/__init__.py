@@ -79,6 +79,9 @@ _LAZY: dict[str, str] = {
     "SelfRating": "selfrating",
     "serve": "live",
     "live_panel": "live",
+    "help_for": "glossary",
+    "help_html": "glossary",
+    "find_terms": "glossary",
     "neutralise_cell": "safety",
     "escape_html": "safety",
     "charts": "charts",
@@ -105,6 +108,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .framework import Framework as Framework
     from .framework import bundled_content as bundled_content
     from .framework import load_framework as load_framework
+    from .glossary import find_terms as find_terms
+    from .glossary import help_for as help_for
+    from .glossary import help_html as help_html
     from .live import live_panel as live_panel
     from .live import serve as serve
     from .ratings import TIDY_COLUMNS as TIDY_COLUMNS
