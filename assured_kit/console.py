@@ -830,14 +830,6 @@ class RunPanel(w.VBox):
         self.progress = w.HTML()
         self.question = w.HTML()
         self.state = w.HTML()
-        self.glossary_toggle = w.ToggleButton(
-            description="Explain terms",
-            tooltip="Show what the acronyms stood for and mean today",
-            icon="book",
-            layout=w.Layout(width="auto", min_height="40px"),
-            style={"font_size": "17px"},
-        )
-        self.glossary_toggle.observe(self._on_glossary, names="value")
         self.glossary = w.HTML()
         self._last_move = -float("inf")
         self._round_armed = False
@@ -904,7 +896,7 @@ class RunPanel(w.VBox):
         self.bar = w.VBox(
             [
                 w.HBox(
-                    [self.progress, self.state],
+                    [self.progress, self.state, self.glossary],
                     layout=w.Layout(flex_flow="row wrap", align_items="baseline"),
                 ),
                 self.question,
@@ -915,14 +907,12 @@ class RunPanel(w.VBox):
                         self.reveal_button,
                         self.round_button,
                         self.voting_button,
-                        self.glossary_toggle,
                         self.theme_jump,
                         self.refresh_button,
                     ],
                     layout=w.Layout(flex_flow="row wrap", align_items="center"),
                 ),
                 self.notice,
-                self.glossary,
                 w.HBox([self.count, self.live_count], layout=w.Layout(flex_flow="row wrap")),
             ],
             layout=w.Layout(width="100%"),
@@ -1009,22 +999,9 @@ class RunPanel(w.VBox):
         )
 
     def _show_glossary(self) -> None:
-        entries = self.controller.glossary_entries()
-        self.glossary_toggle.description = f"Explain terms ({len(entries)})"
-        # Offered only when the question has terms to explain.
-        self.glossary_toggle.layout.display = "none" if entries.empty else None
-        if not self.glossary_toggle.value or entries.empty:
-            self.glossary.value = ""
-            return
-        items = "".join(
-            f"<li style='margin-bottom:6px'><b>{_esc(e.term)}</b>: {_esc(e.stands_for)}.<br>"
-            f"<i>In 2010:</i> {_esc(e.meaning_in_2010)}<br>"
-            f"<i>Today:</i> {_esc(_without_lead(str(e.today)))}</li>"
-            for e in entries.itertuples()
-        )
-        self.glossary.value = (
-            f"<ul style='font-size:18px;color:{_INK};background:{_PAPER}'>{items}</ul>"
-        )
+        # "Explain terms" is offered only when the question has terms or notes to explain:
+        # a closed <details> the facilitator opens with a click or the keyboard.
+        self.glossary.value = self.controller.help_html()
 
     def _show_prompts(self) -> None:
         theme = self.controller.theme_id
@@ -1206,15 +1183,6 @@ class RunPanel(w.VBox):
         self.reload()
         self._seen = file_signature(self.controller.ws.path)
         return True
-
-    @_guarded
-    def _on_glossary(self, _change: dict[str, Any]) -> None:
-        self._show_glossary()
-
-
-def _without_lead(today: str) -> str:
-    """Drop a leading "Nearest equivalent:" the glossary may already carry (said once)."""
-    return re.sub(r"^\s*(today'?s\s+)?nearest equivalent\s*:\s*", "", today, flags=re.I)
 
 
 #: Words and symbols for each classification, so the picture never rests on colour.

@@ -555,6 +555,16 @@ class Facilitator:
         """Return the glossary entries for terms in the open question (``framework.terms_in``)."""
         return self.ws.framework.terms_in(str(self.question()["text"]))
 
+    def help_html(self) -> str:
+        """Return "Explain terms" for the open question (`assured_kit.glossary.help_html`).
+
+        A closed ``<details>`` element holding each term's meaning then and its nearest
+        equivalent today, or ``""`` when the question has nothing to explain.
+        """
+        from .glossary import help_html
+
+        return help_html(self.ws.framework, self._question_id, summary="Explain terms")
+
     def examples_of_practice(self) -> pd.DataFrame:
         """Return the source's examples of practice for the open question's theme."""
         return self.ws.framework.examples_for(self.theme_id)
