@@ -1498,7 +1498,7 @@ class FacilitatorApp(w.VBox):
         auto_refresh: float | None = None,
     ) -> None:
         self.auto_refresh = (
-            auto_refresh if auto_refresh is not None else (2.0 if live_panel is not None else 0.0)
+            auto_refresh if auto_refresh is not None else 2.0
         )
         self._poller: asyncio.Task[None] | None = None
         self.folder = Path(folder).expanduser() if folder is not None else default_folder()
@@ -1659,8 +1659,9 @@ def facilitator_app(
     live_panel : widget or callable, optional
         A live-voting panel for the "Live voting" tab (see `FacilitatorApp`).
     auto_refresh : float, optional
-        Seconds between looks for votes from other devices (inside a kernel); 2 when a live
-        panel is given, else off (the Refresh button does it by hand).
+        Seconds between looks for votes from other devices (inside a kernel; default 2, 0
+        turns it off). Each look only compares the file's size and time, so answered counts
+        refresh by themselves at no cost.
 
     Returns
     -------

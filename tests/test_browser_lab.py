@@ -55,7 +55,7 @@ def _env(root: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _server(command: list[str], root: Path, log: Path):
+def server_process(command: list[str], root: Path, log: Path):
     """Run a server in its own process group; always stop the whole group afterwards."""
     with log.open("wb") as out:
         server = subprocess.Popen(
@@ -140,7 +140,7 @@ def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
     shot.unlink(missing_ok=True)
     found = None
     with (
-        _server(_lab_command(root, port, token), root, log) as server,
+        server_process(_lab_command(root, port, token), root, log) as server,
         chromium_browser() as browser,
     ):
         wait_for_http(f"{base}/api/status?token={token}", timeout=60)
@@ -188,7 +188,7 @@ def test_rating_click_in_voila_is_saved(tmp_path, artifacts):
     shot.unlink(missing_ok=True)
     found = None
     command = _voila_command(root / "facilitator.ipynb", port, token)
-    with _server(command, root, log) as server, chromium_browser() as browser:
+    with server_process(command, root, log) as server, chromium_browser() as browser:
         wait_for_http(f"{base}/?token={token}", timeout=60)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         try:
