@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import functools
 import html
@@ -59,8 +60,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Type sizes chosen to be readable from the back of a room.
-QUESTION_PX = 32
+#: Type sizes chosen to be readable from the back of a room (the room view's are larger).
+QUESTION_PX = 26
 PROGRESS_PX = 22
 ROW_PX = 18
 _INK = "#111111"
@@ -68,8 +69,8 @@ _PAPER = "#ffffff"
 _NOT_GIVEN = -1  # drop-down value for "no evidence level given"
 #: Sizes of a rating row: fixed, so a click never moves anything.
 _RATING_WIDTH_PX = 104
-_ROW_BUTTON_HEIGHT = "44px"
-_ROW_HEIGHT = "50px"
+_ROW_BUTTON_HEIGHT = "40px"
+_ROW_HEIGHT = "44px"
 _NAME_WIDTH = "10em"
 #: Seconds during which a second press of Next or Previous is taken as a double click.
 NAVIGATION_DEBOUNCE = 0.8
@@ -80,16 +81,19 @@ _CONSOLE_CSS = """<style>
 .assured-kit-facilitator .ak-bar { position: sticky; top: 0; z-index: 20; background: #fff;
   border-bottom: 3px solid #333; padding-bottom: 4px; }
 .assured-kit-facilitator .ak-row { border-bottom: 1px solid #999; overflow: hidden; }
-.assured-kit-facilitator .ak-rate, .assured-kit-facilitator .ak-name { white-space: normal;
-  line-height: 1.15; font-size: 14px; padding: 0 4px; overflow: hidden; }
+.assured-kit-facilitator .ak-rate, .assured-kit-facilitator .ak-name {
+  white-space: normal !important; text-overflow: clip !important; line-height: 1.1 !important;
+  font-size: 14px !important; padding: 0 4px !important; overflow: hidden; }
 .assured-kit-facilitator .ak-name { font-weight: bold; font-size: 16px; text-align: left; }
 .assured-kit-facilitator .ak-chosen { outline: 3px solid #111; outline-offset: -3px; }
-.assured-kit-facilitator .ak-answered { font-size: 18px; line-height: 44px; white-space: nowrap;
+.assured-kit-facilitator .ak-answered { font-size: 18px; line-height: 40px; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }
 .assured-kit-facilitator .ak-hint { font-size: 14px; color: #333; }
 .assured-kit-facilitator .ak-status-text { font-size: 15px; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
 .assured-kit-facilitator .ak-problem { color: #8a0016; }
+.assured-kit-facilitator .lm-TabBar-tab, .assured-kit-facilitator .lm-TabBar-tabLabel {
+  color: #111 !important; opacity: 1 !important; }
 .assured-kit-facilitator :focus-visible { outline: 3px solid #1a4fd6 !important;
   outline-offset: 1px; }
 </style>"""
@@ -252,7 +256,7 @@ class FigureImage:
     --------
     >>> pic = FigureImage(4, 2)
     >>> pic.draw(lambda ax: ax.bar([1, 2], [3, 1]))
-    >>> pic.image.value[1:4] == b"PNG"
+    >>> pic.png[1:4] == b"PNG" and "alt=" in pic.image.value
     True
     """
 
@@ -268,11 +272,14 @@ class FigureImage:
         # the count axis grows in steps), not on every click.
         self._layout = ConstrainedLayoutEngine()
         self._laid_out_for: object = None
-        self.image = w.Image(
-            format="png", layout=w.Layout(width="100%", max_width=f"{width * dpi:.0f}px")
-        )
+        # An <img> with alternative text (the caption's words), so a screen reader reads the
+        # result the chart shows; ipywidgets' Image has no alt.
+        self._max_width = f"{width * dpi:.0f}px"
+        self.image = w.HTML(layout=w.Layout(width="100%", max_width=self._max_width))
+        self.png = b""
         self.caption = w.HTML()
-        self.widget = w.VBox([self.image, self.caption])
+        # Never a scroll box: a region that scrolls must be reachable by keyboard.
+        self.widget = w.VBox([self.image, self.caption], layout=w.Layout(overflow="visible"))
         self.draws = 0
 
     def draw(self, paint: Callable[[Any], Any], *, caption: str = "") -> None:
@@ -290,7 +297,12 @@ class FigureImage:
         buffer = io.BytesIO()
         # Fast PNG compression: the image travels over the local kernel connection only.
         self.figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        self.image.value = buffer.getvalue()
+        self.png = buffer.getvalue()
+        alt = caption or self.ax.get_title(loc="left") or self.ax.get_title() or "chart"
+        self.image.value = (
+            f"<img src='data:image/png;base64,{base64.b64encode(self.png).decode('ascii')}' "
+            f"alt='{_esc(alt)}' style='width:100%;max-width:{self._max_width};height:auto'>"
+        )
         self.caption.value = f"<div style='font-size:16px;color:#111'>{_esc(caption)}</div>"
         self.draws += 1
 
@@ -842,7 +854,8 @@ class RunPanel(w.VBox):
             options=[("Jump to theme…", "")]
             + [(controller.ws.framework.theme_title(t), t) for t in controller.theme_ids()],
             value="",
-            layout=w.Layout(width="22em"),
+            tooltip="Jump to the first question of a theme",
+            layout=w.Layout(width="14em"),
         )
         self.theme_jump.observe(self._on_jump, names="value")
         self.reveal_button = _button("Reveal results", "Show the room's answers to this question")
@@ -866,14 +879,18 @@ class RunPanel(w.VBox):
         self.chart_boxes = {
             r: w.VBox(
                 [self.chart_titles[r], self.charts[r].widget],
-                layout=w.Layout(flex="1 1 480px", max_width="648px", margin="0 12px 0 0"),
+                layout=w.Layout(
+                    flex="1 1 480px", max_width="648px", margin="0 12px 0 0", overflow="visible"
+                ),
             )
             for r in (1, 2)
         }
         self.theme_picture = w.HTML(layout=w.Layout(flex="1 1 420px"))
         # Shown above the rows when revealed: the charts side by side, then the theme picture.
         self.results = w.HBox(
-            layout=w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")
+            layout=w.Layout(
+                flex_flow="row wrap", align_items="flex-start", width="100%", overflow="visible"
+            )
         )
 
         self.prompts = w.Accordion()
@@ -896,7 +913,7 @@ class RunPanel(w.VBox):
         self.bar = w.VBox(
             [
                 w.HBox(
-                    [self.progress, self.state, self.glossary],
+                    [self.progress, self.state, self.count, self.glossary],
                     layout=w.Layout(flex_flow="row wrap", align_items="baseline"),
                 ),
                 self.question,
@@ -913,7 +930,7 @@ class RunPanel(w.VBox):
                     layout=w.Layout(flex_flow="row wrap", align_items="center"),
                 ),
                 self.notice,
-                w.HBox([self.count, self.live_count], layout=w.Layout(flex_flow="row wrap")),
+                self.live_count,
             ],
             layout=w.Layout(width="100%"),
         )
@@ -1036,16 +1053,12 @@ class RunPanel(w.VBox):
         answered = len(c.answers())
         total = len(c.respondents())
         self.count.value = (
-            f"<div style='font-size:{PROGRESS_PX}px;color:{_INK}'>"
-            f"<b>{answered} of {total}</b> answered in round {c.round}</div>"
+            f"<div style='font-size:{PROGRESS_PX}px;color:{_INK};padding-left:0.6em'>"
+            f"· <b>{answered} of {total}</b> answered</div>"
         )
         self._show_live_count()
         if not c.revealed:
             self.results.layout.display = "none"
-            self.count.value += (
-                "<div style='font-size:16px;color:#111'>Results hidden until "
-                "you press <b>Reveal results</b>.</div>"
-            )
             return
         self.results.layout.display = None
         rounds = [1, 2] if c.round == 2 else [1]
@@ -1518,7 +1531,10 @@ class FacilitatorApp(w.VBox):
         self.tabs = w.Tab(
             children=[self.setup, waiting, waiting, waiting, self.live_slot], titles=_TAB_TITLES
         )
-        super().__init__([self.header, self.notice, self.tabs], layout=w.Layout(width="100%"))
+        super().__init__(
+            [w.HTML(_CONSOLE_CSS), self.header, self.notice, self.tabs],
+            layout=w.Layout(width="100%"),
+        )
         self.add_class("assured-kit-facilitator")
         if controller is not None:
             self.load(controller)
@@ -1532,11 +1548,14 @@ class FacilitatorApp(w.VBox):
             bits = [str(held) if held else "", d.get("venue") or "", d.get("facilitator") or ""]
             synthetic = " (synthetic demo data)" if d.get("synthetic") else ""
             text = f"{d['title']}{synthetic}"
-            sub = " · ".join([*(b for b in bits if b), f"file: {self.controller.ws.path}"])
+            # The file by its name only: a full path on the projector says too much.
+            name = Path(self.controller.ws.path).name
+            sub = " · ".join([*(b for b in bits if b), f"file {name}"])
         return (
-            f"<div style='color:{_INK};background:{_PAPER}'>"
-            "<h2 style='margin:4px 0;font-size:26px'>"
-            f"{_esc(text)}</h2><div style='font-size:15px'>{_esc(sub)}</div></div>"
+            f"<div style='color:{_INK};background:{_PAPER};margin:0 0 4px'>"
+            "<h2 style='display:inline;margin:0;font-size:22px'>"
+            f"{_esc(text)}</h2><span style='font-size:15px;margin-left:1em'>{_esc(sub)}</span>"
+            "</div>"
         )
 
     def _live_placeholder(self) -> w.HTML:

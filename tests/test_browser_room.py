@@ -43,6 +43,11 @@ _OVERFLOW = """() => { const room = document.querySelector('.ak-room');
           document.documentElement.scrollHeight - window.innerHeight]; }"""
 
 
+def _where(boxes: list[list]) -> list[list]:
+    """The positions and sizes alone (a chosen button changes its class, not its box)."""
+    return [box[1:] for box in boxes]
+
+
 def _notebook(target: Path, *cells: str) -> None:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
@@ -66,7 +71,7 @@ def _serious(page) -> list[str]:
     results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]})
     return [
         f"{v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])}, "
-        f"e.g. {v['nodes'][0]['html'][:160]}"
+        f"e.g. {v['nodes'][0]['target']} {v['nodes'][0]['html'][:160]}"
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
@@ -157,7 +162,7 @@ def test_console_shows_ten_rows_and_a_click_moves_nothing(served, artifacts):
         second.get_by_role("button", name="2 Slightly confident").click()
         second.get_by_text("2 Slightly confident").last.wait_for(timeout=30_000)
         page.wait_for_timeout(300)
-        assert page.evaluate(_BOXES) == before
+        assert _where(page.evaluate(_BOXES)) == _where(before)
 
         # A refused note is said to be not saved, in its own row.
         third = page.locator(".ak-row").nth(2)

@@ -390,7 +390,7 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     director.buttons["dont_know"].click()
     director.note.value = "=new in post"
     assert "3 of 3" in run.count.value
-    assert run.results.layout.display == "none" and "Results hidden" in run.count.value
+    assert run.results.layout.display == "none" and "results hidden" in run.state.value
 
     # -- question 2 via Next, then reveal, then round 2
     run.next_button.click()
@@ -401,7 +401,7 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     cllr.buttons[1].click()
     run.reveal_button.click()
     assert app.controller.revealed and run.reveal_button.description == "Hide results"
-    assert run.charts[1].image.value[:4] == b"\x89PNG"
+    assert run.charts[1].png[:4] == b"\x89PNG"
     assert "2 answers" in run.charts[1].caption.value
     assert "Theme by theme" in run.theme_picture.value
     run.round_button.click()

@@ -61,7 +61,7 @@ def test_room_follows_the_file_and_never_names_anyone(room):
     assert page.refresh_if_changed() is True
     assert "Results shown" in page.state.value
     assert page.chart_row.children == (page.charts[1].widget,)
-    assert page.charts[1].image.value[:4] == b"\x89PNG"
+    assert page.charts[1].png[:4] == b"\x89PNG"
     assert "2 answers" in page.charts[1].caption.value
     heights = [int(p.get_height()) for p in page.charts[1].ax.patches]
     assert heights == [0, 0, 1, 0, 1, 0]
