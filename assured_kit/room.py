@@ -20,7 +20,7 @@ Examples
 >>> path = Path(tempfile.mkdtemp()) / "room.workshop.sqlite"
 >>> Workshop.create(path, title="Room", themes=["WF"]).close()
 >>> page = room_page(path)
->>> "Workforce · DCS 1 of 4 · 1 of 7" in page.heading.value
+>>> "DCS 1 of 4 · 1 of 7" in page.heading.value
 True
 >>> page.close()
 """
@@ -67,7 +67,8 @@ _ROOM_CSS = """<style>
 .ak-room .ak-room-join .ak-link { font-family: monospace; font-size: 24px;
   word-break: break-all; }
 .ak-room .ak-room-caption { font-size: 20px; }
-.ak-room .ak-room-charts img { max-height: 34vh; width: auto; }
+.ak-room .ak-room-charts { gap: 12px; }
+.ak-room .ak-room-charts img { width: auto !important; max-width: none !important; }
 </style>"""
 
 
@@ -127,10 +128,11 @@ def discussion_timer(fac: Facilitator) -> Timer | None:
 
 
 def _progress_html(fac: Facilitator) -> str:
-    theme = fac.ws.framework.theme_title(fac.theme_id)
+    progress = fac.progress()
+    rest = str(progress).removeprefix(progress.theme_title)
     return (
-        f"<div class='ak-room-top'>{_esc(theme)}"
-        f"<span style='font-weight:400'> — {_esc(fac.progress())}</span></div>"
+        f"<div class='ak-room-top'>{_esc(progress.theme_title)}"
+        f"<span style='font-weight:400'>{_esc(rest)}</span></div>"
     )
 
 

@@ -222,6 +222,12 @@ def test_hidden_results_show_no_rating_for_any_row_and_room_view_fits(served, ar
                 below, beyond, scroll = room.evaluate(_OVERFLOW)
                 room.screenshot(path=str(artifacts / f"room-{width}x{height}.png"))
                 assert below <= 0 and beyond <= 0 and scroll <= 0, (below, beyond, scroll)
+                # The chart is shown at its own size, so 18 pt at 72 dpi is 18 px on screen.
+                scale = room.evaluate(
+                    "() => { const i = document.querySelector('.ak-room-charts img');"
+                    " return i.getBoundingClientRect().width / i.naturalWidth; }"
+                )
+                assert scale >= 0.99, scale
                 words = room.inner_text("body")
                 assert "Workforce · DCS 1 of 4 · 1 of 7" in words
                 assert "Round 1" in words and "Results shown" in words
