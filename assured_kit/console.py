@@ -215,21 +215,25 @@ class Notice(w.HTML):
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run a widget handler; show bad input as a message, never as a traceback.
 
-    The handler's object must have a ``notice`` (`Notice`) and an ``app`` (`FacilitatorApp`).
+    The handler's object must have a ``notice`` (`Notice`) and an ``app`` (`FacilitatorApp`);
+    a ``notices`` dict may name another message box for a handler, by the handler's name.
     Unexpected errors are shown too, logged with their traceback and remembered in
     ``app.unexpected`` (tests assert it stays empty).
     """
 
     @functools.wraps(method)
     def handler(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # A message appears beside the control that caused it: a panel with several forms
+        # names each handler's own message box in ``notices``.
+        notice = getattr(self, "notices", {}).get(method.__name__, self.notice)
         try:
             return method(self, *args, **kwargs)
         except AssuredKitError as exc:
-            self.notice.error(exc)
+            notice.error(exc)
         except Exception as exc:
             log.exception("facilitator widget handler %s failed", method.__name__)
             self.app.unexpected.append(exc)
-            self.notice.error(
+            notice.error(
                 f"something went wrong ({type(exc).__name__}: {exc}); details are in the log"
             )
         return None
@@ -528,20 +532,83 @@ class RespondentsPanel(w.VBox):
             "Add all from the list", "Add every line; nothing is added if a line is refused"
         )
         self.paste_button.on_click(self._on_paste)
+        self.paste_notice = Notice()
+
+        # Change someone already added: rename, withdraw or bring back, clear an answer.
+        self._syncing = False
+        self.who = w.Dropdown(description="Who", style=dstyle, layout=w.Layout(width="30em"))
+        self.new_label = w.Text(
+            description="New label", style=dstyle, layout=w.Layout(width="30em")
+        )
+        self.rename_button = _button("Rename", "Give them the new label; answers stay theirs")
+        self.rename_button.on_click(self._on_rename)
+        self.withdraw_button = _button(
+            "Withdraw", "Take them out of the rating rows; their answers are kept"
+        )
+        self.withdraw_button.on_click(self._on_withdraw)
+        self.clear_button = _button(
+            "Clear their answer to the open question",
+            "Remove their current answer in this round (kept in the history)",
+        )
+        self.clear_button.on_click(self._on_clear)
+        self.change_notice = Notice()
+        self.who.observe(self._on_who, names="value")
+
+        # A filled paper or spreadsheet rating sheet, all or nothing.
+        self.sheet = w.FileUpload(
+            accept=".xlsx,.csv",
+            multiple=False,
+            description="Choose sheet",
+            tooltip="A filled rating sheet (.xlsx or .csv) made by 'assured-kit sheet'",
+        )
+        self.sheet_label = w.Text(
+            description="For",
+            placeholder="label; empty: the name on the sheet",
+            style=dstyle,
+            layout=w.Layout(width="30em"),
+        )
+        self.sheet_round = w.Dropdown(
+            description="Round", options=[("1 (first vote)", 1), ("2 (after discussion)", 2)],
+            value=1, style=dstyle,
+        )  # fmt: skip
+        self.sheet_button = _button("Import sheet", "Record every answer on the sheet, or none")
+        self.sheet_button.on_click(self._on_sheet)
+        self.sheet_notice = Notice()
+        self.notices = {
+            "_on_paste": self.paste_notice,
+            "_on_rename": self.change_notice,
+            "_on_withdraw": self.change_notice,
+            "_on_clear": self.change_notice,
+            "_on_who": self.change_notice,
+            "_on_sheet": self.sheet_notice,
+        }
         self.listing = w.HTML()
         super().__init__(
             [
-                self.notice,
                 _heading("Add one"),
                 self.label,
                 self.kind,
                 self.role,
                 self.authority,
                 self.add_button,
+                self.notice,
                 _heading("Or paste a list"),
                 w.HTML("Lines without a role or authority take the ones chosen above."),
                 self.paste,
                 self.paste_button,
+                self.paste_notice,
+                _heading("Change someone"),
+                self.who,
+                self.new_label,
+                w.HBox([self.rename_button, self.withdraw_button, self.clear_button]),
+                self.change_notice,
+                _heading("Import a filled rating sheet"),
+                w.HTML("The name, role and authority come from the sheet unless you give a label."),
+                self.sheet,
+                self.sheet_label,
+                self.sheet_round,
+                self.sheet_button,
+                self.sheet_notice,
                 _heading("In the room"),
                 self.listing,
             ]
@@ -549,10 +616,117 @@ class RespondentsPanel(w.VBox):
         self.refresh()
 
     def refresh(self) -> None:
-        """Show the current respondents."""
-        people = self.controller.respondents()
-        shown = people[["label", "kind", "role", "authority"]] if not people.empty else people
+        """Show the current respondents (withdrawn ones marked) and the choice of whom to change."""
+        people = self.controller.respondents(withdrawn=True)
+        gone = self.controller.withdrawn()
+        if people.empty:
+            shown = pd.DataFrame()
+        else:
+            shown = pd.DataFrame(
+                {
+                    "Label": people["label"],
+                    "Person or table": people["kind"],
+                    "Role": people["role"].astype(str),
+                    "Authority": people["authority"],
+                    "In the room": [
+                        "withdrawn" if rid in gone else "yes" for rid in people["respondent_id"]
+                    ],
+                }
+            )
         self.listing.value = _table_html(shown, empty="No respondents yet.")
+        current = self.who.value
+        self._syncing = True  # new options are not a new choice: keep the message shown
+        try:
+            self.who.options = [("— choose —", "")] + [
+                (f"{label}{' (withdrawn)' if rid in gone else ''}", str(rid))
+                for rid, label in zip(people["respondent_id"], people["label"], strict=True)
+            ]
+            self.who.value = current if current in {v for _, v in self.who.options} else ""
+        finally:
+            self._syncing = False
+        self._show_who()
+
+    def _show_who(self) -> None:
+        rid = self.who.value
+        self.withdraw_button.description = (
+            "Bring back" if rid and rid in self.controller.withdrawn() else "Withdraw"
+        )
+
+    def _chosen(self) -> str:
+        if not self.who.value:
+            raise AssuredKitError(
+                "no one is chosen",
+                field="Who",
+                allowed="a respondent picked from the list above",
+            )
+        return str(self.who.value)
+
+    @_guarded
+    def _on_who(self, _change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        self.change_notice.clear()
+        label = dict((v, k) for k, v in self.who.options).get(self.who.value, "")
+        self.new_label.value = label.removesuffix(" (withdrawn)") if self.who.value else ""
+        self._show_who()
+
+    @_guarded
+    def _on_rename(self, _button: w.Button) -> None:
+        rid = self._chosen()
+        self.controller.rename_respondent(rid, self.new_label.value)
+        self.change_notice.ok(f"renamed to {self.new_label.value.strip()}")
+        self.app.respondents_changed()
+
+    @_guarded
+    def _on_withdraw(self, _button: w.Button) -> None:
+        rid = self._chosen()
+        back = rid in self.controller.withdrawn()
+        self.controller.withdraw_respondent(rid, withdrawn=not back)
+        self.change_notice.ok(
+            "brought back into the room" if back else "withdrawn; their answers are kept"
+        )
+        self.app.respondents_changed()
+
+    @_guarded
+    def _on_clear(self, _button: w.Button) -> None:
+        rid = self._chosen()
+        c = self.controller
+        c.clear_answer(rid)
+        self.change_notice.ok(
+            f"cleared their round {c.round} answer to {c.progress()} (kept in the history)"
+        )
+        self.app.respondents_changed()
+
+    @_guarded
+    def _on_sheet(self, _button: w.Button) -> None:
+        if not self.sheet.value:
+            raise AssuredKitError(
+                "no sheet chosen",
+                field="Choose sheet",
+                allowed="a filled rating sheet, .xlsx or .csv",
+            )
+        upload = self.sheet.value[0]
+        name = Path(str(upload["name"])).name
+        with tempfile.TemporaryDirectory(prefix="assured-kit-sheet-") as folder:
+            target = Path(folder) / name
+            target.write_bytes(bytes(upload["content"]))
+            try:
+                count = self.controller.import_rating_sheet(
+                    target,
+                    label=self.sheet_label.value.strip() or None,
+                    round=int(self.sheet_round.value),
+                )
+            except AssuredKitError as exc:
+                raise AssuredKitError(
+                    f"nothing from {name} was recorded: {exc.problem}",
+                    row=exc.row,
+                    field=exc.field,
+                    allowed=exc.allowed,
+                    hint=exc.hint,
+                ) from exc
+        self.sheet_notice.ok(f"recorded {count} answers from {name}")
+        self.sheet.value = ()
+        self.app.respondents_changed()
 
     @_guarded
     def _on_add(self, _button: w.Button) -> None:
@@ -574,7 +748,7 @@ class RespondentsPanel(w.VBox):
             authority=self.authority.value or None,
             kind=self.kind.value,
         )
-        self.notice.ok(f"added {len(added)} respondents")
+        self.paste_notice.ok(f"added {len(added)} respondents")
         self.paste.value = ""
         self.app.respondents_changed(*added)
 
@@ -950,7 +1124,9 @@ class RunPanel(w.VBox):
             if rid not in self.rows and self.controller.shows_individual(rid):
                 self.rows[rid] = RespondentRow(self, person)
                 self.rows[rid].show()
-        if not self.rows:
+        # Withdrawn respondents keep their row object (and answers) but leave the screen.
+        shown = [self.rows[rid] for rid in people["respondent_id"] if rid in self.rows]
+        if not shown:
             self.rows_box.children = [
                 w.HTML(
                     "<p style='font-size:20px'>No respondents yet: add them in "
@@ -958,7 +1134,7 @@ class RunPanel(w.VBox):
                 )
             ]
         else:
-            self.rows_box.children = list(self.rows.values())
+            self.rows_box.children = shown
 
     def show_question(self, *, new_question: bool = True) -> None:
         """Show the open question, its state and every row's answer.
@@ -1510,9 +1686,7 @@ class FacilitatorApp(w.VBox):
         live_panel: w.Widget | Callable[[Facilitator], w.Widget] | None = None,
         auto_refresh: float | None = None,
     ) -> None:
-        self.auto_refresh = (
-            auto_refresh if auto_refresh is not None else 2.0
-        )
+        self.auto_refresh = auto_refresh if auto_refresh is not None else 2.0
         self._poller: asyncio.Task[None] | None = None
         self.folder = Path(folder).expanduser() if folder is not None else default_folder()
         self.controller: Facilitator | None = None
@@ -1617,8 +1791,7 @@ class FacilitatorApp(w.VBox):
         if self.respondents is not None:
             self.respondents.refresh()
         if self.run is not None:
-            self.run.sync_rows()
-            self.run.answers_changed()
+            self.run.reload()
 
 
 def _demo_controller() -> Facilitator:

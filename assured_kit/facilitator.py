@@ -59,6 +59,8 @@ LINKS = ("question", "theme", "workshop")
 LAST_FILE = ".last-workshop"
 #: The event live voting logs when a device joins; its subject is the respondent id.
 _DEVICE_EVENT = "live.device"
+#: The event the console logs when a respondent is withdrawn (or brought back).
+WITHDRAW_EVENT = "console.withdrawn"
 
 Listener = Callable[[str, "Facilitator"], None]
 
@@ -416,6 +418,7 @@ class Facilitator:
         self._answers: dict[tuple[str, str, int], Answer] = {}
         self._anonymity = workshop.anonymity
         self._device_bound: dict[str, bool] = {}
+        self._withdrawn: frozenset[str] | None = None
         self._load_session()
 
     # ------------------------------------------------------------------ opening
@@ -662,9 +665,16 @@ class Facilitator:
             self._session_written = True
 
     # ------------------------------------------------------------------ respondents
-    def respondents(self) -> pd.DataFrame:
-        """Return the workshop's respondents (``ws.respondents()``)."""
-        return self.ws.respondents()
+    def respondents(self, *, withdrawn: bool = False) -> pd.DataFrame:
+        """Return the workshop's respondents (``ws.respondents()``).
+
+        Withdrawn respondents are left out unless ``withdrawn=True``.
+        """
+        people = self.ws.respondents()
+        if withdrawn:
+            return people
+        gone = self.withdrawn()
+        return people[~people["respondent_id"].isin(gone)].reset_index(drop=True)
 
     def add_respondent(
         self, label: str, *, role: str = "DCS", authority: str | None = None, kind: str = "person"
@@ -729,6 +739,7 @@ class Facilitator:
     def refresh(self) -> None:
         """Re-read the session and the answers from the file (other devices' votes included)."""
         self._read_session()
+        self._withdrawn = None
         ratings = self.ws.ratings()
         answers: dict[tuple[str, str, int], Answer] = {}
         for row in ratings.itertuples(index=False):
@@ -914,6 +925,39 @@ class Facilitator:
     def clear_answer(self, respondent_id: str) -> None:
         """Clear a respondent's answer to the open question in this round (kept in history)."""
         self.retract(respondent_id)
+
+    def withdraw_respondent(self, respondent_id: str, *, withdrawn: bool = True) -> None:
+        """Withdraw a respondent (added by mistake, or left the room), or bring them back.
+
+        One event: the respondent and every answer they gave stay in the file and its history;
+        a withdrawn respondent only drops out of the rating rows and the answered counts.
+        """
+        self.ws.update_respondent(respondent_id)  # refuses an unknown id, writes nothing
+        self.ws.log_event(WITHDRAW_EVENT, {"withdrawn": bool(withdrawn)}, subject=respondent_id)
+        self._withdrawn = None
+        self._emit("respondents")
+
+    def withdrawn(self) -> frozenset[str]:
+        """Return the respondents withdrawn from the room (read again on `refresh`)."""
+        if self._withdrawn is None:
+            out = set()
+            for rid in self.ws.respondents()["respondent_id"]:
+                event = self.ws.latest_event(WITHDRAW_EVENT, subject=str(rid))
+                if event is not None and event["detail"].get("withdrawn"):
+                    out.add(str(rid))
+            self._withdrawn = frozenset(out)
+        return self._withdrawn
+
+    def import_rating_sheet(self, path: str | os.PathLike[str], **options: Any) -> int:
+        """Record a filled paper or spreadsheet rating sheet, all or nothing; return the count.
+
+        ``options`` are those of `Workshop.import_rating_sheet` (``label``, ``role``,
+        ``authority``, ``respondent_id``, ``round``).
+        """
+        count = int(self.ws.import_rating_sheet(path, **options))
+        self.refresh()
+        self._emit("respondents")
+        return count
 
     def rename_respondent(self, respondent_id: str, label: str) -> None:
         """Give a respondent a new label (one event; their answers stay theirs)."""

@@ -358,9 +358,9 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
         assert people.notice.kind == "ok", people.notice.message
     people.paste.value = "Table 7, Mixed, Leicester\nTABLE 1\nTable 8"
     people.paste_button.click()
-    assert people.notice.kind == "error"
-    assert "Problem" in people.notice.value and "line 2" in people.notice.value
-    assert "Traceback" not in people.notice.value
+    assert people.paste_notice.kind == "error"  # beside the paste button
+    assert "Problem" in people.paste_notice.value and "line 2" in people.paste_notice.value
+    assert "Traceback" not in people.paste_notice.value
     people.label.value = "   "
     people.add_button.click()
     assert people.notice.kind == "error" and people.notice.message.startswith("Label: ")
@@ -814,4 +814,88 @@ def test_explain_terms_is_offered_only_when_there_are_terms(tmp_path):
         assert ("Explain terms" in shown) == bool(shown)
         assert "Nearest equivalent: Nearest equivalent" not in shown
     assert seen == {True, False}
+    app.controller.close()
+
+
+# ---------------------------------------------------------------------------- housekeeping
+def test_rename_withdraw_and_clear_from_the_respondents_tab(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "house.workshop.sqlite"
+    with Workshop.create(path, title="House", themes=["WF"]) as ws:
+        first = ws.add_respondent("Tabel 1")
+        second = ws.add_respondent("Table 2")
+    app = facilitator_app(path)
+    people, run = app.respondents, app.run
+    run.rows[second].buttons[4].click()
+
+    people.rename_button.click()  # nobody chosen
+    assert (
+        people.change_notice.kind == "error" and "no one is chosen" in people.change_notice.message
+    )
+    people.who.value = first
+    assert people.new_label.value == "Tabel 1"
+    people.new_label.value = "Table 1"
+    people.rename_button.click()
+    assert people.change_notice.kind == "ok"
+    assert "Table 1" in people.listing.value
+
+    people.who.value = second
+    people.clear_button.click()
+    assert (
+        people.change_notice.kind == "ok" and "kept in the history" in people.change_notice.message
+    )
+    assert "not yet" in run.rows[second].status.value and "0 of 2" in run.count.value
+    people.clear_button.click()  # nothing left to clear: said beside the button
+    assert people.change_notice.kind == "error" and "field '" not in people.change_notice.value
+
+    people.withdraw_button.click()
+    assert run.rows_box.children == (run.rows[first],) and "0 of 1" in run.count.value
+    assert (
+        "withdrawn" in people.listing.value and people.withdraw_button.description == "Bring back"
+    )
+    people.withdraw_button.click()
+    assert len(run.rows_box.children) == 2
+    assert app.unexpected == []
+    app.controller.close()
+    with Workshop.open(path) as ws:
+        assert ws.respondents()["label"].tolist() == ["Table 1", "Table 2"]
+        history = ws.history()
+        assert (history["kind"] == "answer.retract").sum() == 1  # cleared as a new event
+        assert (history["kind"] == "answer.record").sum() == 1
+
+
+def _upload(name: str, content: bytes) -> dict:
+    """A file as the browser's upload button hands it to the kernel."""
+    return {
+        "name": name,
+        "type": "text/csv",
+        "size": len(content),
+        "content": memoryview(content),
+        "last_modified": dt.datetime.now(dt.UTC),
+    }
+
+
+def test_a_paper_sheet_is_imported_from_the_console_all_or_nothing(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    data = Path(__file__).parent / "data" / "io" / "sheet_utf8_bom.csv"
+    path = tmp_path / "sheet.workshop.sqlite"
+    Workshop.create(path, title="Sheet").close()
+    app = facilitator_app(path)
+    people = app.respondents
+    people.sheet_button.click()
+    assert people.sheet_notice.kind == "error" and "no sheet chosen" in people.sheet_notice.message
+    broken = data.read_bytes().replace(b"Partly confident,1", b"Partly confident,9")
+    people.sheet.value = (_upload("bad.csv", broken),)
+    people.sheet_button.click()
+    assert people.sheet_notice.kind == "error"
+    assert "nothing from bad.csv was recorded" in people.sheet_notice.message
+    assert _answers(path).empty
+    people.sheet.value = (_upload(data.name, data.read_bytes()),)
+    people.sheet_button.click()
+    assert people.sheet_notice.kind == "ok", people.sheet_notice.message
+    assert "recorded 2 answers" in people.sheet_notice.message
+    assert len(_answers(path)) == 2 and "Table 2" in people.listing.value
+    assert app.unexpected == []
     app.controller.close()
