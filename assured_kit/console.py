@@ -1402,12 +1402,12 @@ def _theme_table(themes: pd.DataFrame) -> str:
     return _table_html(shown)
 
 
-def _question_table(questions: pd.DataFrame, *, extra: tuple[str, str] | None = None) -> str:
-    """Weakest questions or biggest disagreements (`assured_kit.summary`) as HTML."""
+def _question_table(controller: Facilitator, questions: pd.DataFrame) -> str:
+    """Render the weakest questions or biggest disagreements (`assured_kit.summary`)."""
     if questions.empty:
         return _table_html(questions, empty="None yet.")
     columns = {
-        "Question": questions["question_id"].astype(str),
+        "Question": [controller.place_words(None, str(q)) for q in questions["question_id"]],
         "Text": questions["question_text"].astype(str).map(lambda t: _shorten(t, 110)),
         "Answers": questions["n_answers"],
         "Top": questions["top_share"].map(percent),
@@ -1415,6 +1415,48 @@ def _question_table(questions: pd.DataFrame, *, extra: tuple[str, str] | None = 
         "Picture": questions["classification"].astype(str).map(lambda c: _CLASS_MARKS.get(c, c)),
     }
     return _table_html(pd.DataFrame(columns))
+
+
+def _actions_html(
+    controller: Facilitator, actions: pd.DataFrame, empty: str = "No actions yet."
+) -> str:
+    """Render the actions as a table with plain headings (never ids)."""
+    if actions.empty:
+        return _table_html(actions, empty=empty)
+    shown = pd.DataFrame(
+        {
+            "About": [
+                controller.place_words(t, q)
+                for t, q in zip(actions["theme_id"], actions["question_id"], strict=True)
+            ],
+            "What": actions["what"],
+            "Owner": actions["owner"],
+            "By when": actions["due"],
+            "Status": actions["status"],
+        }
+    )
+    return _table_html(shown)
+
+
+def _examples_html(
+    controller: Facilitator, examples: pd.DataFrame, empty: str = "No examples yet."
+) -> str:
+    """Render the good practice offered in the room: plain headings, consent in words."""
+    if examples.empty:
+        return _table_html(examples, empty=empty)
+    shown = pd.DataFrame(
+        {
+            "About": [
+                controller.place_words(t, q)
+                for t, q in zip(examples["theme_id"], examples["question_id"], strict=True)
+            ],
+            "Practice": examples["text"],
+            "Role": examples["role"],
+            "Authority": examples["authority"],
+            "May be shared": examples["consent_to_share"].map({True: "yes", False: "no"}),
+        }
+    )
+    return _table_html(shown)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -1458,17 +1500,28 @@ class ActionForm(w.VBox):
             value="question",
             style=dstyle,
         )
+        self.pick = w.Dropdown(
+            description="Action",
+            tooltip="A new action, or one captured earlier to change or mark done",
+            style=dstyle,
+            layout=w.Layout(width="40em"),
+        )
+        self.pick.observe(self._on_pick, names="value")
         self.add_button = _button("Add action", "Save this action now")
         self.add_button.on_click(self._on_add)
+        self.done_button = _button("Mark done", "Mark the chosen action done")
+        self.done_button.on_click(self._on_done)
         self.listing = w.HTML()
+        self._syncing = False
         super().__init__(
             [
-                self.notice,
+                self.pick,
                 self.what,
                 self.owner,
                 self.due,
                 self.link,
-                self.add_button,
+                w.HBox([self.add_button, self.done_button]),
+                self.notice,
                 _heading("Actions captured"),
                 self.listing,
             ]
@@ -1476,25 +1529,68 @@ class ActionForm(w.VBox):
         self.refresh()
 
     def refresh(self) -> None:
-        """List the actions captured so far."""
+        """List the actions captured so far, and offer each one to change."""
         actions = self.controller.actions()
-        shown = (
-            actions[["theme_id", "question_id", "what", "owner", "due", "status"]]
-            if not actions.empty
-            else actions
-        )
-        self.listing.value = _table_html(shown, empty="No actions yet.")
+        self.listing.value = _actions_html(self.controller, actions)
+        current = self.pick.value
+        self._syncing = True
+        try:
+            self.pick.options = [("— a new action —", "")] + [
+                (f"{_shorten(str(a.what), 60)} ({a.status})", str(a.action_id))
+                for a in actions.itertuples()
+            ]
+            self.pick.value = current if current in {v for _, v in self.pick.options} else ""
+        finally:
+            self._syncing = False
+        self._show_pick()
+
+    def _show_pick(self) -> None:
+        editing = bool(self.pick.value)
+        self.add_button.description = "Save changes" if editing else "Add action"
+        self.done_button.layout.display = None if editing else "none"
+        self.link.layout.display = "none" if editing else None
+
+    @_guarded
+    def _on_pick(self, _change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        self.notice.clear()
+        if self.pick.value:
+            actions = self.controller.actions().set_index("action_id")
+            chosen = actions.loc[self.pick.value]
+            due = chosen["due"]
+            self.what.value = str(chosen["what"])
+            self.owner.value = str(chosen["owner"] or "")
+            self.due.value = None if due is None or pd.isna(due) else pd.Timestamp(due).date()
+        else:
+            self.what.value, self.owner.value, self.due.value = "", "", None
+        self._show_pick()
 
     @_guarded
     def _on_add(self, _button: w.Button) -> None:
-        self.controller.add_action(
-            self.what.value,
-            owner=self.owner.value.strip(),
-            due=self.due.value,
-            link=self.link.value,
-        )
-        self.notice.ok("action saved")
-        self.what.value, self.owner.value, self.due.value = "", "", None
+        if self.pick.value:
+            self.controller.update_action(
+                self.pick.value,
+                what=self.what.value,
+                owner=self.owner.value.strip(),
+                due=self.due.value,
+            )
+            self.notice.ok("changes saved")
+        else:
+            self.controller.add_action(
+                self.what.value,
+                owner=self.owner.value.strip(),
+                due=self.due.value,
+                link=self.link.value,
+            )
+            self.notice.ok("action saved")
+            self.what.value, self.owner.value, self.due.value = "", "", None
+        self.refresh()
+
+    @_guarded
+    def _on_done(self, _button: w.Button) -> None:
+        self.controller.mark_action_done(self.pick.value)
+        self.notice.ok("marked done")
         self.refresh()
 
 
@@ -1546,12 +1642,7 @@ class ExampleForm(w.VBox):
 
     def refresh(self) -> None:
         """List the examples captured so far."""
-        examples = self.controller.examples()
-        if not examples.empty:
-            examples = examples.assign(
-                consent_to_share=examples["consent_to_share"].map({True: "yes", False: "no"})
-            )[["theme_id", "question_id", "text", "role", "authority", "consent_to_share"]]
-        self.listing.value = _table_html(examples, empty="No examples yet.")
+        self.listing.value = _examples_html(self.controller, self.controller.examples())
 
     @_guarded
     def _on_add(self, _button: w.Button) -> None:
@@ -1615,8 +1706,6 @@ class SummaryPanel(w.VBox):
             return ", ".join(str(t) for t in chosen) or "none"
 
         actions = picture.actions
-        if not actions.empty:
-            actions = actions[["theme_id", "question_id", "what", "owner", "due", "status"]]
         examples = picture.examples
         shared = int(examples["consent_to_share"].sum()) if not examples.empty else 0
         self.body.value = (
@@ -1628,19 +1717,14 @@ class SummaryPanel(w.VBox):
             "<h3 style='font-size:20px'>Theme by theme</h3>"
             + _theme_table(themes)
             + "<h3 style='font-size:20px'>Weakest questions</h3>"
-            + _question_table(picture.weakest)
+            + _question_table(self.controller, picture.weakest)
             + "<h3 style='font-size:20px'>Biggest disagreements</h3>"
-            + _question_table(picture.disagreements)
+            + _question_table(self.controller, picture.disagreements)
             + f"<h3 style='font-size:20px'>Actions ({len(actions)})</h3>"
-            + _table_html(actions, empty="No actions captured.")
+            + _actions_html(self.controller, actions, empty="No actions captured.")
             + f"<h3 style='font-size:20px'>Good practice offered ({len(examples)}, "
             f"{shared} agreed to share)</h3>"
-            + _table_html(
-                examples[["theme_id", "text", "role", "authority"]]
-                if not examples.empty
-                else examples,
-                empty="No examples captured.",
-            )
+            + _examples_html(self.controller, examples, empty="No examples captured.")
             + "</div>"
         )
 

@@ -1041,6 +1041,20 @@ class Facilitator:
         self._emit("examples")
         return example_id
 
+    def place_words(self, theme_id: object, question_id: object) -> str:
+        """Say in words what an action or example is attached to.
+
+        ``"Workforce · DCS 2"`` for a question, ``"Workforce"`` for a theme, ``"the whole
+        workshop"`` otherwise: never an id.
+        """
+        if isinstance(question_id, str) and question_id in self._qids:
+            row = self.question(question_id)
+            theme = self.ws.framework.theme_title(str(row["theme_id"]))
+            return f"{theme} · {row['role']} {int(row['number'])}"
+        if isinstance(theme_id, str) and theme_id:
+            return self.ws.framework.theme_title(theme_id)
+        return "the whole workshop"
+
     def actions(self) -> pd.DataFrame:
         """Return the actions captured so far."""
         return self.ws.actions()

@@ -899,3 +899,40 @@ def test_a_paper_sheet_is_imported_from_the_console_all_or_nothing(tmp_path):
     assert len(_answers(path)) == 2 and "Table 2" in people.listing.value
     assert app.unexpected == []
     app.controller.close()
+
+
+def test_actions_can_be_changed_and_marked_done(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "act.workshop.sqlite"
+    with Workshop.create(path, title="Act", themes=["WF"]) as ws:
+        ws.add_respondent("Table 1")
+    app = facilitator_app(path)
+    form = app.run.action_form
+    assert form.done_button.layout.display == "none"
+    form.what.value, form.owner.value = "Audit supervision", "QA lead"
+    form.add_button.click()
+    assert form.notice.kind == "ok"
+    action_id = form.pick.options[1][1]
+    form.pick.value = action_id
+    assert form.what.value == "Audit supervision" and form.add_button.description == "Save changes"
+    form.owner.value = "Head of QA"
+    form.due.value = dt.date(2027, 1, 31)
+    form.add_button.click()
+    form.done_button.click()
+    assert form.notice.kind == "ok" and "marked done" in form.notice.message
+    listing = form.listing.value
+    assert "Workforce · DCS 1" in listing and "Head of QA" in listing and "done" in listing
+    for word in ("theme_id", "question_id", "WF-DCS-1"):
+        assert word not in listing
+    app.summary.refresh_button.click()
+    for word in ("theme_id", "question_id", "consent_to_share", "WF-DCS-1"):
+        assert word not in app.summary.body.value
+    app.controller.close()
+    with Workshop.open(path) as ws:
+        got = ws.actions().iloc[0]
+        assert (got["owner"], got["status"], str(got["due"])[:10]) == (
+            "Head of QA",
+            "done",
+            "2027-01-31",
+        )
