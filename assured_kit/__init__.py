@@ -77,6 +77,8 @@ _LAZY: dict[str, str] = {
     "self_rating_app": "selfrating",
     "SelfRating": "selfrating",
     "serve": "live",
+    "start_server": "live",
+    "candidate_addresses": "live",
     "live_panel": "live",
     "neutralise_cell": "safety",
     "escape_html": "safety",
@@ -104,8 +106,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .framework import Framework as Framework
     from .framework import bundled_content as bundled_content
     from .framework import load_framework as load_framework
+    from .live import candidate_addresses as candidate_addresses
     from .live import live_panel as live_panel
     from .live import serve as serve
+    from .live import start_server as start_server
     from .ratings import TIDY_COLUMNS as TIDY_COLUMNS
     from .ratings import read_ratings as read_ratings
     from .report import report_from_sources as report_from_sources

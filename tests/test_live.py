@@ -3,14 +3,13 @@ the facilitator's panel and proxy votes, and the real server refusing a page wit
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from assured_kit import live, voting
@@ -197,9 +196,10 @@ def test_cast_vote_writes_only_the_tokens_respondent(ws):
 @pytest.mark.parametrize(
     ("session", "question", "rnd", "message"),
     [
-        ({"question_id": None}, Q1, 1, "not open"),
-        ({"question_id": Q2}, Q1, 1, "not open"),
-        ({"question_id": Q1, "round": 2}, Q1, 1, "not the current round"),
+        ({"question_id": None}, Q1, 1, "moved on"),
+        ({"question_id": Q2}, Q1, 1, "moved on"),
+        ({"question_id": Q1, "round": 2}, Q1, 1, "moved on"),
+        ({"question_id": Q1, "revealed": True}, Q1, 1, "closed"),
         ({"question_id": Q1, "closed": True}, Q1, 1, "closed"),
     ],
 )
@@ -230,21 +230,20 @@ def test_cast_vote_refuses_unknown_or_forged_tokens(ws):
 def test_page_without_the_code_shows_the_refusal_and_nothing_else(ws):
     code = live.ensure_join_code(ws)
     for query in ["", "code=wrong", f"voter=abc&code={code}x", f"code={code[:-1]}"]:
-        shown = voting.page(ws.path, query_string=query, poll=False)
+        shown = voting.VoterPage(ws, voting.parse_query(query)).widget
         text = _text_of(shown)
         assert "needs a valid join link" in text
         assert ws.title not in text
         assert len(shown.children) == 2  # the style sheet and the refusal
     # No workshop given by the server: refused too, and nothing is opened or written.
-    assert "needs a valid join link" in _text_of(voting.page(None, query_string=f"code={code}",
-                                                             poll=False))
+    assert "needs a valid join link" in _text_of(voting.VoterPage(None, {"code": code}).widget)
 
 
 def test_join_page_states_title_and_mode_before_asking(make_ws):
     for mode in ("named", "pseudonymous", "anonymous"):
         ws = make_ws(mode, title="Leicester <b>spring</b> & more")
         code = live.ensure_join_code(ws)
-        page = voting.VoterPage(ws, {"code": code}, poll=False)
+        page = voting.VoterPage(ws, {"code": code})
         header = page.widget.children[1].value
         assert "Leicester &lt;b&gt;spring&lt;/b&gt; &amp; more" in header
         assert "<b>spring</b>" not in header
@@ -255,7 +254,7 @@ def test_join_page_states_title_and_mode_before_asking(make_ws):
 
 def test_voter_page_join_vote_change_close_reveal(ws):
     code = live.ensure_join_code(ws)
-    page = voting.VoterPage(ws, {"code": code}, poll=False)
+    page = voting.VoterPage(ws, {"code": code})
     page.join_button.click()
     assert "Choose your role" in page.join_message.value
     page.role.value = "LM"
@@ -307,7 +306,7 @@ def test_reload_with_the_token_is_the_same_respondent(ws):
     token, rid = voting.join(ws, role="DCS", label="Pat")
     ws.set_session(question_id=Q1)
     voting.cast_vote(ws, token, Q1, 3, round=1)
-    again = voting.VoterPage(ws, voting.parse_query(f"code={code}&voter={token}"), poll=False)
+    again = voting.VoterPage(ws, voting.parse_query(f"code={code}&voter={token}"))
     assert again.respondent_id == rid
     assert dict(again.rating_buttons)[3].description.startswith("✓")
     assert len(ws.respondents()) == 1
@@ -316,7 +315,7 @@ def test_reload_with_the_token_is_the_same_respondent(ws):
 def test_new_question_and_round_two_follow_the_facilitator(ws):
     code = live.ensure_join_code(ws)
     token, _ = voting.join(ws, role="DCS", label="Pat")
-    page = voting.VoterPage(ws, {"code": code, "voter": token}, poll=False)
+    page = voting.VoterPage(ws, {"code": code, "voter": token})
     ws.set_session(question_id=Q1)
     page.refresh()
     page.vote(2)
@@ -339,26 +338,11 @@ def test_new_question_and_round_two_follow_the_facilitator(ws):
 def test_rotating_the_code_shuts_open_pages_out(ws):
     code = live.ensure_join_code(ws)
     token, _ = voting.join(ws, role="DCS", label="Pat")
-    page = voting.VoterPage(ws, {"code": code, "voter": token}, poll=False)
+    page = voting.VoterPage(ws, {"code": code, "voter": token})
     live.ensure_join_code(ws, rotate=True)
     page.refresh()
     assert page.respondent_id is None
     assert "needs a valid join link" in _text_of(page.widget)
-
-
-def test_device_script_carries_only_json_encoded_values(ws):
-    code = live.ensure_join_code(ws)
-    page = voting.VoterPage(ws, {"code": code}, poll=False)
-    page.role.value = "DCS"
-    page.authority.value = None
-    page.label.value = "Robin"
-    recall = page.device_script(recall=True)
-    assert json.dumps(code) in recall and "location.replace" in recall
-    page.join_button.click()
-    script = page.device_script(recall=False)
-    assert json.dumps(f"?code={code}&voter={page.token}") in script
-    assert "localStorage.setItem" in script
-    assert json.dumps(page.token) in script
 
 
 # --------------------------------------------------------------------------- facilitator side
@@ -432,49 +416,23 @@ def test_panel_controls_close_and_reveal(ws):
 # --------------------------------------------------------------------------- the server
 
 
-def test_voila_settings_are_safe_by_default():
-    cfg = live.voila_config()
-    assert cfg.Voila.ip == "127.0.0.1"
-    assert cfg.Voila.port == live.DEFAULT_PORT
-    assert cfg.Voila.port_retries == 0
-    assert cfg.Voila.open_browser is False
-    assert cfg.Voila.config_file_paths == []
-    assert cfg.Voila.tornado_settings == {"serve_traceback": False}
-    assert cfg.VoilaConfiguration.show_tracebacks is False
-    assert cfg.VoilaConfiguration.file_allowlist == []
-    assert cfg.VoilaConfiguration.preheat_kernel is True
-    assert cfg.VoilaExecutor.startup_timeout >= 300
-    assert cfg.MappingKernelManager.cull_idle_timeout > 0
-    assert cfg.MappingKernelManager.cull_interval > 0
-    off = live.voila_config(preheat=0, host="0.0.0.0", port=9000)
-    assert off.VoilaConfiguration.preheat_kernel is False
-    assert (off.Voila.ip, off.Voila.port) == ("0.0.0.0", 9000)
-    with pytest.raises(AssuredKitError, match="preheat"):
-        live.voila_config(preheat=-1)
+def test_server_environment_is_offline_quiet_and_culls():
+    env = live.server_environment(Path("w.workshop.sqlite"), limits=live.Limits(cull_seconds=90))
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["SOLARA_MODE"] == "production"
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == "90s"
+    assert env["SOLARA_ASSETS_CDN"].startswith("http://127.0.0.1:")
+    assert env["SOLARA_APP"] == "assured_kit.liveapp"
+    assert live.Limits.from_json(env["ASSURED_KIT_LIVE_LIMITS"]) == live.Limits(cull_seconds=90)
 
 
-def test_kernel_environment_names_the_workshop_and_a_reachable_address(tmp_path):
-    env = live._kernel_env(tmp_path / "a.workshop.sqlite", "0.0.0.0")
-    assert env[live.ENV_WORKSHOP] == str(tmp_path / "a.workshop.sqlite")
-    assert env["VOILA_APP_IP"] == "127.0.0.1"
-    assert live._kernel_env(tmp_path / "a", "192.168.1.9")["VOILA_APP_IP"] == "192.168.1.9"
-    assert str(REPO) in env["PYTHONPATH"].split(":")
-
-
-def test_vote_notebook_is_thin_and_matches_the_built_in_copy():
-    committed = nbformat.read(live.vote_notebook(), as_version=4)
-    built = live._thin_vote_notebook()
-    assert [c.source for c in committed.cells] == [c.source for c in built.cells]
-    code = [c for c in committed.cells if c.cell_type == "code"]
-    assert [c.source.splitlines()[-1] for c in code] == [
-        "WORKSHOP = None", "from assured_kit import voting", "voting.page(WORKSHOP)"
-    ]
-    assert all(c.cell_type == "code" for c in committed.cells)  # nothing else for voters to see
-
-
-def test_serve_refuses_a_missing_workshop(tmp_path):
+def test_start_server_refuses_a_missing_workshop_or_silly_limits(tmp_path):
     with pytest.raises(AssuredKitError, match="does not exist"):
-        live.serve(tmp_path / "nope.workshop.sqlite", wait=False)
+        live.start_server(tmp_path / "nope.workshop.sqlite")
+    path = tmp_path / "w.workshop.sqlite"
+    Workshop.create(path, title="W").close()
+    with pytest.raises(AssuredKitError, match="too low"):
+        live.start_server(path, max_sessions=0)
 
 
 def _free_port() -> int:
@@ -483,144 +441,90 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.mark.slow
-def test_real_server_ignores_code_sent_to_a_voters_kernel(tmp_path):
-    """Voilà passes only widget messages to kernels: an execute request runs nothing."""
-    import websocket  # websocket-client, installed with jupyter_server
+ROOM_MODULE = """
+import ipywidgets as widgets
 
+def page(path):
+    return widgets.HTML("<h1>Room view for " + path.name + "</h1>")
+"""
+
+
+@pytest.fixture
+def room_module(tmp_path, monkeypatch):
+    """A test-only room page factory, importable by the server process."""
+    folder = tmp_path / "roompkg"
+    folder.mkdir()
+    (folder / "ak_test_room.py").write_text(ROOM_MODULE, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(folder))
+    return "ak_test_room:page"
+
+
+def _get(url: str, **headers: str) -> tuple[int, str, dict[str, str]]:
+    """GET a page: status, body and headers (repeated headers joined with a newline)."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        reply = urllib.request.urlopen(request, timeout=30)
+    except urllib.error.HTTPError as exc:
+        reply = exc
+    with reply:
+        names = {k.lower() for k in reply.headers}
+        got = {k: "\n".join(reply.headers.get_all(k)) for k in names}
+        return reply.status, reply.read().decode(), got
+
+
+@pytest.mark.slow
+def test_real_server_checks_codes_and_keys_before_any_session(tmp_path, room_module):
     path = tmp_path / "srv.workshop.sqlite"
     Workshop.create(path, title="Server test").close()
-    marker = tmp_path / "executed.txt"
-    server = live.serve(path, port=_free_port(), wait=False, preheat=0)
-    assert server is not None
+    server = live.start_server(path, port=_free_port(), room_factory=room_module)
     try:
-        page = urllib.request.urlopen(server.url, timeout=120).read().decode()
-        kernel = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', page) or re.search(
-            r"kernel_id\W+([0-9a-f-]{36})", page
-        )
-        assert kernel, "the page names its kernel"
-        host = server.base_url.removeprefix("http://").rstrip("/")
-        sock = websocket.create_connection(
-            f"ws://{host}/api/kernels/{kernel.group(1)}/channels", timeout=30
-        )
-        message = {
-            "header": {"msg_id": "x1", "msg_type": "execute_request", "username": "",
-                       "session": "s1", "date": "", "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell",
-            "content": {"code": f"open({str(marker)!r}, 'w').write('ran')", "silent": False,
-                        "store_history": False, "user_expressions": {}, "allow_stdin": False,
-                        "stop_on_error": True},
-        }
-        sock.send(json.dumps(message))
-        deadline = time.monotonic() + 8
-        while time.monotonic() < deadline and not marker.exists():
-            time.sleep(0.2)
-        sock.close()
-        assert not marker.exists()
-        assert server.running
+        base = server.base_url
+        assert server.vote_url.startswith(base + "?code=")
+        assert server.room_url.startswith(base + "room?key=")
+        code = server.vote_url.split("code=", 1)[1]
+        key = server.room_url.split("key=", 1)[1]
+        assert code != key
+        refusals = [
+            base, base + "?code=guess", f"{base}?code={code}&template=lab",
+            f"{base}?code={code}&theme=dark", f"{base}?code={code}&kernelid=abc",
+            f"{base}room?key={code}", f"{base}room", f"{base}?key={key}",
+            base + "readyz", base + "resourcez", base + "api/kernels", base + "tree",
+        ]
+        for url in refusals:
+            status, body, _ = _get(url)
+            assert status in (403, 404), url
+            assert len(body) < 2000 and "Traceback" not in body and "solara" not in body.lower()
+        status, body, headers = _get(server.vote_url)
+        assert status == 200 and "/_ak/live.js" in body
+        assert "ak_vote=" in headers.get("set-cookie", "")
+        assert "default-src 'self'" in headers.get("content-security-policy", "")
+        status, body, headers = _get(server.room_url)
+        assert status == 200 and "ak_room=" in headers.get("set-cookie", "")
+        # A pass cookie for the room view is not a pass for the voting page, and the other way.
+        room_pass = next(c for c in headers["set-cookie"].split("\n") if c.startswith("ak_room"))
+        status, _, _ = _get(base, Cookie=room_pass.split(";")[0])
+        assert status == 403
     finally:
-        server.stop()
+        assert server.stop() is not None
     assert not server.running
-    assert "Traceback" not in page
 
 
 @pytest.mark.slow
-def test_serve_reports_a_bad_workshop_file_and_leaves_it_alone(tmp_path):
+def test_stop_ends_a_server_that_ignores_interrupts(tmp_path):
+    """stop() sends SIGTERM (not SIGINT, which a server under nohup ignores)."""
+    path = tmp_path / "srv.workshop.sqlite"
+    Workshop.create(path, title="Server test").close()
+    server = live.start_server(path, port=_free_port())
+    started = time.monotonic()
+    server.stop(grace=5)
+    assert not server.running
+    assert time.monotonic() - started < 12
+
+
+@pytest.mark.slow
+def test_start_server_reports_a_bad_workshop_file_and_leaves_it_alone(tmp_path):
     bad = tmp_path / "bad.workshop.sqlite"
     bad.write_bytes(b"not a database " * 20)
     with pytest.raises(AssuredKitError, match="not an SQLite database"):
-        live.serve(bad, port=_free_port(), wait=False)
+        live.start_server(bad, port=_free_port())
     assert bad.read_bytes() == b"not a database " * 20
-
-
-def test_query_string_outside_preheat_comes_from_the_environment(monkeypatch):
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-    monkeypatch.setenv("QUERY_STRING", "code=abc")
-    assert voting._voila_query_string() == "code=abc"
-    monkeypatch.setenv("VOILA_PREHEAT", "False")
-    assert voting._voila_query_string() == "code=abc"
-
-
-def test_preheated_kernel_waits_for_its_request_details(monkeypatch):
-    """A preheated kernel gets its page's query string over Voila's request-info websocket,
-    even when the server starts listening only after the kernel began asking."""
-    import asyncio
-    import threading
-
-    from websockets.asyncio.server import serve as ws_serve
-
-    port = _free_port()
-    seen_paths: list[str] = []
-    started = threading.Event()
-    stop = threading.Event()
-
-    async def handler(connection):
-        seen_paths.append(connection.request.path)
-        await connection.send(json.dumps({"QUERY_STRING": "code=xyz&voter=t1",
-                                          "SERVER_NAME": "127.0.0.1"}))
-
-    async def run_server():
-        await asyncio.sleep(1.5)  # the kernel asks before the server listens
-        async with ws_serve(handler, "127.0.0.1", port):
-            started.set()
-            while not stop.is_set():
-                await asyncio.sleep(0.05)
-
-    server = threading.Thread(target=lambda: asyncio.run(run_server()), daemon=True)
-    server.start()
-    monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setenv("VOILA_KERNEL_ID", "0123abcd-0000-0000-0000-000000000000")
-    monkeypatch.setenv("VOILA_APP_IP", "127.0.0.1")
-    monkeypatch.setenv("VOILA_APP_PORT", str(port))
-    monkeypatch.setenv("VOILA_SERVER_URL", "/")
-    monkeypatch.delenv("VOILA_WS_BASE_URL", raising=False)
-    monkeypatch.setenv("QUERY_STRING", "stale")
-    try:
-        assert voting._voila_query_string(retry_for=20) == "code=xyz&voter=t1"
-    finally:
-        stop.set()
-        server.join(5)
-    assert started.is_set()
-    assert seen_paths == ["/voila/query/0123abcd-0000-0000-0000-000000000000"]
-    import os
-
-    assert os.environ["QUERY_STRING"] == "code=xyz&voter=t1"
-
-
-def test_server_side_waits_look_at_the_socket_every_second(monkeypatch):
-    import asyncio
-    from queue import Empty
-
-    from jupyter_client.channels import AsyncZMQSocketChannel
-
-    calls: list[float | None] = []
-
-    async def fake_get_msg(self, timeout=None):
-        calls.append(timeout)
-        if len(calls) < 3:
-            await asyncio.sleep(0)
-            raise Empty
-        return {"msg_type": "execute_reply"}
-
-    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", fake_get_msg)
-    live._poll_in_slices()
-    patched = AsyncZMQSocketChannel.get_msg
-    assert patched is not fake_get_msg
-    # No time limit: keeps asking in one-second slices until the reply is there.
-    assert asyncio.run(patched(object(), None)) == {"msg_type": "execute_reply"}
-    assert calls == [1.0, 1.0, 1.0]
-    # A time limit is kept: Empty once it has passed.
-    calls.clear()
-
-    async def never(self, timeout=None):
-        calls.append(timeout)
-        await asyncio.sleep(timeout or 0)
-        raise Empty
-
-    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", never)
-    live._poll_in_slices()
-    with pytest.raises(Empty):
-        asyncio.run(AsyncZMQSocketChannel.get_msg(object(), 0.3))
-    assert calls and all(c is not None and c <= 0.3 for c in calls)
-    live._poll_in_slices()  # applying it twice wraps only once
-    assert AsyncZMQSocketChannel.get_msg._in_slices
