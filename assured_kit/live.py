@@ -314,6 +314,8 @@ def server_environment(workshop: Path, *, limits: Limits, room: str | None = Non
         "SOLARA_KERNEL_CULL_TIMEOUT": f"{int(limits.cull_seconds)}s",
         "SOLARA_ASSETS_CDN": assets_url,
         "SOLARA_THEME_LOADER": "plain",
+        "SOLARA_THEME_SHOW_BANNER": "False",
+        "SOLARA_THEME_TITLE": "Live vote",
         "SOLARA_SSG_ENABLED": "False",
         "SOLARA_SEARCH_ENABLED": "False",
         "ASSURED_KIT_LIVE_LIMITS": limits.to_json(),

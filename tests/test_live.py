@@ -3,6 +3,8 @@ the facilitator's panel and proxy votes, and the real server refusing a page wit
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import socket
 import time
@@ -528,3 +530,332 @@ def test_start_server_reports_a_bad_workshop_file_and_leaves_it_alone(tmp_path):
     with pytest.raises(AssuredKitError, match="not an SQLite database"):
         live.start_server(bad, port=_free_port())
     assert bad.read_bytes() == b"not a database " * 20
+
+
+# --------------------------------------------------------------------------- the gate
+
+
+class _Inner:
+    """A stand-in page server: counts what reaches it and answers a small HTML page."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+
+    async def __call__(self, scope, receive, send):
+        self.calls.append(scope["path"])
+        if scope["type"] == "websocket":
+            await receive()
+            await send({"type": "websocket.accept"})
+            return
+        body = b"<html><head><title>t</title></head><body>page</body></html>"
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _call(gate, path, query="", *, cookies="", client="10.0.0.5", kind="http"):
+    """Send one request through the gate; return (status or websocket outcome, body, headers)."""
+    headers = [(b"cookie", cookies.encode())] if cookies else []
+    scope = {"type": kind, "path": path, "query_string": query.encode(), "headers": headers,
+             "client": (client, 5555), "method": "GET"}
+    sent = []
+    messages = [{"type": "websocket.connect"} if kind == "websocket" else
+                {"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(gate(scope, receive, send))
+    if kind == "websocket":
+        return sent[0]["type"], b"", {}
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    got: dict[str, list[str]] = {}
+    for k, v in start["headers"]:
+        got.setdefault(k.decode(), []).append(v.decode())
+    return start["status"], body, got
+
+
+def _pass(headers, name):
+    return next(c.split(";")[0] for c in headers["set-cookie"] if c.startswith(name))
+
+
+@pytest.fixture
+def gate_parts():
+    from assured_kit.gate import Gate, GateKeys, Limits
+
+    inner = _Inner()
+    sessions: set[str] = set()
+    keys = GateKeys(lambda: ("the-code-0123456789abcd", "the-room-key-0123456789"))
+
+    def make(**limits):
+        return Gate(inner, keys, limits=Limits(**limits), session_count=lambda: len(sessions),
+                    session_exists=lambda k: k in sessions)
+
+    return make, inner, sessions
+
+
+def test_gate_refuses_wrong_codes_and_overrides_without_reaching_the_page_server(gate_parts):
+    make, inner, _ = gate_parts
+    gate = make()
+    code = "the-code-0123456789abcd"
+    for path, query in [("/", ""), ("/", "code=guess"), ("/", f"code={code}&template=lab"),
+                        ("/", f"code={code}&theme=dark"), ("/", f"code={code}&code={code}"),
+                        ("/vote", f"code={code}x"), ("/room", f"key={code}"),
+                        ("/room", "key=the-room-key-0123456789&code=x"), ("/readyz", ""),
+                        ("/resourcez", ""), ("/api/kernels", ""), ("/_solara/api/close/ab", "")]:
+        status, body, _ = _call(gate, path, query)
+        assert status in (403, 404), (path, query)
+        assert len(body) < 2000 and b"Traceback" not in body
+    assert inner.calls == []
+    # Websockets without a pass never reach the page server either.
+    outcome, _, _ = _call(gate, "/jupyter/api/kernels/0123abcd-0000/channels", kind="websocket")
+    assert outcome == "websocket.close" and inner.calls == []
+
+
+def test_gate_passes_a_valid_code_with_cookies_the_script_and_a_content_policy(gate_parts):
+    make, inner, _ = gate_parts
+    gate = make()
+    status, body, headers = _call(gate, "/", "code=the-code-0123456789abcd&voter=t" + "x" * 20)
+    assert status == 200 and inner.calls == ["/"]
+    assert body.startswith(b'<html><head><script src="/_ak/live.js"></script>')
+    assert headers["content-length"] == [str(len(body))]
+    assert "default-src 'self'" in headers["content-security-policy"][0]
+    vote = _pass(headers, "ak_vote")
+    device = _pass(headers, "ak_device")
+    assert all("HttpOnly" in c and "SameSite=Strict" in c for c in headers["set-cookie"])
+    # With the pass, the page's websocket goes through, and the gate notes who opened it.
+    kernel = "0123abcd-1111-2222"
+    outcome, _, _ = _call(gate, f"/jupyter/api/kernels/{kernel}/channels",
+                          cookies=f"{vote}; {device}", kind="websocket")
+    assert outcome == "websocket.accept"
+    owner = gate.owner_of(kernel)
+    assert owner.vote and not owner.room and owner.device == device.split("=", 1)[1]
+    # A room pass is a different cookie; the voting pass does not open the room view.
+    status, _, headers = _call(gate, "/room", "key=the-room-key-0123456789")
+    assert status == 200 and _pass(headers, "ak_room")
+    status, _, _ = _call(gate, "/room", "", cookies=vote)
+    assert status == 403
+
+
+def test_gate_pass_stops_working_when_the_code_rotates():
+    from assured_kit.gate import Gate, GateKeys
+
+    current = ["code-one-0123456789abcdef"]
+    keys = GateKeys(lambda: (current[0], None), ttl=0)
+    gate = Gate(_Inner(), keys)
+    _, _, headers = _call(gate, "/", f"code={current[0]}")
+    vote = _pass(headers, "ak_vote")
+    current[0] = "code-two-0123456789abcdef"
+    outcome, _, _ = _call(gate, "/jupyter/api/kernels/0123abcd/channels", cookies=vote,
+                          kind="websocket")
+    assert outcome == "websocket.close"
+
+
+def test_gate_caps_sessions(gate_parts):
+    make, _, sessions = gate_parts
+    gate = make(max_sessions=2)
+    query = "code=the-code-0123456789abcd"
+    _, _, headers = _call(gate, "/", query)
+    vote = _pass(headers, "ak_vote")
+    sessions.update({"0123abcd-1", "0123abcd-2"})
+    status, body, _ = _call(gate, "/", query, client="10.0.0.6")
+    assert status == 503 and b"The room is full" in body
+    # A new session is refused at the websocket too; an existing one may reconnect.
+    new, _, _ = _call(gate, "/jupyter/api/kernels/0123abcd-3/channels", cookies=vote,
+                      kind="websocket")
+    again, _, _ = _call(gate, "/jupyter/api/kernels/0123abcd-1/channels", cookies=vote,
+                        kind="websocket")
+    assert (new, again) == ("websocket.close", "websocket.accept")
+    sessions.clear()
+    assert _call(gate, "/", query, client="10.0.0.7")[0] == 200
+
+
+def test_gate_limits_page_loads_per_device_and_per_address(gate_parts):
+    make, _, _ = gate_parts
+    gate = make(loads_per_device=(3, 0.0), loads_per_address=(5, 0.0))
+    query = "code=the-code-0123456789abcd"
+    _, _, headers = _call(gate, "/", query, client="10.0.0.8")
+    device = _pass(headers, "ak_device")
+    seen = [_call(gate, "/", query, cookies=device, client=f"10.0.1.{i}")[0] for i in range(3)]
+    assert seen == [200, 200, 429]  # the device's third load after the first
+    # Without cookies (a script), the address's allowance runs out instead.
+    seen = [_call(gate, "/", query, client="10.0.0.9")[0] for _ in range(6)]
+    assert seen == [200] * 5 + [429]
+    assert b"Too many attempts" in _call(gate, "/", query, client="10.0.0.9")[1]
+
+
+def test_gate_limits_joins_and_taps_per_device(gate_parts):
+    from assured_kit.gate import Owner
+
+    make, _, _ = gate_parts
+    gate = make(joins_per_device=(2, 0.0), taps_per_device=(4, 0.0))
+    phone = Owner("phone-token-aaaaaaaaaaaaaaaa", "10.0.0.5", True, False)
+    same_phone_other_tab = Owner("phone-token-aaaaaaaaaaaaaaaa", "10.0.0.5", True, False)
+    with gate._owners_lock:
+        gate._owners["k1"] = phone
+        gate._owners["k2"] = same_phone_other_tab
+    assert [gate.may_join(phone) for _ in range(3)] == [True, True, False]
+    taps = [gate.may_tap(phone), gate.may_tap(phone), gate.may_tap(same_phone_other_tab),
+            gate.may_tap(same_phone_other_tab), gate.may_tap(phone)]
+    assert taps == [True, True, True, True, False]
+
+
+def test_gate_alive_answers_only_with_a_pass(gate_parts):
+    make, _, sessions = gate_parts
+    gate = make()
+    status, body, _ = _call(gate, "/_ak/alive", "kernel=0123abcd-1")
+    assert status == 200 and json.loads(body) == {"boot": gate.boot, "pass": False,
+                                                  "session": False, "full": False}
+    _, _, headers = _call(gate, "/", "code=the-code-0123456789abcd")
+    sessions.add("0123abcd-1")
+    _, body, _ = _call(gate, "/_ak/alive", "kernel=0123abcd-1",
+                       cookies=_pass(headers, "ak_vote"))
+    assert json.loads(body)["session"] is True
+    status, body, headers = _call(gate, "/_ak/live.js")
+    assert status == 200 and b"Connection lost" in body
+    assert headers["content-type"][0].startswith("text/javascript")
+
+
+def test_gate_answers_a_failing_page_server_without_a_traceback(gate_parts):
+    from assured_kit.gate import Gate, GateKeys
+
+    async def broken(scope, receive, send):
+        raise RuntimeError("/secret/path/server.py exploded")
+
+    gate = Gate(broken, GateKeys(lambda: ("the-code-0123456789abcd", None)))
+    status, body, _ = _call(gate, "/", "code=the-code-0123456789abcd")
+    assert status == 500 and b"secret" not in body and b"Traceback" not in body
+
+
+# --------------------------------------------------------------------------- what a voter saw
+
+
+def _joined_page(ws, **kwargs):
+    code = live.ensure_join_code(ws)
+    token, rid = voting.join(ws, role="DCS", label="Pat")
+    page = voting.VoterPage(ws, {"code": code, "voter": token}, **kwargs)
+    return page, rid
+
+
+def test_a_tap_counts_only_for_the_question_the_page_showed(ws):
+    ws.set_session(question_id=Q1)
+    page, rid = _joined_page(ws)
+    assert "Leadership" in page.question.value and page._shown[:2] == (Q1, 1)
+    # The facilitator moves on; the tap arrives before the page has heard of it.
+    ws.set_session(question_id=Q2)
+    dict(page.rating_buttons)[4].click()
+    assert ws.ratings().empty  # counted for neither question
+    assert voting.MOVED_ON in page.saved.value
+    assert page._shown[:2] == (Q2, 1)  # ... and the page now shows the current question
+    assert "question 2" in page.question.value
+    dict(page.rating_buttons)[4].click()
+    assert ws.ratings()[["respondent_id", "question_id", "rating"]].values.tolist() == [
+        [rid, Q2, 4]
+    ]
+
+
+def test_a_tap_from_round_one_is_not_stored_in_round_two(ws):
+    ws.set_session(question_id=Q1)
+    page, _ = _joined_page(ws)
+    ws.set_session(round=2)
+    dict(page.rating_buttons)[2].click()
+    assert ws.ratings().empty and voting.MOVED_ON in page.saved.value
+    assert "Round 2" in page.status.value
+
+
+def test_reveal_closes_voting_unless_switched_off(ws):
+    ws.set_session(question_id=Q1)
+    page, _ = _joined_page(ws)
+    dict(page.rating_buttons)[3].click()
+    assert voting.close_on_reveal(ws) is True
+    ws.set_session(revealed=True)
+    page.refresh()
+    assert voting.VOTING_CLOSED in page.status.value
+    assert all(b.disabled for _, b in page.rating_buttons)
+    page.vote(5)
+    assert ws.ratings()["rating"].tolist() == [3]
+    assert "The room's answers (1)" in page.result.value
+    # Switched off: the room sees the answers and may still change theirs.
+    voting.set_close_on_reveal(ws, False)
+    page.refresh()
+    assert voting.VOTING_CLOSED not in page.status.value
+    page.vote(5)
+    assert ws.ratings()["rating"].tolist() == [5]
+    with pytest.raises(AssuredKitError, match="on or off"):
+        voting.set_close_on_reveal(ws, "no")
+
+
+def test_page_refuses_taps_and_joins_beyond_the_device_limits(ws):
+    ws.set_session(question_id=Q1)
+    allowance = iter([True, True, False])
+    page, _ = _joined_page(ws, may_tap=lambda: next(allowance))
+    buttons = dict(page.rating_buttons)
+    buttons[1].click()
+    buttons[2].click()
+    buttons[3].click()  # one tap too many: nothing written, and the page says so
+    assert ws.ratings()["rating"].tolist() == [2]
+    assert "too many taps" in page.saved.value
+    assert "Saved" not in page.saved.value
+
+    code = live.ensure_join_code(ws)
+    form = voting.VoterPage(ws, {"code": code}, may_join=lambda: False)
+    form.role.value, form.authority.value, form.label.value = "LM", "Derby", "Sam"
+    form.join_button.click()
+    assert form.respondent_id is None and "joined too often" in form.join_message.value
+    assert len(ws.respondents()) == 1
+
+
+def test_shared_state_is_read_once_for_every_page(ws):
+    ws.set_session(question_id=Q1)
+    page, rid = _joined_page(ws)
+    page.vote(4)
+    state = voting.live_state(ws)
+    assert state["answers"][rid]["rating"] == 4
+    assert state["closed"] is False and state["result"] is None
+    other = voting.VoterPage(ws, {"code": state["code"], "voter": page.token}, state=state)
+    assert dict(other.rating_buttons)[4].description.startswith("✓")
+    assert "Saved: 4" in other.saved.value
+
+
+def test_live_code_keeps_its_records_through_the_public_store_api():
+    for name in ("live.py", "voting.py", "liveapp.py", "gate.py"):
+        text = (REPO / "assured_kit" / name).read_text(encoding="utf-8")
+        assert not re.search(r"\bws\._|\._(write|append|query|events|db)\(", text), name
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+def test_candidate_addresses_put_wifi_first_and_warn_about_the_rest():
+    found = live.candidate_addresses(interfaces={
+        "lo": ["127.0.0.1", "::1"], "wg0": ["10.6.0.2"], "utun4": ["100.64.0.3"],
+        "Ethernet 2": ["192.168.0.12"], "Wi-Fi": ["10.20.30.40", "fe80::1%12"],
+        "eth1": ["169.254.3.4"], "docker0": ["172.17.0.1"],
+    })
+    assert [(a.interface, a.address, a.kind) for a in found] == [
+        ("Wi-Fi", "10.20.30.40", "wifi"), ("Ethernet 2", "192.168.0.12", "wired"),
+        ("docker0", "172.17.0.1", "other"), ("utun4", "100.64.0.3", "vpn"),
+        ("wg0", "10.6.0.2", "vpn"), ("eth1", "169.254.3.4", "link-local"),
+        ("Wi-Fi", "fe80::1", "link-local"), ("lo", "127.0.0.1", "loopback"),
+        ("lo", "::1", "loopback"),
+    ]
+    assert [a.warning is None for a in found[:3]] == [True, True, True]
+    assert all(a.warning for a in found[3:])
+    assert "VPN" in found[3].warning and "only this computer" in found[-1].warning
+
+
+def test_addresses_are_found_without_sending_anything(monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("no socket may be connected to learn an address")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "sendto", refuse)
+    found = live.candidate_addresses()
+    assert any(a.kind == "loopback" for a in found)
+    assert live.base_url_for("0.0.0.0", 8866).startswith("http://")
+    assert not hasattr(live, "lan_address")
