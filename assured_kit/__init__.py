@@ -78,6 +78,8 @@ _LAZY: dict[str, str] = {
     "self_rating_app": "selfrating",
     "SelfRating": "selfrating",
     "serve": "live",
+    "start_server": "live",
+    "candidate_addresses": "live",
     "live_panel": "live",
     "help_for": "glossary",
     "help_html": "glossary",
@@ -111,8 +113,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .glossary import find_terms as find_terms
     from .glossary import help_for as help_for
     from .glossary import help_html as help_html
+    from .live import candidate_addresses as candidate_addresses
     from .live import live_panel as live_panel
     from .live import serve as serve
+    from .live import start_server as start_server
     from .ratings import TIDY_COLUMNS as TIDY_COLUMNS
     from .ratings import read_ratings as read_ratings
     from .report import report_from_sources as report_from_sources
