@@ -43,7 +43,9 @@ from .facilitator import (
     Facilitator,
     default_folder,
     file_signature,
+    last_workshop,
     new_workshop_path,
+    remember_workshop,
     workshop_files,
 )
 from .safety import escape_html as _esc
@@ -97,7 +99,7 @@ _CONSOLE_CSS = """<style>
 .assured-kit-facilitator :focus-visible { outline: 3px solid #1a4fd6 !important;
   outline-offset: 1px; }
 </style>"""
-_TAB_TITLES = ("1 Set up", "2 Respondents", "3 Run", "4 Summary", "Live voting")
+_TAB_TITLES = ("1 Set up", "2 Respondents", "3 Run", "4 Summary", "Room view and live voting")
 
 
 def _button(description: str, tooltip: str, *, width: str = "auto", **style: str) -> w.Button:
@@ -1745,6 +1747,166 @@ def _report_available() -> bool:
     return importlib.util.find_spec("assured_kit.report") is not None
 
 
+# ---------------------------------------------------------------------------- room and live
+class LiveControls(w.VBox):
+    """Start and stop the workshop's page server: the room view and live voting.
+
+    One server (`assured_kit.live.start_server`) serves both the room view for the projector
+    and the voting page for phones. Its join link is announced in the workshop file, so the
+    room view shows the QR code while voting is open.
+
+    Parameters
+    ----------
+    app : FacilitatorApp
+    controller : Facilitator
+    starter : callable, optional
+        Starts the server (`assured_kit.live.start_server` by default; tests pass another).
+    """
+
+    def __init__(
+        self,
+        app: FacilitatorApp,
+        controller: Facilitator,
+        *,
+        starter: Callable[..., Any] | None = None,
+    ) -> None:
+        self.app = app
+        self.controller = controller
+        self.starter = starter
+        self.server: Any = None
+        self.notice = Notice()
+        dstyle = {"description_width": "12em"}
+        self.address = w.Dropdown(
+            description="Phones reach me at",
+            tooltip="The address in the join link and QR code: this laptop's address on the "
+            "venue's Wi-Fi. 127.0.0.1 lets only this laptop in (for trying it out).",
+            style=dstyle,
+            layout=w.Layout(width="44em"),
+        )
+        self.port = w.BoundedIntText(
+            value=8866, min=1024, max=65535, description="Port", style=dstyle
+        )
+        self.room_button = _button(
+            "Open room view", "Start the page server (if needed) and show the room view's link"
+        )
+        self.room_button.on_click(self._on_room)
+        self.voting_button = _button(
+            "Start live voting", "Let participants vote from their own phones"
+        )
+        self.voting_button.on_click(self._on_voting)
+        self.stop_button = _button(
+            "Stop the page server", "Close the room view and voting pages; answers are kept"
+        )
+        self.stop_button.on_click(self._on_stop)
+        self.links = w.HTML()
+        self.list_addresses()
+        super().__init__(
+            [
+                _heading("Room view for the projector, and live voting"),
+                w.HTML(
+                    "<p style='font-size:17px'>Open the room view on the projector: it shows the "
+                    "question, progress and, when you reveal them, the room's answers, and never "
+                    "who said what. Live voting lets people answer from their phones.</p>"
+                ),
+                self.address,
+                self.port,
+                w.HBox([self.room_button, self.voting_button, self.stop_button]),
+                self.notice,
+                self.links,
+            ]
+        )
+        self._show()
+
+    def list_addresses(self) -> None:
+        """Offer this computer's addresses, the best candidates first."""
+        from .live import candidate_addresses
+
+        options = []
+        try:
+            found = candidate_addresses()
+        except Exception:  # no address list on this system: loopback still works
+            found = []
+        for a in found:
+            if a.kind == "loopback":
+                continue
+            warn = f" — {a.warning}" if a.warning else ""
+            options.append((f"{a.address} ({a.interface}){warn}", a.address))
+        options.append(("127.0.0.1 — this laptop only (to try it out)", "127.0.0.1"))
+        self.address.options = options
+        self.address.value = options[0][1]
+
+    @property
+    def running(self) -> bool:
+        """Whether the page server is running."""
+        return self.server is not None and bool(self.server.running)
+
+    def _start(self) -> None:
+        if self.running:
+            return
+        starter = self.starter
+        if starter is None:
+            from .live import start_server as starter
+        self.server = starter(
+            self.controller.ws.path, host=self.address.value, port=int(self.port.value)
+        )
+
+    def _show(self) -> None:
+        running = self.running
+        voting = running and self.controller.join_url() is not None
+        self.voting_button.description = "Stop live voting" if voting else "Start live voting"
+        self.stop_button.layout.display = None if running else "none"
+        if not running:
+            self.links.value = ""
+            return
+        from .live import qr_svg
+
+        room = _esc(self.server.room_url)
+        parts = [
+            "<div style='font-size:18px'><b>Room view</b> (open it on the projector, full "
+            f"screen with F11): <a href='{room}' target='_blank' rel='noopener'>{room}</a></div>"
+        ]
+        if voting:
+            join = _esc(self.server.vote_url)
+            parts.append(
+                "<div style='font-size:18px;display:flex;gap:16px;align-items:center'>"
+                f"<div role='img' aria-label='QR code for the join link'>"
+                f"{qr_svg(self.server.vote_url, scale=4)}</div>"
+                f"<div><b>Join link</b> (also on the room view): {join}</div></div>"
+            )
+        self.links.value = "".join(parts)
+
+    @_guarded
+    def _on_room(self, _button: w.Button) -> None:
+        self._start()
+        self.notice.ok("the room view is ready: open its link on the projector")
+        self._show()
+
+    @_guarded
+    def _on_voting(self, _button: w.Button) -> None:
+        if self.running and self.controller.join_url() is not None:
+            self.controller.announce_join_url(None)
+            self.notice.ok("live voting stopped; the room view stays open")
+        else:
+            self._start()
+            self.controller.announce_join_url(self.server.vote_url)
+            self.notice.ok(f"live voting started on {self.controller.progress()}")
+        self._show()
+
+    @_guarded
+    def _on_stop(self, _button: w.Button) -> None:
+        self.stop()
+        self.notice.ok("the page server is stopped; every answer is kept")
+
+    def stop(self) -> None:
+        """Stop the page server (if running) and take the join link off the room view."""
+        if self.server is not None:
+            if self.controller.join_url() is not None:
+                self.controller.announce_join_url(None)
+            self.server.stop()
+            self.server = None
+        self._show()
+
+
 # ---------------------------------------------------------------------------- the app
 class FacilitatorApp(w.VBox):
     """The whole projector notebook in one widget: set up, respondents, run, summary, live.
@@ -1760,6 +1922,11 @@ class FacilitatorApp(w.VBox):
         `Facilitator` and returning one (called whenever a workshop is loaded).
     auto_refresh : float, optional
         Seconds between looks for votes from other devices; see `facilitator_app`.
+    starter : callable, optional
+        Starts the page server for the room view and live voting
+        (`assured_kit.live.start_server` by default).
+    remember : bool, optional
+        Note each workshop opened, so `facilitator_app` reopens it after a restart.
     """
 
     def __init__(
@@ -1769,7 +1936,12 @@ class FacilitatorApp(w.VBox):
         folder: str | os.PathLike[str] | None = None,
         live_panel: w.Widget | Callable[[Facilitator], w.Widget] | None = None,
         auto_refresh: float | None = None,
+        starter: Callable[..., Any] | None = None,
+        remember: bool = True,
     ) -> None:
+        self.starter = starter
+        self.remember = remember
+        self.live: LiveControls | None = None
         self.auto_refresh = auto_refresh if auto_refresh is not None else 2.0
         self._poller: asyncio.Task[None] | None = None
         self.folder = Path(folder).expanduser() if folder is not None else default_folder()
@@ -1785,7 +1957,7 @@ class FacilitatorApp(w.VBox):
         waiting = w.HTML(
             "<p style='font-size:20px'>Create or open a workshop in <b>1 Set up</b> first.</p>"
         )
-        self.live_slot = w.VBox([self._live_placeholder()])
+        self.live_slot = w.VBox([waiting])
         self.tabs = w.Tab(
             children=[self.setup, waiting, waiting, waiting, self.live_slot], titles=_TAB_TITLES
         )
@@ -1816,17 +1988,13 @@ class FacilitatorApp(w.VBox):
             "</div>"
         )
 
-    def _live_placeholder(self) -> w.HTML:
-        return w.HTML(
-            "<p style='font-size:18px'>Live voting from participants' own devices is not running "
-            "in this notebook. Ratings entered here on the Run tab need no devices.</p>"
-        )
-
     def load(self, controller: Facilitator) -> None:
         """Show a workshop: build its panels and resume at its stored question."""
         if self.controller is not None and self.controller is not controller:
             self.controller.close()
         self.controller = controller
+        if self.remember:
+            remember_workshop(controller.ws.path, self.folder)
         self.header.value = self._header_html()
         self.respondents = RespondentsPanel(self, controller)
         self.run = RunPanel(self, controller)
@@ -1834,7 +2002,10 @@ class FacilitatorApp(w.VBox):
         live = self.live_panel
         if live is not None and not isinstance(live, w.Widget):
             live = live(controller)
-        self.live_slot.children = [live if live is not None else self._live_placeholder()]
+        if self.live is not None:
+            self.live.stop()
+        self.live = LiveControls(self, controller, starter=self.starter)
+        self.live_slot.children = [self.live] if live is None else [self.live, live]
         self.tabs.children = [self.setup, self.respondents, self.run, self.summary, self.live_slot]
         self.tabs.titles = _TAB_TITLES
         if controller.respondents().empty:
@@ -1864,7 +2035,9 @@ class FacilitatorApp(w.VBox):
                 log.warning("could not re-read the workshop file: %s", exc)
 
     def close(self) -> None:
-        """Stop looking for other devices' votes and close the widgets."""
+        """Stop the page server and the look for other devices' votes; close the widgets."""
+        if self.live is not None:
+            self.live.stop()
         if self._poller is not None:
             self._poller.cancel()
             self._poller = None
@@ -1920,8 +2093,13 @@ def facilitator_app(
     demo: bool = False,
     live_panel: w.Widget | Callable[[Facilitator], w.Widget] | None = None,
     auto_refresh: float | None = None,
+    starter: Callable[..., Any] | None = None,
 ) -> FacilitatorApp:
     """Return the facilitator's projector app (the notebook's one call).
+
+    Without a workshop it reopens the one open last (named in ``.last-workshop`` in the
+    folder), at the same question and round, so a kernel restart or a browser reload needs no
+    more than running the notebook again; the set-up form opens when there is none.
 
     Parameters
     ----------
@@ -1957,16 +2135,34 @@ def facilitator_app(
     >>> app.controller.answers()[0].rating
     4
     """
+    problem: AssuredKitError | None = None
     if demo and workshop is None:
         controller: Facilitator | None = _demo_controller()
     elif workshop is None:
         controller = None
+        last = last_workshop(folder)
+        if last is not None:
+            try:
+                controller = Facilitator.open(last)
+            except AssuredKitError as exc:  # moved, damaged or locked: say so, pick another
+                problem = exc
     elif isinstance(workshop, Facilitator):
         controller = workshop
     elif isinstance(workshop, str | os.PathLike):
         controller = Facilitator.open(workshop)
     else:
         controller = Facilitator(workshop)
-    return FacilitatorApp(
-        controller, folder=folder, live_panel=live_panel, auto_refresh=auto_refresh
+    app = FacilitatorApp(
+        controller,
+        folder=folder,
+        live_panel=live_panel,
+        auto_refresh=auto_refresh,
+        starter=starter,
+        remember=not demo,
     )
+    if problem is not None:
+        app.setup.notice.error(
+            f"the workshop open last could not be reopened: {problem.plain()} "
+            "Pick it again below, or another one."
+        )
+    return app

@@ -40,6 +40,7 @@ __all__ = [
     "Progress",
     "RespondentLine",
     "SessionSummary",
+    "Timer",
     "default_folder",
     "file_signature",
     "last_workshop",
@@ -61,6 +62,10 @@ LAST_FILE = ".last-workshop"
 _DEVICE_EVENT = "live.device"
 #: The event the console logs when a respondent is withdrawn (or brought back).
 WITHDRAW_EVENT = "console.withdrawn"
+#: The event that starts (``seconds`` > 0) or stops (0) the room's discussion timer.
+TIMER_EVENT = "room.timer"
+#: The event naming the live-voting join link the room view shows (``url`` None: stopped).
+JOIN_EVENT = "room.join"
 
 Listener = Callable[[str, "Facilitator"], None]
 
@@ -307,6 +312,34 @@ class Progress:
             f"{self.theme_title} · {self.role} {self.number} of {self.of} · "
             f"{self.position} of {self.total}"
         )
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A discussion timer: when it started and for how long.
+
+    Examples
+    --------
+    >>> start = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
+    >>> Timer(start, 300).left(start + dt.timedelta(seconds=75))
+    225
+    >>> Timer(start, 300).words(start + dt.timedelta(seconds=75))
+    'Discussion: 3:45 left'
+    """
+
+    started: dt.datetime
+    seconds: int
+
+    def left(self, now: dt.datetime) -> int:
+        """Return the whole seconds left (never below 0)."""
+        return max(0, self.seconds - int((now - self.started).total_seconds()))
+
+    def words(self, now: dt.datetime) -> str:
+        """Return the timer as the room reads it."""
+        left = self.left(now)
+        if left == 0:
+            return "Discussion: time is up"
+        return f"Discussion: {left // 60}:{left % 60:02d} left"
 
 
 @dataclass(frozen=True)
@@ -920,6 +953,34 @@ class Facilitator:
                 "nothing to compare with."
             )
         return None
+
+    # ------------------------------------------------------------------ the room view
+    def start_timer(self, minutes: float) -> None:
+        """Start (or, with 0 minutes, stop) the discussion timer the room view shows."""
+        self.ws.log_event(TIMER_EVENT, {"seconds": max(0, round(minutes * 60))})
+        self._emit("timer")
+
+    def discussion_timer(self) -> Timer | None:
+        """Return the running discussion timer, or None when none was started or it stopped."""
+        event = self.ws.latest_event(TIMER_EVENT)
+        if event is None or int(event["detail"].get("seconds") or 0) <= 0:
+            return None
+        return Timer(event["at"], int(event["detail"]["seconds"]))
+
+    def announce_join_url(self, url: str | None) -> None:
+        """Tell the room view the live-voting join link (None when live voting stops).
+
+        The room view shows it, with its QR code, while voting on the open question is open.
+        The open question is written to the file too, so voting pages follow it at once.
+        """
+        self._ensure_session()
+        self.ws.log_event(JOIN_EVENT, {"url": url})
+        self._emit("live")
+
+    def join_url(self) -> str | None:
+        """Return the join link announced by `announce_join_url`, or None."""
+        event = self.ws.latest_event(JOIN_EVENT)
+        return None if event is None else event["detail"].get("url")
 
     # ------------------------------------------------------------------ housekeeping
     def clear_answer(self, respondent_id: str) -> None:

@@ -31,7 +31,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +40,10 @@ from .console import FigureImage
 from .facilitator import Facilitator, file_signature
 from .safety import escape_html as _esc
 
-__all__ = ["TIMER_EVENT", "RoomView", "discussion_timer", "room_page", "start_timer"]
+__all__ = ["RoomView", "room_page"]
 
 log = logging.getLogger(__name__)
 
-#: The event the console logs to start (``seconds`` > 0) or stop (0) the discussion timer.
-TIMER_EVENT = "room.timer"
 #: Smallest type on the page, in CSS pixels at 1280x720 (readable from the back of a room).
 MIN_PX = 20
 #: Chart text size in points; the chart is drawn at 72 dots per inch, so points are pixels.
@@ -70,61 +67,6 @@ _ROOM_CSS = """<style>
 .ak-room .ak-room-charts { gap: 12px; }
 .ak-room .ak-room-charts img { width: auto !important; max-width: none !important; }
 </style>"""
-
-
-@dataclass(frozen=True)
-class Timer:
-    """A discussion timer: when it started and for how long.
-
-    Examples
-    --------
-    >>> start = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
-    >>> Timer(start, 300).left(start + dt.timedelta(seconds=75))
-    225
-    >>> Timer(start, 300).words(start + dt.timedelta(seconds=75))
-    'Discussion: 3:45 left'
-    """
-
-    started: dt.datetime
-    seconds: int
-
-    def left(self, now: dt.datetime) -> int:
-        """Return the whole seconds left (never below 0)."""
-        return max(0, self.seconds - int((now - self.started).total_seconds()))
-
-    def words(self, now: dt.datetime) -> str:
-        """Return the timer as the room reads it."""
-        left = self.left(now)
-        if left == 0:
-            return "Discussion: time is up"
-        return f"Discussion: {left // 60}:{left % 60:02d} left"
-
-
-def start_timer(fac: Facilitator, minutes: float) -> None:
-    """Start (or, with 0 minutes, stop) the discussion timer the room view shows.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from assured_kit.store import Workshop
-    >>> path = Path(tempfile.mkdtemp()) / "t.workshop.sqlite"
-    >>> fac = Facilitator(Workshop.create(path, title="T"))
-    >>> start_timer(fac, 5)
-    >>> discussion_timer(fac).seconds
-    300
-    >>> start_timer(fac, 0); discussion_timer(fac) is None
-    True
-    >>> fac.close()
-    """
-    fac.ws.log_event(TIMER_EVENT, {"seconds": round(minutes * 60)})
-
-
-def discussion_timer(fac: Facilitator) -> Timer | None:
-    """Return the running discussion timer, or None when none was started or it was stopped."""
-    event = fac.ws.latest_event(TIMER_EVENT)
-    if event is None or int(event["detail"].get("seconds") or 0) <= 0:
-        return None
-    return Timer(event["at"], int(event["detail"]["seconds"]))
 
 
 def _progress_html(fac: Facilitator) -> str:
@@ -208,7 +150,7 @@ class RoomView(w.VBox):
 
     def tick(self, now: dt.datetime | None = None) -> None:
         """Update the discussion timer (called every second while the page is open)."""
-        timer = discussion_timer(self.controller)
+        timer = self.controller.discussion_timer()
         if timer is None:
             self.timer.value = ""
             return
@@ -224,11 +166,10 @@ class RoomView(w.VBox):
         from .live import join_code, qr_svg
 
         fac = self.controller
-        live = self.join_url and not fac.closed and join_code(fac.ws) is not None
-        if not live:
+        url = self.join_url or fac.join_url()
+        if not url or fac.closed or join_code(fac.ws) is None:
             self.join.value = ""
             return
-        url = str(self.join_url)
         short = url.split("://", 1)[-1]
         self.join.value = (
             "<div class='ak-room-join' style='display:flex;gap:16px;align-items:center'>"
@@ -320,6 +261,8 @@ def room_page(workshop_path: Path, *, join_url: str | None = None) -> w.Widget:
         The workshop file (``*.workshop.sqlite``).
     join_url : str, optional
         The live-voting join link; its QR code and short form are shown while voting is open.
+        Without it, the link the console announced when it started live voting
+        (`Facilitator.announce_join_url`) is shown.
 
     Returns
     -------

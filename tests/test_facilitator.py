@@ -549,10 +549,10 @@ def test_live_panel_slot_takes_a_widget_or_a_factory(tmp_path):
 
     app = facilitator_app(path, live_panel=factory)
     assert made == [app.controller]
-    assert app.live_slot.children[0].value == "live here"
+    assert app.live_slot.children[1].value == "live here"
     fixed = widgets.Label("fixed")
     other = facilitator_app(path, live_panel=fixed)
-    assert other.live_slot.children == (fixed,)
+    assert other.live_slot.children == (other.live, fixed)
     app.controller.close()
     other.controller.close()
 
@@ -936,3 +936,85 @@ def test_actions_can_be_changed_and_marked_done(tmp_path):
             "done",
             "2027-01-31",
         )
+
+
+class _FakeServer:
+    """Stands in for `assured_kit.live.LiveServer` (the real one is a child process)."""
+
+    def __init__(self, path, host, port):
+        self.base_url = f"http://{host}:{port}"
+        self.vote_url = f"{self.base_url}/?code=c0de"
+        self.room_url = f"{self.base_url}/room?key=k3y"
+        self.path, self.running, self.stops = path, True, 0
+
+    def stop(self):
+        self.running, self.stops = False, self.stops + 1
+
+
+def test_console_starts_one_server_for_room_view_and_live_voting(tmp_path):
+    from assured_kit.console import facilitator_app
+    from assured_kit.live import ensure_join_code
+    from assured_kit.room import room_page
+
+    path = tmp_path / "live.workshop.sqlite"
+    with Workshop.create(path, title="Live", themes=["WF"]) as ws:
+        ws.add_respondent("Table 1")
+        ensure_join_code(ws)
+    started = []
+
+    def starter(workshop, *, host, port):
+        started.append(_FakeServer(workshop, host, port))
+        return started[-1]
+
+    app = facilitator_app(path, starter=starter)
+    live = app.live
+    assert "127.0.0.1" in [v for _, v in live.address.options]
+    live.address.value = "127.0.0.1"
+    live.room_button.click()
+    assert live.notice.kind == "ok" and "room?key=k3y" in live.links.value
+    live.voting_button.click()  # the same server: no second one
+    assert len(started) == 1 and started[0].path == path
+    assert live.voting_button.description == "Stop live voting"
+    assert "<svg" in live.links.value and "?code=c0de" in live.links.value
+    room = room_page(path)  # as the server builds it, in its own process
+    assert "?code=c0de" in room.join.value  # the QR code is on the projector
+    assert room.controller.question_id == app.controller.question_id  # voting follows
+    live.voting_button.click()
+    room.refresh_if_changed()
+    assert room.join.value == "" and live.voting_button.description == "Start live voting"
+    live.stop_button.click()
+    assert started[0].stops == 1 and not live.running and live.links.value == ""
+    room.close()
+    app.close()
+    app.controller.close()
+
+
+def test_after_a_restart_the_console_reopens_the_last_workshop_where_it_was(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    home = tmp_path / "home"
+    path = tmp_path / "restart.workshop.sqlite"
+    with Workshop.create(path, title="Restart", themes=["WF"]) as ws:
+        ws.add_respondent("Table 1")
+    first = facilitator_app(path, folder=home)
+    first.run.next_button.click()
+    first.run._last_move -= 5
+    first.run.next_button.click()
+    _row_for(first, "Table 1").buttons[3].click()
+    first.run.round_button.click()
+    where = (first.controller.question_id, first.controller.round)
+    first.controller.close()  # the kernel dies
+
+    again = facilitator_app(folder=home)  # "Run All" after the restart, no file picked
+    assert again.controller is not None and again.tabs.selected_index == 2
+    assert (again.controller.question_id, again.controller.round) == where
+    assert "DCS 3 of 4" in again.run.progress.value
+    again.controller.close()
+
+    path.write_bytes(b"damaged" * 50)  # the file went bad in between
+    broken = facilitator_app(folder=home)
+    assert broken.controller is None and broken.tabs.selected_index == 0
+    assert "could not be reopened" in broken.setup.notice.message
+    assert "field '" not in broken.setup.notice.value
+    path.unlink()
+    assert facilitator_app(folder=home).setup.notice.message == ""  # gone: just the form

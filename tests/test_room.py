@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from assured_kit.facilitator import Facilitator
-from assured_kit.room import CHART_PT, MIN_PX, Timer, discussion_timer, room_page, start_timer
+from assured_kit.facilitator import Facilitator, Timer
+from assured_kit.room import CHART_PT, MIN_PX, room_page
 from assured_kit.store import Workshop
 
 
@@ -108,16 +108,16 @@ def test_room_css_keeps_every_text_at_least_min_px():
 
 def test_discussion_timer_counts_down_and_stops(room):
     _path, console, page = room
-    assert discussion_timer(console) is None
-    start_timer(console, 5)
+    assert console.discussion_timer() is None
+    console.start_timer(5)
     page.refresh_if_changed()
-    timer = discussion_timer(page.controller)
+    timer = page.controller.discussion_timer()
     assert timer is not None and timer.seconds == 300
     page.tick(timer.started + dt.timedelta(seconds=61))
     assert "Discussion: 3:59 left" in page.timer.value
     page.tick(timer.started + dt.timedelta(seconds=900))
     assert "time is up" in page.timer.value
-    start_timer(console, 0)
+    console.start_timer(0)
     page.refresh_if_changed()
     assert page.timer.value == ""
     assert Timer(timer.started, 60).left(timer.started - dt.timedelta(seconds=5)) == 65
@@ -127,7 +127,8 @@ def test_join_code_and_link_only_while_live_voting_is_open(room):
     from assured_kit.live import ensure_join_code
 
     path, console, page = room
-    page.set_join_url("http://127.0.0.1:8866/?code=abc")
+    console.announce_join_url("http://127.0.0.1:8866/?code=abc")  # the console started it
+    page.refresh_if_changed()
     assert page.join.value == ""  # no join code: live voting is not running
     ensure_join_code(console.ws)
     page.refresh_if_changed()
@@ -136,4 +137,7 @@ def test_join_code_and_link_only_while_live_voting_is_open(room):
     console.close_voting()
     page.refresh_if_changed()
     assert page.join.value == ""
-    assert path.exists()
+    console.open_voting()
+    console.announce_join_url(None)  # live voting stopped
+    page.refresh_if_changed()
+    assert page.join.value == "" and path.exists()
