@@ -99,7 +99,7 @@ _CONSOLE_CSS = """<style>
 .assured-kit-facilitator :focus-visible { outline: 3px solid #1a4fd6 !important;
   outline-offset: 1px; }
 </style>"""
-_TAB_TITLES = ("1 Set up", "2 Respondents", "3 Run", "4 Summary", "Room view and live voting")
+_TAB_TITLES = ("1 Set up", "2 Respondents", "3 Run", "4 Summary", "5 Room and voting")
 
 
 def _button(description: str, tooltip: str, *, width: str = "auto", **style: str) -> w.Button:
@@ -1042,6 +1042,14 @@ class RunPanel(w.VBox):
             "Close voting on this question", "Stop devices changing their answers"
         )
         self.voting_button.on_click(self._on_voting)
+        self.timer = w.Dropdown(
+            options=[("No timer", 0), ("Timer: 2 min", 2), ("Timer: 5 min", 5),
+                     ("Timer: 10 min", 10)],
+            value=0,
+            tooltip="A discussion timer on the room view",
+            layout=w.Layout(width="9em"),
+        )  # fmt: skip
+        self.timer.observe(self._on_timer, names="value")
         self.refresh_button = _button("↻ Refresh", "Read answers saved from other devices")
         self.refresh_button.on_click(self._on_refresh)
         self.count = w.HTML()
@@ -1101,6 +1109,7 @@ class RunPanel(w.VBox):
                         self.round_button,
                         self.voting_button,
                         self.theme_jump,
+                        self.timer,
                         self.refresh_button,
                     ],
                     layout=w.Layout(flex_flow="row wrap", align_items="center"),
@@ -1290,6 +1299,15 @@ class RunPanel(w.VBox):
         self._seen = file_signature(self.controller.ws.path)
 
     # -- handlers
+    @_guarded
+    def _on_timer(self, change: dict[str, Any]) -> None:
+        minutes = int(change["new"])
+        self.controller.start_timer(minutes)
+        if minutes:
+            self.notice.ok(f"a {minutes}-minute discussion timer is running on the room view")
+        else:
+            self.notice.clear()
+
     def _debounced(self) -> bool:
         """Tell whether a move comes so soon after the last one that it is a double click."""
         return time.monotonic() - self._last_move < NAVIGATION_DEBOUNCE

@@ -1018,3 +1018,17 @@ def test_after_a_restart_the_console_reopens_the_last_workshop_where_it_was(tmp_
     assert "field '" not in broken.setup.notice.value
     path.unlink()
     assert facilitator_app(folder=home).setup.notice.message == ""  # gone: just the form
+
+
+def test_the_timer_menu_starts_and_stops_the_room_timer(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "timer.workshop.sqlite"
+    Workshop.create(path, title="Timer", themes=["WF"]).close()
+    app = facilitator_app(path)
+    app.run.timer.value = 5
+    assert app.controller.discussion_timer().seconds == 300
+    assert "5-minute" in app.run.notice.message
+    app.run.timer.value = 0
+    assert app.controller.discussion_timer() is None
+    app.controller.close()
