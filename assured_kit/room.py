@@ -36,18 +36,19 @@ from typing import Any
 
 import ipywidgets as w
 
-from .console import FigureImage
 from .facilitator import Facilitator, file_signature
 from .safety import escape_html as _esc
 
-__all__ = ["RoomView", "room_page"]
+__all__ = ["RoomView", "bars_html", "room_page"]
 
 log = logging.getLogger(__name__)
 
 #: Smallest type on the page, in CSS pixels at 1280x720 (readable from the back of a room).
 MIN_PX = 20
-#: Chart text size in points; the chart is drawn at 72 dots per inch, so points are pixels.
-CHART_PT = 18
+#: Chart text size in CSS pixels.
+CHART_PX = 20
+#: Height of the tallest bar in CSS pixels (the chart fits under the question at 1280x720).
+BAR_PX = 190
 
 _ROOM_CSS = """<style>
 .ak-room { position: fixed; inset: 0; z-index: 1000; overflow: hidden; box-sizing: border-box;
@@ -63,9 +64,17 @@ _ROOM_CSS = """<style>
 .ak-room .ak-room-join { font-size: 24px; }
 .ak-room .ak-room-join .ak-link { font-family: monospace; font-size: 24px;
   word-break: break-all; }
-.ak-room .ak-room-caption { font-size: 20px; }
-.ak-room .ak-room-charts { gap: 12px; }
-.ak-room .ak-room-charts img { width: auto !important; max-width: none !important; }
+.ak-room .ak-room-charts { gap: 40px; }
+.ak-room .ak-chart { font-size: 20px; margin: 0; }
+.ak-room .ak-chart figcaption { font-size: 22px; font-weight: 700; margin-bottom: 4px; }
+.ak-room .ak-bars { display: flex; align-items: flex-end; gap: 8px;
+  border-bottom: 3px solid #111; }
+.ak-room .ak-bar { width: 96px; text-align: center; }
+.ak-room .ak-bar .ak-fill { border: 2px solid #111; box-sizing: border-box; }
+.ak-room .ak-bar .ak-n { font-size: 24px; font-weight: 700; }
+.ak-room .ak-labels { display: flex; gap: 8px; }
+.ak-room .ak-labels div { width: 96px; text-align: center; font-size: 20px;
+  line-height: 1.15; }
 </style>"""
 
 
@@ -102,8 +111,9 @@ class RoomView(w.VBox):
     ----------
     heading, question, state, timer, join : ipywidgets.HTML
         The parts of the page, from the top.
-    charts : dict of int to FigureImage
-        The room's answers in round 1 and round 2, shown once results are revealed.
+    charts : dict of int to ipywidgets.HTML
+        The room's answers in round 1 and round 2 (bar charts drawn in HTML, so their words
+        stay sharp and large on any projector), shown once results are revealed.
     """
 
     def __init__(
@@ -120,7 +130,7 @@ class RoomView(w.VBox):
         self.state = w.HTML()
         self.timer = w.HTML()
         self.join = w.HTML()
-        self.charts = {r: FigureImage(8.4, 4.1, dpi=72) for r in (1, 2)}
+        self.charts = {r: w.HTML() for r in (1, 2)}
         self.chart_row = w.HBox(layout=w.Layout(width="100%", align_items="flex-start"))
         self.chart_row.add_class("ak-room-charts")
         self._seen: object = None
@@ -184,19 +194,11 @@ class RoomView(w.VBox):
             self.chart_row.children = []
             return
         rounds = [1, 2] if fac.round == 2 else [1]
-        ratings = fac.question_ratings()
         for number in rounds:
-            chosen = ratings[ratings["round"] == number]
-            self.charts[number].draw(
-                lambda ax, chosen=chosen, number=number: _room_chart(ax, chosen, fac, number),
-                caption="",
-            )
-            self.charts[
-                number
-            ].caption.value = (
-                f"<div class='ak-room-caption'>Round {number}: {len(chosen)} answers</div>"
-            )
-        self.chart_row.children = [self.charts[r].widget for r in rounds]
+            chart = bars_html(fac, fac.answers(round=number), number)
+            if self.charts[number].value != chart:
+                self.charts[number].value = chart
+        self.chart_row.children = [self.charts[r] for r in rounds]
 
     # -- following the file
     def refresh_if_changed(self) -> bool:
@@ -234,22 +236,65 @@ class RoomView(w.VBox):
         super().close()
 
 
-def _room_chart(ax: Any, ratings: Any, fac: Facilitator, number: int) -> None:
-    """Draw one round's answers, sized for the room: large text, every bar outlined."""
-    from . import charts
+def bars_html(fac: Facilitator, answers: list[Any], number: int) -> str:
+    """Draw one round's answers as an HTML bar chart for the room.
 
-    charts.live_distribution(ratings, scale=fac.scale, ax=ax)
-    ax.set_title(f"Round {number}", loc="left", fontsize=CHART_PT + 2, fontweight="bold")
-    ax.tick_params(labelsize=CHART_PT)
-    for label in (*ax.get_xticklabels(), *ax.get_yticklabels()):
-        label.set_fontsize(CHART_PT)
-    for text in ax.texts:
-        text.set_fontsize(CHART_PT)
-    # A pale level must not vanish on a washed-out projector: outline every bar in ink.
-    for patch in ax.patches:
-        patch.set_edgecolor("#111111")
-        patch.set_linewidth(1.5)
-    ax.set_ylabel("")
+    A bar per level and one for "Don't know", each in the scale's colour-blind-safe colour,
+    outlined in ink so a pale level never vanishes on a washed-out projector, with its count
+    above and its words below (colour never carries the meaning alone), and the number of
+    answers in the title. Text stays text: sharp and at least `CHART_PX` on any screen.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assured_kit.store import Workshop
+    >>> path = Path(tempfile.mkdtemp()) / "b.workshop.sqlite"
+    >>> fac = Facilitator(Workshop.create(path, title="B", themes=["WF"]))
+    >>> rid = fac.add_respondent("T1"); _ = fac.rate(rid, 4)
+    >>> html = bars_html(fac, fac.answers(), 1)
+    >>> "Round 1 · 1 answer" in html and "4 Mostly confident: 1" in html
+    True
+    >>> fac.close()
+    """
+    from .palette import DONT_KNOW, level_colours
+    from .scales import DONT_KNOW_LABEL
+
+    scale = fac.scale
+    colours = level_colours(scale)
+    counts = {v: 0 for v in scale.values}
+    unknown = 0
+    for answer in answers:
+        if answer.dont_know or answer.rating is None:
+            unknown += 1
+        elif answer.rating in counts:
+            counts[answer.rating] += 1
+    levels = [
+        (str(v), str(label), counts[v], colours[v])
+        for v, label in zip(scale.values, scale.labels, strict=True)
+    ]
+    levels.append(("", DONT_KNOW_LABEL, unknown, DONT_KNOW))
+    top = max([1, *(level[2] for level in levels)])
+    bars, names, words = [], [], []
+    for value, label, n, colour in levels:
+        height = round(BAR_PX * n / top)
+        fill = (
+            f"<div class='ak-fill' style='height:{height}px;background:{colour}'></div>"
+            if n
+            else ""
+        )
+        bars.append(f"<div class='ak-bar'><div class='ak-n'>{n}</div>{fill}</div>")
+        name = f"{_esc(value)}<br>{_esc(label)}" if value else _esc(label)
+        names.append(f"<div>{name}</div>")
+        words.append(f"{value} {label}: {n}".strip())
+    total = len(answers)
+    title = f"Round {number} · {total} answer{'' if total == 1 else 's'}"
+    described = f"{title}: {'; '.join(words)}"
+    return (
+        f"<figure class='ak-chart' role='img' aria-label='{_esc(described)}'>"
+        f"<figcaption>{_esc(title)}</figcaption>"
+        f"<div class='ak-bars' style='height:{BAR_PX + 34}px'>{''.join(bars)}</div>"
+        f"<div class='ak-labels' aria-hidden='true'>{''.join(names)}</div></figure>"
+    )
 
 
 def room_page(workshop_path: Path, *, join_url: str | None = None) -> w.Widget:
