@@ -34,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anywidget
 import ipywidgets as w
 import pandas as pd
 
@@ -74,6 +75,8 @@ _RATING_WIDTH_PX = 104
 _ROW_BUTTON_HEIGHT = "40px"
 _ROW_HEIGHT = "44px"
 _NAME_WIDTH = "10em"
+#: Keys typed into these elements are words, not shortcuts.
+_TYPING = frozenset({"INPUT", "TEXTAREA", "SELECT"})
 #: Seconds during which a second press of Next or Previous is taken as a double click.
 NAVIGATION_DEBOUNCE = 0.8
 #: The console's own styles: a pinned question bar, one-line rows, fixed-size buttons that wrap
@@ -109,6 +112,63 @@ def _button(description: str, tooltip: str, *, width: str = "auto", **style: str
         layout=w.Layout(width=width, height="auto", min_height="40px"),
         style={"font_size": "17px", **style},
     )
+
+
+def _typing(event: dict[str, Any]) -> bool:
+    """Tell whether a key event comes from a box the facilitator types into, or has modifiers."""
+    modified = any(event.get(k) for k in ("ctrl", "alt", "meta"))
+    return modified or str(event.get("tag", "")).upper() in _TYPING
+
+
+#: The browser side of `Shortcuts`: one key listener for the console, shipped in the kit.
+_SHORTCUTS_JS = """
+const KEYS = new Set(["ArrowRight", "ArrowLeft", "r", "R", "d", "D", "1", "2", "3", "4", "5"]);
+const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+function render({ model, el }) {
+  el.style.display = "none";
+  function onKey(event) {
+    const app = el.closest(".assured-kit-facilitator");
+    const bar = app && app.querySelector(".ak-bar");
+    if (!bar || bar.offsetParent === null || !KEYS.has(event.key)) return;  // Run tab shown
+    const target = event.target;
+    if (target !== document.body && !app.contains(target)) return;
+    if (event.ctrlKey || event.altKey || event.metaKey) return;
+    if (TYPING.has(target.tagName) || target.isContentEditable) return;
+    const row = target.closest ? target.closest(".ak-row") : null;
+    const rid = row ? [...row.classList].find((c) => c.startsWith("ak-rid-")) : null;
+    if (!rid && !["ArrowRight", "ArrowLeft", "r", "R"].includes(event.key)) return;
+    event.preventDefault();
+    event.stopPropagation();
+    model.send({ key: event.key, row: rid ? rid.slice(7) : null, tag: target.tagName });
+  }
+  window.addEventListener("keydown", onKey, true);
+  return () => window.removeEventListener("keydown", onKey, true);
+}
+export default { render };
+"""
+
+
+class Shortcuts(anywidget.AnyWidget):
+    """Keyboard shortcuts for the run view: → / ← next / previous, R reveal, 1-5 and D rate.
+
+    A hidden widget holding a few lines of browser code (no download) that listens for keys
+    while the Run tab is shown and the keyboard is not in a text box, and sends each one here;
+    1-5 and D go to the row the keyboard is in. Tab moves through the rows as usual.
+    """
+
+    _esm = _SHORTCUTS_JS
+
+    def __init__(self, panel: RunPanel) -> None:
+        super().__init__()
+        self.panel = panel
+        self.on_msg(lambda _widget, content, _buffers: self.press(content))
+
+    def press(self, event: dict[str, Any]) -> bool:
+        """Act on one key as the browser reported it; return whether it was taken."""
+        row = self.panel.rows.get(str(event.get("row") or ""))
+        if row is not None and row.on_key(event):
+            return True
+        return self.panel.on_key(event)
 
 
 def _rating_button(description: str, tooltip: str) -> w.Button:
@@ -868,6 +928,8 @@ class RespondentRow(w.HBox):
             ),
         )
         self.add_class("ak-row")
+        # The keyboard shortcuts find the focused row by this class (`Shortcuts`).
+        self.add_class(f"ak-rid-{self.respondent_id}")
 
     # -- showing state
     @property
@@ -953,6 +1015,22 @@ class RespondentRow(w.HBox):
         )
 
     # -- handlers
+    def on_key(self, event: dict[str, Any]) -> bool:
+        """Rate this row from the keyboard: 1-5 for a level, D for "Don't know".
+
+        Returns whether the key was taken. Keys typed into the note or a list are left alone.
+        """
+        if _typing(event):
+            return False
+        key = str(event.get("key", ""))
+        if key.lower() == "d":
+            self._on_dont_know(self.buttons["dont_know"])
+            return True
+        if key.isdigit() and int(key) in self.buttons:
+            self._on_rate(int(key), self.buttons[int(key)])
+            return True
+        return False
+
     @_guarded
     def _on_name(self, _button: w.Button) -> None:
         self.opened = not self.opened
@@ -1120,9 +1198,25 @@ class RunPanel(w.VBox):
             layout=w.Layout(width="100%"),
         )
         self.bar.add_class("ak-bar")
-        super().__init__([self.bar, self.rows_box, self.results, self.extras])
+        self.shortcuts = Shortcuts(self)
+        super().__init__([self.bar, self.shortcuts, self.rows_box, self.results, self.extras])
         self.sync_rows()
         self.show_question()
+
+    def on_key(self, event: dict[str, Any]) -> bool:
+        """Act on a shortcut: → next, ← previous, R reveal or hide; return whether it did."""
+        if _typing(event):
+            return False
+        key = str(event.get("key", ""))
+        if key == "ArrowRight":
+            self._on_next(self.next_button)
+        elif key == "ArrowLeft":
+            self._on_previous(self.previous_button)
+        elif key.lower() == "r":
+            self._on_reveal(self.reveal_button)
+        else:
+            return False
+        return True
 
     # -- building
     def sync_rows(self) -> None:

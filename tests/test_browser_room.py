@@ -257,3 +257,43 @@ def test_hidden_results_show_no_rating_for_any_row_and_room_view_fits(served, ar
     finally:
         page.close()
     assert served["server"].poll() is None and served["pages"].running
+
+
+#: The focused element's outline width in CSS px (a visible focus ring is >= 2).
+_FOCUS_RING = """() => { const e = document.activeElement;
+  const s = getComputedStyle(e);
+  return [e.tagName, parseFloat(s.outlineWidth), s.outlineStyle]; }"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_keyboard_alone_runs_a_question_and_a_reload_lands_on_it(served, artifacts):
+    page = _open(served, "console12.ipynb")
+    try:
+        page.wait_for_function("document.querySelectorAll('.ak-row').length === 12")
+        with Workshop.open(served["big"]) as ws:
+            revealed = ws.session()["revealed"]
+        name = page.locator(".ak-row").nth(3).locator(".ak-name")
+        name.focus()
+        page.keyboard.press("5")
+        page.locator(".ak-row").nth(3).get_by_text("✓ saved").wait_for(timeout=30_000)
+        for _ in range(9):  # name, six buttons, evidence, note: then the next row's name
+            page.keyboard.press("Tab")
+        tag, ring, style = page.evaluate(_FOCUS_RING)
+        assert tag == "BUTTON" and ring >= 2 and style != "none", (tag, ring, style)
+        page.keyboard.press("d")
+        page.locator(".ak-row").nth(4).get_by_text("✓ saved").wait_for(timeout=30_000)
+        page.keyboard.press("r")
+        page.get_by_text("Reveal results" if revealed else "Hide results").wait_for(timeout=30_000)
+        page.keyboard.press("ArrowRight")
+        page.get_by_text("Workforce · DCS 2 of 4 · 2 of 7").wait_for(timeout=30_000)
+        page.screenshot(path=str(artifacts / "console-keyboard.png"))
+        page.reload(timeout=120_000)  # a new kernel: the console opens where it was
+        page.wait_for_selector(".ak-row", timeout=120_000)
+        page.get_by_text("Workforce · DCS 2 of 4 · 2 of 7").wait_for(timeout=30_000)
+    finally:
+        page.close()
+    with Workshop.open(served["big"]) as ws:
+        got = ws.ratings().set_index("respondent_label")
+        assert ws.session()["revealed"] is False and ws.session()["round"] == 1
+    assert got.loc["Table 4", "rating"] == 5 and bool(got.loc["Table 5", "dont_know"])

@@ -1032,3 +1032,33 @@ def test_the_timer_menu_starts_and_stops_the_room_timer(tmp_path):
     app.run.timer.value = 0
     assert app.controller.discussion_timer() is None
     app.controller.close()
+
+
+def test_keyboard_shortcuts_run_a_question(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "keys.workshop.sqlite"
+    with Workshop.create(path, title="Keys", themes=["WF"]) as ws:
+        one = ws.add_respondent("Table 1")
+        two = ws.add_respondent("Table 2")
+    app = facilitator_app(path)
+    keys = app.run.shortcuts  # what the browser sends for each key
+    assert f"ak-rid-{one}" in app.run.rows[one]._dom_classes
+    assert keys.press({"key": "4", "row": one, "tag": "BUTTON"})
+    assert keys.press({"key": "D", "row": two, "tag": "BUTTON"})
+    assert not keys.press({"key": "3", "row": one, "tag": "INPUT"})  # typing a note
+    assert not keys.press({"key": "7", "row": one, "tag": "BUTTON"})
+    assert not keys.press({"key": "2", "row": one, "tag": "BUTTON", "ctrl": True})
+    assert not keys.press({"key": "2", "row": None, "tag": "BODY"})  # no row: nothing rated
+    assert keys.press({"key": "r", "row": None, "tag": "BODY"}) and app.controller.revealed
+    assert not keys.press({"key": "r", "row": None, "tag": "TEXTAREA"})
+    first = app.controller.question_id
+    assert keys.press({"key": "ArrowRight", "row": one, "tag": "BUTTON"})
+    assert app.controller.question_id != first
+    app.run._last_move -= 5
+    assert keys.press({"key": "ArrowLeft", "row": None, "tag": "BODY"})
+    assert app.controller.question_id == first
+    assert not keys.press({"key": "ArrowLeft", "row": None, "tag": "SELECT"})
+    got = _answers(path).set_index("respondent_label")
+    assert got.loc["Table 1", "rating"] == 4 and bool(got.loc["Table 2", "dont_know"])
+    app.controller.close()
