@@ -37,6 +37,7 @@ from typing import Any
 import anywidget
 import ipywidgets as w
 import pandas as pd
+import traitlets
 
 from .errors import AssuredKitError
 from .facilitator import (
@@ -99,6 +100,8 @@ _CONSOLE_CSS = """<style>
 .assured-kit-facilitator .ak-problem { color: #8a0016; }
 .assured-kit-facilitator .lm-TabBar-tab, .assured-kit-facilitator .lm-TabBar-tabLabel {
   color: #111 !important; opacity: 1 !important; }
+.assured-kit-facilitator .ak-stale { position: sticky; top: 0; z-index: 30; font-size: 20px;
+  background: #fff4f4; color: #111; border: 3px solid #b00020; padding: 10px 14px; }
 .assured-kit-facilitator :focus-visible { outline: 3px solid #1a4fd6 !important;
   outline-offset: 1px; }
 </style>"""
@@ -2019,6 +2022,60 @@ class LiveControls(w.VBox):
         self._show()
 
 
+#: The browser side of `KernelWatch`.
+_WATCH_JS = """
+function render({ model, el }) {
+  el.style.display = "none";
+  let last = Date.now();
+  const banner = document.createElement("div");
+  banner.setAttribute("role", "alert");
+  banner.className = "ak-stale";
+  banner.textContent = model.get("message");
+  model.on("msg:custom", (msg) => {
+    if (msg && msg.pong) { last = Date.now(); banner.remove(); }
+  });
+  const timer = setInterval(() => {
+    try { model.send({ ping: 1 }); } catch (e) { /* the connection is gone */ }
+    const app = el.closest(".assured-kit-facilitator");
+    if (Date.now() - last > model.get("patience_ms") && app && !banner.isConnected) {
+      app.prepend(banner);
+    }
+  }, 2000);
+  return () => { clearInterval(timer); banner.remove(); };
+}
+export default { render };
+"""
+
+
+class KernelWatch(anywidget.AnyWidget):
+    """Say plainly on screen when the kernel behind the console stops answering.
+
+    The page asks every two seconds; the kernel answers at once. When no answer has come for
+    ``patience_ms`` (a restarted or stopped kernel, so the buttons no longer do anything), a
+    banner at the top of the console says so and what to press. It goes again as soon as the
+    kernel answers.
+    """
+
+    _esm = _WATCH_JS
+    message = traitlets.Unicode(
+        "⚠ The console has lost its kernel: it was restarted or stopped, so these buttons do "
+        "nothing now. Nothing saved is lost. In JupyterLab press Run ▸ Run All Cells; in a "
+        "browser tab, reload the page. The workshop reopens where it was."
+    ).tag(sync=True)
+    patience_ms = traitlets.Int(8000).tag(sync=True)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_msg(lambda _widget, content, _buffers: self.answer(content))
+
+    def answer(self, content: dict[str, Any]) -> bool:
+        """Answer the page's question "are you there?"; return whether it was one."""
+        if isinstance(content, dict) and content.get("ping"):
+            self.send({"pong": 1})
+            return True
+        return False
+
+
 # ---------------------------------------------------------------------------- the app
 class FacilitatorApp(w.VBox):
     """The whole projector notebook in one widget: set up, respondents, run, summary, live.
@@ -2073,8 +2130,9 @@ class FacilitatorApp(w.VBox):
         self.tabs = w.Tab(
             children=[self.setup, waiting, waiting, waiting, self.live_slot], titles=_TAB_TITLES
         )
+        self.watch = KernelWatch()
         super().__init__(
-            [w.HTML(_CONSOLE_CSS), self.header, self.notice, self.tabs],
+            [w.HTML(_CONSOLE_CSS), self.watch, self.header, self.notice, self.tabs],
             layout=w.Layout(width="100%"),
         )
         self.add_class("assured-kit-facilitator")

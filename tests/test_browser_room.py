@@ -259,6 +259,20 @@ def test_hidden_results_show_no_rating_for_any_row_and_room_view_fits(served, ar
     assert served["server"].poll() is None and served["pages"].running
 
 
+def _kill_newest_kernel(server_pid: int) -> None:
+    """Kill the most recently started kernel of the Voilà server this test started."""
+    import psutil
+
+    kernels = [
+        p for p in psutil.Process(server_pid).children(recursive=True)
+        if any("ipykernel" in part for part in p.cmdline())
+    ]  # fmt: skip
+    assert kernels, "no kernel found under the Voilà server"
+    newest = max(kernels, key=lambda p: p.create_time())
+    newest.kill()
+    newest.wait(timeout=10)
+
+
 #: The focused element's outline width in CSS px (a visible focus ring is >= 2).
 _FOCUS_RING = """() => { const e = document.activeElement;
   const s = getComputedStyle(e);
@@ -291,6 +305,12 @@ def test_keyboard_alone_runs_a_question_and_a_reload_lands_on_it(served, artifac
         page.reload(timeout=120_000)  # a new kernel: the console opens where it was
         page.wait_for_selector(".ak-row", timeout=120_000)
         page.get_by_text("Workforce · DCS 2 of 4 · 2 of 7").wait_for(timeout=30_000)
+
+        # The page's kernel dies: the console says so plainly, and what to press.
+        _kill_newest_kernel(served["server"].pid)
+        page.get_by_text("The console has lost its kernel").wait_for(timeout=40_000)
+        page.screenshot(path=str(artifacts / "console-kernel-lost.png"))
+        assert "Run All Cells" in page.inner_text("body")
     finally:
         page.close()
     with Workshop.open(served["big"]) as ws:

@@ -1062,3 +1062,17 @@ def test_keyboard_shortcuts_run_a_question(tmp_path):
     got = _answers(path).set_index("respondent_label")
     assert got.loc["Table 1", "rating"] == 4 and bool(got.loc["Table 2", "dont_know"])
     app.controller.close()
+
+
+def test_the_kernel_answers_the_pages_are_you_there(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    app = facilitator_app(folder=tmp_path)
+    sent = []
+    app.watch.send = sent.append  # what would travel to the page
+    assert app.watch.answer({"ping": 1}) and sent == [{"pong": 1}]
+    assert not app.watch.answer({"other": 1}) and len(sent) == 1
+    words = app.watch.message
+    assert (
+        "Run All Cells" in words and "reload the page" in words and "Nothing saved is lost" in words
+    )
