@@ -1534,46 +1534,43 @@ def _question_table(controller: Facilitator, questions: pd.DataFrame) -> str:
     return _table_html(pd.DataFrame(columns))
 
 
+def _about_table(
+    controller: Facilitator, frame: pd.DataFrame, columns: dict[str, Any], empty: str
+) -> str:
+    """Render actions or examples: what each is about in words (never ids), then ``columns``."""
+    if frame.empty:
+        return _table_html(frame, empty=empty)
+    about = [
+        controller.place_words(t, q)
+        for t, q in zip(frame["theme_id"], frame["question_id"], strict=True)
+    ]
+    return _table_html(pd.DataFrame({"About": about, **columns}))
+
+
 def _actions_html(
     controller: Facilitator, actions: pd.DataFrame, empty: str = "No actions yet."
 ) -> str:
-    """Render the actions as a table with plain headings (never ids)."""
-    if actions.empty:
-        return _table_html(actions, empty=empty)
-    shown = pd.DataFrame(
-        {
-            "About": [
-                controller.place_words(t, q)
-                for t, q in zip(actions["theme_id"], actions["question_id"], strict=True)
-            ],
-            "What": actions["what"],
-            "Owner": actions["owner"],
-            "By when": actions["due"],
-            "Status": actions["status"],
-        }
-    )
-    return _table_html(shown)
+    """Render the actions as a table with plain headings."""
+    columns = {
+        "What": actions["what"],
+        "Owner": actions["owner"],
+        "By when": actions["due"],
+        "Status": actions["status"],
+    }
+    return _about_table(controller, actions, columns, empty)
 
 
 def _examples_html(
     controller: Facilitator, examples: pd.DataFrame, empty: str = "No examples yet."
 ) -> str:
     """Render the good practice offered in the room: plain headings, consent in words."""
-    if examples.empty:
-        return _table_html(examples, empty=empty)
-    shown = pd.DataFrame(
-        {
-            "About": [
-                controller.place_words(t, q)
-                for t, q in zip(examples["theme_id"], examples["question_id"], strict=True)
-            ],
-            "Practice": examples["text"],
-            "Role": examples["role"],
-            "Authority": examples["authority"],
-            "May be shared": examples["consent_to_share"].map({True: "yes", False: "no"}),
-        }
-    )
-    return _table_html(shown)
+    columns = {
+        "Practice": examples["text"],
+        "Role": examples["role"],
+        "Authority": examples["authority"],
+        "May be shared": examples["consent_to_share"].map({True: "yes", False: "no"}),
+    }
+    return _about_table(controller, examples, columns, empty)
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -152,6 +152,11 @@ def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
             page.wait_for_selector(
                 ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000
             )
+            # JupyterLab may ask which kernel to use; a facilitator keeps the one offered.
+            choose = page.get_by_role("button", name="Select", exact=True)
+            with contextlib.suppress(Exception):
+                choose.wait_for(state="visible", timeout=5_000)
+                choose.click()
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
             try:
@@ -164,6 +169,8 @@ def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
                     f"no rating button: {exc}\n--- page ---\n{visible}\n--- log ---\n{server_log}"
                 )
             found = _saved_answers(workshop)
+            # Results hidden: the rated row says it answered, never what.
+            rated = page.locator(".ak-row").first.inner_text()
         finally:
             page.screenshot(path=str(shot))
         assert server.poll() is None, log.read_text(errors="replace")[-3000:]
@@ -172,6 +179,7 @@ def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
     assert found[["respondent_label", "question_id", "round", "rating"]].values.tolist() == [
         ["Table Alpha", question, 1, 4]
     ]
+    assert "✓" in rated and not any(w in rated for w in ("confident", "Don't know")), rated
     assert shot.stat().st_size > 10_000
 
 

@@ -132,7 +132,10 @@ def served(tmp_path_factory):
         pages.stop()
 
 
-def _open(served, name: str, *, width: int = 1280, height: int = 720, wait: str = ".ak-row"):
+def _open(
+    served, name: str, *, width: int = 1280, height: int = 720, wait: str = ".ak-row",
+    rows: int = 0,
+):  # fmt: skip
     page = served["browser"].new_page(viewport={"width": width, "height": height})
     page.goto(served["room"] if name == "room" else served["url"](name), timeout=120_000)
     try:
@@ -143,15 +146,16 @@ def _open(served, name: str, *, width: int = 1280, height: int = 720, wait: str 
             + served["log"].read_text(errors="replace")[-2000:]
             + served["pages"].log_path.read_text(errors="replace")[-2000:]
         )
+    if rows:
+        page.wait_for_function(f"document.querySelectorAll('.ak-row').length === {rows}")
     return page
 
 
 @pytest.mark.slow
 @pytest.mark.browser
 def test_console_shows_ten_rows_and_a_click_moves_nothing(served, artifacts):
-    page = _open(served, "console12.ipynb")
+    page = _open(served, "console12.ipynb", rows=12)
     try:
-        page.wait_for_function("document.querySelectorAll('.ak-row').length === 12")
         page.wait_for_timeout(1000)  # let fonts and layout settle
         bar = page.locator(".ak-bar").bounding_box()
         assert bar is not None and bar["y"] >= 0 and bar["y"] + bar["height"] < 720
@@ -282,9 +286,8 @@ _FOCUS_RING = """() => { const e = document.activeElement;
 @pytest.mark.slow
 @pytest.mark.browser
 def test_keyboard_alone_runs_a_question_and_a_reload_lands_on_it(served, artifacts):
-    page = _open(served, "console12.ipynb")
+    page = _open(served, "console12.ipynb", rows=12)
     try:
-        page.wait_for_function("document.querySelectorAll('.ak-row').length === 12")
         with Workshop.open(served["big"]) as ws:
             revealed = ws.session()["revealed"]
         name = page.locator(".ak-row").nth(3).locator(".ak-name")
