@@ -1849,8 +1849,49 @@ class SummaryPanel(w.VBox):
     @_guarded
     def _on_export(self, kind: str, _button: w.Button) -> None:
         path = self.controller.export(kind)
-        self.notice.ok(f"saved {path}")
-        self.exported.value += f"<div style='font-size:17px'>✓ {_esc(path)}</div>"
+        self.notice.ok(f"saved {path.name} beside the workshop file")
+        self.exported.value += export_link(path)
+
+
+#: What a browser is told each export holds, so a click on its link opens or saves it well.
+_MEDIA = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv",
+    ".html": "text/html",
+}
+
+
+def export_link(path: Path, *, start: Path | None = None) -> str:
+    """Offer a saved export as a link: a download, and where it is in Jupyter's file browser.
+
+    The download carries the file itself (nothing is fetched from anywhere); the folder is
+    given relative to the notebook's folder when the file is under it, as the file browser
+    shows it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> target = folder / "out" / "a.csv"
+    >>> target.parent.mkdir(); _ = target.write_text("x")
+    >>> html = export_link(target, start=folder)
+    >>> "download='a.csv'" in html and "out/a.csv" in html
+    True
+    """
+    here = (start or Path.cwd()).resolve()
+    where = path.resolve()
+    try:
+        shown = where.relative_to(here).as_posix()
+        place = f"in the file browser: <code>{_esc(shown)}</code>"
+    except ValueError:
+        place = f"in the folder <code>{_esc(where.parent)}</code>"
+    media = _MEDIA.get(path.suffix.lower(), "application/octet-stream")
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (
+        f"<div style='font-size:17px;margin:4px 0'>✓ <a download='{_esc(path.name)}' "
+        f"href='data:{media};base64,{data}'>Download {_esc(path.name)}</a> · saved {place}"
+        "</div>"
+    )
 
 
 def _report_available() -> bool:

@@ -448,6 +448,8 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     app.summary.export_buttons["xlsx"].click()
     app.summary.export_buttons["csv"].click()
     assert app.summary.notice.kind == "ok", app.summary.notice.message
+    links = app.summary.exported.value  # offered as downloads, and where they are
+    assert "Download 2026-06-02-mini-workshop" in links and "data:text/csv;base64," in links
     exported = pd.read_csv(path.with_name(path.name.replace(".workshop.sqlite", ".csv")))
     assert len(exported) == 6
     assert path.with_name(path.name.replace(".workshop.sqlite", ".xlsx")).stat().st_size > 0
