@@ -1792,10 +1792,9 @@ class SummaryPanel(w.VBox):
             ),
             "csv": _button("Export answers (CSV)", "The tidy answers table"),
         }
-        if _report_available():
-            self.export_buttons["html"] = _button(
-                "Export report (HTML)", "A self-contained report to share"
-            )
+        self.export_buttons["html"] = _button(
+            "Export report (HTML)", "A self-contained report to share"
+        )
         for kind, button in self.export_buttons.items():
             button.on_click(functools.partial(self._on_export, kind))
         self.exported = w.HTML()
@@ -1892,12 +1891,6 @@ def export_link(path: Path, *, start: Path | None = None) -> str:
         f"href='data:{media};base64,{data}'>Download {_esc(path.name)}</a> · saved {place}"
         "</div>"
     )
-
-
-def _report_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("assured_kit.report") is not None
 
 
 # ---------------------------------------------------------------------------- room and live

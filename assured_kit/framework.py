@@ -11,7 +11,7 @@ Files and their columns (every file UTF-8, CSV with a header row):
 ``questions.csv``   question_id, theme_id, role, number, text, note
 ``examples.csv``    example_id, theme_id, heading, quote, attribution, note
 ``glossary.csv``    term, stands_for, meaning_in_2010, today, aliases (``;``-separated), source,
-                    checked_on (see `assured_kit.glossary`)
+                    checked_on, topic (see `assured_kit.glossary`)
 ``scales.csv``      scale_id, scale_title, value, label, description (see `assured_kit.scales`)
 ``authorities.csv`` authority, region, note
 ``framework.toml``  title, edition, year, headline_question, purpose, ... (the source's framing)
@@ -40,7 +40,9 @@ __all__ = [
     "ROLES",
     "Framework",
     "bundled_content",
+    "get_scale",
     "load_framework",
+    "load_scales",
 ]
 
 #: Roles a question is addressed to, in the order the source gives them.
@@ -83,6 +85,7 @@ _SCHEMAS: dict[str, dict[str, str]] = {
         "aliases": "optional",
         "source": "text",
         "checked_on": "date",
+        "topic": "optional",
     },
     "authorities.csv": {"authority": "id", "region": "optional", "note": "optional"},
     "scales.csv": {
@@ -133,7 +136,8 @@ class Framework:
         marks), ``attribution`` ("DCS", "LM" or "DCS and LM"), ``note``.
     glossary : pandas.DataFrame
         ``term``, ``stands_for``, ``meaning_in_2010``, ``today``, ``aliases``, ``source`` (a
-        citation: title, section, date) and ``checked_on`` (ISO date the entry was last checked).
+        citation: title, section, date), ``checked_on`` (ISO date the entry was last checked) and
+        ``topic`` (its heading on the "What changed since 2010" page; empty if unchanged).
     scales : dict of str to Scale
         The rating scales, by ``scale_id``.
     authorities : list of str
@@ -555,3 +559,40 @@ def _read_about(path: Path) -> dict[str, object]:
                 allowed='key = "text" lines for ' + ", ".join(_REQUIRED_ABOUT),
             )
     return {k: v.strip() if isinstance(v, str) else v for k, v in about.items()}
+
+
+def load_scales(source: str | Path | None = None) -> dict[str, Scale]:
+    """Load the scales of a framework folder (the bundled one by default).
+
+    Examples
+    --------
+    >>> sorted(load_scales())
+    ['audit', 'confidence', 'evidence', 'rag']
+    """
+    return load_framework(source=source).scales
+
+
+def get_scale(scale: str | Scale, source: str | Path | None = None) -> Scale:
+    """Return a scale by name (or pass a `Scale` straight through).
+
+    Raises
+    ------
+    AssuredKitError
+        If no scale has that name.
+
+    Examples
+    --------
+    >>> get_scale("rag").labels
+    ['Red', 'Amber', 'Green']
+    """
+    if isinstance(scale, Scale):
+        return scale
+    scales = load_scales(source)
+    if scale not in scales:
+        raise AssuredKitError(
+            f"no scale called {scale!r}",
+            field="scale",
+            allowed=", ".join(sorted(scales)),
+            hint="a misspelling, or a custom scale not yet added to scales.csv",
+        )
+    return scales[scale]

@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Protocol
 
@@ -41,21 +42,38 @@ from .errors import AssuredKitError
 from .safety import escape_html
 
 __all__ = [
+    "CHANGE_TOPICS",
     "EDITORIAL_TERM",
     "HELP_COLUMNS",
     "FrameworkText",
+    "changes_html",
+    "editorial_html",
     "find_terms",
+    "glossary_html",
     "help_for",
     "help_html",
+    "help_text",
     "item_text",
     "lookup_term",
+    "mark_terms",
     "split_aliases",
+    "term_anchor",
+    "terms_used",
 ]
 
 #: The columns of `help_for`'s table, in order.
 HELP_COLUMNS = ("kind", "term", "text", "source", "checked_on")
 #: The ``term`` shown for an editorial note.
 EDITORIAL_TERM = "Editorial note"
+#: Headings of the "What changed since 2010" page, in order (the glossary's ``topic`` column).
+CHANGE_TOPICS = (
+    "Structures",
+    "Duties and guidance",
+    "Inspection and performance",
+    "Workforce",
+    "Programmes and funding",
+)
+_EDITORIAL_LABEL = "<strong>Editorial note</strong> (not part of the 2010 text): "
 
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]*[A-Z0-9]s?")
 _APOSTROPHES = "'’‘"
@@ -311,21 +329,20 @@ def help_html(fw: FrameworkText, item_id: str, *, summary: str = "What does this
     table = help_for(fw, item_id)
     if table.empty:
         return ""
+    entries = {str(e["term"]): e for _, e in fw.glossary.iterrows()}
     items = []
     for row in table.itertuples(index=False):
         if row.kind == "editorial":
-            items.append(
-                "<p class='ak-help-editorial' data-kind='editorial' style='margin:0.4em 0;"
-                "padding-left:0.5em;border-left:3px solid #777'>"
-                "<strong>Editorial note</strong> (not part of the 2010 text): "
-                f"{escape_html(row.text)}</p>"
-            )
+            items.append(_editorial_paragraph(row.text))
             continue
+        entry = entries[row.term]
         checked = f"; checked {escape_html(row.checked_on)}" if row.checked_on else ""
         items.append(
             f"<p class='ak-help-term' data-kind='term' data-term='{escape_html(row.term)}' "
-            "style='margin:0.4em 0'>"
-            f"<strong>{escape_html(row.term)}</strong>: {escape_html(row.text)}"
+            "style='margin:0.5em 0'>"
+            f"<strong>{escape_html(row.term)}</strong> ({escape_html(entry['stands_for'])})"
+            f"<br><b>In 2010:</b> {escape_html(entry['meaning_in_2010'])}"
+            f"<br><b>Today:</b> {escape_html(entry['today'])}"
             f"<br><small>Source: {escape_html(row.source)}{checked}</small></p>"
         )
     return (
@@ -334,3 +351,200 @@ def help_html(fw: FrameworkText, item_id: str, *, summary: str = "What does this
         f"<summary style='cursor:pointer'>{escape_html(summary)}</summary>"
         f"{''.join(items)}</details>"
     )
+
+
+def help_text(fw: FrameworkText, item_id: str) -> str:
+    """Return the help for one question or example as one line of plain text, for a spreadsheet.
+
+    The terms found (with what each stands for), then any editorial note, marked as such. The
+    full entries (2010, today, source) belong on a glossary sheet beside it.
+
+    Parameters
+    ----------
+    fw : Framework
+        The loaded framework.
+    item_id : str
+        A question id (``LA-DCS-1``) or an example id (``LA-EX-1``).
+
+    Returns
+    -------
+    str
+        The line, or ``""`` when there is no help. Not neutralised: writers of CSV or XLSX pass
+        it through `assured_kit.safety.neutralise_cell` like any other text.
+
+    Examples
+    --------
+    >>> from assured_kit.framework import load_framework
+    >>> help_text(load_framework(), "PR-DCS-4")
+    'Terms: CAF (Common Assessment Framework).'
+    >>> help_text(load_framework(), "LA-DCS-3")
+    ''
+    """
+    table = help_for(fw, item_id)
+    if table.empty:
+        return ""
+    stands_for = dict(zip(fw.glossary["term"], fw.glossary["stands_for"], strict=True))
+    terms = [f"{t} ({stands_for[t]})" for t in table.loc[table["kind"] == "term", "term"]]
+    parts = [f"Terms: {'; '.join(terms)}."] if terms else []
+    parts += [
+        f"Editorial note (not part of the 2010 text): {note}"
+        for note in table.loc[table["kind"] == "editorial", "text"]
+    ]
+    return " ".join(parts)
+
+
+def terms_used(fw: FrameworkText, item_ids: Iterable[str]) -> pd.DataFrame:
+    """Return the glossary entries found in any of these questions or examples, in glossary order.
+
+    For a glossary page or sheet that lists only the terms its reader will meet.
+
+    Examples
+    --------
+    >>> from assured_kit.framework import load_framework
+    >>> terms_used(load_framework(), ["PR-DCS-4", "PM-LM-1", "LA-DCS-3"])["term"].tolist()
+    ['LSCB', "Children's Trust", 'CAF']
+    """
+    found: set[str] = set()
+    for item in item_ids:
+        text, _note = item_text(fw, item)
+        found.update(find_terms(fw.glossary, text)["term"])
+    return fw.glossary[fw.glossary["term"].isin(found)].reset_index(drop=True)
+
+
+def _editorial_paragraph(note: str) -> str:
+    return (
+        "<p class='ak-help-editorial' data-kind='editorial' style='margin:0.4em 0;"
+        f"padding-left:0.5em;border-left:3px solid #777'>{_EDITORIAL_LABEL}"
+        f"{escape_html(note)}</p>"
+    )
+
+
+def editorial_html(fw: FrameworkText, item_id: str) -> str:
+    """Return a question's or example's editorial note as an HTML paragraph marked editorial.
+
+    Examples
+    --------
+    >>> from assured_kit.framework import load_framework
+    >>> "(not part of the 2010 text)" in editorial_html(load_framework(), "PR-EX-3")
+    True
+    >>> editorial_html(load_framework(), "PR-EX-2")
+    ''
+    """
+    _text, note = item_text(fw, item_id)
+    return _editorial_paragraph(note) if note else ""
+
+
+def term_anchor(term: str) -> str:
+    """Return the HTML id of a term's glossary entry.
+
+    Examples
+    --------
+    >>> term_anchor("Children's Trust")
+    'term-children-s-trust'
+    """
+    return "term-" + re.sub(r"[^a-z0-9]+", "-", term.casefold()).strip("-")
+
+
+def mark_terms(glossary: pd.DataFrame, text: str, seen: set[str]) -> str:
+    """Return ``text`` escaped for HTML, with the first use of each glossary term linked.
+
+    Each term not yet in ``seen`` is wrapped, where it first appears, in a link to its entry
+    (``#term-...``, see `term_anchor`) and added to ``seen``; later uses stay plain. Pass the
+    same ``seen`` through a whole page so terms are marked once, at first use, and list the
+    entries in ``seen`` at the end (`glossary_html`).
+
+    Examples
+    --------
+    >>> from assured_kit.framework import load_framework
+    >>> seen = set()
+    >>> mark_terms(load_framework().glossary, "Is the CAF <working>? The CAF is.", seen)
+    "Is the <a class='term' href='#term-caf'>CAF</a> &lt;working&gt;? The CAF is."
+    >>> seen
+    {'CAF'}
+    """
+    text = str(text)
+    if glossary.empty or not text.strip():
+        return escape_html(text)
+    pattern, lookup = _matcher(_names(glossary))
+    out, last = [], 0
+    for m in pattern.finditer(text):
+        term = lookup[_key(m.group(0))]
+        if term in seen:
+            continue
+        seen.add(term)
+        out.append(escape_html(text[last : m.start()]))
+        out.append(f"<a class='term' href='#{term_anchor(term)}'>{escape_html(m.group(0))}</a>")
+        last = m.end()
+    out.append(escape_html(text[last:]))
+    return "".join(out)
+
+
+def glossary_html(glossary: pd.DataFrame, terms: Iterable[str], *, level: int = 2) -> str:
+    """Return a glossary section for these terms (in glossary order): 2010, today, source.
+
+    Each entry's ``<dt>`` carries the id `mark_terms` links to. Empty when ``terms`` is empty.
+
+    Examples
+    --------
+    >>> from assured_kit.framework import load_framework
+    >>> html = glossary_html(load_framework().glossary, ["CAF"])
+    >>> "id='glossary'" in html and "<dt id='term-caf'>" in html and "Source:" in html
+    True
+    """
+    wanted = set(terms)
+    entries = glossary[glossary["term"].isin(wanted)]
+    if entries.empty:
+        return ""
+    items = "".join(
+        f"<dt id='{term_anchor(e.term)}'>{escape_html(e.term)}</dt>"
+        f"<dd><p>{escape_html(e.stands_for)}.</p>"
+        f"<p><b>In 2010:</b> {escape_html(e.meaning_in_2010)}</p>"
+        f"<p><b>Today:</b> {escape_html(e.today)}</p>"
+        f"<p class='source'>Source: {escape_html(e.source)}; checked "
+        f"{escape_html(e.checked_on)}.</p></dd>"
+        for e in entries.itertuples(index=False)
+    )
+    return (
+        f"<section class='glossary' id='glossary'><h{level}>Glossary: the 2010 terms today"
+        f"</h{level}><p>Terms marked in the text link here. Each gives its meaning in 2010, "
+        "today's nearest equivalent and the source it was checked against.</p>"
+        f"<dl>{items}</dl></section>"
+    )
+
+
+def changes_html(glossary: pd.DataFrame, *, level: int = 2) -> str:
+    """Return the "What changed since 2010" page: the glossary's changes grouped by topic.
+
+    Entries with a ``topic`` (see `CHANGE_TOPICS`) are listed under it, each with today's
+    position and its source; unchanged terms and editorial readings have no topic.
+
+    Examples
+    --------
+    >>> from assured_kit.framework import load_framework
+    >>> html = changes_html(load_framework().glossary)
+    >>> "What changed since 2010" in html and "<h3>Structures</h3>" in html
+    True
+    """
+    if "topic" not in glossary.columns:
+        return ""
+    topics = [t for t in CHANGE_TOPICS if (glossary["topic"] == t).any()]
+    topics += [t for t in dict.fromkeys(glossary["topic"]) if t and t not in CHANGE_TOPICS]
+    if not topics:
+        return ""
+    out = [
+        f"<section class='changes' id='changes-since-2010'><h{level}>What changed since 2010"
+        f"</h{level}><p>The framework's words are kept as printed in 2010. Much around them "
+        "has changed; these are the changes a reader meets in its questions and examples, "
+        "drawn from the glossary, each with the source it was checked against.</p>"
+    ]
+    for topic in topics:
+        out.append(f"<h{level + 1}>{escape_html(topic)}</h{level + 1}><ul>")
+        for e in glossary[glossary["topic"] == topic].itertuples(index=False):
+            out.append(
+                f"<li><b>{escape_html(e.term)}</b> ({escape_html(e.stands_for)}): "
+                f"{escape_html(e.today)} <span class='source'>Source: "
+                f"{escape_html(e.source)}; checked {escape_html(e.checked_on)}.</span></li>"
+            )
+        out.append("</ul>")
+    out.append("</section>")
+    return "".join(out)

@@ -199,6 +199,7 @@ CONTRACT = {
             "aliases": "str",
             "source": "str",
             "checked_on": "str",
+            "topic": "str",
         },
         "term",
         ["stands_for", "meaning_in_2010", "today"],

@@ -297,7 +297,7 @@ def test_glossary_entry_needs_a_source(framework_copy):
 
 def test_glossary_without_the_new_columns_is_refused(framework_copy):
     edit_csv(
-        framework_copy / "glossary.csv", lambda rows: [r.__delitem__(slice(5, 7)) for r in rows]
+        framework_copy / "glossary.csv", lambda rows: [r.__delitem__(slice(5, 8)) for r in rows]
     )
     msg = load_error(framework_copy)
-    assert "glossary.csv" in msg and "missing column(s) source, checked_on" in msg
+    assert "glossary.csv" in msg and "missing column(s) source, checked_on, topic" in msg

@@ -345,3 +345,12 @@ def test_every_editorial_note_is_served_beside_its_text(fw):
         assert "(not part of the 2010 text)" in help_html(fw, item), item
     unnoted = next(item for item, note in notes if not note.strip())
     assert "editorial" not in help_for(fw, unnoted)["kind"].tolist()
+
+
+def test_topics_head_the_what_changed_page(fw):
+    from assured_kit.glossary import CHANGE_TOPICS
+
+    topics = fw.glossary["topic"]
+    assert set(topics) - {""} == set(CHANGE_TOPICS)  # every heading used, no stray spelling
+    unchanged = fw.glossary["today"].str.startswith("Unchanged")
+    assert (topics[unchanged] == "").all()  # nothing unchanged is listed as a change
