@@ -984,7 +984,21 @@ class Facilitator:
 
     # ------------------------------------------------------------------ housekeeping
     def clear_answer(self, respondent_id: str) -> None:
-        """Clear a respondent's answer to the open question in this round (kept in history)."""
+        """Clear a respondent's answer to the open question in this round (kept in history).
+
+        Raises
+        ------
+        AssuredKitError
+            When they have no answer to clear (said with their label, not their id).
+        """
+        if self.answer(respondent_id) is None:
+            people = self.respondents(withdrawn=True).set_index("respondent_id")["label"]
+            who = str(people.get(respondent_id, "this respondent"))
+            raise AssuredKitError(
+                f"{who} has no answer to this question in round {self._round} to clear",
+                allowed="someone who has answered the open question in this round",
+                hint="already cleared, or the answer is in the other round",
+            )
         self.retract(respondent_id)
 
     def withdraw_respondent(self, respondent_id: str, *, withdrawn: bool = True) -> None:

@@ -848,8 +848,10 @@ def test_rename_withdraw_and_clear_from_the_respondents_tab(tmp_path):
         people.change_notice.kind == "ok" and "kept in the history" in people.change_notice.message
     )
     assert "not yet" in run.rows[second].status.value and "0 of 2" in run.count.value
-    people.clear_button.click()  # nothing left to clear: said beside the button
+    people.clear_button.click()  # nothing left to clear: said beside the button, by label
     assert people.change_notice.kind == "error" and "field '" not in people.change_notice.value
+    assert people.change_notice.message.startswith("Table 2 has no answer")
+    assert second not in people.change_notice.message  # no ids
 
     people.withdraw_button.click()
     assert run.rows_box.children == (run.rows[first],) and "0 of 1" in run.count.value
