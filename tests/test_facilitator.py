@@ -622,7 +622,10 @@ def test_notebook_resumes_the_workshop_it_is_pointed_at(tmp_path, monkeypatch):
     assert answers[["respondent_label", "question_id", "rating"]].values.tolist() == [
         ["Table 1", "PM-LM-2", 2]
     ]
-    assert not (tmp_path / "home").exists()
+    # The home folder holds only the note of which workshop to reopen after a restart.
+    home = tmp_path / "home"
+    assert [p.name for p in home.iterdir()] == [".last-workshop"]
+    assert (home / ".last-workshop").read_text("utf-8").strip() == str(path.resolve())
 
 
 def test_notebook_is_thin_and_committed_clean():
