@@ -2331,7 +2331,7 @@ def facilitator_app(
     >>> path = Path(tempfile.mkdtemp()) / "x.workshop.sqlite"
     >>> ws = Workshop.create(path, title="Example", themes=["CR"]); _ = ws.add_respondent("Table 1")
     >>> ws.close()
-    >>> app = facilitator_app(path)
+    >>> app = facilitator_app(path, folder=path.parent)
     >>> app.run.rows[next(iter(app.run.rows))].buttons[4].click()
     >>> app.controller.answers()[0].rating
     4

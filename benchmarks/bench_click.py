@@ -89,7 +89,7 @@ def main() -> int:
     base.close()
 
     # Clicks in the app.
-    app = facilitator_app(app_path)
+    app = facilitator_app(app_path, folder=folder)
     controller, run = app.controller, app.run
     assert controller.revealed, "the benchmark times clicks with the live chart shown"
     rows = list(run.rows.values())

@@ -34,6 +34,12 @@ NOTEBOOK = REPO / "notebooks" / "facilitator.ipynb"
 
 
 @pytest.fixture(autouse=True)
+def _kit_home(tmp_path, monkeypatch):
+    """Keep the console's reopen note (and anything else) out of the real home folder."""
+    monkeypatch.setenv("ASSURED_KIT_HOME", str(tmp_path / "kit-home"))
+
+
+@pytest.fixture(autouse=True)
 def _no_callback_errors(caplog):
     """ipywidgets swallows exceptions raised in click handlers; make them fail the test."""
     caplog.set_level(logging.WARNING)
