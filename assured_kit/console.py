@@ -20,7 +20,9 @@ Examples
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
+import contextlib
 import datetime as dt
 import functools
 import html
@@ -1894,6 +1896,12 @@ def export_link(path: Path, *, start: Path | None = None) -> str:
 
 
 # ---------------------------------------------------------------------------- room and live
+def _stop_server(server: Any) -> None:
+    with contextlib.suppress(Exception):
+        if server.running:
+            server.stop()
+
+
 class LiveControls(w.VBox):
     """Start and stop the workshop's page server: the room view and live voting.
 
@@ -1995,6 +2003,9 @@ class LiveControls(w.VBox):
         self.server = starter(
             self.controller.ws.path, host=self.address.value, port=int(self.port.value)
         )
+        # A kernel that is shut down or restarted takes its page server with it, so the port
+        # is free when the console starts again.
+        atexit.register(_stop_server, self.server)
 
     def _show(self) -> None:
         running = self.running

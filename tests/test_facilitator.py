@@ -1089,3 +1089,32 @@ def test_the_kernel_answers_the_pages_are_you_there(tmp_path):
     assert (
         "Run All Cells" in words and "reload the page" in words and "Nothing saved is lost" in words
     )
+
+
+@pytest.mark.slow
+def test_the_console_starts_and_stops_the_real_page_server(tmp_path):
+    import socket
+    import urllib.request
+
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "real.workshop.sqlite"
+    with Workshop.create(path, title="Real", themes=["WF"]) as ws:
+        ws.add_respondent("Table 1")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = facilitator_app(path)
+    live = app.live
+    live.address.value, live.port.value = "127.0.0.1", port
+    try:
+        live.voting_button.click()
+        assert live.notice.kind == "ok", live.notice.message
+        assert live.running and live.server.vote_url.startswith(f"http://127.0.0.1:{port}/")
+        assert app.controller.join_url() == live.server.vote_url
+        with urllib.request.urlopen(live.server.room_url, timeout=30) as answer:
+            assert answer.status == 200
+    finally:
+        live.stop_button.click()
+    assert not live.running and app.controller.join_url() is None
+    app.controller.close()
