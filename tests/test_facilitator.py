@@ -650,6 +650,16 @@ def test_notebook_is_thin_and_committed_clean():
 
 
 # ---------------------------------------------------------------------------- projector-safe run
+def _console(tmp_path: Path, *labels: str):
+    """A Workforce workshop with these respondents, open in the console: (app, path, ids)."""
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "console.workshop.sqlite"
+    with Workshop.create(path, title="Console", themes=["WF"]) as ws:
+        ids = [ws.add_respondent(label) for label in labels]
+    return facilitator_app(path), path, ids
+
+
 def _scale_labels(app) -> list[str]:
     scale = app.controller.scale
     return [f"{v} {t}" for v, t in zip(scale.values, scale.labels, strict=True)]
@@ -766,12 +776,7 @@ def test_a_double_click_on_next_moves_one_question(tmp_path):
 
 
 def test_round_two_without_round_one_answers_asks_first(tmp_path):
-    from assured_kit.console import facilitator_app
-
-    path = tmp_path / "round.workshop.sqlite"
-    with Workshop.create(path, title="Round", themes=["WF"]) as ws:
-        ws.add_respondent("Table 1")
-    app = facilitator_app(path)
+    app, _path, _ids = _console(tmp_path, "Table 1")
     app.run.round_button.click()
     assert app.controller.round == 1
     assert "No one has answered round 1" in app.run.notice.message
@@ -783,13 +788,7 @@ def test_round_two_without_round_one_answers_asks_first(tmp_path):
 
 
 def test_evidence_is_carried_into_round_two_and_can_change(tmp_path):
-    from assured_kit.console import facilitator_app
-
-    path = tmp_path / "ev.workshop.sqlite"
-    with Workshop.create(path, title="Ev", themes=["WF"]) as ws:
-        ws.add_respondent("Table 1")
-        ws.add_respondent("Table 2")
-    app = facilitator_app(path)
+    app, path, _ids = _console(tmp_path, "Table 1", "Table 2")
     one, two = _row_for(app, "Table 1"), _row_for(app, "Table 2")
     one.evidence.value = 3
     one.buttons[4].click()
@@ -830,13 +829,7 @@ def test_explain_terms_is_offered_only_when_there_are_terms(tmp_path):
 
 # ---------------------------------------------------------------------------- housekeeping
 def test_rename_withdraw_and_clear_from_the_respondents_tab(tmp_path):
-    from assured_kit.console import facilitator_app
-
-    path = tmp_path / "house.workshop.sqlite"
-    with Workshop.create(path, title="House", themes=["WF"]) as ws:
-        first = ws.add_respondent("Tabel 1")
-        second = ws.add_respondent("Table 2")
-    app = facilitator_app(path)
+    app, path, (first, second) = _console(tmp_path, "Tabel 1", "Table 2")
     people, run = app.respondents, app.run
     run.rows[second].buttons[4].click()
 
@@ -915,12 +908,7 @@ def test_a_paper_sheet_is_imported_from_the_console_all_or_nothing(tmp_path):
 
 
 def test_actions_can_be_changed_and_marked_done(tmp_path):
-    from assured_kit.console import facilitator_app
-
-    path = tmp_path / "act.workshop.sqlite"
-    with Workshop.create(path, title="Act", themes=["WF"]) as ws:
-        ws.add_respondent("Table 1")
-    app = facilitator_app(path)
+    app, path, _ids = _console(tmp_path, "Table 1")
     form = app.run.action_form
     assert form.done_button.layout.display == "none"
     form.what.value, form.owner.value = "Audit supervision", "QA lead"
@@ -1048,13 +1036,7 @@ def test_the_timer_menu_starts_and_stops_the_room_timer(tmp_path):
 
 
 def test_keyboard_shortcuts_run_a_question(tmp_path):
-    from assured_kit.console import facilitator_app
-
-    path = tmp_path / "keys.workshop.sqlite"
-    with Workshop.create(path, title="Keys", themes=["WF"]) as ws:
-        one = ws.add_respondent("Table 1")
-        two = ws.add_respondent("Table 2")
-    app = facilitator_app(path)
+    app, path, (one, two) = _console(tmp_path, "Table 1", "Table 2")
     keys = app.run.shortcuts  # what the browser sends for each key
     assert f"ak-rid-{one}" in app.run.rows[one]._dom_classes
     assert keys.press({"key": "4", "row": one, "tag": "BUTTON"})
