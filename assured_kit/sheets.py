@@ -714,7 +714,7 @@ def import_rating_sheet(
     columns = _column_index(grid, problems)
     details = _details(grid)
     target = _resolve_respondent(
-        ws, grid, details, problems, label=label, role=role, authority=authority,
+        ws, details, problems, label=label, role=role, authority=authority,
         respondent_id=respondent_id,
     )
     answers = _read_answers(ws, grid, columns, problems)
@@ -761,7 +761,6 @@ class _Target:
 
 def _resolve_respondent(
     ws: Workshop,
-    grid: Grid,
     details: dict[str, tuple[int, str]],
     problems: ProblemList,
     *,
