@@ -480,8 +480,12 @@ class SetupPanel(w.VBox):
                 self.authorities,
                 self.folder,
                 self.create_button,
+                self.notice,
             ]
         )
+        # Each form's messages appear under its own button.
+        self.open_notice = Notice()
+        self.notices = {"_on_open": self.open_notice, "_on_rescan": self.open_notice}
         open_box = w.VBox(
             [
                 _heading("Or resume a workshop"),
@@ -489,9 +493,10 @@ class SetupPanel(w.VBox):
                 self.rescan_button,
                 self.path,
                 self.open_button,
+                self.open_notice,
             ]
         )
-        super().__init__([self.notice, open_box, create_box])
+        super().__init__([open_box, create_box])
 
     def rescan(self) -> None:
         """List the workshop files in the folder."""
@@ -553,7 +558,7 @@ class SetupPanel(w.VBox):
                 allowed="a path ending .workshop.sqlite, or a file picked above",
             )
         controller = Facilitator.open(raw)
-        self.notice.ok(f"opened {controller.ws.path}")
+        self.open_notice.ok(f"opened {controller.ws.path}")
         self.app.load(controller)
 
 
@@ -2373,7 +2378,7 @@ def facilitator_app(
         remember=not demo,
     )
     if problem is not None:
-        app.setup.notice.error(
+        app.setup.open_notice.error(
             f"the workshop open last could not be reopened: {problem.plain()} "
             "Pick it again below, or another one."
         )

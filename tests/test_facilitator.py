@@ -486,7 +486,7 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     assert str(path) in [v for _, v in again.setup.existing.options]
     again.setup.existing.value = str(path)
     again.setup.open_button.click()
-    assert again.controller is not None, again.setup.notice.message
+    assert again.controller is not None, again.setup.open_notice.message
     assert again.tabs.selected_index == 2
     assert (again.controller.question_id, again.controller.round, again.controller.revealed) == (
         q2,
@@ -510,14 +510,17 @@ def test_opening_a_bad_file_shows_a_message_and_leaves_it_alone(tmp_path):
     app.setup.path.value = str(bogus)
     app.setup.open_button.click()
     assert app.controller is None
-    assert app.setup.notice.kind == "error" and "Problem" in app.setup.notice.value
+    # Said under the button pressed, not at the top of the form.
+    assert app.setup.open_notice.kind == "error" and "Problem" in app.setup.open_notice.value
+    assert app.setup.children[0].children[-1] is app.setup.open_notice
     assert bogus.read_bytes() == before
     app.setup.path.value = ""
     app.setup.open_button.click()
-    assert "no workshop file given" in app.setup.notice.message
+    assert "no workshop file given" in app.setup.open_notice.message
     app.setup.title.value = ""
     app.setup.create_button.click()
     assert "needs a title" in app.setup.notice.message
+    assert app.setup.children[1].children[-1] is app.setup.notice  # under Create workshop
     assert app.unexpected == []
 
 
@@ -1015,10 +1018,10 @@ def test_after_a_restart_the_console_reopens_the_last_workshop_where_it_was(tmp_
     path.write_bytes(b"damaged" * 50)  # the file went bad in between
     broken = facilitator_app(folder=home)
     assert broken.controller is None and broken.tabs.selected_index == 0
-    assert "could not be reopened" in broken.setup.notice.message
-    assert "field '" not in broken.setup.notice.value
+    assert "could not be reopened" in broken.setup.open_notice.message
+    assert "field '" not in broken.setup.open_notice.value
     path.unlink()
-    assert facilitator_app(folder=home).setup.notice.message == ""  # gone: just the form
+    assert facilitator_app(folder=home).setup.open_notice.message == ""  # gone: the form
 
 
 def test_the_timer_menu_starts_and_stops_the_room_timer(tmp_path):
