@@ -1805,13 +1805,18 @@ class SummaryPanel(w.VBox):
         for kind, button in self.export_buttons.items():
             button.on_click(functools.partial(self._on_export, kind))
         self.exported = w.HTML()
+        # Messages under the button pressed: the summary's above the summary, the exports'
+        # under the export buttons.
+        self.refresh_notice = Notice()
+        self.notices = {"_on_refresh": self.refresh_notice}
         super().__init__(
             [
-                self.notice,
                 self.refresh_button,
+                self.refresh_notice,
                 self.body,
                 _heading("Exports (saved beside the workshop file)"),
                 w.HBox(list(self.export_buttons.values()), layout=w.Layout(flex_flow="row wrap")),
+                self.notice,
                 self.exported,
             ]
         )
