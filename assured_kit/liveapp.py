@@ -30,9 +30,7 @@ import ipywidgets as widgets
 
 from .errors import AssuredKitError
 
-__all__ = [
-    "ENV_ROOM", "ENV_WORKSHOP", "Hub", "LivePage", "hub", "page_for", "room_factory", "routes",
-]
+__all__ = ["ENV_ROOM", "ENV_WORKSHOP", "Hub", "hub", "page_for", "room_factory"]
 
 #: Environment variable naming the workshop file the server serves.
 ENV_WORKSHOP = "ASSURED_KIT_LIVE_WORKSHOP"
@@ -239,7 +237,8 @@ def _safe_page(path: str, search: str | None) -> widgets.Widget:
         )
 
 
-try:  # Solara is only needed where the server runs
+def _solara_pages() -> dict[str, Any]:
+    """Build the Solara components and routes (Solara is imported only now: see `__getattr__`)."""
     import solara
 
     @solara.component
@@ -255,13 +254,26 @@ try:  # Solara is only needed where the server runs
         """Show the page alone: no navigation bar, title or tabs around it."""
         solara.Column(children=children or [], style={"padding": "0 8px"})
 
-    #: The pages Solara serves (the gate lets through only these, with a valid code or key).
+    # The pages Solara serves (the gate lets through only these, with a valid code or key).
     routes = [
         solara.Route(path="/", component=LivePage, layout=Layout),
         solara.Route(path="vote", component=LivePage, layout=Layout),
         solara.Route(path="room", component=LivePage, layout=Layout),
     ]
+    return {"LivePage": LivePage, "Layout": Layout, "routes": routes}
 
-except ImportError:  # pragma: no cover - the kit without the live-voting server
-    LivePage = Layout = None  # type: ignore[assignment]
-    routes = []
+
+_SOLARA_NAMES = ("LivePage", "Layout", "routes")
+
+
+def __getattr__(name: str) -> Any:
+    """Give Solara its ``routes`` (and components) on first use (PEP 562).
+
+    Solara reads its settings once, when it is first imported; importing it lazily lets the
+    server process set them (`assured_kit.live.server_environment`) before that happens.
+    """
+    if name not in _SOLARA_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    built = _solara_pages()
+    globals().update(built)
+    return built[name]

@@ -595,6 +595,9 @@ _CSS = """
 .ak-vote .ak-bar { display: flex; align-items: center; gap: 8px; margin: 4px 0; }
 .ak-vote .ak-bar-fill { background: #0b5394; height: 18px; }
 .ak-vote .ak-saved { font-weight: 700; }
+.ak-vote .ak-label { font-weight: 700; margin-top: 8px; }
+.ak-vote .jupyter-widget-Collapse-header, .ak-vote .widget-label { color: #111; }
+.ak-vote .ak-title { font-size: 24px; margin: 8px 0; }
 </style>
 """
 
@@ -701,9 +704,11 @@ class VoterPage:
             layout=widgets.Layout(width="100%"),
         )
         self.authority = widgets.Dropdown(
+            description="Authority",
             options=[("Choose your authority", ""), *[(a, a) for a in ws.details["authorities"]],
                      ("Prefer not to say", None)],
             value="",
+            style={"description_width": "initial"},
             layout=widgets.Layout(width="100%"),
         )
         self.authority.add_class("ak-authority")
@@ -720,12 +725,12 @@ class VoterPage:
             header,
             widgets.HTML('<div class="ak-label">I am</div>'),
             self.role,
-            widgets.HTML('<label class="ak-label">Authority</label>'),
             self.authority,
         ]
         if mode != "anonymous":
             name = "Name" if mode == "named" else "Label"
             self.label.description = name
+            self.label.style.description_width = "initial"
             rows += [self.label]
         rows += [self.join_button, self.join_message]
         self.widget.children = rows

@@ -498,6 +498,10 @@ def test_real_server_checks_codes_and_keys_before_any_session(tmp_path, room_mod
             assert len(body) < 2000 and "Traceback" not in body and "solara" not in body.lower()
         status, body, headers = _get(server.vote_url)
         assert status == 200 and "/_ak/live.js" in body
+        # Solara's settings are the kit's (read after the server set them): no banner, no
+        # "made with" loader, zooming allowed, the page's language stated.
+        assert '"show_banner": false' in body and '"loader": "plain"' in body
+        assert "user-scalable=no" not in body and '<html lang="en"' in body
         assert "ak_vote=" in headers.get("set-cookie", "")
         assert "default-src 'self'" in headers.get("content-security-policy", "")
         status, body, headers = _get(server.room_url)
