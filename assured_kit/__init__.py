@@ -30,8 +30,8 @@ _LAZY: dict[str, str] = {
     "Framework": "framework",
     "bundled_content": "framework",
     "Scale": "scales",
-    "get_scale": "scales",
-    "load_scales": "scales",
+    "get_scale": "framework",
+    "load_scales": "framework",
     "DONT_KNOW_LABEL": "scales",
     "Workshop": "store",
     "RESPONDENT_ROLES": "text",
@@ -39,7 +39,7 @@ _LAZY: dict[str, str] = {
     "ANONYMITY_MODES": "store",
     "ACTION_STATUSES": "store",
     "read_ratings": "ratings",
-    "TIDY_COLUMNS": "ratings",
+    "TIDY_COLUMNS": "tidy",
     "export_workshop": "exports",
     "write_workbook": "exports",
     "write_tidy_csv": "exports",
@@ -105,12 +105,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .forms import import_form_export as import_form_export
     from .framework import Framework as Framework
     from .framework import bundled_content as bundled_content
+    from .framework import get_scale as get_scale
     from .framework import load_framework as load_framework
+    from .framework import load_scales as load_scales
     from .live import candidate_addresses as candidate_addresses
     from .live import live_panel as live_panel
     from .live import serve as serve
     from .live import start_server as start_server
-    from .ratings import TIDY_COLUMNS as TIDY_COLUMNS
     from .ratings import read_ratings as read_ratings
     from .report import report_from_sources as report_from_sources
     from .report import workshop_report as workshop_report
@@ -119,8 +120,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .safety import neutralise_cell as neutralise_cell
     from .scales import DONT_KNOW_LABEL as DONT_KNOW_LABEL
     from .scales import Scale as Scale
-    from .scales import get_scale as get_scale
-    from .scales import load_scales as load_scales
     from .selfrating import SelfRating as SelfRating
     from .selfrating import self_rating_app as self_rating_app
     from .sheets import import_rating_sheet as import_rating_sheet
@@ -145,6 +144,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .summary import summarise as summarise
     from .summary import weakest_questions as weakest_questions
     from .text import RESPONDENT_ROLES as RESPONDENT_ROLES
+    from .tidy import TIDY_COLUMNS as TIDY_COLUMNS
 
 
 def __getattr__(name: str) -> Any:

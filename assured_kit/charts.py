@@ -42,7 +42,8 @@ from matplotlib.patches import Patch, Rectangle
 
 from . import palette as pal
 from .errors import AssuredKitError
-from .scales import DONT_KNOW_LABEL, Scale, get_scale
+from .framework import get_scale
+from .scales import DONT_KNOW_LABEL, Scale
 from .summary import (
     authority_position,
     by_question,

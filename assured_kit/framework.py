@@ -37,7 +37,9 @@ __all__ = [
     "ROLES",
     "Framework",
     "bundled_content",
+    "get_scale",
     "load_framework",
+    "load_scales",
 ]
 
 #: Roles a question is addressed to, in the order the source gives them.
@@ -557,3 +559,40 @@ def _read_about(path: Path) -> dict[str, object]:
                 allowed='key = "text" lines for ' + ", ".join(_REQUIRED_ABOUT),
             )
     return {k: v.strip() if isinstance(v, str) else v for k, v in about.items()}
+
+
+def load_scales(source: str | Path | None = None) -> dict[str, Scale]:
+    """Load the scales of a framework folder (the bundled one by default).
+
+    Examples
+    --------
+    >>> sorted(load_scales())
+    ['audit', 'confidence', 'evidence', 'rag']
+    """
+    return load_framework(source=source).scales
+
+
+def get_scale(scale: str | Scale, source: str | Path | None = None) -> Scale:
+    """Return a scale by name (or pass a `Scale` straight through).
+
+    Raises
+    ------
+    AssuredKitError
+        If no scale has that name.
+
+    Examples
+    --------
+    >>> get_scale("rag").labels
+    ['Red', 'Amber', 'Green']
+    """
+    if isinstance(scale, Scale):
+        return scale
+    scales = load_scales(source)
+    if scale not in scales:
+        raise AssuredKitError(
+            f"no scale called {scale!r}",
+            field="scale",
+            allowed=", ".join(sorted(scales)),
+            hint="a misspelling, or a custom scale not yet added to scales.csv",
+        )
+    return scales[scale]

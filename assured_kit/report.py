@@ -290,9 +290,6 @@ def _classification_cell(value: Any) -> _Cell:
     return _Cell(word or "–", css=css)
 
 
-# --------------------------------------------------------------------------- charts
-
-
 # --------------------------------------------------------------------------- the report model
 
 
@@ -379,8 +376,7 @@ def _prepare(
     named_authorities: Sequence[str],
     seed: int | None,
 ) -> _Report:
-    from .framework import load_framework
-    from .scales import get_scale
+    from .framework import get_scale, load_framework
 
     if scope not in SCOPES:
         raise AssuredKitError(f"unknown scope {scope!r}", field="scope", allowed=", ".join(SCOPES))

@@ -82,8 +82,7 @@ class SelfRating:
         authority: str | None = None,
         framework: Framework | None = None,
     ) -> None:
-        from .framework import load_framework
-        from .scales import get_scale
+        from .framework import get_scale, load_framework
 
         self.framework = framework if framework is not None else load_framework()
         if role not in ("DCS", "LM"):
@@ -260,7 +259,7 @@ class SelfRating:
         The table has the same columns and dtypes as `Workshop.ratings`, so every summary and
         chart of the kit works on it.
         """
-        from .ratings import TIDY_COLUMNS
+        from .tidy import TIDY_COLUMNS
 
         qs = self._questions.set_index("question_id")
         ids = [q for q in self.question_ids if q in self._answers]

@@ -35,7 +35,7 @@ import pandas as pd
 
 from .errors import AssuredKitError
 from .safety import neutralise_cell, restore_cell
-from .text import fold, match_authority, match_role, roles_allowed
+from .text import NOTE_LIMIT, fold, match_authority, match_role, roles_allowed
 
 if TYPE_CHECKING:  # pragma: no cover
     from .framework import Framework
@@ -495,8 +495,7 @@ def _sheet_setup(
     roles: Sequence[str] | None,
     workshop: Workshop | None,
 ) -> tuple[Framework, pd.DataFrame, Scale, Scale, list[str], str]:
-    from .framework import Framework, load_framework
-    from .scales import get_scale
+    from .framework import Framework, get_scale, load_framework
 
     if workshop is not None:
         fw = workshop.framework
@@ -872,8 +871,6 @@ class _Answer:
 def _read_answers(
     ws: Workshop, grid: Grid, columns: dict[str, int], problems: ProblemList
 ) -> list[_Answer]:
-    from .store import NOTE_LIMIT
-
     in_scope = {str(q) for q in ws.questions()["question_id"]}
     known = {str(q) for q in ws.framework.questions["question_id"]}
     seen: dict[str, int] = {}

@@ -72,7 +72,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import AssuredKitError
-from .scales import Scale, get_scale
+from .framework import get_scale
+from .scales import Scale
 from .text import percent
 
 if TYPE_CHECKING:  # pragma: no cover
