@@ -80,6 +80,9 @@ _LAZY: dict[str, str] = {
     "start_server": "live",
     "candidate_addresses": "live",
     "live_panel": "live",
+    "help_for": "glossary",
+    "help_html": "glossary",
+    "find_terms": "glossary",
     "neutralise_cell": "safety",
     "escape_html": "safety",
     "charts": "charts",
@@ -108,6 +111,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .framework import get_scale as get_scale
     from .framework import load_framework as load_framework
     from .framework import load_scales as load_scales
+    from .glossary import find_terms as find_terms
+    from .glossary import help_for as help_for
+    from .glossary import help_html as help_html
     from .live import candidate_addresses as candidate_addresses
     from .live import live_panel as live_panel
     from .live import serve as serve

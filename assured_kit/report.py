@@ -1,10 +1,14 @@
 """Reports to share: one self-contained HTML page, or an XLSX workbook of the summary tables.
 
 `write_report` turns tidy ratings (one workshop, one authority's, or a whole region's) into a
-report organised per theme around the framework's three questions: *What do we know?* (the
-ratings summary and chart), *How do we know?* (the evidence behind the ratings and any
-unfounded confidence) and *What will we do next?* (actions captured, the source's examples of
-practice for the theme, and new good practice shared with consent).
+report organised per theme around three questions adapted from Ofsted's self-evaluation
+questions for its inspections of local authority children's services (ILACS), not the
+framework's own: *What do we know?* (the ratings summary and chart), *How do we know?* (the
+evidence behind the ratings and any unfounded confidence) and *What will we do next?* (actions
+captured, the source's examples of practice for the theme, and new good practice shared with
+consent). The framework's 2010 words appear as printed, with 2010 terms linked at first use to a
+glossary, editorial notes beside the words they annotate, and a "What changed since 2010" page
+at the end (all from `assured_kit.glossary`).
 
 The HTML page needs nothing but a browser: styles inline, charts embedded as SVG images, no
 script and no network (its content security policy forbids both), and ``@media print`` rules
@@ -39,6 +43,7 @@ import pandas as pd
 
 from . import __version__
 from .errors import AssuredKitError
+from .glossary import changes_html, editorial_html, glossary_html, mark_terms
 from .safety import escape_html
 from .summary import describe_classification
 from .text import percent
@@ -229,6 +234,14 @@ blockquote.example footer { color: var(--muted); font-size: 0.88rem; }
 .note-list li { margin-bottom: 0.25rem; }
 .empty { color: var(--muted); font-style: italic; }
 .toc { columns: 2; }
+a.term { color: inherit; text-decoration: underline dotted; text-underline-offset: 0.15em; }
+.ak-help-editorial { font-size: 0.88rem; color: var(--muted); }
+.credit { font-size: 0.92rem; color: var(--muted); }
+section.glossary dt { font-weight: 700; margin-top: 0.8rem; }
+section.glossary dd { margin: 0.1rem 0 0 1.2rem; }
+section.glossary dd p { margin: 0.15rem 0; }
+.source { color: var(--muted); font-size: 0.85rem; }
+section.changes li { margin-bottom: 0.4rem; }
 footer.report { margin-top: 3rem; border-top: 1px solid var(--rule); color: var(--muted);
                 font-size: 0.85rem; }
 @media print {
@@ -237,6 +250,7 @@ footer.report { margin-top: 3rem; border-top: 1px solid var(--rule); color: var(
   body { max-width: none; padding: 0; }
   section.theme { break-before: page; page-break-before: always; }
   section.overview { break-before: page; page-break-before: always; }
+  section.glossary, section.changes { break-before: page; page-break-before: always; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   table, figure, blockquote { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
@@ -307,6 +321,7 @@ class _Report:
     actions: pd.DataFrame
     examples: pd.DataFrame
     summaries: dict[str, pd.DataFrame] = field(default_factory=dict)
+    glossed: set[str] = field(default_factory=set)  # glossary terms already marked in the page
 
     @property
     def suppressed_words(self) -> str:
@@ -728,11 +743,7 @@ def _header(rep: _Report) -> str:
             "Services and Lead Member one question:</p>"
             f"<blockquote class='headline'>{escape_html(headline)}</blockquote>"
         )
-    out.append(
-        "<p>Each theme below answers three questions in turn: <b>What do we know?</b> "
-        "(how confident people are), <b>How do we know?</b> (the evidence behind it) and "
-        "<b>What will we do next?</b> (actions and practice to learn from).</p>"
-    )
+    out.append(_three_questions())
     thresholds = rep.summaries["themes"].attrs.get("thresholds")
     rules = describe_classification(rep.scale, thresholds, rep.min_group)
     scale_words = ", ".join(
@@ -982,7 +993,7 @@ def _theme_section(rep: _Report, theme_row: Any) -> str:
     questions = rep.summaries["questions"]
     questions = questions[questions["theme_id"] == theme]
     rows = [
-        _summary_row_cells(row, rep, first=[_Cell(f"{row.question_id}: {row.question_text}")])
+        _summary_row_cells(row, rep, first=[_question_cell(rep, row)])
         for row in questions.itertuples(index=False)
     ]
     out.append(_table(_summary_headers(rep, ["Question"]), rows, f"{title}: by question"))
@@ -998,6 +1009,40 @@ def _theme_section(rep: _Report, theme_row: Any) -> str:
     out.append(_source_examples_block(rep, theme))
     out.append("</section>")
     return "\n".join(out)
+
+
+def _question_cell(rep: _Report, row: Any) -> _Cell:
+    """Return a question as printed: terms linked at first use, its editorial note beside it."""
+    qid = str(row.question_id)
+    text = mark_terms(rep.framework.glossary, str(row.question_text), rep.glossed)
+    note = (
+        editorial_html(rep.framework, qid)
+        if qid in set(rep.framework.questions["question_id"])
+        else ""
+    )
+    return _Cell(f"{escape_html(qid)}: {text}{note}", html=True)
+
+
+def _three_questions() -> str:
+    """Return the three per-theme questions, credited to Ofsted (ILACS), not the framework."""
+    return (
+        "<p>Each theme below answers three questions in turn: <b>What do we know?</b> "
+        "(how confident people are), <b>How do we know?</b> (the evidence behind it) and "
+        "<b>What will we do next?</b> (actions and practice to learn from).</p>"
+        "<p class='credit'>These three questions are adapted from Ofsted's self-evaluation "
+        "questions for its inspections of local authority children's services (ILACS): what "
+        "do you know about the quality and impact of social work practice, how do you know it, "
+        "and what are your plans to maintain or improve it. They are Ofsted's, paraphrased, "
+        "not the framework's; the framework's own question is the one quoted above.</p>"
+    )
+
+
+def _end_matter(rep: _Report) -> str:
+    """Return the glossary of the terms marked in the page, then "What changed since 2010"."""
+    glossary = rep.framework.glossary
+    return "\n".join(
+        part for part in (glossary_html(glossary, rep.glossed), changes_html(glossary)) if part
+    )
 
 
 def _theme_sentence(rep: _Report, row: Any) -> str:
@@ -1129,11 +1174,14 @@ def _source_examples_block(rep: _Report, theme: str) -> str:
     if not len(examples):
         return ""
     out = [f"<h4>Examples of practice from {escape_html(_source_name(rep))}</h4>"]
+    glossary = rep.framework.glossary
     for heading, group in examples.groupby("heading", sort=False):
-        out.append(f"<p><b>{escape_html(str(heading))}</b></p>")
+        out.append(f"<p><b>{mark_terms(glossary, str(heading), rep.glossed)}</b></p>")
         for ex in group.itertuples(index=False):
             out.append(
-                f"<blockquote class='example'><p>{escape_html(str(ex.quote))}</p>"
+                f"<blockquote class='example'><p>"
+                f"{mark_terms(glossary, str(ex.quote), rep.glossed)}</p>"
+                f"{editorial_html(rep.framework, str(ex.example_id))}"
                 f"<footer>{escape_html(_attribution(str(ex.attribution)))}</footer></blockquote>"
             )
     return "\n".join(out)
@@ -1218,6 +1266,7 @@ def _html(rep: _Report) -> str:
     parts = [_head(rep), _header(rep), _overview(rep)]
     for row in rep.summaries["themes"].itertuples(index=False):
         parts.append(_theme_section(rep, row))
+    parts.append(_end_matter(rep))
     parts.append(_footer(rep))
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)

@@ -348,3 +348,47 @@ def test_summary_text_table(region):
     assert SUPPRESSED in workforce
     leadership = next(line for line in lines if line.startswith("Leadership"))
     assert leadership.split()[1] == "18"  # 15 regional respondents + 3 Derby tables
+
+
+# ------------------------------------------------------------------------ 2010 words, 2026 eyes
+
+
+def test_report_links_terms_to_a_glossary_and_shows_editorial_notes(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "g.html").read_text(encoding="utf-8")
+    links = re.findall(r"<a class='term' href='#(term-[a-z0-9-]+)'>", text)
+    targets = set(re.findall(r"<dt id='(term-[a-z0-9-]+)'>", text))
+    assert links and len(links) == len(set(links))  # each term marked once, at first use
+    assert set(links) == targets  # every link has its entry, and every entry is linked
+    assert "term-lscb" in targets and "term-children-s-trust" in targets  # LA-DCS-1
+    glossary = text[text.index("id='glossary'") :]
+    assert "In 2010:" in glossary and "Today:" in glossary and "Source:" in glossary
+    # LA-DCS-1's note sits in its question's row; WF-EX-5's beside its quote.
+    row = re.search(r"<td>LA-DCS-1: (.*?)</td>", text, re.S).group(1)
+    assert "Editorial note</strong> (not part of the 2010 text)" in row
+    wf = re.search(r"id='theme-WF'>(.*?)</section>", text, re.S).group(1)
+    quote = re.search(r"Chair and Vice Chair.*?</blockquote>", wf, re.S).group(0)
+    assert "(not part of the 2010 text): As in the source" in quote
+    # The framework's words are still there, as printed, around the links.
+    plain = re.sub(r"<[^>]+>", "", row).replace("&#x27;", "'")
+    assert load_framework().question("LA-DCS-1")["text"] in plain
+
+
+def test_report_credits_ofsted_for_the_three_questions(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "o.html").read_text(encoding="utf-8")
+    assert "framework&#x27;s three questions" not in text and "framework's three" not in text
+    credit = re.search(r"<p class='credit'>(.*?)</p>", text, re.S).group(1)
+    assert "Ofsted" in credit and "ILACS" in credit and "not the framework" in credit
+    assert text.index("class='headline'") < text.index("class='credit'")
+
+
+def test_report_ends_with_what_changed_since_2010(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "c.html").read_text(encoding="utf-8")
+    changes = re.search(
+        r"<section class='changes' id='changes-since-2010'>(.*?)</section>", text, re.S
+    ).group(1)
+    for heading in ("Structures", "Duties and guidance", "Inspection and performance"):
+        assert f"<h3>{heading}</h3>" in changes
+    items = re.findall(r"<li>(.*?)</li>", changes, re.S)
+    assert items and all("Source:" in item and "checked 20" in item for item in items)
+    assert "Children&#x27;s Wellbeing and Schools Act 2026" in changes
+    assert text.index("id='glossary'") < text.index("id='changes-since-2010'")
