@@ -42,6 +42,7 @@ from urllib.parse import parse_qs
 import ipywidgets as widgets
 
 from .errors import AssuredKitError
+from .glossary import help_html
 from .safety import escape_html as _esc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -528,7 +529,8 @@ def live_state(ws: Workshop) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``code`` (the join code in force), ``question_id``, ``round``, ``closed`` (voting
+        ``code`` (the join code in force), ``question_id``, ``help`` (what the question's
+        2010 terms mean today, `assured_kit.glossary.help_html`), ``round``, ``closed`` (voting
         closed, counting close on reveal), ``revealed``, ``result`` (the room's answers as
         ``(label, value, count)`` rows once revealed, else None) and ``answers`` (each
         respondent's current answer to the open question and round).
@@ -536,7 +538,7 @@ def live_state(ws: Workshop) -> dict[str, Any]:
     Examples
     --------
     >>> sorted(live_state(ws))  # doctest: +SKIP
-    ['answers', 'closed', 'code', 'question_id', 'result', 'revealed', 'round']
+    ['answers', 'closed', 'code', 'help', 'question_id', 'result', 'revealed', 'round']
     """
     session = ws.session()
     qid, rnd = session["question_id"], int(session["round"])
@@ -550,6 +552,7 @@ def live_state(ws: Workshop) -> dict[str, Any]:
     return {
         "code": join_code(ws),
         "question_id": qid,
+        "help": "" if qid is None else help_html(ws.framework, qid),
         "round": rnd,
         "closed": qid is None or voting_closed(session, close_on_reveal(ws)),
         "revealed": bool(session["revealed"]),
@@ -899,6 +902,8 @@ class VoterPage:
             f'<div class="ak-muted">{_esc(fw.theme_title(str(q["theme_id"])))} · '
             f"{_esc(role)} question {int(q['number'])}</div>"
             f'<h1 class="ak-question">{_esc(q["text"])}</h1>'
+            # What the question's 2010 terms mean today (already escaped by the glossary).
+            f'{self._current().get("help", "")}'
         )
 
     def vote(self, rating: int | None) -> None:

@@ -118,6 +118,12 @@ async def _session(server, facilitator: Workshop, artifacts) -> dict[str, object
             await asyncio.gather(*(
                 _tap(p, rating) for p, (*_, rating) in zip(pages, VOTERS, strict=True)
             ))
+            # The question's 2010 terms are explained under it (LSCB here), closed until tapped.
+            await pages[0].click("summary:has-text('What does this mean?')")
+            gloss = pages[0].locator(".ak-help p[data-term='LSCB']")
+            await gloss.wait_for(state="visible", timeout=TIMEOUT)
+            out["gloss"] = await gloss.inner_text()
+            out["gloss_right"] = await gloss.evaluate("e => e.getBoundingClientRect().right")
             # Nothing on the page reaches past the phone's 390 px: no sideways scrolling.
             out["widest"] = [
                 await p.evaluate(
@@ -201,6 +207,8 @@ def test_phones_join_and_vote_at_once(tmp_path, artifacts):
     assert "✓ 4 · Mostly confident" in out["after_reload"]
     assert "voter=" in out["reload_url"]
 
+    assert "LSCB" in out["gloss"] and "Today" in out["gloss"]
+    assert out["gloss_right"] <= 390
     assert out["closed_buttons_disabled"] is True
     assert all(out["closed_everywhere"]), out["closed_everywhere"]
     assert out["axe_join"] == [] and out["axe_vote"] == [], (out["axe_join"], out["axe_vote"])

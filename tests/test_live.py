@@ -626,7 +626,7 @@ def test_gate_passes_a_valid_code_with_cookies_the_script_and_a_content_policy(g
     gate = make()
     status, body, headers = _call(gate, "/", "code=the-code-0123456789abcd&voter=t" + "x" * 20)
     assert status == 200 and inner.calls == ["/"]
-    assert body.startswith(b'<html><head><script src="/_ak/live.js"></script>')
+    assert body.startswith(b'<html lang="en"><head><script src="/_ak/live.js"></script>')
     assert headers["content-length"] == [str(len(body))]
     assert "default-src 'self'" in headers["content-security-policy"][0]
     vote = _pass(headers, "ak_vote")
@@ -812,6 +812,16 @@ def test_page_refuses_taps_and_joins_beyond_the_device_limits(ws):
     form.join_button.click()
     assert form.respondent_id is None and "joined too often" in form.join_message.value
     assert len(ws.respondents()) == 1
+
+
+def test_the_question_shows_what_its_2010_terms_mean_today(ws):
+    ws.set_session(question_id="PM-LM-1")  # mentions the LSCB
+    page, _ = _joined_page(ws)
+    assert "What does this mean?" in page.question.value
+    assert "data-term='LSCB'" in page.question.value
+    ws.set_session(question_id="LA-DCS-3")  # nothing to explain
+    page.refresh()
+    assert "What does this mean?" not in page.question.value
 
 
 def test_shared_state_is_read_once_for_every_page(ws):
