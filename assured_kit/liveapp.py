@@ -17,12 +17,15 @@ log keeps the detail.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +96,44 @@ class Hub:
         self._lock = threading.Lock()
         self._state: dict[str, Any] | None = None
         self._thread: threading.Thread | None = None
+        self._votes: queue.Queue[tuple[Any, Future[int]]] = queue.Queue()
+        self._writer: threading.Thread | None = None
+
+    def cast(self, vote: Any, *, timeout: float = 30.0) -> int:
+        """Save a tap and return its event id once the file has it (or raise its error).
+
+        Taps arriving while the previous ones are being written are saved together, in one
+        transaction (`assured_kit.voting.cast_votes`): a hall tapping at once costs a few disk
+        writes, not one each.
+        """
+        done: Future[int] = Future()
+        with self._lock:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_votes, name="live-votes",
+                                                daemon=True)
+                self._writer.start()
+        self._votes.put((vote, done))
+        return done.result(timeout)
+
+    def _write_votes(self) -> None:
+        from .voting import cast_votes
+
+        while True:
+            waiting = [self._votes.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(waiting) < 500:
+                    waiting.append(self._votes.get_nowait())
+            try:
+                results = cast_votes(self.ws, [vote for vote, _ in waiting])
+            except Exception as exc:  # a busy or broken file: every tap hears of it
+                for _, done in waiting:
+                    done.set_exception(exc)
+                continue
+            for (_, done), result in zip(waiting, results, strict=True):
+                if isinstance(result, Exception):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
 
     def snapshot(self) -> dict[str, Any]:
         """Return the live state now (see `assured_kit.voting.live_state`)."""
@@ -220,6 +261,7 @@ def page_for(path: str, search: str | None, *, owner: Any = None) -> widgets.Wid
         state=shared.state,
         may_join=(lambda: gate.may_join(owner)) if gate is not None else None,
         may_tap=(lambda: gate.may_tap(owner)) if gate is not None else None,
+        cast=shared.cast,
     )
     if voter.respondent_id is not None or voter.joining:
         shared.subscribe(voter, _run_in_session())

@@ -35,6 +35,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -55,8 +56,10 @@ __all__ = [
     "MOVED_ON",
     "ROLE_CHOICES",
     "VOTING_CLOSED",
+    "Vote",
     "VoterPage",
     "cast_vote",
+    "cast_votes",
     "check_code",
     "close_on_reveal",
     "device_digest",
@@ -72,6 +75,7 @@ __all__ = [
     "retire_join_code",
     "room_key",
     "room_result",
+    "save_vote",
     "set_close_on_reveal",
     "voting_closed",
 ]
@@ -388,6 +392,25 @@ def join(
         hint="someone with the same name; add an initial or your authority",
     ) from last
 
+@dataclass(frozen=True)
+class Vote:
+    """One tap to save: the device token, the question and round the page showed, the answer.
+
+    Examples
+    --------
+    >>> Vote("token", "LA-DCS-1", 4, round=1).dont_know
+    False
+    """
+
+    token: str
+    question_id: str
+    rating: int | None = None
+    round: int = 1
+    dont_know: bool = False
+    evidence: int | None = None
+    note: str | None = None
+
+
 def cast_vote(
     ws: Workshop,
     token: str,
@@ -416,7 +439,73 @@ def cast_vote(
     >>> cast_vote(ws, token, "LA-DCS-1", 4, round=1)  # doctest: +SKIP
     42
     """
-    rid = respondent_for_token(ws, token)
+    return save_vote(ws, Vote(token, question_id, rating, round=round, dont_know=dont_know,
+                              evidence=evidence, note=note))
+
+
+def save_vote(ws: Workshop, vote: Vote) -> int:
+    """Save one `Vote` as `cast_vote` does; return the event id or raise its error.
+
+    Examples
+    --------
+    >>> save_vote(ws, Vote(token, "LA-DCS-1", 4, round=1))  # doctest: +SKIP
+    42
+    """
+    (result,) = cast_votes(ws, [vote])
+    if isinstance(result, AssuredKitError):
+        raise result
+    return result
+
+
+def cast_votes(ws: Workshop, votes: list[Vote]) -> list[int | AssuredKitError]:
+    """Save many taps in one transaction (one disk write for a whole wave); one result each.
+
+    Each vote is checked as `cast_vote` checks it; a vote that fails gets its error in the
+    result list and is not written, while the others are. The server's hub gathers the taps
+    that arrive together and saves them with this.
+
+    Examples
+    --------
+    >>> cast_votes(ws, [Vote(token, "LA-DCS-1", 4, round=1)])  # doctest: +SKIP
+    [42]
+    """
+    results: list[int | AssuredKitError | None] = [None] * len(votes)
+    pending = list(range(len(votes)))
+    while pending:
+        written: dict[int, int] = {}
+        refused: dict[int, AssuredKitError] = {}
+        bad: tuple[int, AssuredKitError] | None = None
+        try:
+            with ws.batch():
+                session = ws.session()
+                closes = close_on_reveal(ws)
+                for i in pending:
+                    try:
+                        rid = _voter_may_vote(ws, session, closes, votes[i])
+                    except AssuredKitError as exc:
+                        refused[i] = exc
+                        continue
+                    try:
+                        written[i] = _record(ws, rid, votes[i])
+                    except AssuredKitError as exc:
+                        bad = (i, exc)
+                        raise
+        except AssuredKitError:
+            if bad is None:
+                raise
+            # One invalid answer undid the whole transaction: keep its error, save the rest.
+            results[bad[0]] = bad[1]
+            pending = [i for i in pending if i != bad[0]]
+            continue
+        for i, outcome in [*written.items(), *refused.items()]:
+            results[i] = outcome
+        pending = []
+    return [r for r in results if r is not None]
+
+
+def _voter_may_vote(ws: Workshop, session: dict[str, Any], closes: bool, vote: Vote) -> str:
+    """Return the respondent a vote is for, or raise why it may not be saved."""
+    rid = respondent_for_token(ws, vote.token)
     if rid is None:
         raise AssuredKitError(
             "this device has not joined the workshop",
@@ -424,37 +513,39 @@ def cast_vote(
             allowed="a device that joined through the join page",
             hint="the page address lost its voter part; open the join link again",
         )
-    with ws.batch():
-        session = ws.session()
-        if (session["question_id"] is None or session["question_id"] != question_id
-                or int(session["round"]) != int(round)):
-            raise AssuredKitError(
-                MOVED_ON,
-                field="question_id",
-                allowed=f"the open question ({session['question_id'] or 'none is open'}), "
-                f"round {session['round']}",
-                hint="the facilitator moved on after the page showed the question",
-            )
-        if voting_closed(session, close_on_reveal(ws)):
-            raise AssuredKitError(
-                "voting on this question is closed",
-                field="question_id",
-                allowed="a vote while the facilitator keeps the question open",
-                hint="the facilitator closed the vote or revealed the answers",
-            )
-        return int(
-            ws.record(
-                rid,
-                question_id,
-                rating,
-                dont_know=dont_know,
-                evidence=evidence,
-                note=note or None,
-                round=int(round),
-                author=rid,
-                proxy=False,
-            )
+    if (session["question_id"] is None or session["question_id"] != vote.question_id
+            or int(session["round"]) != int(vote.round)):
+        raise AssuredKitError(
+            MOVED_ON,
+            field="question_id",
+            allowed=f"the open question ({session['question_id'] or 'none is open'}), "
+            f"round {session['round']}",
+            hint="the facilitator moved on after the page showed the question",
         )
+    if voting_closed(session, closes):
+        raise AssuredKitError(
+            "voting on this question is closed",
+            field="question_id",
+            allowed="a vote while the facilitator keeps the question open",
+            hint="the facilitator closed the vote or revealed the answers",
+        )
+    return rid
+
+
+def _record(ws: Workshop, rid: str, vote: Vote) -> int:
+    return int(
+        ws.record(
+            rid,
+            vote.question_id,
+            vote.rating,
+            dont_know=vote.dont_know,
+            evidence=vote.evidence,
+            note=vote.note or None,
+            round=int(vote.round),
+            author=rid,
+            proxy=False,
+        )
+    )
 
 
 def my_answer(
@@ -618,6 +709,9 @@ class VoterPage:
         The facilitator's state (`live_state`); read from the workshop when not given.
     may_join, may_tap : callable, optional
         Return False when this device joins or taps too often (the server's per-device limits).
+    cast : callable, optional
+        Saves a `Vote` and returns its event id (by default `cast_vote` on ``ws``; the server
+        passes its hub's, which saves the taps arriving together in one transaction).
 
     Attributes
     ----------
@@ -637,8 +731,10 @@ class VoterPage:
         state: dict[str, Any] | None = None,
         may_join: Callable[[], bool] | None = None,
         may_tap: Callable[[], bool] | None = None,
+        cast: Callable[[Vote], int] | None = None,
     ) -> None:
         self.ws = ws
+        self._cast = cast
         self.query = dict(query)
         self.token: str | None = None
         self.respondent_id: str | None = None
@@ -924,9 +1020,13 @@ class VoterPage:
             )
             return
         note = self.note.value.strip() or None
+        vote = Vote(self.token, qid, rating, round=rnd, dont_know=rating is None,
+                    evidence=self._pending_evidence, note=note)
         try:
-            cast_vote(ws, self.token, qid, rating, round=rnd, dont_know=rating is None,
-                      evidence=self._pending_evidence, note=note)
+            if self._cast is not None:
+                self._cast(vote)
+            else:
+                save_vote(ws, vote)
         except AssuredKitError as exc:
             self._state = live_state(ws)
             self.refresh()

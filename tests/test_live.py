@@ -873,3 +873,50 @@ def test_addresses_are_found_without_sending_anything(monkeypatch):
     assert any(a.kind == "loopback" for a in found)
     assert live.base_url_for("0.0.0.0", 8866).startswith("http://")
     assert not hasattr(live, "lan_address")
+
+
+# --------------------------------------------------------------------------- a wave of taps
+
+
+def test_cast_votes_saves_a_wave_together_and_refuses_only_the_bad_taps(ws):
+    ws.set_session(question_id=Q1)
+    tokens = [voting.join(ws, role="DCS", label=f"V{i}")[0] for i in range(4)]
+    results = voting.cast_votes(ws, [
+        voting.Vote(tokens[0], Q1, 4, round=1),
+        voting.Vote(tokens[1], Q1, 9, round=1),  # not on the scale: undoes the transaction
+        voting.Vote(tokens[2], Q2, 3, round=1),  # a question the facilitator left
+        voting.Vote("forged-token", Q1, 2, round=1),
+        voting.Vote(tokens[3], Q1, None, round=1, dont_know=True),
+    ])
+    assert isinstance(results[0], int) and isinstance(results[4], int)
+    assert "not a level" in str(results[1])
+    assert voting.MOVED_ON in str(results[2])
+    assert "not joined" in str(results[3])
+    table = ws.ratings().sort_values("respondent_label")
+    assert table["respondent_label"].tolist() == ["V0", "V3"]
+    assert table["dont_know"].tolist() == [False, True]
+
+
+def test_hub_saves_taps_from_many_sessions_and_answers_each(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assured_kit.liveapp import Hub
+
+    path = tmp_path / "hub.workshop.sqlite"
+    with Workshop.create(path, title="Hub") as ws:
+        ws.set_session(question_id=Q1)
+        tokens = [voting.join(ws, role="DCS", label=f"V{i}")[0] for i in range(40)]
+    hub = Hub(path, poll_seconds=0.2)
+    try:
+        votes = [voting.Vote(t, Q1, 1 + i % 5, round=1) for i, t in enumerate(tokens)]
+        votes.append(voting.Vote(tokens[0], Q2, 1, round=1))
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            futures = [pool.submit(hub.cast, v) for v in votes]
+        assert all(isinstance(f.result(), int) for f in futures[:-1])
+        with pytest.raises(AssuredKitError, match="moved on"):
+            futures[-1].result()
+        table = hub.ws.ratings()
+        assert len(table) == 40
+        assert sorted(table["rating"].astype(int)) == sorted(1 + i % 5 for i in range(40))
+    finally:
+        hub.ws.close()
