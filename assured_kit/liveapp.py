@@ -23,7 +23,6 @@ import logging
 import os
 import queue
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -33,7 +32,9 @@ import ipywidgets as widgets
 
 from .errors import AssuredKitError
 
-__all__ = ["ENV_ROOM", "ENV_WORKSHOP", "Hub", "hub", "page_for", "room_factory"]
+__all__ = [
+    "ENV_ROOM", "ENV_WORKSHOP", "Hub", "SessionClosedError", "hub", "page_for", "room_factory",
+]
 
 #: Environment variable naming the workshop file the server serves.
 ENV_WORKSHOP = "ASSURED_KIT_LIVE_WORKSHOP"
@@ -98,6 +99,14 @@ class Hub:
         self._thread: threading.Thread | None = None
         self._votes: queue.Queue[tuple[Any, Future[int]]] = queue.Queue()
         self._writer: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    def close(self) -> None:
+        """Stop following the file and close the workshop (the server does this on exit)."""
+        self._stopped.set()
+        with self._lock:
+            self._pages.clear()
+        self.ws.close()
 
     def cast(self, vote: Any, *, timeout: float = 30.0) -> int:
         """Save a tap and return its event id once the file has it (or raise its error).
@@ -163,24 +172,35 @@ class Hub:
             self._pages.pop(id(page), None)
 
     def _watch(self) -> None:
-        while True:
-            time.sleep(self.poll_seconds)
+        tick = 0
+        while not self._stopped.wait(self.poll_seconds):
+            tick += 1
             try:
                 state = self.snapshot()
             except Exception:  # a busy file: try again next time; the log says why
                 log.exception("live voting: cannot read the workshop")
                 continue
-            if state == self._state:
+            changed = state != self._state
+            if not changed and tick % 10:
                 continue
             self._state = state
             with self._lock:
                 pages = list(self._pages.values())
             for page, run_in in pages:
+                # On a change every page is refreshed; now and then, closed pages are let go.
+                action = (lambda page=page, state=state: page.refresh(state)) if changed \
+                    else (lambda: None)
                 try:
-                    run_in(lambda page=page, state=state: page.refresh(state))
+                    run_in(action)
+                except SessionClosedError:
+                    self.unsubscribe(page)
                 except Exception:
                     log.exception("live voting: a page refresh failed")
                     self.unsubscribe(page)
+
+
+class SessionClosedError(RuntimeError):
+    """The browser session a page belonged to has closed (left, culled or reloaded)."""
 
 
 _HUB: Hub | None = None
@@ -220,7 +240,7 @@ def _run_in_session() -> Callable[[Callable[[], None]], None]:
 
     def run_in(action: Callable[[], None]) -> None:
         if context.closed_event.is_set():
-            raise RuntimeError("the session has closed")
+            raise SessionClosedError(context.id)
         with context:
             action()
 

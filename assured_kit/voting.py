@@ -1088,12 +1088,13 @@ class VoterPage:
     @staticmethod
     def _set_chosen(button: widgets.Button, chosen: bool) -> None:
         text = button.description.removeprefix("✓ ")
-        button.description = f"✓ {text}" if chosen else text
-        button.button_style = "primary" if chosen else ""
-        if chosen:
-            button.add_class("ak-chosen")
-        else:
-            button.remove_class("ak-chosen")
+        with button.hold_sync():  # one message to the phone per button, not three
+            button.description = f"✓ {text}" if chosen else text
+            button.button_style = "primary" if chosen else ""
+            if chosen:
+                button.add_class("ak-chosen")
+            else:
+                button.remove_class("ak-chosen")
 
     def _result_html(self, result: list[tuple[str, int | None, int]]) -> str:
         total = sum(count for _, _, count in result)

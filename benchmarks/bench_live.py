@@ -299,6 +299,7 @@ async def hall(n: int, waves: int, timeout: float, arrival: float, folder: Path)
             return out
         await asyncio.gather(*(v.join() for v in voters))
         out["all_joined"] = time.perf_counter() - started
+        cpu_before = sum(psutil.Process(server.process.pid).cpu_times()[:2])
         for wave in range(waves):
             values = [1 + (v.number + wave) % 5 for v in voters]
             results = await asyncio.gather(*(v.tap(x) for v, x in zip(voters, values,
@@ -306,6 +307,7 @@ async def hall(n: int, waves: int, timeout: float, arrival: float, folder: Path)
             for v, x, (tapped, confirmed) in zip(voters, values, results, strict=True):
                 taps.append((v.label, x, tapped))
                 confirmations.append(confirmed)
+        out["wave_cpu"] = sum(psutil.Process(server.process.pid).cpu_times()[:2]) - cpu_before
         after = await settle(server.process.pid, 3)
         out["memory"] = (before, after)
     finally:
@@ -394,7 +396,8 @@ async def run(n: int, waves: int, timeout: float, arrival: float) -> int:
               f"{pct(stored, 95) * 1000:.0f} ms, max {max(stored) * 1000:.0f} ms "
               "(target p95 <= 500 ms)")
     print(f"tap -> 'Saved' back on the page: median {statistics.median(saved) * 1000:.0f} ms, "
-          f"p95 {pct(saved, 95) * 1000:.0f} ms")
+          f"p95 {pct(saved, 95) * 1000:.0f} ms; server CPU for the waves "
+          f"{first['wave_cpu']:.1f} s ({first['wave_cpu'] / first['taps'] * 1000:.0f} ms a tap)")
     print(f"server memory: RSS {rss0:.0f} -> {rss1:.0f} MiB, USS {uss0:.0f} -> {uss1:.0f} MiB; "
           f"per voter RSS {(rss1 - rss0) / n:.2f} MiB, USS {(uss1 - uss0) / n:.2f} MiB "
           "(target <= 5 MiB)")

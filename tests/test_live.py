@@ -920,3 +920,32 @@ def test_hub_saves_taps_from_many_sessions_and_answers_each(tmp_path):
         assert sorted(table["rating"].astype(int)) == sorted(1 + i % 5 for i in range(40))
     finally:
         hub.ws.close()
+
+
+def test_hub_refreshes_pages_on_a_change_and_lets_closed_sessions_go(tmp_path):
+    from assured_kit.liveapp import Hub, SessionClosedError
+
+    path = tmp_path / "hub.workshop.sqlite"
+    with Workshop.create(path, title="Hub") as ws:
+        code = live.ensure_join_code(ws)
+        token, _ = voting.join(ws, role="DCS", label="Pat")
+    hub = Hub(path, poll_seconds=0.05)
+    try:
+        page = voting.VoterPage(hub.ws, {"code": code, "voter": token}, state=hub.state)
+        gone = voting.VoterPage(hub.ws, {"code": code, "voter": token}, state=hub.state)
+
+        def closed(_action):
+            raise SessionClosedError("k2")
+
+        hub.subscribe(page, lambda action: action())
+        hub.subscribe(gone, closed)
+        hub.ws.set_session(question_id=Q1)
+        deadline = time.monotonic() + 10
+        while "Leadership" not in page.question.value and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "Leadership" in page.question.value
+        while len(hub._pages) > 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(hub._pages) == [id(page)]
+    finally:
+        hub.close()
