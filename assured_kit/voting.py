@@ -143,6 +143,16 @@ def _latest_value(ws: Workshop, kind: str, key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _ensure_secret(ws: Workshop, kind: str, key: str, *, rotate: bool, author: str) -> str:
+    """Return the secret kept under ``kind``/``key``, making a new one when missing or asked."""
+    with ws.batch():
+        value = _latest_value(ws, kind, key)
+        if value is None or rotate:
+            value = new_join_code()
+            ws.log_event(kind, {key: value}, author=author)
+    return value
+
+
 def join_code(ws: Workshop) -> str | None:
     """Return the workshop's current join code, or None when live voting has none.
 
@@ -167,12 +177,7 @@ def ensure_join_code(ws: Workshop, *, rotate: bool = False, author: str = "facil
     >>> ensure_join_code(ws) == code  # doctest: +SKIP
     True
     """
-    with ws.batch():
-        code = join_code(ws)
-        if code is None or rotate:
-            code = new_join_code()
-            ws.log_event(_CODE_EVENT, {"join_code": code}, author=author)
-    return code
+    return _ensure_secret(ws, _CODE_EVENT, "join_code", rotate=rotate, author=author)
 
 
 def retire_join_code(ws: Workshop, *, author: str = "facilitator") -> None:
@@ -207,12 +212,7 @@ def ensure_room_key(ws: Workshop, *, rotate: bool = False, author: str = "facili
     >>> ensure_room_key(ws) == ensure_room_key(ws)  # doctest: +SKIP
     True
     """
-    with ws.batch():
-        key = room_key(ws)
-        if key is None or rotate:
-            key = secrets.token_urlsafe(16)
-            ws.log_event(_ROOM_EVENT, {"room_key": key}, author=author)
-    return key
+    return _ensure_secret(ws, _ROOM_EVENT, "room_key", rotate=rotate, author=author)
 
 
 def close_on_reveal(ws: Workshop) -> bool:

@@ -163,11 +163,16 @@ async def _session(server, facilitator: Workshop, artifacts) -> dict[str, object
     return out
 
 
+def _named_workshop(path, title: str):
+    """A named-voting workshop with the question open, closed again (the server opens it)."""
+    with Workshop.create(path, title=title, anonymity="named") as ws:
+        ws.set_session(question_id=QUESTION)
+    return path
+
+
 def test_phones_join_and_vote_at_once(tmp_path, artifacts):
     require_chromium()
-    path = tmp_path / "live.workshop.sqlite"
-    with Workshop.create(path, title="East Midlands live <test>", anonymity="named") as ws:
-        ws.set_session(question_id=QUESTION)
+    path = _named_workshop(tmp_path / "live.workshop.sqlite", "East Midlands live <test>")
     facilitator = Workshop.open(path)  # the facilitator's notebook keeps it open throughout
     server = live.start_server(path, port=free_port())
     try:
@@ -262,9 +267,7 @@ async def _reconnect(path, port: int, artifacts) -> dict[str, object]:
 
 def test_a_dead_connection_says_so_and_recovers_by_itself(tmp_path, artifacts):
     require_chromium()
-    path = tmp_path / "reconnect.workshop.sqlite"
-    with Workshop.create(path, title="Reconnect", anonymity="named") as ws:
-        ws.set_session(question_id=QUESTION)
+    path = _named_workshop(tmp_path / "reconnect.workshop.sqlite", "Reconnect")
     out = asyncio.run(_reconnect(path, free_port(), artifacts))
     assert out["banner"] == "Connection lost — reconnecting…"
     assert out["banner_role"] == "alert"

@@ -949,3 +949,12 @@ def test_hub_refreshes_pages_on_a_change_and_lets_closed_sessions_go(tmp_path):
         assert list(hub._pages) == [id(page)]
     finally:
         hub.close()
+
+
+def test_room_key_is_a_secret_of_its_own(ws):
+    code = live.ensure_join_code(ws)
+    key = live.ensure_room_key(ws)
+    assert key != code and live.ensure_room_key(ws) == key and live.room_key(ws) == key
+    rotated = live.ensure_room_key(ws, rotate=True)
+    assert rotated != key and live.join_code(ws) == code
+    assert not voting.check_code(ws, rotated)
