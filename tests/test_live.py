@@ -958,3 +958,48 @@ def test_room_key_is_a_secret_of_its_own(ws):
     rotated = live.ensure_room_key(ws, rotate=True)
     assert rotated != key and live.join_code(ws) == code
     assert not voting.check_code(ws, rotated)
+
+
+def test_a_page_that_fails_to_build_shows_a_short_message_not_a_traceback(monkeypatch):
+    from assured_kit import liveapp
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("/home/secret/path exploded")
+
+    monkeypatch.setattr(liveapp, "page_for", broken)
+    text = liveapp._safe_page("/", "code=x").value
+    assert "Something went wrong" in text
+    assert "secret" not in text and "Traceback" not in text
+
+
+@pytest.mark.slow
+def test_a_session_runs_no_code_a_client_sends(tmp_path):
+    """The page server passes only widget messages to a session: an execute request runs nothing."""
+    import uuid
+
+    from websockets.sync.client import connect
+
+    path = tmp_path / "srv.workshop.sqlite"
+    Workshop.create(path, title="Server test").close()
+    marker = tmp_path / "executed.txt"
+    server = live.start_server(path, port=_free_port())
+    try:
+        _, _, headers = _get(server.vote_url)
+        cookies = "; ".join(c.split(";")[0] for c in headers["set-cookie"].split("\n"))
+        host = server.base_url.removeprefix("http://").rstrip("/")
+        url = (f"ws://{host}/jupyter/api/kernels/{uuid.uuid4()}/channels"
+               f"?session_id={uuid.uuid4()}")
+        with connect(url, additional_headers={"Cookie": cookies}, open_timeout=30) as sock:
+            sock.send(json.dumps({
+                "header": {"msg_id": "x1", "msg_type": "execute_request", "username": "",
+                           "session": "s1", "date": "", "version": "5.3"},
+                "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+                "content": {"code": f"open({str(marker)!r}, 'w').write('ran')",
+                            "silent": False, "store_history": False, "user_expressions": {},
+                            "allow_stdin": False, "stop_on_error": True},
+            }))
+            time.sleep(3)
+        assert not marker.exists()
+        assert server.running
+    finally:
+        server.stop()
