@@ -614,6 +614,7 @@ def room_result(ws: Workshop) -> pd.DataFrame | None:
         }
     )
 
+
 def live_state(ws: Workshop) -> dict[str, Any]:
     """Return what every voting page shows of the facilitator's state, read once for all pages.
 
