@@ -10,7 +10,8 @@ cores of this machine drawing what phones draw themselves; the browser tests cov
 Phases, each bounded in time and count, all traffic to 127.0.0.1:
 
 1. **Arrivals**: N voters open the link spread over ``--arrival`` seconds (a hall scanning the
-   QR code): join form ready, median and p95 (target p95 <= 3 s). Then everyone joins.
+   QR code), with a few real Chromium pages among them (``--chromium``, default 3): join form
+   ready, median and p95 (target p95 <= 3 s). Then everyone joins.
 2. **Waves**: ``--waves`` times, every voter taps at the same moment: votes lost (target 0),
    tap -> answer stored in the file (its ``recorded_at``; target p95 <= 500 ms) and tap ->
    "Saved" back on the page.
@@ -24,8 +25,8 @@ Phases, each bounded in time and count, all traffic to 127.0.0.1:
 
 Baseline measured in the same run: in-process `Workshop.record` on the same file (p95 ratio).
 The per-address page-load limit is raised for the run, since every client here shares one
-address (in a hall each phone has its own), and the session cap is 210 (the warm-up page counts
-until it is culled). Exit status 1 if any vote is lost or a page fails.
+address (in a hall each phone has its own), and the session cap is 215 (the warm-up page and
+the Chromium pages count as sessions too). Exit status 1 if any vote is lost or a page fails.
 
 Run: ``.venv/bin/python benchmarks/bench_live.py [--voters 200] [--waves 3] [--arrival 20]``
 and report ``cat /proc/loadavg`` beside the figures.
@@ -62,7 +63,7 @@ LABELS = {1: "1 · Not confident", 2: "2 · Slightly confident", 3: "3 · Partly
           4: "4 · Mostly confident", 5: "5 · Fully confident"}
 # Every client here shares one address (in a hall each phone has its own), and the warm-up page
 # still counts as a session until it is culled: raise those two limits for the run.
-BENCH_LIMITS = Limits(max_sessions=210, loads_per_address=(100_000, 1000.0), cull_seconds=30)
+BENCH_LIMITS = Limits(max_sessions=215, loads_per_address=(100_000, 1000.0), cull_seconds=30)
 
 
 def free_port() -> int:
@@ -233,6 +234,29 @@ class Voter:
             self.reader.cancel()
 
 
+def chromium_joins(url: str, count: int, spread: float, timeout: float) -> list[float]:
+    """Open the join link in ``count`` real Chromium pages (390 px) during the arrivals.
+
+    Returns seconds from opening the link to the join form being shown, one per page.
+    """
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from browser import chromium_browser
+
+    times = []
+    with chromium_browser() as browser:
+        for i in range(count):
+            time.sleep(spread / max(1, count))
+            context = browser.new_context(viewport={"width": 390, "height": 844})
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(url, timeout=timeout * 1000)
+            page.wait_for_selector("button:has-text('Join')", timeout=timeout * 1000)
+            times.append(time.perf_counter() - start)
+    return times
+
+
 def memory_mib(pid: int) -> tuple[float, float]:
     info = psutil.Process(pid).memory_full_info()
     return info.rss / 2**20, info.uss / 2**20
@@ -283,8 +307,9 @@ async def open_all(voters: list[Voter], spread: float) -> tuple[list[float], lis
     return [float(r) for r in results if not isinstance(r, BaseException)], failed
 
 
-async def hall(n: int, waves: int, timeout: float, arrival: float, folder: Path) -> dict:
-    """Phases 1-3: arrivals, waves, memory."""
+async def hall(n: int, waves: int, timeout: float, arrival: float, folder: Path,
+               chromium: int = 0) -> dict:
+    """Phases 1-3: arrivals (with ``chromium`` real pages among them), waves, memory."""
     path = new_workshop(folder, "hall")
     server = start_server(path, port=free_port(), limits=BENCH_LIMITS)
     voters = [Voter(i, server.vote_url, timeout) for i in range(n)]
@@ -297,7 +322,11 @@ async def hall(n: int, waves: int, timeout: float, arrival: float, folder: Path)
         await warm.close()
         before = await settle(server.process.pid, 5)
         started = time.perf_counter()
+        browsers = asyncio.create_task(asyncio.to_thread(
+            chromium_joins, server.vote_url, chromium, arrival, timeout
+        )) if chromium else None
         out["join"], out["failed"] = await open_all(voters, arrival)
+        out["chromium"] = await browsers if browsers is not None else []
         if out["failed"]:
             return out
         await asyncio.gather(*(v.join() for v in voters))
@@ -376,11 +405,11 @@ async def burst_and_refusals(n: int, timeout: float, folder: Path) -> dict:
     return out
 
 
-async def run(n: int, waves: int, timeout: float, arrival: float) -> int:
+async def run(n: int, waves: int, timeout: float, arrival: float, chromium: int) -> int:
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64))
     folder = Path(tempfile.mkdtemp(prefix="bench-live-"))
     print(f"load average at start: {loadavg()}")
-    first = await hall(n, waves, timeout, arrival, folder)
+    first = await hall(n, waves, timeout, arrival, folder, chromium)
     if first.get("failed"):
         print(f"pages that never loaded ({len(first['failed'])}): {first['failed'][:5]}; "
               f"server log: {first['log']}")
@@ -393,6 +422,9 @@ async def run(n: int, waves: int, timeout: float, arrival: float) -> int:
     print(f"arrivals over {arrival:.0f} s: join form ready median {statistics.median(join):.2f} "
           f"s, p95 {pct(join, 95):.2f} s, max {max(join):.2f} s (target p95 <= 3 s); all "
           f"joined {first['all_joined']:.1f} s after the first opened the link")
+    if first["chromium"]:
+        print(f"real Chromium pages among the arrivals: join form shown in "
+              f"{', '.join(f'{t:.1f}' for t in first['chromium'])} s")
     print(f"votes lost: {first['lost']} (target 0)")
     if stored:
         print(f"tap -> stored answer: median {statistics.median(stored) * 1000:.0f} ms, p95 "
@@ -431,8 +463,10 @@ def main() -> int:
                         help="seconds over which voters open the join link")
     parser.add_argument("--timeout", type=float, default=120.0,
                         help="seconds any single wait may take (default 120)")
+    parser.add_argument("--chromium", type=int, default=3,
+                        help="real Chromium pages among the arrivals (0: none)")
     args = parser.parse_args()
-    return asyncio.run(run(args.voters, args.waves, args.timeout, args.arrival))
+    return asyncio.run(run(args.voters, args.waves, args.timeout, args.arrival, args.chromium))
 
 
 if __name__ == "__main__":
