@@ -246,7 +246,7 @@ def chromium_joins(url: str, count: int, spread: float, timeout: float) -> list[
 
     times = []
     with chromium_browser() as browser:
-        for i in range(count):
+        for _ in range(count):
             time.sleep(spread / max(1, count))
             context = browser.new_context(viewport={"width": 390, "height": 844})
             page = context.new_page()
