@@ -570,6 +570,17 @@ def _set_cookie(name: str, value: str, *, days: int | None = None) -> tuple[byte
 
 
 _SCRIPT_TAG = b'<script src="/_ak/live.js"></script>'
+_VIEWPORT = re.compile(rb'<meta name="viewport"[^>]*>')
+
+
+def _adapted_page(content: bytes) -> bytes:
+    """Put the gate's script first in the page, say its language, and let people zoom."""
+    content = content.replace(b"<head>", b"<head>" + _SCRIPT_TAG, 1)
+    if not re.search(rb"<html[^>]*\blang=", content):
+        content = content.replace(b"<html", b'<html lang="en"', 1)
+    return _VIEWPORT.sub(
+        b'<meta name="viewport" content="width=device-width, initial-scale=1">', content, 1
+    )
 
 
 def _injecting(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
@@ -591,7 +602,7 @@ def _injecting(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
         content = b"".join(body)
         kept = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
         if any(k == b"content-type" and v.startswith(b"text/html") for k, v in kept):
-            content = content.replace(b"<head>", b"<head>" + _SCRIPT_TAG, 1)
+            content = _adapted_page(content)
         await send({**start, "headers": [*kept, *headers,
                                          (b"content-length", str(len(content)).encode())]})
         await send({"type": "http.response.body", "body": content})

@@ -17,12 +17,14 @@ log keeps the detail.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
+import queue
 import threading
-import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ import ipywidgets as widgets
 from .errors import AssuredKitError
 
 __all__ = [
-    "ENV_ROOM", "ENV_WORKSHOP", "Hub", "LivePage", "hub", "page_for", "room_factory", "routes",
+    "ENV_ROOM", "ENV_WORKSHOP", "Hub", "SessionClosedError", "hub", "page_for", "room_factory",
 ]
 
 #: Environment variable naming the workshop file the server serves.
@@ -95,6 +97,52 @@ class Hub:
         self._lock = threading.Lock()
         self._state: dict[str, Any] | None = None
         self._thread: threading.Thread | None = None
+        self._votes: queue.Queue[tuple[Any, Future[int]]] = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    def close(self) -> None:
+        """Stop following the file and close the workshop (the server does this on exit)."""
+        self._stopped.set()
+        with self._lock:
+            self._pages.clear()
+        self.ws.close()
+
+    def cast(self, vote: Any, *, timeout: float = 30.0) -> int:
+        """Save a tap and return its event id once the file has it (or raise its error).
+
+        Taps arriving while the previous ones are being written are saved together, in one
+        transaction (`assured_kit.voting.cast_votes`): a hall tapping at once costs a few disk
+        writes, not one each.
+        """
+        done: Future[int] = Future()
+        with self._lock:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_votes, name="live-votes",
+                                                daemon=True)
+                self._writer.start()
+        self._votes.put((vote, done))
+        return done.result(timeout)
+
+    def _write_votes(self) -> None:
+        from .voting import cast_votes
+
+        while True:
+            waiting = [self._votes.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(waiting) < 500:
+                    waiting.append(self._votes.get_nowait())
+            try:
+                results = cast_votes(self.ws, [vote for vote, _ in waiting])
+            except Exception as exc:  # a busy or broken file: every tap hears of it
+                for _, done in waiting:
+                    done.set_exception(exc)
+                continue
+            for (_, done), result in zip(waiting, results, strict=True):
+                if isinstance(result, Exception):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
 
     def snapshot(self) -> dict[str, Any]:
         """Return the live state now (see `assured_kit.voting.live_state`)."""
@@ -124,24 +172,35 @@ class Hub:
             self._pages.pop(id(page), None)
 
     def _watch(self) -> None:
-        while True:
-            time.sleep(self.poll_seconds)
+        tick = 0
+        while not self._stopped.wait(self.poll_seconds):
+            tick += 1
             try:
                 state = self.snapshot()
             except Exception:  # a busy file: try again next time; the log says why
                 log.exception("live voting: cannot read the workshop")
                 continue
-            if state == self._state:
+            changed = state != self._state
+            if not changed and tick % 10:
                 continue
             self._state = state
             with self._lock:
                 pages = list(self._pages.values())
             for page, run_in in pages:
+                # On a change every page is refreshed; now and then, closed pages are let go.
+                action = (lambda page=page, state=state: page.refresh(state)) if changed \
+                    else (lambda: None)
                 try:
-                    run_in(lambda page=page, state=state: page.refresh(state))
+                    run_in(action)
+                except SessionClosedError:
+                    self.unsubscribe(page)
                 except Exception:
                     log.exception("live voting: a page refresh failed")
                     self.unsubscribe(page)
+
+
+class SessionClosedError(RuntimeError):
+    """The browser session a page belonged to has closed (left, culled or reloaded)."""
 
 
 _HUB: Hub | None = None
@@ -181,7 +240,7 @@ def _run_in_session() -> Callable[[Callable[[], None]], None]:
 
     def run_in(action: Callable[[], None]) -> None:
         if context.closed_event.is_set():
-            raise RuntimeError("the session has closed")
+            raise SessionClosedError(context.id)
         with context:
             action()
 
@@ -222,6 +281,7 @@ def page_for(path: str, search: str | None, *, owner: Any = None) -> widgets.Wid
         state=shared.state,
         may_join=(lambda: gate.may_join(owner)) if gate is not None else None,
         may_tap=(lambda: gate.may_tap(owner)) if gate is not None else None,
+        cast=shared.cast,
     )
     if voter.respondent_id is not None or voter.joining:
         shared.subscribe(voter, _run_in_session())
@@ -239,7 +299,8 @@ def _safe_page(path: str, search: str | None) -> widgets.Widget:
         )
 
 
-try:  # Solara is only needed where the server runs
+def _solara_pages() -> dict[str, Any]:
+    """Build the Solara components and routes (Solara is imported only now: see `__getattr__`)."""
     import solara
 
     @solara.component
@@ -255,13 +316,26 @@ try:  # Solara is only needed where the server runs
         """Show the page alone: no navigation bar, title or tabs around it."""
         solara.Column(children=children or [], style={"padding": "0 8px"})
 
-    #: The pages Solara serves (the gate lets through only these, with a valid code or key).
+    # The pages Solara serves (the gate lets through only these, with a valid code or key).
     routes = [
         solara.Route(path="/", component=LivePage, layout=Layout),
         solara.Route(path="vote", component=LivePage, layout=Layout),
         solara.Route(path="room", component=LivePage, layout=Layout),
     ]
+    return {"LivePage": LivePage, "Layout": Layout, "routes": routes}
 
-except ImportError:  # pragma: no cover - the kit without the live-voting server
-    LivePage = Layout = None  # type: ignore[assignment]
-    routes = []
+
+_SOLARA_NAMES = ("LivePage", "Layout", "routes")
+
+
+def __getattr__(name: str) -> Any:
+    """Give Solara its ``routes`` (and components) on first use (PEP 562).
+
+    Solara reads its settings once, when it is first imported; importing it lazily lets the
+    server process set them (`assured_kit.live.server_environment`) before that happens.
+    """
+    if name not in _SOLARA_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    built = _solara_pages()
+    globals().update(built)
+    return built[name]

@@ -35,6 +35,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -42,6 +43,7 @@ from urllib.parse import parse_qs
 import ipywidgets as widgets
 
 from .errors import AssuredKitError
+from .glossary import help_html
 from .safety import escape_html as _esc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,8 +56,10 @@ __all__ = [
     "MOVED_ON",
     "ROLE_CHOICES",
     "VOTING_CLOSED",
+    "Vote",
     "VoterPage",
     "cast_vote",
+    "cast_votes",
     "check_code",
     "close_on_reveal",
     "device_digest",
@@ -71,6 +75,7 @@ __all__ = [
     "retire_join_code",
     "room_key",
     "room_result",
+    "save_vote",
     "set_close_on_reveal",
     "voting_closed",
 ]
@@ -138,6 +143,16 @@ def _latest_value(ws: Workshop, kind: str, key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _ensure_secret(ws: Workshop, kind: str, key: str, *, rotate: bool, author: str) -> str:
+    """Return the secret kept under ``kind``/``key``, making a new one when missing or asked."""
+    with ws.batch():
+        value = _latest_value(ws, kind, key)
+        if value is None or rotate:
+            value = new_join_code()
+            ws.log_event(kind, {key: value}, author=author)
+    return value
+
+
 def join_code(ws: Workshop) -> str | None:
     """Return the workshop's current join code, or None when live voting has none.
 
@@ -162,12 +177,7 @@ def ensure_join_code(ws: Workshop, *, rotate: bool = False, author: str = "facil
     >>> ensure_join_code(ws) == code  # doctest: +SKIP
     True
     """
-    with ws.batch():
-        code = join_code(ws)
-        if code is None or rotate:
-            code = new_join_code()
-            ws.log_event(_CODE_EVENT, {"join_code": code}, author=author)
-    return code
+    return _ensure_secret(ws, _CODE_EVENT, "join_code", rotate=rotate, author=author)
 
 
 def retire_join_code(ws: Workshop, *, author: str = "facilitator") -> None:
@@ -202,12 +212,7 @@ def ensure_room_key(ws: Workshop, *, rotate: bool = False, author: str = "facili
     >>> ensure_room_key(ws) == ensure_room_key(ws)  # doctest: +SKIP
     True
     """
-    with ws.batch():
-        key = room_key(ws)
-        if key is None or rotate:
-            key = secrets.token_urlsafe(16)
-            ws.log_event(_ROOM_EVENT, {"room_key": key}, author=author)
-    return key
+    return _ensure_secret(ws, _ROOM_EVENT, "room_key", rotate=rotate, author=author)
 
 
 def close_on_reveal(ws: Workshop) -> bool:
@@ -387,6 +392,25 @@ def join(
         hint="someone with the same name; add an initial or your authority",
     ) from last
 
+@dataclass(frozen=True)
+class Vote:
+    """One tap to save: the device token, the question and round the page showed, the answer.
+
+    Examples
+    --------
+    >>> Vote("token", "LA-DCS-1", 4, round=1).dont_know
+    False
+    """
+
+    token: str
+    question_id: str
+    rating: int | None = None
+    round: int = 1
+    dont_know: bool = False
+    evidence: int | None = None
+    note: str | None = None
+
+
 def cast_vote(
     ws: Workshop,
     token: str,
@@ -415,7 +439,73 @@ def cast_vote(
     >>> cast_vote(ws, token, "LA-DCS-1", 4, round=1)  # doctest: +SKIP
     42
     """
-    rid = respondent_for_token(ws, token)
+    return save_vote(ws, Vote(token, question_id, rating, round=round, dont_know=dont_know,
+                              evidence=evidence, note=note))
+
+
+def save_vote(ws: Workshop, vote: Vote) -> int:
+    """Save one `Vote` as `cast_vote` does; return the event id or raise its error.
+
+    Examples
+    --------
+    >>> save_vote(ws, Vote(token, "LA-DCS-1", 4, round=1))  # doctest: +SKIP
+    42
+    """
+    (result,) = cast_votes(ws, [vote])
+    if isinstance(result, AssuredKitError):
+        raise result
+    return result
+
+
+def cast_votes(ws: Workshop, votes: list[Vote]) -> list[int | AssuredKitError]:
+    """Save many taps in one transaction (one disk write for a whole wave); one result each.
+
+    Each vote is checked as `cast_vote` checks it; a vote that fails gets its error in the
+    result list and is not written, while the others are. The server's hub gathers the taps
+    that arrive together and saves them with this.
+
+    Examples
+    --------
+    >>> cast_votes(ws, [Vote(token, "LA-DCS-1", 4, round=1)])  # doctest: +SKIP
+    [42]
+    """
+    results: list[int | AssuredKitError | None] = [None] * len(votes)
+    pending = list(range(len(votes)))
+    while pending:
+        written: dict[int, int] = {}
+        refused: dict[int, AssuredKitError] = {}
+        bad: tuple[int, AssuredKitError] | None = None
+        try:
+            with ws.batch():
+                session = ws.session()
+                closes = close_on_reveal(ws)
+                for i in pending:
+                    try:
+                        rid = _voter_may_vote(ws, session, closes, votes[i])
+                    except AssuredKitError as exc:
+                        refused[i] = exc
+                        continue
+                    try:
+                        written[i] = _record(ws, rid, votes[i])
+                    except AssuredKitError as exc:
+                        bad = (i, exc)
+                        raise
+        except AssuredKitError:
+            if bad is None:
+                raise
+            # One invalid answer undid the whole transaction: keep its error, save the rest.
+            results[bad[0]] = bad[1]
+            pending = [i for i in pending if i != bad[0]]
+            continue
+        for i, outcome in [*written.items(), *refused.items()]:
+            results[i] = outcome
+        pending = []
+    return [r for r in results if r is not None]
+
+
+def _voter_may_vote(ws: Workshop, session: dict[str, Any], closes: bool, vote: Vote) -> str:
+    """Return the respondent a vote is for, or raise why it may not be saved."""
+    rid = respondent_for_token(ws, vote.token)
     if rid is None:
         raise AssuredKitError(
             "this device has not joined the workshop",
@@ -423,37 +513,39 @@ def cast_vote(
             allowed="a device that joined through the join page",
             hint="the page address lost its voter part; open the join link again",
         )
-    with ws.batch():
-        session = ws.session()
-        if (session["question_id"] is None or session["question_id"] != question_id
-                or int(session["round"]) != int(round)):
-            raise AssuredKitError(
-                MOVED_ON,
-                field="question_id",
-                allowed=f"the open question ({session['question_id'] or 'none is open'}), "
-                f"round {session['round']}",
-                hint="the facilitator moved on after the page showed the question",
-            )
-        if voting_closed(session, close_on_reveal(ws)):
-            raise AssuredKitError(
-                "voting on this question is closed",
-                field="question_id",
-                allowed="a vote while the facilitator keeps the question open",
-                hint="the facilitator closed the vote or revealed the answers",
-            )
-        return int(
-            ws.record(
-                rid,
-                question_id,
-                rating,
-                dont_know=dont_know,
-                evidence=evidence,
-                note=note or None,
-                round=int(round),
-                author=rid,
-                proxy=False,
-            )
+    if (session["question_id"] is None or session["question_id"] != vote.question_id
+            or int(session["round"]) != int(vote.round)):
+        raise AssuredKitError(
+            MOVED_ON,
+            field="question_id",
+            allowed=f"the open question ({session['question_id'] or 'none is open'}), "
+            f"round {session['round']}",
+            hint="the facilitator moved on after the page showed the question",
         )
+    if voting_closed(session, closes):
+        raise AssuredKitError(
+            "voting on this question is closed",
+            field="question_id",
+            allowed="a vote while the facilitator keeps the question open",
+            hint="the facilitator closed the vote or revealed the answers",
+        )
+    return rid
+
+
+def _record(ws: Workshop, rid: str, vote: Vote) -> int:
+    return int(
+        ws.record(
+            rid,
+            vote.question_id,
+            vote.rating,
+            dont_know=vote.dont_know,
+            evidence=vote.evidence,
+            note=vote.note or None,
+            round=int(vote.round),
+            author=rid,
+            proxy=False,
+        )
+    )
 
 
 def my_answer(
@@ -522,13 +614,15 @@ def room_result(ws: Workshop) -> pd.DataFrame | None:
         }
     )
 
+
 def live_state(ws: Workshop) -> dict[str, Any]:
     """Return what every voting page shows of the facilitator's state, read once for all pages.
 
     Returns
     -------
     dict
-        ``code`` (the join code in force), ``question_id``, ``round``, ``closed`` (voting
+        ``code`` (the join code in force), ``question_id``, ``help`` (what the question's
+        2010 terms mean today, `assured_kit.glossary.help_html`), ``round``, ``closed`` (voting
         closed, counting close on reveal), ``revealed``, ``result`` (the room's answers as
         ``(label, value, count)`` rows once revealed, else None) and ``answers`` (each
         respondent's current answer to the open question and round).
@@ -536,7 +630,7 @@ def live_state(ws: Workshop) -> dict[str, Any]:
     Examples
     --------
     >>> sorted(live_state(ws))  # doctest: +SKIP
-    ['answers', 'closed', 'code', 'question_id', 'result', 'revealed', 'round']
+    ['answers', 'closed', 'code', 'help', 'question_id', 'result', 'revealed', 'round']
     """
     session = ws.session()
     qid, rnd = session["question_id"], int(session["round"])
@@ -550,6 +644,7 @@ def live_state(ws: Workshop) -> dict[str, Any]:
     return {
         "code": join_code(ws),
         "question_id": qid,
+        "help": "" if qid is None else help_html(ws.framework, qid),
         "round": rnd,
         "closed": qid is None or voting_closed(session, close_on_reveal(ws)),
         "revealed": bool(session["revealed"]),
@@ -595,6 +690,9 @@ _CSS = """
 .ak-vote .ak-bar { display: flex; align-items: center; gap: 8px; margin: 4px 0; }
 .ak-vote .ak-bar-fill { background: #0b5394; height: 18px; }
 .ak-vote .ak-saved { font-weight: 700; }
+.ak-vote .ak-label { font-weight: 700; margin-top: 8px; }
+.ak-vote .jupyter-widget-Collapse-header, .ak-vote .widget-label { color: #111; }
+.ak-vote .ak-title { font-size: 24px; margin: 8px 0; }
 </style>
 """
 
@@ -612,6 +710,9 @@ class VoterPage:
         The facilitator's state (`live_state`); read from the workshop when not given.
     may_join, may_tap : callable, optional
         Return False when this device joins or taps too often (the server's per-device limits).
+    cast : callable, optional
+        Saves a `Vote` and returns its event id (by default `cast_vote` on ``ws``; the server
+        passes its hub's, which saves the taps arriving together in one transaction).
 
     Attributes
     ----------
@@ -631,8 +732,10 @@ class VoterPage:
         state: dict[str, Any] | None = None,
         may_join: Callable[[], bool] | None = None,
         may_tap: Callable[[], bool] | None = None,
+        cast: Callable[[Vote], int] | None = None,
     ) -> None:
         self.ws = ws
+        self._cast = cast
         self.query = dict(query)
         self.token: str | None = None
         self.respondent_id: str | None = None
@@ -701,9 +804,11 @@ class VoterPage:
             layout=widgets.Layout(width="100%"),
         )
         self.authority = widgets.Dropdown(
+            description="Authority",
             options=[("Choose your authority", ""), *[(a, a) for a in ws.details["authorities"]],
                      ("Prefer not to say", None)],
             value="",
+            style={"description_width": "initial"},
             layout=widgets.Layout(width="100%"),
         )
         self.authority.add_class("ak-authority")
@@ -720,12 +825,12 @@ class VoterPage:
             header,
             widgets.HTML('<div class="ak-label">I am</div>'),
             self.role,
-            widgets.HTML('<label class="ak-label">Authority</label>'),
             self.authority,
         ]
         if mode != "anonymous":
             name = "Name" if mode == "named" else "Label"
             self.label.description = name
+            self.label.style.description_width = "initial"
             rows += [self.label]
         rows += [self.join_button, self.join_message]
         self.widget.children = rows
@@ -894,6 +999,8 @@ class VoterPage:
             f'<div class="ak-muted">{_esc(fw.theme_title(str(q["theme_id"])))} · '
             f"{_esc(role)} question {int(q['number'])}</div>"
             f'<h1 class="ak-question">{_esc(q["text"])}</h1>'
+            # What the question's 2010 terms mean today (already escaped by the glossary).
+            f'{self._current().get("help", "")}'
         )
 
     def vote(self, rating: int | None) -> None:
@@ -914,9 +1021,13 @@ class VoterPage:
             )
             return
         note = self.note.value.strip() or None
+        vote = Vote(self.token, qid, rating, round=rnd, dont_know=rating is None,
+                    evidence=self._pending_evidence, note=note)
         try:
-            cast_vote(ws, self.token, qid, rating, round=rnd, dont_know=rating is None,
-                      evidence=self._pending_evidence, note=note)
+            if self._cast is not None:
+                self._cast(vote)
+            else:
+                save_vote(ws, vote)
         except AssuredKitError as exc:
             self._state = live_state(ws)
             self.refresh()
@@ -978,12 +1089,13 @@ class VoterPage:
     @staticmethod
     def _set_chosen(button: widgets.Button, chosen: bool) -> None:
         text = button.description.removeprefix("✓ ")
-        button.description = f"✓ {text}" if chosen else text
-        button.button_style = "primary" if chosen else ""
-        if chosen:
-            button.add_class("ak-chosen")
-        else:
-            button.remove_class("ak-chosen")
+        with button.hold_sync():  # one message to the phone per button, not three
+            button.description = f"✓ {text}" if chosen else text
+            button.button_style = "primary" if chosen else ""
+            if chosen:
+                button.add_class("ak-chosen")
+            else:
+                button.remove_class("ak-chosen")
 
     def _result_html(self, result: list[tuple[str, int | None, int]]) -> str:
         total = sum(count for _, _, count in result)

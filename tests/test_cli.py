@@ -180,3 +180,14 @@ def test_bad_workshop_file_is_a_clear_error(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
     assert bogus.read_bytes() == b"not a database at all" * 50
+
+
+def test_live_lists_addresses_for_the_join_link(tmp_path):
+    from assured_kit.store import Workshop
+
+    path = tmp_path / "w.workshop.sqlite"
+    Workshop.create(path, title="W").close()
+    done = run("live", path, "--addresses", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "127.0.0.1" in done.stdout and "loopback" in done.stdout
+    assert "only this computer can reach this address" in done.stdout

@@ -498,6 +498,10 @@ def test_real_server_checks_codes_and_keys_before_any_session(tmp_path, room_mod
             assert len(body) < 2000 and "Traceback" not in body and "solara" not in body.lower()
         status, body, headers = _get(server.vote_url)
         assert status == 200 and "/_ak/live.js" in body
+        # Solara's settings are the kit's (read after the server set them): no banner, no
+        # "made with" loader, zooming allowed, the page's language stated.
+        assert '"show_banner": false' in body and '"loader": "plain"' in body
+        assert "user-scalable=no" not in body and '<html lang="en"' in body
         assert "ak_vote=" in headers.get("set-cookie", "")
         assert "default-src 'self'" in headers.get("content-security-policy", "")
         status, body, headers = _get(server.room_url)
@@ -622,7 +626,7 @@ def test_gate_passes_a_valid_code_with_cookies_the_script_and_a_content_policy(g
     gate = make()
     status, body, headers = _call(gate, "/", "code=the-code-0123456789abcd&voter=t" + "x" * 20)
     assert status == 200 and inner.calls == ["/"]
-    assert body.startswith(b'<html><head><script src="/_ak/live.js"></script>')
+    assert body.startswith(b'<html lang="en"><head><script src="/_ak/live.js"></script>')
     assert headers["content-length"] == [str(len(body))]
     assert "default-src 'self'" in headers["content-security-policy"][0]
     vote = _pass(headers, "ak_vote")
@@ -810,6 +814,16 @@ def test_page_refuses_taps_and_joins_beyond_the_device_limits(ws):
     assert len(ws.respondents()) == 1
 
 
+def test_the_question_shows_what_its_2010_terms_mean_today(ws):
+    ws.set_session(question_id="PM-LM-1")  # mentions the LSCB
+    page, _ = _joined_page(ws)
+    assert "What does this mean?" in page.question.value
+    assert "data-term='LSCB'" in page.question.value
+    ws.set_session(question_id="LA-DCS-3")  # nothing to explain
+    page.refresh()
+    assert "What does this mean?" not in page.question.value
+
+
 def test_shared_state_is_read_once_for_every_page(ws):
     ws.set_session(question_id=Q1)
     page, rid = _joined_page(ws)
@@ -859,3 +873,133 @@ def test_addresses_are_found_without_sending_anything(monkeypatch):
     assert any(a.kind == "loopback" for a in found)
     assert live.base_url_for("0.0.0.0", 8866).startswith("http://")
     assert not hasattr(live, "lan_address")
+
+
+# --------------------------------------------------------------------------- a wave of taps
+
+
+def test_cast_votes_saves_a_wave_together_and_refuses_only_the_bad_taps(ws):
+    ws.set_session(question_id=Q1)
+    tokens = [voting.join(ws, role="DCS", label=f"V{i}")[0] for i in range(4)]
+    results = voting.cast_votes(ws, [
+        voting.Vote(tokens[0], Q1, 4, round=1),
+        voting.Vote(tokens[1], Q1, 9, round=1),  # not on the scale: undoes the transaction
+        voting.Vote(tokens[2], Q2, 3, round=1),  # a question the facilitator left
+        voting.Vote("forged-token", Q1, 2, round=1),
+        voting.Vote(tokens[3], Q1, None, round=1, dont_know=True),
+    ])
+    assert isinstance(results[0], int) and isinstance(results[4], int)
+    assert "not a level" in str(results[1])
+    assert voting.MOVED_ON in str(results[2])
+    assert "not joined" in str(results[3])
+    table = ws.ratings().sort_values("respondent_label")
+    assert table["respondent_label"].tolist() == ["V0", "V3"]
+    assert table["dont_know"].tolist() == [False, True]
+
+
+def test_hub_saves_taps_from_many_sessions_and_answers_each(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assured_kit.liveapp import Hub
+
+    path = tmp_path / "hub.workshop.sqlite"
+    with Workshop.create(path, title="Hub") as ws:
+        ws.set_session(question_id=Q1)
+        tokens = [voting.join(ws, role="DCS", label=f"V{i}")[0] for i in range(40)]
+    hub = Hub(path, poll_seconds=0.2)
+    try:
+        votes = [voting.Vote(t, Q1, 1 + i % 5, round=1) for i, t in enumerate(tokens)]
+        votes.append(voting.Vote(tokens[0], Q2, 1, round=1))
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            futures = [pool.submit(hub.cast, v) for v in votes]
+        assert all(isinstance(f.result(), int) for f in futures[:-1])
+        with pytest.raises(AssuredKitError, match="moved on"):
+            futures[-1].result()
+        table = hub.ws.ratings()
+        assert len(table) == 40
+        assert sorted(table["rating"].astype(int)) == sorted(1 + i % 5 for i in range(40))
+    finally:
+        hub.ws.close()
+
+
+def test_hub_refreshes_pages_on_a_change_and_lets_closed_sessions_go(tmp_path):
+    from assured_kit.liveapp import Hub, SessionClosedError
+
+    path = tmp_path / "hub.workshop.sqlite"
+    with Workshop.create(path, title="Hub") as ws:
+        code = live.ensure_join_code(ws)
+        token, _ = voting.join(ws, role="DCS", label="Pat")
+    hub = Hub(path, poll_seconds=0.05)
+    try:
+        page = voting.VoterPage(hub.ws, {"code": code, "voter": token}, state=hub.state)
+        gone = voting.VoterPage(hub.ws, {"code": code, "voter": token}, state=hub.state)
+
+        def closed(_action):
+            raise SessionClosedError("k2")
+
+        hub.subscribe(page, lambda action: action())
+        hub.subscribe(gone, closed)
+        hub.ws.set_session(question_id=Q1)
+        deadline = time.monotonic() + 10
+        while "Leadership" not in page.question.value and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "Leadership" in page.question.value
+        while len(hub._pages) > 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(hub._pages) == [id(page)]
+    finally:
+        hub.close()
+
+
+def test_room_key_is_a_secret_of_its_own(ws):
+    code = live.ensure_join_code(ws)
+    key = live.ensure_room_key(ws)
+    assert key != code and live.ensure_room_key(ws) == key and live.room_key(ws) == key
+    rotated = live.ensure_room_key(ws, rotate=True)
+    assert rotated != key and live.join_code(ws) == code
+    assert not voting.check_code(ws, rotated)
+
+
+def test_a_page_that_fails_to_build_shows_a_short_message_not_a_traceback(monkeypatch):
+    from assured_kit import liveapp
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("/home/secret/path exploded")
+
+    monkeypatch.setattr(liveapp, "page_for", broken)
+    text = liveapp._safe_page("/", "code=x").value
+    assert "Something went wrong" in text
+    assert "secret" not in text and "Traceback" not in text
+
+
+@pytest.mark.slow
+def test_a_session_runs_no_code_a_client_sends(tmp_path):
+    """The page server passes only widget messages to a session: an execute request runs nothing."""
+    import uuid
+
+    from websockets.sync.client import connect
+
+    path = tmp_path / "srv.workshop.sqlite"
+    Workshop.create(path, title="Server test").close()
+    marker = tmp_path / "executed.txt"
+    server = live.start_server(path, port=_free_port())
+    try:
+        _, _, headers = _get(server.vote_url)
+        cookies = "; ".join(c.split(";")[0] for c in headers["set-cookie"].split("\n"))
+        host = server.base_url.removeprefix("http://").rstrip("/")
+        url = (f"ws://{host}/jupyter/api/kernels/{uuid.uuid4()}/channels"
+               f"?session_id={uuid.uuid4()}")
+        with connect(url, additional_headers={"Cookie": cookies}, open_timeout=30) as sock:
+            sock.send(json.dumps({
+                "header": {"msg_id": "x1", "msg_type": "execute_request", "username": "",
+                           "session": "s1", "date": "", "version": "5.3"},
+                "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+                "content": {"code": f"open({str(marker)!r}, 'w').write('ran')",
+                            "silent": False, "store_history": False, "user_expressions": {},
+                            "allow_stdin": False, "stop_on_error": True},
+            }))
+            time.sleep(3)
+        assert not marker.exists()
+        assert server.running
+    finally:
+        server.stop()
