@@ -515,6 +515,7 @@ def serve(workshop: str | os.PathLike[str], **options: Any) -> int:
     >>> serve("room.workshop.sqlite", port=8866)  # doctest: +SKIP
     """
     server = start_server(workshop, **options)
+    _announce(server.workshop_path, server.vote_url)
     print(
         f"Live voting for {server.workshop_path.name}\n"
         f"Join link (for the QR code): {server.vote_url}\n"
@@ -529,7 +530,20 @@ def serve(workshop: str | os.PathLike[str], **options: Any) -> int:
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
-    return server.stop() or 0
+    status = server.stop() or 0
+    _announce(server.workshop_path, None)
+    return status
+
+
+def _announce(path: Path, url: str | None) -> None:
+    """Tell the room view (through the workshop file) the join link, or that voting stopped."""
+    from .facilitator import Facilitator
+
+    room = Facilitator.open(path)
+    try:
+        room.announce_join_url(url)
+    finally:
+        room.close()
 
 
 def _address_warning(base_url: str) -> str | None:

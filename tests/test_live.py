@@ -1003,3 +1003,31 @@ def test_a_session_runs_no_code_a_client_sends(tmp_path):
         assert server.running
     finally:
         server.stop()
+
+
+def test_command_line_server_announces_the_join_link_to_the_room_view(ws, monkeypatch, capsys):
+    """`assured-kit live` tells the room view its join link, and takes it back on stopping."""
+    from assured_kit.facilitator import Facilitator
+
+    seen: list[str | None] = []
+
+    class Stopped:
+        workshop_path = ws.path
+        vote_url = "http://127.0.0.1:8866/?code=abc"
+        room_url = "http://127.0.0.1:8866/room?key=k"
+        base_url = "http://127.0.0.1:8866"
+        log_path = ws.path.with_suffix(".log")
+
+        @property
+        def running(self) -> bool:
+            seen.append(Facilitator(ws).join_url())
+            return False
+
+        def stop(self) -> int:
+            return 0
+
+    monkeypatch.setattr(live, "start_server", lambda *a, **k: Stopped())
+    assert live.serve(ws.path) == 0
+    assert seen == ["http://127.0.0.1:8866/?code=abc"]
+    assert Facilitator(ws).join_url() is None
+    assert "Join link (for the QR code): http://127.0.0.1:8866/?code=abc" in capsys.readouterr().out
