@@ -333,7 +333,7 @@ def test_diverging_bars_fit_long_level_labels(demo_ratings):
     assert _layout_problems(ax.figure) == []
     # Every word of the labels is still there, only wrapped.
     legend_words = " ".join(t.get_text() for t in ax.figure.legends[0].get_texts()).split()
-    assert legend_words == " ".join(wordy.labels).split()
+    assert legend_words == " ".join([*wordy.labels, "Don't know"]).split()
     low, high = " / ".join(wordy.labels[:2]), " / ".join(wordy.labels[3:])
     assert ax.get_xlabel().split() == f"% of rated answers ← {low} {high} →".split()
 
@@ -413,7 +413,7 @@ def test_heatmap_cells_colours_and_suppressed_cells():
     labels = {
         (round(t.get_position()[0]), round(t.get_position()[1])): t.get_text() for t in ax.texts
     }
-    assert labels[(0, la)] == f"{derby_top * 100:.0f}%"
+    assert labels[(0, la)] == f"{derby_top * 100:.0f}%\nn=3"  # the share and its people
     assert labels[(1, la)] == "<3"
     assert labels[(0, wf)] == "no\nratings"
     assert labels[(1, wf)] == "none"
@@ -452,9 +452,23 @@ def test_role_pairs_positions_and_flags():
         assert [d.get_xdata()[0] for d in dots] == pytest.approx(tops)
         assert all(_same_colour(d.get_color(), pal.ROLE_COLOURS[role]) for d in dots)
         assert {d.get_marker() for d in dots} == {pal.ROLE_MARKERS[role]}
+        bottoms = [line for line in ax.lines if line.get_gid() == f"{role} bottom"]
+        lows = [100 * sum(r <= 2 for r in spec[t][index]) / 3 for t in spec]
+        assert [d.get_xdata()[0] for d in bottoms] == pytest.approx(lows)
+        assert all(_same_colour(d.get_markerfacecolor(), "white") for d in bottoms)  # hollow
     flags = [t for t in ax.texts if t.get_gid() == "apart"]
     assert len(flags) == 1 and flags[0].get_position()[1] == _row_of(ax, "LA")
     assert flags[0].get_text().startswith("apart")
+    figures = [t.get_text() for t in ax.texts if t.get_gid() == "figures"]
+    assert figures == [
+        "top: DCS 100% · LM 0%",
+        "bottom: DCS 0% · LM 100%",
+        "top: DCS 33% · LM 33%",
+        "bottom: DCS 0% · LM 0%",
+    ]
+    assert [t.get_text().split("\n")[-1] for t in ax.get_yticklabels()] == [
+        "(DCS n=3, LM n=3)"
+    ] * 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -546,9 +560,25 @@ def test_change_dumbbell_between_rounds():
     assert [line.get_xdata()[0] for line in ax.lines if line.get_gid() == "after"] == pytest.approx(
         [after]
     )
+    # The bottom of the scale is drawn too: hollow grey before, red square after.
+    bottom_before = 100 * sum(x <= 2 for x in first) / 3
+    bottom_after = 100 * sum(x <= 2 for x in second) / 3
+    drawn = {line.get_gid(): line.get_xdata()[0] for line in ax.lines}
+    assert drawn["before bottom"] == pytest.approx(bottom_before)
+    assert drawn["after bottom"] == pytest.approx(bottom_after)
     changes = [t.get_text() for t in ax.texts if t.get_gid() == "change"]
-    assert changes == [f"{after - before:+.0f} points\nnotable"]
+    assert changes == [
+        f"top {after - before:+.0f}\nbottom {bottom_after - bottom_before:+.0f} points\nnotable"
+    ]
+    figures = [t.get_text() for t in ax.texts if t.get_gid() == "figures"]
+    assert figures == ["top: 33% → 100%", "bottom: 67% → 0%"]
     assert {"before: round 1", "after: round 2"} <= set(_texts(ax))
+    # Each row says how many people each side rests on.
+    assert [t.get_text().split("\n")[-1] for t in ax.get_yticklabels()] == ["(n=3 → n=3)"]
+    # Only the top share, as before, when asked.
+    single = charts.change_dumbbell(tidy(answers), value="top_share")
+    changes = [t.get_text() for t in single.texts if t.get_gid() == "change"]
+    assert changes == [f"{after - before:+.0f} points\nnotable"]
 
 
 # --------------------------------------------------------------------------------------------
