@@ -55,11 +55,13 @@ from .summary import (
 from .text import percent
 
 __all__ = [
+    "FACET_KINDS",
     "authority_spread",
     "change_dumbbell",
     "confidence_evidence",
     "diverging_bars",
     "dont_know_axes",
+    "facet",
     "heatmap",
     "live_distribution",
     "role_pairs",
@@ -766,10 +768,11 @@ def heatmap(
     ax: Axes | None = None,
     **options: Any,
 ) -> Axes:
-    """Draw a grid of themes (or questions) against authorities (or respondents, roles, ...).
+    r"""Draw a grid of themes (or questions) against authorities (or respondents, roles, ...).
 
     Each cell is a rectangle coloured by ``value`` (``top_share``, ``bottom_share`` on 0 to
-    100 %, or ``median`` on the scale's range, red to blue) and labelled with the figure.
+    100 %, or ``median`` on the scale's range, red to blue) and labelled with the figure and the
+    number of people it rests on; a colour key beside the grid reads the colours.
     Suppressed cells are grey, hatched and labelled ``<3`` (for ``min_group=3``); cells where
     every answer was "Don't know" are grey and labelled "no ratings"; a pair with no answers
     at all is white and labelled "none". No cell is ever blank.
@@ -800,7 +803,7 @@ def heatmap(
     ...     "rating": pd.array([4, 5, 1, 5, 5], dtype="Int64"), "dont_know": False})
     >>> ax = heatmap(answers)
     >>> [t.get_text() for t in ax.texts if t.get_gid() in ("cell", "suppressed")]
-    ['67%', '<3']
+    ['67%\nn=3', '<3']
     """
     _check_value(value, ("top_share", "bottom_share", "median"), "cannot colour cells by")
     if _is_tidy(data):
@@ -1810,7 +1813,23 @@ def live_distribution(
         ax.set_xlim(-0.6, len(levels) + 1.0)
         ax.set_ylabel("Answers", fontsize=pal.FONT_LABEL)
         _style(ax, title)
-        state = {"scale": the_scale, "bars": list(bars), "texts": texts, "title": title}
+        total = ax.text(
+            1.0,
+            1.01,
+            "",
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=pal.FONT_ANNOTATION,
+            gid="n",
+        )
+        state = {
+            "scale": the_scale,
+            "bars": list(bars),
+            "texts": texts,
+            "title": title,
+            "total": total,
+        }
         _LIVE[ax] = state
     else:
         for bar, text, c in zip(state["bars"], state["texts"], counts, strict=True):
@@ -1820,5 +1839,133 @@ def live_distribution(
         if title is not None and title != state["title"]:
             ax.set_title(title, fontsize=pal.FONT_TITLE, loc="left")
             state["title"] = title
+    state["total"].set_text(f"n={int(counts.sum())} answers")
     ax.set_ylim(0, top)
     return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Small multiples.
+# --------------------------------------------------------------------------------------------
+
+#: The charts `facet` can repeat, by name.
+FACET_KINDS = (
+    "diverging_bars",
+    "theme_profile",
+    "heatmap",
+    "role_pairs",
+    "confidence_evidence",
+    "change_dumbbell",
+)
+
+
+def _groups_of(data: pd.DataFrame, by: str) -> pd.Series:
+    """Return the group of every answer: a column of the ratings, or the year it was held."""
+    if by == "year" and "year" not in data.columns:
+        _need(data, ["held_on"], "read_ratings")
+        return pd.Series(pd.to_datetime(data["held_on"]).dt.year, index=data.index)
+    _need(data, [by], "read_ratings")
+    return data[by]
+
+
+def facet(
+    kind: str,
+    data: pd.DataFrame,
+    *,
+    by: str = "authority",
+    groups: Sequence[Any] | None = None,
+    ncols: int = 3,
+    min_group: int = 3,
+    title: str | None = None,
+    **options: Any,
+) -> Any:
+    """Draw one chart kind once per group (authority, year, role, ...) side by side.
+
+    Each group's answers are summarised on their own (small groups suppressed as on any chart)
+    and drawn into one panel of a grid whose x axes are shared, so the panels read on one scale.
+    Every panel keeps its notes, "Don't know" panel and legend inside its own box.
+
+    Parameters
+    ----------
+    kind : str
+        One of `FACET_KINDS`, e.g. ``"diverging_bars"``.
+    data : pandas.DataFrame
+        Tidy ratings.
+    by : str
+        A column of the ratings (``"authority"``, ``"role"``, ``"workshop_id"``, ...) or
+        ``"year"`` (from ``held_on``).
+    groups : sequence, optional
+        Which groups to draw, in order; all groups present (sorted) otherwise.
+    ncols : int
+        Panels per row.
+    min_group : int
+        Suppression threshold, as for every chart.
+    title : str, optional
+        A title across the top of the figure.
+    **options
+        Passed to the chart function (e.g. ``by="question_id"`` for `diverging_bars`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per group, titled with the group, in ``figure.axes`` order (a heatmap's colour
+        keys follow the panels).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcdef"),
+    ...     "role": ["DCS"] * 3 + ["LM"] * 3, "theme_id": "PR",
+    ...     "rating": pd.array([5, 5, 4, 1, 2, 2], dtype="Int64"), "dont_know": False})
+    >>> fig = facet("theme_profile", answers, by="role")
+    >>> [ax.get_title(loc="left") for ax in fig.axes]
+    ['DCS', 'LM']
+    """
+    import matplotlib.pyplot as plt
+
+    draw = {name: globals()[name] for name in FACET_KINDS}.get(kind)
+    if draw is None:
+        raise AssuredKitError(
+            f"cannot draw small multiples of {kind!r}", field="kind", allowed=", ".join(FACET_KINDS)
+        )
+    if not _is_tidy(data):
+        raise AssuredKitError(
+            "small multiples need the tidy ratings, not a summary",
+            field="data",
+            allowed="the table read_ratings returns",
+            hint="each panel summarises its own group's answers",
+        )
+    keys = _groups_of(data, by)
+    present = [g for g in pd.unique(keys.dropna())]
+    chosen = list(groups) if groups is not None else sorted(present, key=str)
+    missing = [g for g in chosen if g not in set(present)]
+    if missing or not chosen:
+        raise AssuredKitError(
+            f"no answers for {by} {', '.join(map(str, missing)) or '(none chosen)'}",
+            field=by,
+            allowed=", ".join(map(str, sorted(present, key=str))) or "groups present in the data",
+        )
+    ncols = max(1, min(ncols, len(chosen)))
+    nrows = -(-len(chosen) // ncols)
+    rows_drawn = data["theme_id"].nunique() if "theme_id" in data.columns else 6
+    if options.get("by") == "question_id" and "question_id" in data.columns:
+        rows_drawn = data["question_id"].nunique()
+    per_row = 1.7 if kind in ("role_pairs", "change_dumbbell") else 1.2
+    height = per_row * max(int(rows_drawn), 1) + 3.5
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        sharex=True,
+        squeeze=False,
+        figsize=(9.5 * ncols, height * nrows),
+        layout="constrained",
+    )
+    flat = list(axes.ravel())
+    for ax, group in zip(flat, chosen, strict=False):
+        subset = data[(keys == group).to_numpy()]
+        draw(subset, ax=ax, min_group=min_group, title=str(group), **options)
+    for ax in flat[len(chosen) :]:
+        fig.delaxes(ax)
+    if title:
+        fig.suptitle(title, fontsize=pal.FONT_TITLE)
+    return fig
