@@ -180,6 +180,49 @@ def build_parser() -> argparse.ArgumentParser:
     _add_min_group(report)
     report.add_argument("--title", help="the report's title (default: from the scope)")
 
+    challenge = _command(
+        commands,
+        "challenge",
+        _cmd_challenge,
+        help="write a peer-challenge pack for one authority (HTML)",
+        description="Write the lines of enquiry for a peer team visiting one authority: "
+        "questions drawn from where its confidence is weak or contested, runs ahead of "
+        "evidence, differs between DCS and Lead Member, or sits outside the region's range, "
+        "each with its framework question, figures (with n) and the source's examples of "
+        "practice as prompts; its open actions; and a blank agreed-actions table. The page "
+        "prints on A4. Other authorities are never named; small groups are suppressed as in "
+        "every report.",
+        epilog=(
+            "examples:\n"
+            "  assured-kit challenge demo/ --authority Derby -o derby-pack.html\n"
+            "  assured-kit agreed-actions derby.workshop.sqlite derby-agreed-actions.csv\n"
+        ),
+    )
+    _add_sources(challenge)
+    challenge.add_argument("--authority", metavar="X", required=True, help="the authority")
+    challenge.add_argument(
+        "-o", "--output", required=True, type=Path, help="the pack to write (.html)"
+    )
+    challenge.add_argument("--title", help="the pack's title (default: Peer challenge: X)")
+    challenge.add_argument(
+        "--marking",
+        default="Official – Sensitive",
+        help="protective marking printed on the pack (default: Official – Sensitive)",
+    )
+    _add_min_group(challenge)
+
+    agreed = _command(
+        commands,
+        "agreed-actions",
+        _cmd_agreed_actions,
+        help="add a challenge pack's agreed actions (CSV) to a workshop file",
+        description="Read the agreed-actions CSV saved from a peer-challenge pack (columns "
+        "question_id, what, owner, due) and add each row to WORKSHOP as an action. The whole "
+        "file is checked first: a bad row adds nothing.",
+    )
+    _add_workshop(agreed)
+    agreed.add_argument("actions", metavar="CSV", type=Path, help="the agreed-actions CSV")
+
     summary = _command(
         commands,
         "summary",
@@ -346,6 +389,31 @@ def _cmd_report(args: argparse.Namespace) -> int:
         named_authorities=tuple(args.named_authorities),
     )
     print(f"wrote {written}")
+    return 0
+
+
+def _cmd_challenge(args: argparse.Namespace) -> int:
+    from .challenge import write_challenge_pack
+
+    written = write_challenge_pack(
+        _existing_sources(args.sources),
+        args.authority,
+        args.output,
+        min_group=_check_min_group(args.min_group),
+        title=args.title,
+        marking=args.marking,
+    )
+    print(f"wrote {written}")
+    return 0
+
+
+def _cmd_agreed_actions(args: argparse.Namespace) -> int:
+    from .challenge import add_agreed_actions
+
+    ids = add_agreed_actions(
+        _existing(args.workshop, "workshop"), _existing(args.actions, "actions")
+    )
+    print(f"added {len(ids)} action(s) to {args.workshop}: {', '.join(ids) or 'none'}")
     return 0
 
 
