@@ -622,14 +622,18 @@ def add_agreed_actions(workshop: str | os.PathLike[str], path: str | os.PathLike
     from .store import Workshop
 
     agreed = read_agreed_actions(path)
+
+    def given(value: Any) -> Any:
+        return None if value is None or pd.isna(value) else value
+
     with Workshop.open(workshop) as ws:
         return [
             ws.add_action(
-                row.what,
-                owner=row.owner,
-                due=row.due,
-                theme_id=row.theme_id,
-                question_id=row.question_id,
+                str(row.what),
+                owner=str(row.owner),
+                due=given(row.due),
+                theme_id=given(row.theme_id),
+                question_id=given(row.question_id),
                 author="peer challenge",
             )
             for row in agreed.itertuples(index=False)
