@@ -30,8 +30,8 @@ _LAZY: dict[str, str] = {
     "Framework": "framework",
     "bundled_content": "framework",
     "Scale": "scales",
-    "get_scale": "scales",
-    "load_scales": "scales",
+    "get_scale": "framework",
+    "load_scales": "framework",
     "DONT_KNOW_LABEL": "scales",
     "Workshop": "store",
     "RESPONDENT_ROLES": "text",
@@ -39,7 +39,7 @@ _LAZY: dict[str, str] = {
     "ANONYMITY_MODES": "store",
     "ACTION_STATUSES": "store",
     "read_ratings": "ratings",
-    "TIDY_COLUMNS": "ratings",
+    "TIDY_COLUMNS": "tidy",
     "export_workshop": "exports",
     "write_workbook": "exports",
     "write_tidy_csv": "exports",
@@ -61,6 +61,11 @@ _LAZY: dict[str, str] = {
     "biggest_disagreements": "summary",
     "classify": "summary",
     "describe_classification": "summary",
+    "describe_disclosure": "summary",
+    "check_min_group": "summary",
+    "suppressed_text": "summary",
+    "AuthorityNames": "anonymity",
+    "anonymity_key": "anonymity",
     "Thresholds": "summary",
     "DEFAULT_THRESHOLDS": "summary",
     "CLASSIFICATIONS": "summary",
@@ -78,6 +83,9 @@ _LAZY: dict[str, str] = {
     "SelfRating": "selfrating",
     "serve": "live",
     "live_panel": "live",
+    "help_for": "glossary",
+    "help_html": "glossary",
+    "find_terms": "glossary",
     "neutralise_cell": "safety",
     "escape_html": "safety",
     "charts": "charts",
@@ -90,6 +98,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .analysis import filter_ratings as filter_ratings
     from .analysis import load_steering_data as load_steering_data
     from .analysis import open_steering_group as open_steering_group
+    from .anonymity import AuthorityNames as AuthorityNames
+    from .anonymity import anonymity_key as anonymity_key
     from .console import FacilitatorApp as FacilitatorApp
     from .console import facilitator_app as facilitator_app
     from .demo import DEMO_TITLE_PREFIX as DEMO_TITLE_PREFIX
@@ -103,10 +113,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .forms import import_form_export as import_form_export
     from .framework import Framework as Framework
     from .framework import bundled_content as bundled_content
+    from .framework import get_scale as get_scale
     from .framework import load_framework as load_framework
+    from .framework import load_scales as load_scales
+    from .glossary import find_terms as find_terms
+    from .glossary import help_for as help_for
+    from .glossary import help_html as help_html
     from .live import live_panel as live_panel
     from .live import serve as serve
-    from .ratings import TIDY_COLUMNS as TIDY_COLUMNS
     from .ratings import read_ratings as read_ratings
     from .report import report_from_sources as report_from_sources
     from .report import workshop_report as workshop_report
@@ -115,8 +129,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .safety import neutralise_cell as neutralise_cell
     from .scales import DONT_KNOW_LABEL as DONT_KNOW_LABEL
     from .scales import Scale as Scale
-    from .scales import get_scale as get_scale
-    from .scales import load_scales as load_scales
     from .selfrating import SelfRating as SelfRating
     from .selfrating import self_rating_app as self_rating_app
     from .sheets import import_rating_sheet as import_rating_sheet
@@ -133,14 +145,18 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .summary import by_question as by_question
     from .summary import by_theme as by_theme
     from .summary import change as change
+    from .summary import check_min_group as check_min_group
     from .summary import classify as classify
     from .summary import compare_roles as compare_roles
     from .summary import confidence_vs_evidence as confidence_vs_evidence
     from .summary import describe_classification as describe_classification
+    from .summary import describe_disclosure as describe_disclosure
     from .summary import evidence_grid as evidence_grid
     from .summary import summarise as summarise
+    from .summary import suppressed_text as suppressed_text
     from .summary import weakest_questions as weakest_questions
     from .text import RESPONDENT_ROLES as RESPONDENT_ROLES
+    from .tidy import TIDY_COLUMNS as TIDY_COLUMNS
 
 
 def __getattr__(name: str) -> Any:

@@ -6,9 +6,12 @@ temporary folder and reads those); `filter_ratings` narrows the tidy table by ye
 role and theme; `SteeringGroup` wires both to ipywidgets: filter controls, one panel per chart of
 `assured_kit.charts` redrawn whenever a filter changes, a summary table, and report exports.
 
-Everything shown outside the room follows the privacy rules: figures resting on fewer than
-``min_group`` respondents are suppressed, and the authority grid shows authorities as
-"Authority A", "B", ... unless they are in ``named_authorities``.
+Everything shown outside the room follows the privacy rules: the one disclosure rule of
+`assured_kit.summary` (people counted; small groups withheld, and any figure that would give one
+away), and the authority grid shows authorities as "Authority A", "B", ... from the analyst's
+key (the same letters as the reports made from the same data) unless they are in
+``named_authorities``. A filter narrows the answers before they are summarised, so what is
+withheld is decided within the filtered answers.
 """
 
 from __future__ import annotations
@@ -273,15 +276,21 @@ def html_output(html: str, text: str = "") -> dict[str, Any]:
 
 def _anonymised_grid(group: SteeringGroup, ratings: pd.DataFrame, ax: Axes | None) -> Axes:
     from . import charts
-    from .report import AuthorityNames
+    from .anonymity import AuthorityNames, authorities_in
+    from .framework import load_framework
     from .summary import summarise
 
-    table = summarise(ratings, by=["theme_id", "authority"], min_group=group.min_group)
+    data, where = group.sliced()
+    table = summarise(data, by=["theme_id", "authority"], min_group=group.min_group, where=where)
     table = table[table["authority"].notna()]
+    # Letters over every authority of the data set, from the analyst's key: the same letters
+    # as in every report made from this data with that key.
     names = AuthorityNames(
-        list(pd.unique(table["authority"])) + list(group.named_authorities),
+        authorities_in(group.data.ratings, group.data.examples, load_framework())
+        | set(group.named_authorities),
         named=group.named_authorities,
         seed=group.anonymity_seed,
+        key=group.key,
     )
     table = table.assign(authority=[names.label(a) for a in table["authority"]])
     return charts.heatmap(
@@ -304,21 +313,23 @@ def _chart(name: str) -> Callable[[SteeringGroup, pd.DataFrame, Axes | None], Ax
     def draw(group: SteeringGroup, ratings: pd.DataFrame, ax: Axes | None) -> Axes:
         from . import charts
 
-        mg = group.min_group
+        data, where = group.sliced()
+        kw: dict[str, Any] = {"min_group": group.min_group, "ax": ax, "where": where}
         if name == "themes":
-            return charts.diverging_bars(ratings, by="theme_id", min_group=mg, ax=ax)
+            return charts.diverging_bars(data, by="theme_id", **kw)
         if name == "questions":
-            return charts.diverging_bars(ratings, by="question_id", min_group=mg, ax=ax)
+            return charts.diverging_bars(data, by="question_id", **kw)
         if name == "profile":
-            return charts.theme_profile(ratings, min_group=mg, ax=ax)
+            return charts.theme_profile(data, **kw)
         if name == "roles":
-            return charts.role_pairs(ratings, min_group=mg, ax=ax)
+            return charts.role_pairs(data, **kw)
         if name == "evidence":
-            return charts.confidence_evidence(ratings, min_group=mg, ax=ax)
+            return charts.confidence_evidence(data, **kw)
         if name == "rounds":
-            return charts.change_dumbbell(ratings, between="round", min_group=mg, ax=ax)
+            return charts.change_dumbbell(data, between="round", **kw)
         if name == "years":
-            return charts.change_dumbbell(ratings, between="year", min_group=mg, ax=ax)
+            # Two years are compared: the year filter narrows the answers as it says.
+            return charts.change_dumbbell(ratings, between="year", min_group=group.min_group, ax=ax)
         raise AssuredKitError(f"unknown chart {name!r}", field="panel")  # pragma: no cover
 
     return draw
@@ -346,11 +357,17 @@ class SteeringGroup:
     data : SteeringData
         From `load_steering_data`.
     min_group : int
-        Figures resting on fewer respondents are suppressed (3 by default).
+        Figures resting on fewer people are suppressed, with any figure that would give them
+        away (3 by default; see `assured_kit.summary.describe_disclosure`).
     named_authorities : sequence of str
         Authorities that agreed to be named in the authority grid and in reports.
     anonymity_seed : int, optional
-        Fixes the anonymous letters (tests only).
+        A fixed anonymity key (tests only).
+    key : path, optional
+        The analyst's anonymity key file; by default the one beside the data (written on first
+        use), so the letters agree with every report made from the same data.
+    allow_small_groups : bool
+        Required with ``min_group=1``; every panel, summary and report then says so.
 
     Examples
     --------
@@ -367,17 +384,18 @@ class SteeringGroup:
         min_group: int = 3,
         named_authorities: Sequence[str] = (),
         anonymity_seed: int | None = None,
+        key: str | Path | None = None,
+        allow_small_groups: bool = False,
     ) -> None:
         import ipywidgets as w
 
-        if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < 1:
-            raise AssuredKitError(
-                f"min_group {min_group!r} is not a whole number of at least 1",
-                field="min_group",
-                allowed="1 or more; 3 by default",
-            )
+        from .anonymity import key_path
+        from .summary import check_min_group
+
+        self.min_group = check_min_group(min_group, allow_small_groups=allow_small_groups)
+        self.allow_small_groups = allow_small_groups
+        self.key = key_path(key, beside=data.sources[0] if data.sources else None)
         self.data = data
-        self.min_group = min_group
         self.named_authorities = tuple(named_authorities)
         self.anonymity_seed = anonymity_seed
         r = data.ratings
@@ -426,6 +444,25 @@ class SteeringGroup:
 
     # ------------------------------------------------------------------ data
 
+    def sliced(self) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+        """Return the answers to summarise and the ``where`` slice of them to show.
+
+        When each filter picks at most one value, the chosen year, authority, role and theme
+        are one slice of the whole data: summaries are then made from every answer with
+        ``where``, so what is withheld agrees with the reports made from the same data. With
+        several values picked in a filter, the filtered answers (and no ``where``).
+        """
+        picks = {
+            "year": self.year_filter.value,
+            "authority": self.authority_filter.value,
+            "role": self.role_filter.value,
+            "theme_id": self.theme_filter.value,
+        }
+        if any(len(v) > 1 for v in picks.values()):
+            return self.filtered(), None
+        where = {key: value[0] for key, value in picks.items() if len(value) == 1}
+        return self.data.ratings, where or None
+
     def filtered(self, *, ignore_authority: bool = False) -> pd.DataFrame:
         """Return the answers the filters keep."""
         return filter_ratings(
@@ -446,11 +483,12 @@ class SteeringGroup:
             if self.data.demo
             else ", ".join(str(s) for s in self.data.sources)
         )
+        from .summary import describe_disclosure
+
         self.status.value = (
             f"{len(r):,} answers from {len(people):,} respondents in "
             f"{r['workshop_id'].nunique() if len(r) else 0} workshops; source: "
-            f"{escape_html(where)}. Figures resting on fewer than {self.min_group} respondents are "
-            "suppressed."
+            f"{escape_html(where)}. {escape_html(describe_disclosure(self.min_group))}"
         )
 
     # ------------------------------------------------------------------ panels
@@ -524,7 +562,8 @@ class SteeringGroup:
         """Return the theme-by-theme summary of the filtered answers (suppression applied)."""
         from .summary import by_theme
 
-        return by_theme(self.filtered(), min_group=self.min_group)
+        data, where = self.sliced()
+        return by_theme(data, min_group=self.min_group, where=where)
 
     def summary(self) -> Any:
         """Return a widget with the theme table (suppressed rows say so), kept up to date."""
@@ -539,7 +578,7 @@ class SteeringGroup:
         if not len(r):
             self.summary_output.outputs = (html_output("<i>No answers match the filters.</i>"),)
             return
-        text = summary_text(r, min_group=self.min_group)
+        text = summary_text(r, min_group=self.min_group, allow_small_groups=self.allow_small_groups)
         self.summary_output.outputs = (
             html_output(f"<pre style='font-size:1.05em'>{escape_html(text)}</pre>", text),
         )
@@ -581,6 +620,8 @@ class SteeringGroup:
             actions=actions,
             examples=examples,
             named_authorities=self.named_authorities,
+            key=self.key,
+            allow_small_groups=self.allow_small_groups,
         )
 
     def exporter(self) -> Any:
@@ -638,8 +679,12 @@ def open_steering_group(
     min_group: int = 3,
     named_authorities: Sequence[str] = (),
     demo_seed: int = 0,
+    key: str | Path | None = None,
+    allow_small_groups: bool = False,
 ) -> SteeringGroup:
     """Load the sources (or the demo workshops, given nothing) and return the controller.
+
+    ``key`` and ``allow_small_groups`` are as for `SteeringGroup`.
 
     Examples
     --------
@@ -648,4 +693,10 @@ def open_steering_group(
     True
     """
     data = load_steering_data(sources, demo_seed=demo_seed)
-    return SteeringGroup(data, min_group=min_group, named_authorities=named_authorities)
+    return SteeringGroup(
+        data,
+        min_group=min_group,
+        named_authorities=named_authorities,
+        key=key,
+        allow_small_groups=allow_small_groups,
+    )

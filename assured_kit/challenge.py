@@ -56,6 +56,7 @@ from .summary import (
     Thresholds,
     authority_position,
     by_question,
+    check_min_group,
     compare_roles,
     confidence_vs_evidence,
 )
@@ -179,11 +180,13 @@ def lines_of_enquiry(
             allowed=", ".join(present) or "an authority present in the ratings",
             hint="a misspelt name, or answers recorded without an authority",
         )
-    own = ratings[(ratings["authority"] == authority).fillna(False).to_numpy(dtype=bool)]
     options = {"min_group": min_group, "thresholds": thresholds, "framework": fw}
+    # The authority's own figures, withheld as decided against the whole data, so the pack
+    # agrees with every other output of the same data (nothing recovered by comparing them).
+    own = {"where": {"authority": authority}}
     found: list[tuple[str, str, str]] = []  # (question_id, reason, figures)
 
-    for row in by_question(own, **options).itertuples(index=False):
+    for row in by_question(ratings, **own, **options).itertuples(index=False):
         if bool(row.suppressed) or str(row.classification) not in ("weak", "contested"):
             continue
         found.append(
@@ -194,7 +197,7 @@ def lines_of_enquiry(
             )
         )
 
-    evidence = confidence_vs_evidence(own, by=["question_id"], **options)
+    evidence = confidence_vs_evidence(ratings, by=["question_id"], **own, **options)
     for row in evidence.itertuples(index=False):
         if bool(row.suppressed) or not bool(row.unfounded_confidence):
             continue
@@ -208,7 +211,7 @@ def lines_of_enquiry(
             )
         )
 
-    roles = compare_roles(own, by=["question_id"], **options)
+    roles = compare_roles(ratings, by=["question_id"], **own, **options)
     for row in roles.itertuples(index=False):
         hidden = [getattr(row, f"{side}_suppressed") for side in ("dcs", "lm")]
         if not bool(row.apart) or any(pd.isna(h) or bool(h) for h in hidden):
@@ -456,6 +459,7 @@ def write_challenge_pack(
     output: str | os.PathLike[str],
     *,
     min_group: int = 3,
+    allow_small_groups: bool = False,
     title: str | None = None,
     marking: str = "Official – Sensitive",
 ) -> Path:
@@ -471,6 +475,9 @@ def write_challenge_pack(
         The ``.html`` file to write (atomically).
     min_group : int
         Suppression threshold, as in every report.
+    allow_small_groups : bool
+        Needed with ``min_group=1`` (nothing withheld), as for every output made outside the
+        room.
     title : str, optional
         Defaults to "Peer challenge: <authority>".
     marking : str
@@ -494,6 +501,7 @@ def write_challenge_pack(
     from .framework import load_framework
     from .report import gather
 
+    check_min_group(min_group, allow_small_groups=allow_small_groups)
     target = Path(output)
     if target.suffix.lower() not in (".html", ".htm"):
         raise AssuredKitError(

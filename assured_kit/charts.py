@@ -12,9 +12,9 @@ The same rules hold on every chart, so charts can be laid side by side:
   alone;
 - fixed axis ranges: shares run from 0 to 100 %, ratings over the scale's full range;
 - type of at least 14 pt, theme titles wrapped;
-- a figure resting on fewer than ``min_group`` respondents is drawn as a grey, hatched,
-  labelled "suppressed" mark, never as a blank or a zero; a group where every answer was
-  "Don't know" says so.
+- a figure withheld by the disclosure rule (`assured_kit.summary`) is drawn as a grey, hatched
+  mark labelled with `assured_kit.summary.suppressed_text`, never as a blank or a zero; a
+  group where every answer was "Don't know" says so.
 
 Examples
 --------
@@ -42,7 +42,8 @@ from matplotlib.patches import Patch, Rectangle
 
 from . import palette as pal
 from .errors import AssuredKitError
-from .scales import DONT_KNOW_LABEL, Scale, get_scale
+from .framework import get_scale
+from .scales import DONT_KNOW_LABEL, Scale
 from .summary import (
     authority_position,
     by_question,
@@ -51,6 +52,7 @@ from .summary import (
     compare_roles,
     evidence_grid,
     summarise,
+    suppressed_text,
 )
 from .text import percent
 
@@ -407,10 +409,6 @@ def _suppressed_band(
     return band
 
 
-def _suppressed_text(min_group: int) -> str:
-    return f"suppressed: fewer than {min_group} respondents"
-
-
 def _value_text(value: float, measure: str) -> str:
     return percent(value) if measure.endswith("share") else f"{value:.1f}"
 
@@ -578,7 +576,7 @@ def diverging_bars(
         start = start + shares[:, j]
     for i in range(n_rows):
         if suppressed[i]:
-            _suppressed_band(ax, i, -100, 100, _suppressed_text(mg), _BAR_HEIGHT)
+            _suppressed_band(ax, i, -100, 100, suppressed_text(mg), _BAR_HEIGHT)
         elif not drawable[i]:
             ax.text(
                 0,
@@ -698,7 +696,7 @@ def theme_profile(
     for i, row in enumerate(summary.itertuples(index=False)):
         word = str(row.classification)
         if bool(row.suppressed):
-            _suppressed_band(ax, i, lo, hi, _suppressed_text(mg), 0.6)
+            _suppressed_band(ax, i, lo, hi, suppressed_text(mg), 0.6)
         elif pd.isna(row.median):
             ax.text(
                 (lo + hi) / 2,
@@ -798,12 +796,12 @@ def heatmap(
     Examples
     --------
     >>> import pandas as pd
-    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcde"),
-    ...     "authority": ["Derby"] * 3 + ["Rutland"] * 2, "theme_id": "CR",
-    ...     "rating": pd.array([4, 5, 1, 5, 5], dtype="Int64"), "dont_know": False})
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcdef"),
+    ...     "authority": ["Derby"] * 3 + ["Rutland"] * 3, "theme_id": "CR",
+    ...     "rating": pd.array([4, 5, 1, 5, 5, 2], dtype="Int64"), "dont_know": False})
     >>> ax = heatmap(answers)
     >>> [t.get_text() for t in ax.texts if t.get_gid() in ("cell", "suppressed")]
-    ['67%\nn=3', '<3']
+    ['67%\nn=3', '67%\nn=3']
     """
     _check_value(value, ("top_share", "bottom_share", "median"), "cannot colour cells by")
     if _is_tidy(data):
@@ -906,8 +904,7 @@ def heatmap(
     }[value]
     _axis_label(
         ax,
-        f"Cells: {measure}, n people. Hatched grey '<{mg}': fewer than {mg} respondents, "
-        "suppressed.",
+        f"Cells: {measure}, n people. Hatched grey '<{mg}': {suppressed_text(mg)}.",
         keep=False,
     )
     _colour_key(ax, value, the_scale, measure)
@@ -1319,7 +1316,7 @@ def confidence_evidence(
                 gid="unfounded-share",
             )
     if suppressed:
-        _suppressed_band(ax, (len(levels) - 1) / 2, 0, 100, _suppressed_text(mg), len(levels) - 0.3)
+        _suppressed_band(ax, (len(levels) - 1) / 2, 0, 100, suppressed_text(mg), len(levels) - 0.3)
     _rows_axis(
         ax,
         [

@@ -30,9 +30,11 @@ __all__ = ["build_parser", "main"]
 
 _EPILOG = textwrap.dedent(
     """\
-    Every figure that rests on fewer than --min-group respondents (default 3) is withheld from
-    reports and summaries, and shown as suppressed, never as zero. Run
-    'assured-kit COMMAND --help' for the details of one command.
+    Nothing in a report or summary lets anyone read or work out the answers of fewer than
+    --min-group people (default 3): such figures, and any figure that would give them away,
+    are shown as suppressed, never as zero. --min-group 1 also needs --allow-small-groups.
+    Anonymised authorities take their letters from a key file kept beside the data (or
+    --key). Run 'assured-kit COMMAND --help' for the details of one command.
     """
 )
 
@@ -83,7 +85,13 @@ def _add_min_group(command: argparse.ArgumentParser) -> None:
         type=int,
         default=3,
         metavar="N",
-        help="withhold figures resting on fewer than N respondents (default 3)",
+        help="withhold figures resting on fewer than N people (default 3), and any figure "
+        "that would give them away",
+    )
+    command.add_argument(
+        "--allow-small-groups",
+        action="store_true",
+        help="needed with --min-group 1 (nothing withheld); the output then says so at the top",
     )
 
 
@@ -178,6 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="an authority that agreed to be named in others' reports (repeat for several)",
     )
     _add_min_group(report)
+    report.add_argument(
+        "--key",
+        type=Path,
+        metavar="FILE",
+        help="the anonymity key file giving authorities their letters (default: "
+        "assured-kit-anonymity.key beside the first source, written on first use); the same "
+        "key gives each authority the same letter in every report",
+    )
     report.add_argument("--title", help="the report's title (default: from the scope)")
 
     challenge = _command(
@@ -231,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print, for each theme (or question), the number of respondents and "
         "answers, the median, the shares at the top and bottom of the scale, the Don't know "
         "share and whether confidence is strong, weak or contested. Figures resting on fewer "
-        "than --min-group respondents are shown as suppressed.",
+        "than --min-group people, and any that would give them away, are shown as suppressed.",
     )
     _add_sources(summary)
     summary.add_argument(
@@ -356,16 +372,6 @@ def _existing_sources(sources: Sequence[Path]) -> list[Path]:
     return [_existing(source, "source") for source in sources]
 
 
-def _check_min_group(value: int) -> int:
-    if value < 1:
-        raise AssuredKitError(
-            f"--min-group must be at least 1, not {value}",
-            field="--min-group",
-            allowed="a whole number of respondents, 1 or more (3 is the default)",
-        )
-    return value
-
-
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import demo_workshops
 
@@ -384,9 +390,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         args.output,
         scope=args.scope,
         authority=args.authority,
-        min_group=_check_min_group(args.min_group),
+        min_group=args.min_group,
         title=args.title,
         named_authorities=tuple(args.named_authorities),
+        key=args.key,
+        allow_small_groups=args.allow_small_groups,
     )
     print(f"wrote {written}")
     return 0
@@ -399,7 +407,8 @@ def _cmd_challenge(args: argparse.Namespace) -> int:
         _existing_sources(args.sources),
         args.authority,
         args.output,
-        min_group=_check_min_group(args.min_group),
+        min_group=args.min_group,
+        allow_small_groups=args.allow_small_groups,
         title=args.title,
         marking=args.marking,
     )
@@ -425,7 +434,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             _existing_sources(args.sources),
             by=args.by,
             authority=args.authority,
-            min_group=_check_min_group(args.min_group),
+            min_group=args.min_group,
+            allow_small_groups=args.allow_small_groups,
         )
     )
     return 0

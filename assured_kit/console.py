@@ -1031,7 +1031,7 @@ def _theme_table(themes: pd.DataFrame) -> str:
     return _table_html(shown)
 
 
-def _question_table(questions: pd.DataFrame, *, extra: tuple[str, str] | None = None) -> str:
+def _question_table(questions: pd.DataFrame) -> str:
     """Weakest questions or biggest disagreements (`assured_kit.summary`) as HTML."""
     if questions.empty:
         return _table_html(questions, empty="None yet.")
@@ -1216,10 +1216,9 @@ class SummaryPanel(w.VBox):
             ),
             "csv": _button("Export answers (CSV)", "The tidy answers table"),
         }
-        if _report_available():
-            self.export_buttons["html"] = _button(
-                "Export report (HTML)", "A self-contained report to share"
-            )
+        self.export_buttons["html"] = _button(
+            "Export report (HTML)", "A self-contained report to share"
+        )
         for kind, button in self.export_buttons.items():
             button.on_click(functools.partial(self._on_export, kind))
         self.exported = w.HTML()
@@ -1282,12 +1281,6 @@ class SummaryPanel(w.VBox):
         path = self.controller.export(kind)
         self.notice.ok(f"saved {path}")
         self.exported.value += f"<div style='font-size:17px'>✓ {_esc(path)}</div>"
-
-
-def _report_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("assured_kit.report") is not None
 
 
 # ---------------------------------------------------------------------------- the app

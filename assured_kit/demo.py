@@ -407,7 +407,7 @@ def demo_workshops(
     written = []
     for plan in plans:
         local = np.random.default_rng([seed, plan.year, plan.index])
-        _write_one(plan, local, framework, names, scale_factor, first_year, question_shift,
+        _write_one(plan, local, names, scale_factor, first_year, question_shift,
                    authority_shift, Workshop)
         written.append(plan.path)
     return written
@@ -416,7 +416,6 @@ def demo_workshops(
 def _write_one(
     plan: _Plan,
     rng: np.random.Generator,
-    framework: object,
     authorities: list[str],
     scale_factor: float,
     first_year: int,

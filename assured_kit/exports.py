@@ -432,7 +432,7 @@ def write_workbook(
 
 
 def _tidy_columns() -> list[str]:
-    from .ratings import TIDY_COLUMNS
+    from .tidy import TIDY_COLUMNS
 
     return list(TIDY_COLUMNS)
 

@@ -40,7 +40,7 @@ from .sheets import (
     parse_answer,
     read_grid,
 )
-from .text import fold, match_authority, match_role
+from .text import NOTE_LIMIT, fold, match_authority, match_role
 
 if TYPE_CHECKING:  # pragma: no cover
     from .store import Workshop
@@ -512,8 +512,6 @@ def _row_answers(
     problems: ProblemList,
 ) -> list[tuple[str, int | None, int | None, str | None]] | None:
     """Return the answers in one response, or ``None`` when it answers nothing at all."""
-    from .store import NOTE_LIMIT
-
     answers = []
     anything = False
     for question_id, columns in by_question.items():

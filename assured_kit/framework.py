@@ -10,7 +10,8 @@ Files and their columns (every file UTF-8, CSV with a header row):
 ``themes.csv``      theme_id, order, title, contents_title, page
 ``questions.csv``   question_id, theme_id, role, number, text, note
 ``examples.csv``    example_id, theme_id, heading, quote, attribution, note
-``glossary.csv``    term, stands_for, meaning_in_2010, today, aliases (``;``-separated)
+``glossary.csv``    term, stands_for, meaning_in_2010, today, aliases (``;``-separated), source,
+                    checked_on, topic (see `assured_kit.glossary`)
 ``scales.csv``      scale_id, scale_title, value, label, description (see `assured_kit.scales`)
 ``authorities.csv`` authority, region, note
 ``framework.toml``  title, edition, year, headline_question, purpose, ... (the source's framing)
@@ -22,7 +23,8 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -30,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import AssuredKitError
+from .glossary import find_terms, lookup_term
 from .scales import Scale, scales_from_table
 
 __all__ = [
@@ -37,7 +40,9 @@ __all__ = [
     "ROLES",
     "Framework",
     "bundled_content",
+    "get_scale",
     "load_framework",
+    "load_scales",
 ]
 
 #: Roles a question is addressed to, in the order the source gives them.
@@ -46,7 +51,8 @@ ROLES = ("DCS", "LM")
 ATTRIBUTIONS = ("DCS", "LM", "DCS and LM")
 
 # Each table's columns and the dtype each column is converted to, beside the file name.
-# "category:theme" / "category:role" become ordered Categoricals; "text" must not be empty.
+# "category:theme" / "category:role" become ordered Categoricals; "text" must not be empty;
+# "date" is a year-month-day date, kept as that text.
 _SCHEMAS: dict[str, dict[str, str]] = {
     "themes.csv": {
         "theme_id": "id",
@@ -77,6 +83,9 @@ _SCHEMAS: dict[str, dict[str, str]] = {
         "meaning_in_2010": "text",
         "today": "text",
         "aliases": "optional",
+        "source": "text",
+        "checked_on": "date",
+        "topic": "optional",
     },
     "authorities.csv": {"authority": "id", "region": "optional", "note": "optional"},
     "scales.csv": {
@@ -126,7 +135,9 @@ class Framework:
         ``example_id``, ``theme_id``, ``heading``, ``quote`` (without enclosing quotation
         marks), ``attribution`` ("DCS", "LM" or "DCS and LM"), ``note``.
     glossary : pandas.DataFrame
-        ``term``, ``stands_for``, ``meaning_in_2010``, ``today``, ``aliases``.
+        ``term``, ``stands_for``, ``meaning_in_2010``, ``today``, ``aliases``, ``source`` (a
+        citation: title, section, date), ``checked_on`` (ISO date the entry was last checked) and
+        ``topic`` (its heading on the "What changed since 2010" page; empty if unchanged).
     scales : dict of str to Scale
         The rating scales, by ``scale_id``.
     authorities : list of str
@@ -145,7 +156,6 @@ class Framework:
     authorities: list[str]
     about: dict[str, object]
     source: Path
-    _term_pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     @property
     def theme_ids(self) -> list[str]:
@@ -224,24 +234,19 @@ class Framework:
     def term(self, name: str) -> pd.Series:
         """Return a glossary entry by its term or one of its aliases (case-insensitive).
 
+        The rule lives in `assured_kit.glossary.lookup_term`.
+
         Examples
         --------
         >>> load_framework().term("crb")["stands_for"]
         'Criminal Records Bureau (checks)'
         """
-        folded = name.strip().casefold()
-        for _, entry in self.glossary.iterrows():
-            names = [entry["term"], *_split_aliases(entry["aliases"])]
-            if folded in {n.casefold() for n in names}:
-                return entry
-        raise AssuredKitError(
-            f"no glossary entry for {name!r}",
-            field="term",
-            allowed=", ".join(self.glossary["term"]),
-        )
+        return lookup_term(self.glossary, name)
 
     def terms_in(self, text: str) -> pd.DataFrame:
         """Return the glossary entries whose term or alias appears in ``text``, whole words only.
+
+        The matching rules live in `assured_kit.glossary.find_terms`.
 
         Examples
         --------
@@ -249,27 +254,7 @@ class Framework:
         >>> fw.terms_in(fw.question("PM-LM-1")["text"])["term"].tolist()
         ['LSCB', "Children's Trust"]
         """
-        pattern = self._term_pattern or _term_pattern(self.glossary)
-        object.__setattr__(self, "_term_pattern", pattern)
-        found = {m.group(0).casefold() for m in pattern.finditer(text)}
-        keep = [
-            any(n.casefold() in found for n in [row["term"], *_split_aliases(row["aliases"])])
-            for _, row in self.glossary.iterrows()
-        ]
-        return self.glossary[keep].reset_index(drop=True)
-
-
-def _split_aliases(aliases: object) -> list[str]:
-    return [a.strip() for a in str(aliases or "").split(";") if a.strip()]
-
-
-def _term_pattern(glossary: pd.DataFrame) -> re.Pattern[str]:
-    names = {
-        n for _, row in glossary.iterrows() for n in [row["term"], *_split_aliases(row["aliases"])]
-    }
-    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    # Acronyms match case-sensitively (so "NI" is not found in "nice"); words ignore case.
-    return re.compile(rf"(?<![\w'’])(?:{alternatives})(?![\w'’])")
+        return find_terms(self.glossary, text)
 
 
 def load_framework(source: str | Path | None = None) -> Framework:
@@ -451,6 +436,13 @@ def _typed(
                 raise AssuredKitError(
                     f"{cell!r} has leading or trailing spaces", hint="a stray space", **where
                 )
+            if kind == "date" and not _is_iso_date(cell):
+                raise AssuredKitError(
+                    f"{cell!r} is not a date",
+                    allowed="a date written year-month-day, e.g. 2026-12-01",
+                    hint="a date typed day-first (01/12/2026) or a spreadsheet's date format",
+                    **where,
+                )
             if kind == "int" and not re.fullmatch(r"\d+", cell):
                 raise AssuredKitError(
                     f"{cell!r} is not a whole number",
@@ -478,6 +470,16 @@ def _typed(
         else:
             out[column] = cells.astype(str)
     return pd.DataFrame(out)
+
+
+def _is_iso_date(cell: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", cell):
+        return False
+    try:
+        date.fromisoformat(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_unique(table: pd.DataFrame, column: str, path: Path) -> None:
@@ -557,3 +559,40 @@ def _read_about(path: Path) -> dict[str, object]:
                 allowed='key = "text" lines for ' + ", ".join(_REQUIRED_ABOUT),
             )
     return {k: v.strip() if isinstance(v, str) else v for k, v in about.items()}
+
+
+def load_scales(source: str | Path | None = None) -> dict[str, Scale]:
+    """Load the scales of a framework folder (the bundled one by default).
+
+    Examples
+    --------
+    >>> sorted(load_scales())
+    ['audit', 'confidence', 'evidence', 'rag']
+    """
+    return load_framework(source=source).scales
+
+
+def get_scale(scale: str | Scale, source: str | Path | None = None) -> Scale:
+    """Return a scale by name (or pass a `Scale` straight through).
+
+    Raises
+    ------
+    AssuredKitError
+        If no scale has that name.
+
+    Examples
+    --------
+    >>> get_scale("rag").labels
+    ['Red', 'Amber', 'Green']
+    """
+    if isinstance(scale, Scale):
+        return scale
+    scales = load_scales(source)
+    if scale not in scales:
+        raise AssuredKitError(
+            f"no scale called {scale!r}",
+            field="scale",
+            allowed=", ".join(sorted(scales)),
+            hint="a misspelling, or a custom scale not yet added to scales.csv",
+        )
+    return scales[scale]

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .errors import AssuredKitError
 
-__all__ = ["DONT_KNOW_LABEL", "Scale", "get_scale", "load_scales", "scales_from_table"]
+__all__ = ["DONT_KNOW_LABEL", "Scale", "scales_from_table"]
 
 DONT_KNOW_LABEL = "Don't know"
 _DONT_KNOW_SPELLINGS = {"dont know", "don't know", "don’t know", "dk", "do not know", "not sure"}
@@ -318,42 +318,3 @@ def scales_from_table(table: pd.DataFrame, *, file: str | Path = "scales.csv") -
         title = str(group["scale_title"].iloc[0]).strip() or str(scale_id)
         scales[str(scale_id)] = Scale(scale_id=str(scale_id), title=title, levels=levels)
     return scales
-
-
-def load_scales(source: str | Path | None = None) -> dict[str, Scale]:
-    """Load the scales of a framework folder (the bundled one by default).
-
-    Examples
-    --------
-    >>> sorted(load_scales())
-    ['audit', 'confidence', 'evidence', 'rag']
-    """
-    from .framework import load_framework
-
-    return load_framework(source=source).scales
-
-
-def get_scale(scale: str | Scale, source: str | Path | None = None) -> Scale:
-    """Return a scale by name (or pass a `Scale` straight through).
-
-    Raises
-    ------
-    AssuredKitError
-        If no scale has that name.
-
-    Examples
-    --------
-    >>> get_scale("rag").labels
-    ['Red', 'Amber', 'Green']
-    """
-    if isinstance(scale, Scale):
-        return scale
-    scales = load_scales(source)
-    if scale not in scales:
-        raise AssuredKitError(
-            f"no scale called {scale!r}",
-            field="scale",
-            allowed=", ".join(sorted(scales)),
-            hint="a misspelling, or a custom scale not yet added to scales.csv",
-        )
-    return scales[scale]

@@ -23,10 +23,19 @@ file the kit creates.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "migrate"]
+__all__ = [
+    "APPLICATION_ID",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "fold_details",
+    "fold_entities",
+    "migrate",
+]
 
 #: Marks a SQLite file as an Assured Safeguarding workshop (the bytes "ASKW").
 APPLICATION_ID = 0x41534B57
@@ -127,3 +136,34 @@ def migrate(conn: sqlite3.Connection, current: int, target: int = SCHEMA_VERSION
     if target != current:
         conn.execute(f"PRAGMA user_version = {int(target)}")
     return target
+
+
+# --------------------------------------------------------------------------- folding events
+
+
+def fold_details(rows: Iterable[tuple[str, str, str]]) -> dict[str, Any]:
+    """Fold workshop create/update events (kind, detail JSON, at) into the current details."""
+    state: dict[str, Any] = {}
+    for kind, detail, at in rows:
+        data = json.loads(detail)
+        if kind == "workshop.create":
+            state = dict(data)
+            state["created_at"] = at
+        else:
+            state.update(data)
+    return state
+
+
+def fold_entities(
+    rows: Iterable[tuple[str, str, str, str]], added: str
+) -> dict[str, dict[str, Any]]:
+    """Fold add/update events (kind, subject, detail JSON, at) into current state per id."""
+    out: dict[str, dict[str, Any]] = {}
+    for kind, subject, detail, at in rows:
+        data = json.loads(detail)
+        if kind == added:
+            out[subject] = {**data, "created_at": at, "updated_at": at}
+        elif subject in out:
+            out[subject].update(data)
+            out[subject]["updated_at"] = at
+    return out

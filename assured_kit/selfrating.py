@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .errors import AssuredKitError
+from .glossary import help_html
 from .scales import DONT_KNOW_LABEL, Scale
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,8 +83,7 @@ class SelfRating:
         authority: str | None = None,
         framework: Framework | None = None,
     ) -> None:
-        from .framework import load_framework
-        from .scales import get_scale
+        from .framework import get_scale, load_framework
 
         self.framework = framework if framework is not None else load_framework()
         if role not in ("DCS", "LM"):
@@ -260,7 +260,7 @@ class SelfRating:
         The table has the same columns and dtypes as `Workshop.ratings`, so every summary and
         chart of the kit works on it.
         """
-        from .ratings import TIDY_COLUMNS
+        from .tidy import TIDY_COLUMNS
 
         qs = self._questions.set_index("question_id")
         ids = [q for q in self.question_ids if q in self._answers]
@@ -448,6 +448,8 @@ class SelfRatingApp:
         big = w.Layout(width="auto")
         self.heading = w.HTML()
         self.question_text = w.HTML()
+        #: Glossary terms and editorial notes for the question shown (`assured_kit.glossary`).
+        self.help = w.HTML()
         self.level_buttons = [
             w.Button(
                 description=f"{v} {label}",
@@ -494,6 +496,7 @@ class SelfRatingApp:
             [
                 self.heading,
                 self.question_text,
+                self.help,
                 w.HBox(
                     [*self.level_buttons, self.dont_know_button],
                     layout=w.Layout(flex_flow="row wrap"),
@@ -624,6 +627,7 @@ class SelfRatingApp:
             f"<div style='font-size:1.5em;line-height:1.35;max-width:48em'>"
             f"{escape_html(row['text'])}</div>"
         )
+        self.help.value = help_html(self.model.framework, self.current_question)
         answer = self.model.get(self.current_question)
         for value, button in zip(self.model.scale.values, self.level_buttons, strict=True):
             chosen = answer is not None and not answer.dont_know and answer.rating == value
@@ -683,6 +687,7 @@ class SelfRatingApp:
                         w.HTML(
                             f"<b>{escape_html(qid)}</b> {escape_html(rec.text)} "
                             f"<i>({escape_html(self.model.describe(qid))})</i>"
+                            f"{help_html(self.model.framework, qid)}"
                         ),
                         w.HBox(buttons),
                     ]

@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .errors import AssuredKitError
+from .glossary import help_text, terms_used
 from .safety import neutralise_cell, restore_cell
-from .text import fold, match_authority, match_role, roles_allowed
+from .text import NOTE_LIMIT, fold, match_authority, match_role, roles_allowed
 
 if TYPE_CHECKING:  # pragma: no cover
     from .framework import Framework
@@ -44,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "SHEET_COLUMNS",
+    "SHEET_HELP_HEADER",
     "Grid",
     "ProblemList",
     "import_rating_sheet",
@@ -58,6 +60,9 @@ _DETAIL_KEYS = ("Workshop", "Respondent", "Role", "Authority", "Scale")
 _SHEET_TITLE = "Rating sheet"
 _HELP_TITLE = "How to fill in"
 _LISTS_TITLE = "Lists"
+_GLOSSARY_TITLE = "Glossary"
+#: The written-only column after the table: terms and editorial notes (the import ignores it).
+SHEET_HELP_HEADER = "help: terms and editorial notes"
 _HEADER_SEARCH_ROWS = 60
 _INPUT_FILL = "FFF2CC"
 _FIXED_FILL = "F2F2F2"
@@ -495,8 +500,7 @@ def _sheet_setup(
     roles: Sequence[str] | None,
     workshop: Workshop | None,
 ) -> tuple[Framework, pd.DataFrame, Scale, Scale, list[str], str]:
-    from .framework import Framework, load_framework
-    from .scales import get_scale
+    from .framework import Framework, get_scale, load_framework
 
     if workshop is not None:
         fw = workshop.framework
@@ -565,6 +569,8 @@ def _instructions(scale: Scale, evidence: Scale) -> list[str]:
         "Don't know is an answer of its own: it is never counted as a low rating.",
         f"The evidence column ({evidence.title}) and the note are optional.",
         "Do not change the question_id column: it links each answer to its question.",
+        "The last column explains 2010 terms and notes slips in the 2010 text; in the .xlsx "
+        "version the Glossary sheet gives each term's meaning then and today, with sources.",
     ]
 
 
@@ -580,6 +586,7 @@ def _table_rows(fw: Framework, questions: pd.DataFrame) -> list[list[Any]]:
             None,
             None,
             None,
+            help_text(fw, str(q["question_id"])) or None,
         ]
         for _, q in questions.iterrows()
     ]
@@ -660,7 +667,8 @@ def write_rating_sheet(
     ]
     if suffix == ".csv":
         return _write_sheet_csv(target, details, table, chosen, evidence)
-    return _write_sheet_xlsx(target, details, table, chosen, evidence, authorities)
+    glossary = terms_used(fw, questions["question_id"].astype(str))
+    return _write_sheet_xlsx(target, details, table, chosen, evidence, authorities, glossary)
 
 
 def _write_sheet_csv(
@@ -668,7 +676,7 @@ def _write_sheet_csv(
 ) -> Path:
     from .exports import atomic_write
 
-    width = len(SHEET_COLUMNS)
+    width = len(SHEET_COLUMNS) + 1
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["Assured Safeguarding rating sheet"] + [""] * (width - 1))
@@ -679,7 +687,7 @@ def _write_sheet_csv(
     writer.writerow(["How to fill in", help_text] + [""] * (width - 2))
     writer.writerow(["Evidence", "; ".join(_evidence_choices(evidence))] + [""] * (width - 2))
     writer.writerow([""] * width)
-    writer.writerow(SHEET_COLUMNS)
+    writer.writerow([*SHEET_COLUMNS, SHEET_HELP_HEADER])
     for row in table:
         writer.writerow(["" if v is None else neutralise_cell(v) for v in row])
     data = out.getvalue().encode("utf-8-sig")
@@ -693,6 +701,7 @@ def _write_sheet_xlsx(
     scale: Scale,
     evidence: Scale,
     authorities: list[str],
+    glossary: pd.DataFrame,
 ) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -762,21 +771,21 @@ def _write_sheet_xlsx(
 
     header_row = len(details) + 3
     header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
-    for j, name in enumerate(SHEET_COLUMNS, start=1):
+    for j, name in enumerate([*SHEET_COLUMNS, SHEET_HELP_HEADER], start=1):
         cell = sheet.cell(row=header_row, column=j, value=name)
         cell.font = bold
         cell.fill = header_fill
         cell.border = box
-    widths = {"A": 12, "B": 26, "C": 7, "D": 8, "E": 70, "F": 24, "G": 20, "H": 40}
+    widths = {"A": 12, "B": 26, "C": 7, "D": 8, "E": 70, "F": 24, "G": 20, "H": 40, "I": 50}
     for letter, width in widths.items():
         sheet.column_dimensions[letter].width = width
     first = header_row + 1
     for i, row in enumerate(table, start=first):
         for j, value in enumerate(row, start=1):
-            cell = sheet.cell(row=i, column=j, value=value)
+            cell = sheet.cell(row=i, column=j, value=neutralise_cell(value))
             cell.border = box
             cell.alignment = wrap
-            cell.fill = input_fill if j >= 6 else fixed_fill
+            cell.fill = input_fill if 6 <= j <= len(SHEET_COLUMNS) else fixed_fill
         lines = max(1, math.ceil(len(str(row[4])) / 80))
         sheet.row_dimensions[i].height = 15 * lines + 3
     last = first + len(table) - 1
@@ -820,7 +829,29 @@ def _write_sheet_xlsx(
         row += 1
     helper.column_dimensions["A"].width = 90
     helper.column_dimensions["B"].width = 70
+    _glossary_sheet(book, glossary, wrap=wrap)
     return atomic_write(target, book.save)
+
+
+def _glossary_sheet(book: Any, entries: pd.DataFrame, *, wrap: Any) -> None:
+    """Add a Glossary sheet: each 2010 term on the sheet, then and today, with its source."""
+    from openpyxl.styles import Font
+
+    if entries.empty:
+        return
+    sheet = book.create_sheet(_GLOSSARY_TITLE, 2)
+    sheet["A1"] = "What the 2010 terms mean today"
+    sheet["A1"].font = Font(bold=True, size=14)
+    headings = ["Term", "Stands for", "In 2010", "Today", "Source", "Checked on"]
+    columns = ["term", "stands_for", "meaning_in_2010", "today", "source", "checked_on"]
+    for j, heading in enumerate(headings, start=1):
+        sheet.cell(row=3, column=j, value=heading).font = Font(bold=True)
+    for i, entry in enumerate(entries[columns].itertuples(index=False), start=4):
+        for j, value in enumerate(entry, start=1):
+            sheet.cell(row=i, column=j, value=neutralise_cell(value)).alignment = wrap
+    for letter, width in zip("ABCDEF", [22, 30, 50, 60, 50, 12], strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A4"
 
 
 # --------------------------------------------------------------------------- import
@@ -872,8 +903,6 @@ class _Answer:
 def _read_answers(
     ws: Workshop, grid: Grid, columns: dict[str, int], problems: ProblemList
 ) -> list[_Answer]:
-    from .store import NOTE_LIMIT
-
     in_scope = {str(q) for q in ws.questions()["question_id"]}
     known = {str(q) for q in ws.framework.questions["question_id"]}
     seen: dict[str, int] = {}

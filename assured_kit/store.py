@@ -53,8 +53,18 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .errors import AssuredKitError
-from .schema import APPLICATION_ID, SCHEMA_VERSION, migrate
-from .text import RESPONDENT_ROLES, clean_label, fold, match_authority, match_role, roles_allowed
+from .schema import APPLICATION_ID, SCHEMA_VERSION, fold_details, fold_entities, migrate
+from .text import (
+    NOTE_LIMIT,
+    RESPONDENT_ROLES,
+    TEXT_LIMIT,
+    clean_label,
+    fold,
+    match_authority,
+    match_role,
+    roles_allowed,
+)
+from .tidy import Part, frame_from_parts, read_part
 
 if TYPE_CHECKING:  # pragma: no cover
     from .framework import Framework
@@ -67,6 +77,7 @@ __all__ = [
     "RESPONDENT_ROLES",
     "SUFFIX",
     "Workshop",
+    "read_file_part",
 ]
 
 #: How respondents are named: by name, by a pseudonym, or not at all.
@@ -78,8 +89,6 @@ ACTION_STATUSES = ("open", "in progress", "done", "dropped")
 #: Every workshop file's name ends with this.
 SUFFIX = ".workshop.sqlite"
 
-NOTE_LIMIT = 2000
-TEXT_LIMIT = 500
 DEFAULT_TIMEOUT = 30.0
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _DETAIL_KEYS = (
@@ -184,7 +193,7 @@ def _flag(value: object, field: str) -> bool:
     )
 
 
-def _whole(value: object, field: str) -> int | None:
+def _whole(value: object) -> int | None:
     """Return ``value`` as an int when it is a whole number (not a bool), else ``None``."""
     if isinstance(value, bool):
         return None
@@ -458,34 +467,6 @@ def _load_framework(framework: Framework | None) -> Framework:
 # --------------------------------------------------------------------------- state folding
 
 
-def _fold_details(rows: Iterable[tuple[str, str, str]]) -> dict[str, Any]:
-    """Fold workshop create/update events (kind, detail JSON, at) into the current details."""
-    state: dict[str, Any] = {}
-    for kind, detail, at in rows:
-        data = json.loads(detail)
-        if kind == "workshop.create":
-            state = dict(data)
-            state["created_at"] = at
-        else:
-            state.update(data)
-    return state
-
-
-def _fold_entities(
-    rows: Iterable[tuple[str, str, str, str]], added: str
-) -> dict[str, dict[str, Any]]:
-    """Fold add/update events (kind, subject, detail JSON, at) into current state per id."""
-    out: dict[str, dict[str, Any]] = {}
-    for kind, subject, detail, at in rows:
-        data = json.loads(detail)
-        if kind == added:
-            out[subject] = {**data, "created_at": at, "updated_at": at}
-        elif subject in out:
-            out[subject].update(data)
-            out[subject]["updated_at"] = at
-    return out
-
-
 def _utc(values: list[str]) -> pd.Series:
     return pd.Series(
         pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", utc=True),
@@ -500,6 +481,49 @@ def _dates(values: list[str | None]) -> pd.Series:
 
 def _theme_order(framework: Framework) -> list[str]:
     return [str(t) for t in framework.themes["theme_id"]]
+
+
+def read_file_part(path: Path) -> Part:
+    """Read a closed workshop file's answers for the read model, without writing to it.
+
+    An older file is upgraded in memory; the file itself is left exactly as it was.
+    """
+    version, _ = _header(path)
+    if _writable(path) and _writable(path.parent):
+        # An ordinary connection: when it is the last to close, SQLite tidies away the -wal
+        # and -shm files it made, leaving the folder as it was. It only reads.
+        mode = "rw"
+    elif Path(f"{path}-wal").exists():
+        mode = "ro"  # someone has it open (or crashed); share their write-ahead log
+    else:
+        mode = "ro&immutable=1"  # read-only and closed cleanly: nobody can be writing it
+    conn = None
+    try:
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=DEFAULT_TIMEOUT,
+            isolation_level=None,
+        )
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        _check_identity(path, application_id, version)
+        if version < SCHEMA_VERSION:
+            memory = sqlite3.connect(":memory:", isolation_level=None)
+            conn.backup(memory)
+            conn.close()
+            conn = memory
+            conn.execute("BEGIN")
+            migrate(conn, version)
+            conn.execute("COMMIT")
+        conn.execute("BEGIN")  # one consistent snapshot for all the queries
+        try:
+            return read_part(conn, path)
+        finally:
+            conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise _sqlite_error(path, exc, DEFAULT_TIMEOUT) from exc
+    finally:
+        if conn is not None:
+            conn.close()
 
 
 # --------------------------------------------------------------------------- the workshop
@@ -647,9 +671,9 @@ class Workshop:
                 allowed=f"a name such as 'derby-2026-03{SUFFIX}'",
                 hint="the suffix left off, or a spreadsheet name given",
             )
-        details = _check_details(dict(zip(_DETAIL_ARGS, (
+        details = _check_details(dict(zip(_DETAIL_KEYS, (
             title, held_on, venue, facilitator, scale, themes, roles, min_group, anonymity,
-            authorities, synthetic), strict=True)), fw, creating=True)
+            authorities, synthetic), strict=True)), fw)
         author = _author(author)
         if target.exists() or target.is_symlink():
             raise _never_overwritten(target)
@@ -764,7 +788,7 @@ class Workshop:
                 "SELECT kind, detail, at FROM events WHERE kind IN "
                 "('workshop.create', 'workshop.update') ORDER BY event_id"
             ).fetchall()
-            _check_framework(target, _fold_details(rows), fw)
+            _check_framework(target, fold_details(rows), fw)
             # Take the write lock once: it proves the file can be written and is not held
             # for too long, and it guards the upgrade of an older file.
             conn.execute("BEGIN IMMEDIATE")
@@ -932,7 +956,7 @@ class Workshop:
                     "SELECT kind, detail, at FROM events WHERE kind IN "
                     "('workshop.create', 'workshop.update') ORDER BY event_id"
                 )
-                self._details_cache = _fold_details(rows)
+                self._details_cache = fold_details(rows)
                 self._scope_cache = {q: (t, r) for q, t, r in self._details_cache["questions"]}
                 self._cache_key = version
             return self._details_cache
@@ -1032,19 +1056,19 @@ class Workshop:
         ...     ws.title, ws.min_group
         ('Final', 5)
         """
-        unknown = sorted(set(changes) - set(_DETAIL_ARGS))
+        unknown = sorted(set(changes) - set(_DETAIL_KEYS))
         if unknown:
             raise AssuredKitError(
                 f"{', '.join(map(repr, unknown))} is not a workshop detail",
                 field=unknown[0],
-                allowed=", ".join(_DETAIL_ARGS),
+                allowed=", ".join(_DETAIL_KEYS),
                 hint="scale_id is changed as scale=...",
             )
         author = _author(author)
         current = self._details()
-        merged = {k: current[k] for k in _DETAIL_ARGS}
+        merged = {k: current[k] for k in _DETAIL_KEYS}
         merged.update(changes)
-        checked = _check_details(merged, self.framework, creating=False)
+        checked = _check_details(merged, self.framework)
         with self._write() as conn:
             now = self._details()
             if checked["scale"] != now["scale"]:
@@ -1094,7 +1118,7 @@ class Workshop:
 
     def _respondent_state(self) -> dict[str, dict[str, Any]]:
         rows = self._events("respondent.add", "respondent.update")
-        return _fold_entities(rows, "respondent.add")
+        return fold_entities(rows, "respondent.add")
 
     def _check_label(self, label: object, state: Mapping[str, Mapping[str, Any]],
                      skip: str | None = None) -> str:
@@ -1291,7 +1315,7 @@ class Workshop:
         self, given: object, scale: Scale, field: str, problem: str, *, also: str, hint: str
     ) -> int:
         """Return ``given`` as a level of ``scale``, or refuse it listing every level."""
-        level = _whole(given, field)
+        level = _whole(given)
         if level is None or level not in self._allowed(scale):
             levels = ", ".join(
                 f"{v} ({label})" for v, label in zip(scale.values, scale.labels, strict=True)
@@ -1300,7 +1324,7 @@ class Workshop:
         return level
 
     def _check_round(self, value: object) -> int:
-        number = _whole(value, "round")
+        number = _whole(value)
         if number not in (1, 2):
             raise AssuredKitError(
                 f"{value!r} is not a round",
@@ -1525,11 +1549,16 @@ class Workshop:
           respondent_label authority theme_id  rating
         0              Ann     Derby       LA       4
         """
-        from .ratings import _frame_from_parts, _read_connection
+        return frame_from_parts([self.tidy_part()])
 
+    def tidy_part(self) -> Part:
+        """Return this workshop's answer rows for the read model (`assured_kit.tidy`).
+
+        `read_ratings` combines parts of many workshops into one table; most callers want
+        `ratings` instead.
+        """
         with self._lock:
-            part = _read_connection(self._db(), self.path)
-        return _frame_from_parts([part])
+            return read_part(self._db(), self.path)
 
     # ------------------------------------------------------------------ history
 
@@ -1653,7 +1682,7 @@ class Workshop:
         changes = self._action_fields(**given)
         author = _author(author)
         with self._write() as conn:
-            state = _fold_entities(self._events("action.add", "action.update"), "action.add")
+            state = fold_entities(self._events("action.add", "action.update"), "action.add")
             if action_id not in state:
                 raise AssuredKitError(
                     f"no action {action_id!r} in this workshop",
@@ -1670,7 +1699,7 @@ class Workshop:
         Columns: action_id, theme_id, question_id, what, owner, due, status, created_at,
         updated_at.
         """
-        state = _fold_entities(self._events("action.add", "action.update"), "action.add")
+        state = fold_entities(self._events("action.add", "action.update"), "action.add")
         rows = list(state.values())
         return pd.DataFrame(
             {
@@ -1732,7 +1761,7 @@ class Workshop:
         Columns: example_id, theme_id, question_id, text, role, authority, consent_to_share,
         created_at.
         """
-        state = _fold_entities(self._events("example.add"), "example.add")
+        state = fold_entities(self._events("example.add"), "example.add")
         rows = list(state.values())
         return pd.DataFrame(
             {
@@ -1988,10 +2017,7 @@ class Workshop:
 
 # --------------------------------------------------------------------------- details checks
 
-_DETAIL_ARGS = _DETAIL_KEYS
-
-
-def _check_details(given: dict[str, Any], fw: Framework, *, creating: bool) -> dict[str, Any]:
+def _check_details(given: dict[str, Any], fw: Framework) -> dict[str, Any]:
     """Validate workshop details and return them as stored (JSON-ready), with the scope."""
     title = _text(given["title"], "title", limit=200)
     held_on = _date(given["held_on"], "held_on")
@@ -2008,7 +2034,7 @@ def _check_details(given: dict[str, Any], fw: Framework, *, creating: bool) -> d
     order = _theme_order(fw)
     themes = _subset(given["themes"], order, "themes")
     roles = _subset(given["roles"], ["DCS", "LM"], "roles")
-    min_group = _whole(given["min_group"], "min_group")
+    min_group = _whole(given["min_group"])
     if min_group is None or min_group < 1:
         raise AssuredKitError(
             f"{given['min_group']!r} is not a group size",

@@ -31,8 +31,10 @@ from collections.abc import Sequence
 from .errors import AssuredKitError
 
 __all__ = [
+    "NOTE_LIMIT",
     "RESPONDENT_ROLES",
     "ROLE_NAMES",
+    "TEXT_LIMIT",
     "clean_label",
     "fold",
     "match_authority",
@@ -40,6 +42,11 @@ __all__ = [
     "percent",
     "roles_allowed",
 ]
+
+#: The longest note, example or action text the kit keeps, in characters.
+NOTE_LIMIT = 2000
+#: The longest other free text (titles, venues, owners), in characters.
+TEXT_LIMIT = 500
 
 #: The roles a respondent (a person or a table) can have.
 RESPONDENT_ROLES = ("DCS", "LM", "Officer", "Mixed")

@@ -28,9 +28,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from .scales import Scale, get_scale
+from .framework import get_scale
+from .scales import Scale
 
-__all__ = ["PERCENT_FORMAT", "column_heading", "column_meaning", "pivot_ready", "write_tables"]
+__all__ = [
+    "PERCENT_FORMAT",
+    "column_heading",
+    "column_meaning",
+    "pivot_ready",
+    "read_tables",
+    "write_tables",
+]
 
 #: The number format of every share: a number from 0 to 1 shown as a whole percentage.
 PERCENT_FORMAT = "0%"
@@ -308,3 +316,30 @@ def write_tables(
         }
     )
     return write_workbook(path, sheets, read_me=read_me, title=title, number_formats=formats)
+
+
+def read_tables(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
+    """Read a workbook `write_tables` wrote back into tables with the machine column names.
+
+    The Data dictionary sheet says which plain header is which machine name, so a script can
+    use ``top_share`` and ``n_respondents`` whatever the headers read. The Read me and the
+    dictionary itself are left out.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.xlsx"
+    >>> t = pd.DataFrame({"theme_id": ["LA"], "top_share": [0.5], "suppressed": [False]})
+    >>> _ = write_tables(p, {"Themes": t}, read_me=[], title="Demo")
+    >>> list(read_tables(p)["Themes"].columns)
+    ['theme_id', 'suppressed', 'top_share']
+    """
+    sheets = pd.read_excel(path, sheet_name=None)
+    dictionary = sheets.pop("Data dictionary")
+    sheets.pop("Read me", None)
+    names: dict[str, dict[str, str]] = {}
+    for row in dictionary.itertuples(index=False):
+        names.setdefault(str(row[0]), {})[str(row[1])] = str(row[2])
+    return {
+        name: table.rename(columns=names.get(name, {})) for name, table in sheets.items()
+    }

@@ -6,11 +6,16 @@ examples. They are written once into ``benchmarks/out/`` (git-ignored) and reuse
 
 Prints, in one run: how long reading the files takes (`read_ratings`, plus the actions and
 examples); the time to draw each chart kind the report uses and save it as SVG the way the
-report embeds it (median of repeats, against the 0.3 s per chart target); the time to write the
-full regional HTML report from the tidy table (median of repeats; target under 10 s on a quiet
-2-core machine); and the end-to-end time from the files (what
-``assured-kit report FOLDER -o region.html`` does). The load average is printed beside the
-figures: absolute times on a shared machine mean little without it.
+report embeds it (median of repeats, against the 0.3 s per chart target and a baseline measured
+in the same run); the time to write the full regional HTML report from the tidy table (median
+of repeats; target under 10 s on a quiet 2-core machine), with the summaries' share of it; and
+the end-to-end time from the files (what ``assured-kit report FOLDER -o region.html`` does).
+The load average is printed beside the figures: absolute times on a shared machine mean little
+without it. ``--charts-only`` times the charts on the small demo data alone.
+
+It also prints what the disclosure rule's complementary (secondary) suppression costs: the
+summaries timed as the report makes them, and again with only primary suppression (fewer than
+``min_group`` people; `summary._withhold` swapped for that in this process only), alternating.
 
 Run: ``.venv/bin/python benchmarks/bench_report.py [--repeats R] [--scale-factor F]``
 """
@@ -28,15 +33,15 @@ import time
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from assured_kit import charts
-from assured_kit import summary as sm
+from assured_kit import charts, summary
 from assured_kit.demo import demo_workshops
-from assured_kit.report import gather, report_from_sources, write_report
+from assured_kit.report import _prepare, _summaries, gather, report_from_sources, write_report
 
 OUT = Path(__file__).resolve().parent / "out"
 TARGET_SECONDS = 10.0
@@ -54,34 +59,34 @@ def chart_cases(ratings: pd.DataFrame) -> dict[str, tuple]:
     one_theme = ratings[ratings["theme_id"] == theme]
     authority = str(ratings["authority"].dropna().iloc[0])
     cases = {
-        "diverging bars by theme": (charts.diverging_bars, sm.by_theme(ratings), {}),
+        "diverging bars by theme": (charts.diverging_bars, summary.by_theme(ratings), {}),
         "diverging bars by question": (
             charts.diverging_bars,
-            sm.by_question(one_theme),
+            summary.by_question(one_theme),
             {"by": "question_id"},
         ),
         "heatmap themes x authorities": (
             charts.heatmap,
-            sm.summarise(ratings, by=["theme_id", "authority"]),
+            summary.summarise(ratings, by=["theme_id", "authority"]),
             {},
         ),
-        "DCS and Lead Member pairs": (charts.role_pairs, sm.compare_roles(ratings), {}),
+        "DCS and Lead Member pairs": (charts.role_pairs, summary.compare_roles(ratings), {}),
         "confidence against evidence": (
             charts.confidence_evidence,
-            sm.evidence_grid(one_theme),
+            summary.evidence_grid(one_theme),
             {},
         ),
         "authority against the region": (
             charts.authority_spread,
-            sm.authority_position(ratings, authority),
+            summary.authority_position(ratings, authority),
             {},
         ),
-        "theme profile": (charts.theme_profile, sm.by_theme(ratings), {}),
+        "theme profile": (charts.theme_profile, summary.by_theme(ratings), {}),
     }
     with contextlib.suppress(ValueError):  # fewer than two years in the data
         cases["change between years"] = (
             charts.change_dumbbell,
-            sm.change(ratings, between="year"),
+            summary.change(ratings, between="year"),
             {},
         )
     return cases
@@ -158,9 +163,9 @@ def main() -> None:
     if args.charts_only:
         with tempfile.TemporaryDirectory() as tmp:
             demo_workshops(Path(tmp), seed=0)
-            ratings, _actions, _examples = gather([Path(tmp)])
-        print(f"answers: {len(ratings):,} (the demo data)")
-        time_charts(ratings, args.repeats)
+            small, _actions, _examples = gather([Path(tmp)])
+        print(f"answers: {len(small):,} (the demo data)")
+        time_charts(small, args.repeats)
         return
     folder = demo_folder(args.scale_factor, args.workshops_per_year)
     started = time.perf_counter()
@@ -179,23 +184,65 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "region.html"
-        times = []
+        times, summary_times = [], []
         for _ in range(args.repeats):
             t0 = time.perf_counter()
             write_report(target, ratings, scope="region", actions=actions, examples=examples)
             times.append(time.perf_counter() - t0)
+            rep = _prepare(
+                ratings,
+                scope="region",
+                authority=None,
+                framework=None,
+                min_group=3,
+                actions=actions,
+                examples=examples,
+                title=None,
+                named_authorities=(),
+                seed=0,
+            )
+            t1 = time.perf_counter()
+            _summaries(rep)
+            summary_times.append(time.perf_counter() - t1)
         size = target.stat().st_size
         t2 = time.perf_counter()
-        report_from_sources([folder], Path(tmp) / "end-to-end.html")
+        report_from_sources([folder], Path(tmp) / "end-to-end.html", key=Path(tmp) / "key")
         end_to_end = time.perf_counter() - t2
+        with_secondary, primary_only = _secondary_cost(rep, args.repeats)
 
     median = statistics.median(times)
     print(
         f"regional HTML report: median {median:.2f} s over {args.repeats} runs "
         f"(min {min(times):.2f}, max {max(times):.2f}); {size / 1e6:.1f} MB; load {load()}"
     )
+    print(f"  of which summaries: median {statistics.median(summary_times):.2f} s")
     print(f"  against the {TARGET_SECONDS:.0f} s target: ratio {median / TARGET_SECONDS:.2f}")
     print(f"end to end from the {files} files (read + report): {end_to_end:.2f} s")
+    print(
+        f"complementary suppression: summaries median {with_secondary:.2f} s with it, "
+        f"{primary_only:.2f} s with primary suppression only "
+        f"(costs {with_secondary - primary_only:+.2f} s, ratio {with_secondary / primary_only:.2f})"
+    )
+
+
+def _primary_only(prepared: object, min_group: int) -> tuple[np.ndarray, np.ndarray]:
+    people = prepared.people()  # type: ignore[attr-defined]
+    return people, people < min_group
+
+
+def _secondary_cost(rep: object, repeats: int) -> tuple[float, float]:
+    """Median time of the report's summaries with and without complementary suppression."""
+    full, primary = [], []
+    real = summary._withhold
+    for _ in range(repeats):
+        for swap, times in ((real, full), (_primary_only, primary)):
+            summary._withhold = swap
+            rep.summaries.clear()  # type: ignore[attr-defined]
+            t0 = time.perf_counter()
+            _summaries(rep)  # type: ignore[arg-type]
+            times.append(time.perf_counter() - t0)
+    summary._withhold = real
+    return statistics.median(full), statistics.median(primary)
 
 
 if __name__ == "__main__":

@@ -202,7 +202,7 @@ def test_high_min_group_suppresses_everything(demo_folder):
 def test_summary_widget_shows_the_table(group):
     out = group.summary()
     text = _widget_outputs(out)
-    assert "Leadership/Accountability" in text and "Respondents" in text
+    assert "Leadership/Accountability" in text and "Answers" in text
 
 
 # ----------------------------------------------------------------------------- exports
@@ -248,4 +248,4 @@ def test_export_follows_the_theme_filter(group, tmp_path):
 def test_open_steering_group_on_a_folder(demo_folder):
     sg = open_steering_group(demo_folder, min_group=4)
     assert sg.data.demo is False and sg.min_group == 4
-    assert "fewer than 4 respondents" in sg.status.value
+    assert "fewer than 4 people" in sg.status.value

@@ -66,3 +66,39 @@ def test_report_opens_cleanly_and_prints_to_a4(reports, artifacts, which):
     (artifacts / f"report-{which}.pdf").write_bytes(pdf)
     # An overview page and then one page (at least) per theme.
     assert _pdf_pages(pdf) > 6
+
+
+def test_report_glossary_and_editorial_notes_are_present_and_linked(reports, artifacts):
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(reports["region"].as_uri(), wait_until="load")
+        links = page.eval_on_selector_all(
+            "a.term", "as => as.map(a => [a.getAttribute('href'), a.textContent])"
+        )
+        assert len(links) >= 5
+        # Every marked term points at an entry that exists, once per term.
+        for href, _text in links:
+            assert page.locator(f"dt{href}").count() == 1, href
+        assert len({h for h, _ in links}) == len(links)
+        entries = page.eval_on_selector_all("section.glossary dt", "ds => ds.map(d => d.id)")
+        assert sorted(entries) == sorted(h[1:] for h, _ in links)
+        # Following a link brings its entry into view.
+        href = next(h for h, _ in links if h == "#term-lscb")
+        page.click(f"a.term[href='{href}']")
+        assert page.evaluate("location.hash") == href
+        top = page.eval_on_selector(href, "d => d.getBoundingClientRect().top")
+        assert 0 <= top < 900
+        entry = page.text_content(f"{href} + dd") or ""
+        assert "In 2010:" in entry and "Today:" in entry and "Source:" in entry
+        # Editorial notes are visible beside the words they annotate, marked as editorial.
+        notes = page.eval_on_selector_all(
+            ".ak-help-editorial",
+            "ps => ps.filter(p => p.offsetParent !== null).map(p => p.textContent)",
+        )
+        assert notes and all("Editorial note (not part of the 2010 text)" in n for n in notes)
+        assert any("I/we am" in n for n in notes)
+        changes = page.text_content("#changes-since-2010") or ""
+        assert "What changed since 2010" in changes and "Source:" in changes
+        credit = page.text_content("p.credit") or ""
+        assert "Ofsted" in credit and "ILACS" in credit
+        page.locator("#glossary").screenshot(path=str(artifacts / "report-glossary.png"))

@@ -151,7 +151,7 @@ def test_dcs_and_lead_member_difference_follows_the_summary_suppression():
     ]
     ratings = tidy(answers)
     lines = lines_of_enquiry(ratings, "Derby")
-    roles = sm.compare_roles(ratings[ratings["authority"] == "Derby"], by=["question_id"])
+    roles = sm.compare_roles(ratings, by=["question_id"], where={"authority": "Derby"})
     row = roles.iloc[0]
     shown = not bool(row["dcs_suppressed"]) and not bool(row["lm_suppressed"])
     expected = (
@@ -223,8 +223,9 @@ def _region_files(folder: Path) -> Path:
             evidence = None if pd.isna(row.evidence) else int(row.evidence)
             ws.record(ids[key], row.question_id, int(row.rating), evidence=evidence)
     with Workshop.create(folder / "derby.workshop.sqlite", title="Derby local") as ws:
-        rid = ws.add_respondent("Table 1", role="Mixed", kind="table", authority="Derby")
-        ws.record(rid, "LA-DCS-2", 4)
+        for table in ("Table 1", "Table 2", "Table 3"):
+            rid = ws.add_respondent(table, role="Mixed", kind="table", authority="Derby")
+            ws.record(rid, "LA-DCS-2", 4)
         ws.add_action("<b>Audit</b> supervision =1+1", owner="PSW", theme_id="WF", due="2027-01-31")
     return folder
 

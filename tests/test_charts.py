@@ -46,12 +46,14 @@ def _first_question(theme: str, role: str = "DCS") -> str:
     return FW.questions_for(theme, role)["question_id"].iloc[0]
 
 
-# A room of five: LA mixed with Don't know, WF leaning weak, PM all Don't know, CR on 2 people.
+# A room of five: LA mixed with Don't know, WF leaning weak, PM all Don't know, CR on 2 people
+# and IN on one (together three people, so the whole minus LA and WF gives nobody away).
 ROOM = {
     "LA": [5, 4, 3, 1, DK],
     "WF": [1, 2, 2, 4, 3],
     "PM": [DK, DK, DK, DK],
     "CR": [5, 4],
+    "IN": [DK, DK, 3],
 }
 
 
@@ -91,7 +93,10 @@ def _region_answers() -> list[A]:
                 for theme in FW.theme_ids:
                     rating = (k + i + FW.theme_ids.index(theme)) % 5 + 1
                     question = _first_question(theme, role)
-                    who = {"evidence": (i + k) % 4, "authority": authority, "role": role}
+                    # One DCS and one Lead Member per authority (each one person); the others
+                    # answering their questions are officers and mixed tables.
+                    as_role = role if i == 0 else {"DCS": "Officer", "LM": "Mixed"}[role]
+                    who = {"evidence": (i + k) % 4, "authority": authority, "role": as_role}
                     out.append(A(f"{role}{k}{i}", question, rating, **who))
                     out.append(A(f"{role}{k}{i}", question, min(rating + 1, 5), round=2, **who))
     return out
@@ -208,15 +213,15 @@ def test_a_group_below_min_group_is_greyed_hatched_and_labelled(room):
     cr = _row_of(ax, "CR")
     assert all(c.patches[cr].get_width() == 0 for c in ax.containers)
     bands = [p for p in ax.patches if p.get_gid() == "suppressed"]
-    assert len(bands) == 1
-    band = bands[0]
+    assert len(bands) == 2  # CR and IN
+    band = min(bands, key=lambda b: abs(b.get_y() + b.get_height() / 2 - cr))
     assert (
         _same_colour(band.get_facecolor(), pal.SUPPRESSED)
         and band.get_hatch() == pal.SUPPRESSED_HATCH
     )
     assert band.get_y() + band.get_height() / 2 == pytest.approx(cr)
     assert (band.get_x(), band.get_width()) == (-100, 200)
-    assert "suppressed: fewer than 3 respondents" in _texts(ax)
+    assert "suppressed (protects groups under 3 people)" in _texts(ax)
     dk_bars = [p for p in charts.dont_know_axes(ax).patches if p.get_gid() == "dont-know"]
     assert dk_bars[cr].get_width() == 0 and "suppressed" in _texts(charts.dont_know_axes(ax))
 
@@ -393,32 +398,36 @@ def test_theme_profile_suppresses_outside_the_room(room):
 
 
 def test_heatmap_cells_colours_and_suppressed_cells():
-    answers = [
-        A(r, "LA-DCS-1", x, authority="Derby") for r, x in zip("abc", [4, 5, 1], strict=True)
-    ]
-    answers += [A(r, "LA-DCS-1", 5, authority="Rutland") for r in "de"]  # two people
+    ratings = [4, 5, 1, 4]
+    answers = [A(r, "LA-DCS-1", x, authority="Derby") for r, x in zip("abcd", ratings, strict=True)]
+    answers += [A(r, "LA-DCS-1", 5, authority="Rutland") for r in "ef"]  # two people
+    # Three people: withheld as well, or LA's total minus Derby would give Rutland away.
+    answers += [A(r, "LA-DCS-1", 2, authority="Leicester") for r in "ghi"]
     answers += [A(r, "WF-DCS-1", DK, authority="Derby") for r in "abc"]  # all Don't know
     ax = charts.heatmap(tidy(answers))
     cells = [p for p in ax.patches if p.get_gid() in ("cell", "suppressed", "no-ratings", "empty")]
-    assert len(cells) == 2 * 2
+    assert len(cells) == 2 * 3
     grid = {(round(p.get_x() + 0.5), round(p.get_y() + 0.5)): p for p in cells}
     columns = [t.get_text() for t in ax.get_xticklabels()]
-    assert columns == ["Derby", "Rutland"]
+    assert columns == ["Derby", "Leicester", "Rutland"]
     la, wf = _row_of(ax, "LA"), _row_of(ax, "WF")
-    derby_top = sum(x >= 4 for x in [4, 5, 1]) / 3
+    derby_top = sum(x >= 4 for x in ratings) / len(ratings)
     assert _same_colour(grid[(0, la)].get_facecolor(), pal.share_colour(derby_top))
-    suppressed = grid[(1, la)]
-    assert _same_colour(suppressed.get_facecolor(), pal.SUPPRESSED)
-    assert suppressed.get_hatch() == pal.SUPPRESSED_HATCH
+    for column in (1, 2):
+        suppressed = grid[(column, la)]
+        assert _same_colour(suppressed.get_facecolor(), pal.SUPPRESSED)
+        assert suppressed.get_hatch() == pal.SUPPRESSED_HATCH
     assert _same_colour(grid[(0, wf)].get_facecolor(), pal.DONT_KNOW)
-    assert grid[(1, wf)].get_gid() == "empty"
+    assert grid[(2, wf)].get_gid() == "empty"
     labels = {
         (round(t.get_position()[0]), round(t.get_position()[1])): t.get_text() for t in ax.texts
     }
-    assert labels[(0, la)] == f"{derby_top * 100:.0f}%\nn=3"  # the share and its people
-    assert labels[(1, la)] == "<3"
+    table = sm.summarise(tidy(answers), by=["theme_id", "authority"])
+    people = table.query("theme_id == 'LA' and authority == 'Derby'")["n_respondents"].iloc[0]
+    assert labels[(0, la)] == f"{derby_top * 100:.0f}%\nn={people}"  # the share and its people
+    assert labels[(2, la)] == "<3"
     assert labels[(0, wf)] == "no\nratings"
-    assert labels[(1, wf)] == "none"
+    assert labels[(2, wf)] == "none"
     assert "0%" not in labels.values()
     assert "suppressed" in ax.get_xlabel()
 
@@ -441,11 +450,14 @@ def test_role_pairs_positions_and_flags():
     answers = []
     spec = {"LA": ([5, 5, 4], [1, 2, 2]), "WF": ([3, 3, 4], [3, 4, 3])}
     for theme, (dcs, lm) in spec.items():
+        # Each Director and Lead Member from another authority: three people per side.
         answers += [
-            A(f"d{i}", _first_question(theme, "DCS"), r, role="DCS") for i, r in enumerate(dcs)
+            A(f"d{i}", _first_question(theme, "DCS"), r, role="DCS", authority=f"A{i}")
+            for i, r in enumerate(dcs)
         ]
         answers += [
-            A(f"l{i}", _first_question(theme, "LM"), r, role="LM") for i, r in enumerate(lm)
+            A(f"l{i}", _first_question(theme, "LM"), r, role="LM", authority=f"A{i}")
+            for i, r in enumerate(lm)
         ]
     ax = charts.role_pairs(tidy(answers))
     for role, index in (("DCS", 0), ("LM", 1)):
@@ -507,7 +519,7 @@ def test_confidence_evidence_suppressed_grid():
     ax = charts.confidence_evidence(tidy([A("a", "IN-DCS-1", 5, evidence=0)]))
     assert all(p.get_width() == 0 for c in ax.containers for p in c)
     assert any(p.get_gid() == "suppressed" for p in ax.patches)
-    assert "suppressed: fewer than 3 respondents" in _texts(ax)
+    assert "suppressed (protects groups under 3 people)" in _texts(ax)
 
 
 # --------------------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def test_report_html_and_xlsx(demo, tmp_path):
     book = openpyxl.load_workbook(tmp_path / "t.xlsx")
     assert {"Read me", "Themes", "Questions", "Actions"} <= set(book.sheetnames)
     read_me = "\n".join(str(c.value) for row in book["Read me"].iter_rows() for c in row)
-    assert "fewer than 4 respondents" in read_me
+    assert "fewer than 4 people" in read_me
 
 
 def test_authority_report_names_only_that_authority(demo, tmp_path):
@@ -101,12 +101,12 @@ def test_summary_prints_the_theme_table(demo, tmp_path):
     done = run("summary", demo, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].split()[:2] == ["Theme", "Respondents"]
+    assert lines[0].split()[:2] == ["Theme", "n"]
     titles = list(load_framework().themes["title"])
     assert [line.split("  ")[0] for line in lines[1:]] == titles
     by_question = run("summary", demo, "--by", "question", "--min-group", "1000", cwd=tmp_path)
     assert by_question.returncode == 0
-    assert "suppressed (fewer than 1000 respondents)" in by_question.stdout
+    assert "suppressed (protects groups under 1000 people)" in by_question.stdout
 
 
 def test_export_csv_and_xlsx(demo, tmp_path):
@@ -158,7 +158,7 @@ def test_sheet_then_import_sheet(tmp_path):
         (["summary", "nowhere"], "does not exist"),
         (["report", "DEMO", "-o", "r.pdf"], "cannot write a report as 'r.pdf'"),
         (["report", "DEMO", "-o", "r.html", "--authority", "Narnia"], "no answers from authority"),
-        (["summary", "DEMO", "--min-group", "0"], "--min-group must be at least 1"),
+        (["summary", "DEMO", "--min-group", "0"], "min_group 0 is not a whole number"),
         (["export", "nowhere.workshop.sqlite", "-o", "x.csv"], "does not exist"),
         (["live", "nowhere.workshop.sqlite"], "does not exist"),
     ],

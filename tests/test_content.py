@@ -197,6 +197,9 @@ CONTRACT = {
             "meaning_in_2010": "str",
             "today": "str",
             "aliases": "str",
+            "source": "str",
+            "checked_on": "str",
+            "topic": "str",
         },
         "term",
         ["stands_for", "meaning_in_2010", "today"],
@@ -261,7 +264,7 @@ def test_glossary_explains_the_acronyms_a_reader_meets(fw):
     today = fw.glossary.set_index("term")["today"]
     assert "Disclosure and Barring Service" in today["CRB"]
     assert "Social Work England" in today["GSCC"] and "2019" in today["GSCC"]
-    assert "integrated care boards" in today["PCT"]
+    assert "integrated care board" in today["PCT"]
     assert "Children and Social Work Act 2017" in today["LSCB"]
     assert today.str.contains("Nearest equivalent|Unchanged", regex=True).all()
 

@@ -271,3 +271,33 @@ def test_scale_levels_out_of_order():
     )
     with pytest.raises(ak.AssuredKitError, match="not in order"):
         scales_from_table(table)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("", "the cell is empty"),
+        ("01/12/2026", "'01/12/2026' is not a date"),
+        ("2026-02-30", "'2026-02-30' is not a date"),
+        ("2026-12-1", "'2026-12-1' is not a date"),
+        (" 2026-12-01", "has leading or trailing spaces"),
+    ],
+)
+def test_glossary_checked_on_must_be_a_date(framework_copy, value, problem):
+    set_cell(framework_copy / "glossary.csv", 3, "checked_on", value)
+    msg = load_error(framework_copy)
+    assert "glossary.csv, row 3, field 'checked_on'" in msg and problem in msg
+
+
+def test_glossary_entry_needs_a_source(framework_copy):
+    set_cell(framework_copy / "glossary.csv", 4, "source", "  ")
+    msg = load_error(framework_copy)
+    assert "glossary.csv, row 4, field 'source'" in msg and "the cell is empty" in msg
+
+
+def test_glossary_without_the_new_columns_is_refused(framework_copy):
+    edit_csv(
+        framework_copy / "glossary.csv", lambda rows: [r.__delitem__(slice(5, 8)) for r in rows]
+    )
+    msg = load_error(framework_copy)
+    assert "glossary.csv" in msg and "missing column(s) source, checked_on, topic" in msg

@@ -26,7 +26,7 @@ from assured_kit.summary import describe_classification
 
 EVIL_NOTE = '=HYPERLINK("http://evil.example/x","<script>alert(\'pwned\')</script>")'
 EVIL_ACTION = "@SUM(1+1)<script>document.title='x'</script>"
-SUPPRESSED = "suppressed (fewer than 3 respondents)"
+SUPPRESSED = "suppressed (protects groups under 3 people)"
 
 # authority -> (ratings for LA-DCS-1, LA-DCS-2, CR-DCS-1, CR-LM-1 per respondent)
 PEOPLE = {
@@ -49,10 +49,10 @@ def _make_region(folder: Path, *, synthetic: bool = False) -> list[Path]:
     with regional as ws:
         for authority, ratings in PEOPLE.items():
             for i, rating in enumerate(ratings):
-                role = "DCS" if i % 2 == 0 else "LM"
+                # One DCS and one Lead Member per authority (each one person), then officers.
+                role = ("DCS", "LM", "Officer", "Officer")[i]
                 rid = ws.add_respondent(f"{authority} {i}", role=role, authority=authority)
-                note = EVIL_NOTE if (authority, i) == ("Derby", 0) else None
-                ws.record(rid, "LA-DCS-1", rating, evidence=i % 4, note=note)
+                ws.record(rid, "LA-DCS-1", rating, evidence=i % 4)
                 ws.record(rid, "LA-DCS-2", max(1, rating - 1), evidence=(i + 1) % 4)
                 if authority in ("Derby", "Rutland", "Leicester"):
                     ws.record(rid, "CR-DCS-1", dont_know=True)
@@ -83,7 +83,8 @@ def _make_region(folder: Path, *, synthetic: bool = False) -> list[Path]:
     with local as ws:
         for i in range(3):
             rid = ws.add_respondent(f"Table {i}", role="Mixed", kind="table", authority="Derby")
-            ws.record(rid, "LA-DCS-1", 2 + i)
+            # A note from a group of three tables: shown (escaped) where the group is shown.
+            ws.record(rid, "LA-DCS-1", 2 + i, note=EVIL_NOTE if i == 0 else None)
     return [folder / "regional.workshop.sqlite", folder / "derby.workshop.sqlite"]
 
 
@@ -253,7 +254,7 @@ def test_workshop_report_uses_the_workshops_min_group(tmp_path):
         out = workshop_report(ws, tmp_path / "w.html")
     text = out.read_text(encoding="utf-8")
     assert "<h1>Small room</h1>" in text
-    assert "suppressed (fewer than 5 respondents)" in text
+    assert "suppressed (protects groups under 5 people)" in text
 
 
 @pytest.mark.parametrize(
@@ -351,8 +352,52 @@ def test_region_xlsx_authorities_sorted_by_letter(region, tmp_path):
 def test_summary_text_table(region):
     text = summary_text([region])
     lines = text.splitlines()
-    assert lines[0].split()[:3] == ["Theme", "Respondents", "Answers"]
+    assert lines[0].split()[:3] == ["Theme", "n", "Answers"]
     workforce = next(line for line in lines if line.startswith("Workforce"))
     assert SUPPRESSED in workforce
     leadership = next(line for line in lines if line.startswith("Leadership"))
-    assert leadership.split()[1] == "18"  # 15 regional respondents + 3 Derby tables
+    assert leadership.split()[1] == "18"  # 15 regional people + 3 Derby tables
+
+
+# ------------------------------------------------------------------------ 2010 words, 2026 eyes
+
+
+def test_report_links_terms_to_a_glossary_and_shows_editorial_notes(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "g.html").read_text(encoding="utf-8")
+    links = re.findall(r"<a class='term' href='#(term-[a-z0-9-]+)'>", text)
+    targets = set(re.findall(r"<dt id='(term-[a-z0-9-]+)'>", text))
+    assert links and len(links) == len(set(links))  # each term marked once, at first use
+    assert set(links) == targets  # every link has its entry, and every entry is linked
+    assert "term-lscb" in targets and "term-children-s-trust" in targets  # LA-DCS-1
+    glossary = text[text.index("id='glossary'") :]
+    assert "In 2010:" in glossary and "Today:" in glossary and "Source:" in glossary
+    # LA-DCS-1's note sits in its question's row; WF-EX-5's beside its quote.
+    row = re.search(r"<td>LA-DCS-1: (.*?)</td>", text, re.S).group(1)
+    assert "Editorial note</strong> (not part of the 2010 text)" in row
+    wf = re.search(r"id='theme-WF'>(.*?)</section>", text, re.S).group(1)
+    quote = re.search(r"Chair and Vice Chair.*?</blockquote>", wf, re.S).group(0)
+    assert "(not part of the 2010 text): As in the source" in quote
+    # The framework's words are still there, as printed, around the links.
+    plain = re.sub(r"<[^>]+>", "", row).replace("&#x27;", "'")
+    assert load_framework().question("LA-DCS-1")["text"] in plain
+
+
+def test_report_credits_ofsted_for_the_three_questions(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "o.html").read_text(encoding="utf-8")
+    assert "framework&#x27;s three questions" not in text and "framework's three" not in text
+    credit = re.search(r"<p class='credit'>(.*?)</p>", text, re.S).group(1)
+    assert "Ofsted" in credit and "ILACS" in credit and "not the framework" in credit
+    assert text.index("class='headline'") < text.index("class='credit'")
+
+
+def test_report_ends_with_what_changed_since_2010(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "c.html").read_text(encoding="utf-8")
+    changes = re.search(
+        r"<section class='changes' id='changes-since-2010'>(.*?)</section>", text, re.S
+    ).group(1)
+    for heading in ("Structures", "Duties and guidance", "Inspection and performance"):
+        assert f"<h3>{heading}</h3>" in changes
+    items = re.findall(r"<li>(.*?)</li>", changes, re.S)
+    assert items and all("Source:" in item and "checked 20" in item for item in items)
+    assert "Children&#x27;s Wellbeing and Schools Act 2026" in changes
+    assert text.index("id='glossary'") < text.index("id='changes-since-2010'")

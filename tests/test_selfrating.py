@@ -255,3 +255,21 @@ def test_empty_profile_says_so():
     app = SelfRatingApp()
     assert app.show_profile() is None
     assert "Answer at least one question" in app.profile_output.outputs[0]["data"]["text/html"]
+
+
+def test_app_shows_help_beside_the_question():
+    app = SelfRatingApp(SelfRating(role="LM"))
+    assert app.current_question == "LA-LM-1"
+    assert "<details" in app.help.value and "data-term='DCS'" in app.help.value
+    app.go(app.model.question_ids.index("LA-LM-2"))
+    assert app.help.value == ""  # nothing to explain: nothing shown
+    app.go(app.model.question_ids.index("WF-LM-3"))
+    assert "Editorial note</strong> (not part of the 2010 text)" in app.help.value
+    theme = SelfRatingApp(SelfRating(role="LM"), mode="theme")
+    theme.theme_picker.value = "PM"
+    page = " ".join(
+        getattr(c, "value", "")
+        for row in theme.theme_box.children[1:]
+        for c in getattr(row, "children", ())
+    )
+    assert "data-term='LSCB'" in page and "data-term='LAA'" in page

@@ -13,7 +13,12 @@ import pytest
 
 from assured_kit.errors import AssuredKitError
 from assured_kit.framework import load_framework
-from assured_kit.sheets import SHEET_COLUMNS, import_rating_sheet, write_rating_sheet
+from assured_kit.sheets import (
+    SHEET_COLUMNS,
+    SHEET_HELP_HEADER,
+    import_rating_sheet,
+    write_rating_sheet,
+)
 from assured_kit.store import Workshop
 
 DATA = Path(__file__).parent / "data" / "io"
@@ -93,11 +98,11 @@ def test_blank_xlsx_sheet_has_one_row_per_question_and_drop_downs(
 ) -> None:
     path = write_rating_sheet(tmp_path / "blank.xlsx", workshop=ws, respondent_label="Pat")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Rating sheet", "How to fill in", "Lists"]
+    assert book.sheetnames == ["Rating sheet", "How to fill in", "Glossary", "Lists"]
     assert book["Lists"].sheet_state == "hidden"
     sheet = book["Rating sheet"]
     header = _header_row(sheet)
-    assert [c.value for c in sheet[header]] == list(SHEET_COLUMNS)
+    assert [c.value for c in sheet[header]] == [*SHEET_COLUMNS, SHEET_HELP_HEADER]
     ids = [r[0].value for r in sheet.iter_rows(min_row=header + 1) if r[0].value]
     assert ids == ws.questions()["question_id"].tolist()
     texts = [r[4].value for r in sheet.iter_rows(min_row=header + 1) if r[0].value]
@@ -139,7 +144,7 @@ def test_blank_csv_sheet_has_the_same_columns_with_bom(tmp_path: Path) -> None:
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    header = rows.index(list(SHEET_COLUMNS))
+    header = rows.index([*SHEET_COLUMNS, SHEET_HELP_HEADER])
     body = [r for r in rows[header + 1 :] if any(r)]
     expected = load_framework().questions_for("WF", "LM")["question_id"].tolist()
     assert [r[0] for r in body] == expected and len(expected) >= 3
@@ -293,7 +298,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_written(
         Respondent="Pat",
         Role="DCS",
     )
-    header = rows.index(list(SHEET_COLUMNS))
+    header = rows.index([*SHEET_COLUMNS, SHEET_HELP_HEADER])
     rows.append(["XX-DCS-1", "", "", "", "", "3", "", ""])
     rows.append(["LA-DCS-4", "", "", "", "", "2", "", ""])
     rows.append(["LA-DCS-4", "", "", "", "", "3", "", ""])
@@ -415,3 +420,43 @@ def test_empty_sheet_and_wrong_files_are_refused(ws: Workshop, tmp_path: Path) -
     with pytest.raises(AssuredKitError, match=r"round 3 is not a round"):
         ws.import_rating_sheet(blank, round=3)
     _assert_unchanged(ws, before)
+
+
+# --------------------------------------------------------------------------- help beside questions
+
+
+def test_blank_sheets_explain_terms_and_mark_editorial_notes(tmp_path: Path) -> None:
+    path = write_rating_sheet(tmp_path / "blank.xlsx", themes=["LA", "WF"])
+    book = openpyxl.load_workbook(path)
+    sheet = book["Rating sheet"]
+    header = _header_row(sheet)
+    helps = {r[0].value: r[8].value for r in sheet.iter_rows(min_row=header + 1) if r[0].value}
+    assert helps["LA-DCS-1"].startswith("Terms: LSCB (Local Safeguarding Children Board); ")
+    assert "Editorial note (not part of the 2010 text): As in the source" in helps["LA-DCS-1"]
+    assert "I/we am" in helps["WF-LM-3"]
+    assert helps["LA-DCS-3"] is None  # nothing to explain
+    assert (
+        sheet.cell(row=header + 1, column=9).fill.fgColor.rgb
+        != sheet[f"F{header + 1}"].fill.fgColor.rgb
+    )  # help is fixed text, not an input cell
+
+    glossary = book["Glossary"]
+    rows = [[c.value for c in r] for r in glossary.iter_rows(min_row=3) if r[0].value]
+    assert rows[0] == ["Term", "Stands for", "In 2010", "Today", "Source", "Checked on"]
+    terms = [r[0] for r in rows[1:]]
+    assert "LSCB" in terms and "GSCC" not in terms  # only terms on this sheet (GSCC is in CR)
+    assert all(r[4] and r[5] for r in rows[1:])
+
+    csv_path = write_rating_sheet(tmp_path / "blank.csv", themes=["PR"], roles=["DCS"])
+    text = csv_path.read_text(encoding="utf-8-sig")
+    assert "Terms: CAF (Common Assessment Framework)." in text
+    assert "Glossary sheet" in text  # the instructions point to the XLSX glossary
+
+
+def test_no_glossary_sheet_when_no_question_has_a_term(tmp_path: Path) -> None:
+    plain = write_rating_sheet(tmp_path / "plain.xlsx", themes=["WF"])  # no 2010 terms in WF
+    assert "Glossary" not in openpyxl.load_workbook(plain).sheetnames
+    termed = write_rating_sheet(tmp_path / "termed.xlsx", themes=["PM"], roles=["LM"])
+    glossary = openpyxl.load_workbook(termed)["Glossary"]
+    terms = [r[0].value for r in glossary.iter_rows(min_row=4) if r[0].value]
+    assert terms == ["LSCB", "Children's Trust", "LAA", "Inspection outcome"]
