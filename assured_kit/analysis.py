@@ -154,8 +154,9 @@ def filter_ratings(
     authorities: Iterable[str] | str | None = None,
     roles: Iterable[str] | str | None = None,
     themes: Iterable[str] | str | None = None,
+    workshops: Iterable[str] | str | None = None,
 ) -> pd.DataFrame:
-    """Keep the answers from the chosen years, authorities, respondent roles and themes.
+    """Keep the answers from the chosen years, authorities, respondent roles, themes, workshops.
 
     ``None`` (or an empty selection) keeps everything for that filter.
 
@@ -171,6 +172,8 @@ def filter_ratings(
         Respondents' roles: DCS, LM, Officer, Mixed.
     themes : str or iterable of str, optional
         Theme ids, e.g. ``"WF"``.
+    workshops : str or iterable of str, optional
+        Workshops by id or by title (exactly as shown in the reports).
 
     Returns
     -------
@@ -180,7 +183,8 @@ def filter_ratings(
     Raises
     ------
     AssuredKitError
-        For a theme or role that does not exist (a typing slip would otherwise show nothing).
+        For a theme, role or workshop that does not exist (a typing slip would otherwise show
+        nothing).
 
     Examples
     --------
@@ -216,6 +220,18 @@ def filter_ratings(
             hint="theme ids are two letters, e.g. WF for Workforce",
         )
         keep &= ratings["theme_id"].astype(object).isin(chosen).to_numpy()
+    chosen = _choices(workshops)
+    if chosen is not None:
+        ids = ratings["workshop_id"].astype(str)
+        titles = ratings["workshop_title"].astype(str) if "workshop_title" in ratings else ids
+        _refuse_unknown(
+            chosen,
+            tuple(sorted(set(ids) | set(titles))),
+            field="workshops",
+            what="workshop",
+            hint="a workshop's id or its title as the report shows it",
+        )
+        keep &= (ids.isin(chosen) | titles.isin(chosen)).to_numpy()
     return ratings[keep.to_numpy()]
 
 

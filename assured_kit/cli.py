@@ -22,9 +22,13 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import AssuredKitError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["build_parser", "main"]
 
@@ -93,6 +97,43 @@ def _add_min_group(command: argparse.ArgumentParser) -> None:
         action="store_true",
         help="needed with --min-group 1 (nothing withheld); the output then says so at the top",
     )
+
+
+def _add_filters(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--year",
+        type=int,
+        action="append",
+        default=[],
+        metavar="YYYY",
+        help="only workshops held in this year (repeat for several)",
+    )
+    command.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        metavar="ROLE",
+        help="only respondents with this role: DCS, LM, Officer or Mixed (repeatable)",
+    )
+    command.add_argument(
+        "--workshop",
+        action="append",
+        default=[],
+        metavar="ID_OR_TITLE",
+        help="only this workshop, by id or title (repeatable)",
+    )
+
+
+def _selection(args: argparse.Namespace) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
+    """Return the answers filter the --year, --role and --workshop options ask for, if any."""
+    if not (args.year or args.role or args.workshop):
+        return None
+    from .analysis import filter_ratings
+
+    def select(ratings: pd.DataFrame) -> pd.DataFrame:
+        return filter_ratings(ratings, years=args.year, roles=args.role, workshops=args.workshop)
+
+    return select
 
 
 def _add_workshop(command: argparse.ArgumentParser) -> None:
@@ -177,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
         "else region)",
     )
     report.add_argument("--authority", metavar="X", help="report for this authority")
+    _add_filters(report)
     report.add_argument(
         "--name",
         metavar="AUTHORITY",
@@ -257,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="one row per theme (default) or per question",
     )
     summary.add_argument("--authority", metavar="X", help="only this authority's answers")
+    _add_filters(summary)
     _add_min_group(summary)
 
     export = _command(
@@ -395,6 +438,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         named_authorities=tuple(args.named_authorities),
         key=args.key,
         allow_small_groups=args.allow_small_groups,
+        select=_selection(args),
     )
     print(f"wrote {written}")
     return 0
@@ -429,9 +473,15 @@ def _cmd_agreed_actions(args: argparse.Namespace) -> int:
 def _cmd_summary(args: argparse.Namespace) -> int:
     from .report import summary_text
 
+    sources: Any = _existing_sources(args.sources)
+    select = _selection(args)
+    if select is not None:
+        from .ratings import read_ratings
+
+        sources = select(read_ratings(*sources))
     print(
         summary_text(
-            _existing_sources(args.sources),
+            sources,
             by=args.by,
             authority=args.authority,
             min_group=args.min_group,

@@ -1480,8 +1480,13 @@ def report_from_sources(
     named_authorities: Sequence[str] = (),
     key: str | Path | None = None,
     allow_small_groups: bool = False,
+    select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> Path:
     """Write a report from workshop files, folders of them and tidy exports (the CLI's ``report``).
+
+    ``select``, when given, keeps some of the answers (e.g. one year, role or workshop:
+    `assured_kit.analysis.filter_ratings`); the actions and examples of workshops left with no
+    answer are dropped with them.
 
     The scope defaults to ``"authority"`` when ``authority`` is given, ``"workshop"`` when
     the sources hold one workshop, else ``"region"``. In an authority report only the actions
@@ -1499,6 +1504,11 @@ def report_from_sources(
     'r.xlsx'
     """
     ratings, actions, examples = gather(sources)
+    if select is not None:
+        ratings = select(ratings)
+        kept = set(ratings["workshop_id"])
+        actions = actions[actions["workshop_id"].isin(kept)] if len(actions) else actions
+        examples = examples[examples["workshop_id"].isin(kept)] if len(examples) else examples
     if scope is None:
         if authority:
             scope = "authority"
