@@ -287,6 +287,67 @@ def html_output(html: str, text: str = "") -> dict[str, Any]:
     }
 
 
+#: The columns of the steering group's theme table, in order.
+_SUMMARY_COLUMNS = (
+    "theme_title",
+    "n_respondents",
+    "n_answers",
+    "median",
+    "top_share",
+    "bottom_share",
+    "dont_know_share",
+    "classification",
+)
+
+
+def summary_html(table: pd.DataFrame) -> str:
+    """Return a theme summary (`assured_kit.summary.by_theme`) as an HTML table in plain words.
+
+    Shares are written as percentages; a withheld row says so instead of showing figures.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"theme_title": ["Workforce"], "n_respondents": [4], "n_answers": [8],
+    ...     "median": [4.0], "top_share": [0.75], "bottom_share": [0.0],
+    ...     "dont_know_share": [0.0], "classification": ["strong"], "suppressed": [False]})
+    >>> "<td>75%</td>" in summary_html(t)
+    True
+    """
+    from .safety import escape_html
+    from .summary import suppressed_text
+    from .text import percent
+    from .workbook import column_heading
+
+    columns = [c for c in _SUMMARY_COLUMNS if c in table.columns]
+    head = "".join(f"<th>{escape_html(column_heading(c))}</th>" for c in columns)
+    rows = []
+    for row in table.itertuples(index=False):
+        cells = []
+        for c in columns:
+            value = getattr(row, c)
+            hidden = bool(getattr(row, "suppressed", False)) and c not in (
+                "theme_title",
+                "classification",
+            )
+            if hidden:
+                text = suppressed_text(int(table.attrs.get("min_group", 3)))
+            elif value is None or pd.isna(value):
+                text = "–"
+            elif c.endswith("_share"):
+                text = percent(value)
+            elif c == "median":
+                text = f"{float(value):g}"
+            else:
+                text = str(value)
+            cells.append(f"<td>{escape_html(text)}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        "<table style='border-collapse:collapse;font-size:1.05em' border='1' cellpadding='4'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 # --------------------------------------------------------------------------- panels
 
 
@@ -588,16 +649,13 @@ class SteeringGroup:
 
     def _render_summary(self) -> None:
         from .report import summary_text
-        from .safety import escape_html
 
         r = self.filtered()
         if not len(r):
             self.summary_output.outputs = (html_output("<i>No answers match the filters.</i>"),)
             return
         text = summary_text(r, min_group=self.min_group, allow_small_groups=self.allow_small_groups)
-        self.summary_output.outputs = (
-            html_output(f"<pre style='font-size:1.05em'>{escape_html(text)}</pre>", text),
-        )
+        self.summary_output.outputs = (html_output(summary_html(self.summary_table()), text),)
 
     def export_report(
         self, path: str | Path, *, scope: str = "region", authority: str | None = None

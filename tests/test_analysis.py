@@ -203,6 +203,10 @@ def test_summary_widget_shows_the_table(group):
     out = group.summary()
     text = _widget_outputs(out)
     assert "Leadership/Accountability" in text and "Answers" in text
+    html = out.outputs[0]["data"]["text/html"]
+    assert html.startswith("<table") and "<pre" not in html  # a table, not a text block
+    assert "<th>People</th>" in html and "<th>Share at the top of the scale</th>" in html
+    assert out.outputs[0]["data"]["text/plain"].split()[0] == "Theme"  # plain text kept
 
 
 # ----------------------------------------------------------------------------- exports
