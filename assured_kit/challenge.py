@@ -166,21 +166,9 @@ def lines_of_enquiry(
     from .framework import load_framework
 
     fw = framework or load_framework()
-    if "authority" not in ratings.columns:
-        raise AssuredKitError(
-            "the ratings have no authority column",
-            field="authority",
-            allowed="tidy ratings read with read_ratings",
-        )
-    present = sorted(str(a) for a in pd.unique(ratings["authority"].dropna()))
-    if authority not in present:
-        raise AssuredKitError(
-            f"no answers from authority {authority!r}",
-            field="authority",
-            allowed=", ".join(present) or "an authority present in the ratings",
-            hint="a misspelt name, or answers recorded without an authority",
-        )
     options = {"min_group": min_group, "thresholds": thresholds, "framework": fw}
+    # First, as it refuses an authority with no answers (naming those there are).
+    position = authority_position(ratings, authority, by=["question_id"], **options)
     # The authority's own figures, withheld as decided against the whole data, so the pack
     # agrees with every other output of the same data (nothing recovered by comparing them).
     own = {"where": {"authority": authority}}
@@ -226,29 +214,22 @@ def lines_of_enquiry(
             )
         )
 
-    others = ratings["authority"].dropna().astype(str)
-    if others[others != authority].nunique() > 0:
-        position = authority_position(ratings, authority, by=["question_id"], **options)
-        for row in position.itertuples(index=False):
-            where = str(row.position) if not pd.isna(row.position) else ""
-            side = (
-                "below"
-                if where.startswith("below")
-                else "above"
-                if where.startswith("above")
-                else ""
+    for row in position.itertuples(index=False):
+        where = str(row.position) if not pd.isna(row.position) else ""
+        side = (
+            "below" if where.startswith("below") else "above" if where.startswith("above") else ""
+        )
+        if not side or bool(row.suppressed) or bool(row.others_suppressed):
+            continue
+        found.append(
+            (
+                str(row.question_id),
+                f"outside the region's range:{side}",
+                f"{authority} {percent(row.value)} at the top of the scale "
+                f"({_n(row.n_respondents)}); {int(row.others_n)} other authorities (not "
+                f"named) range from {percent(row.others_min)} to {percent(row.others_max)}.",
             )
-            if not side or bool(row.suppressed) or bool(row.others_suppressed):
-                continue
-            found.append(
-                (
-                    str(row.question_id),
-                    f"outside the region's range:{side}",
-                    f"{authority} {percent(row.value)} at the top of the scale "
-                    f"({_n(row.n_respondents)}); {int(row.others_n)} other authorities (not "
-                    f"named) range from {percent(row.others_min)} to {percent(row.others_max)}.",
-                )
-            )
+        )
 
     order = {q: i for i, q in enumerate(fw.questions["question_id"])}
     rank = {r: i for i, r in enumerate(REASONS)}

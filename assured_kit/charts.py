@@ -970,6 +970,23 @@ def _lane_label(
     return ax.text(x, y, text, ha="center", va="center", **style)
 
 
+def _lane_figures(
+    ax: Axes,
+    where: tuple[int, float],
+    lanes: list[tuple[str, float]],
+    measure: str,
+    marks: dict[str, float],
+    text: str,
+    span: tuple[float, float],
+) -> None:
+    """Write a lane's figures (gid ``"figures"``) beside its marks, named when a row has two."""
+    if marks:
+        row, offset = where
+        y = _lane_y(row, offset, lanes)
+        words = _lane_word(measure, lanes) + text
+        _lane_label(ax, y, list(marks.values()), words, span, gid="figures")
+
+
 def _lane_word(measure: str, lanes: list[tuple[str, float]]) -> str:
     """Return the lane's name for its label: only needed when a row holds two lanes."""
     if len(lanes) == 1:
@@ -1100,18 +1117,8 @@ def role_pairs(
                     gid=f"{role} bottom" if bottom else role,
                     zorder=2,
                 )
-            if points:
-                text = " · ".join(
-                    f"{role} {_value_text(x / factor, measure)}" for role, x in points.items()
-                )
-                _lane_label(
-                    ax,
-                    _lane_y(i, offset, lanes),
-                    list(points.values()),
-                    _lane_word(measure, lanes) + text,
-                    span,
-                    gid="figures",
-                )
+            figures = [f"{role} {_value_text(x / factor, measure)}" for role, x in points.items()]
+            _lane_figures(ax, (i, offset), lanes, measure, points, " · ".join(figures), span)
         if bool(row.apart):
             _margin_note(
                 ax,
@@ -1653,16 +1660,8 @@ def change_dumbbell(
                     gid=side if measure != "bottom_share" else f"{side} bottom",
                     zorder=3,
                 )
-            if xs:
-                text = " → ".join(_value_text(x / factor, measure) for x in xs.values())
-                _lane_label(
-                    ax,
-                    _lane_y(i, offset, lanes),
-                    list(xs.values()),
-                    _lane_word(measure, lanes) + text,
-                    span,
-                    gid="figures",
-                )
+            text = " → ".join(_value_text(x / factor, measure) for x in xs.values())
+            _lane_figures(ax, (i, offset), lanes, measure, xs, text, span)
             if len(xs) == 2:
                 ax.annotate(
                     "",
