@@ -287,6 +287,28 @@ def html_output(html: str, text: str = "") -> dict[str, Any]:
     }
 
 
+def _panel_box(children: list[Any], out: Any) -> Any:
+    """Return a VBox of a panel whose display also carries its chart as a static PNG.
+
+    A live notebook shows the widget (redrawn when a filter changes). An exported notebook, or
+    one opened without its widget state, has no widget to show: it falls back to the PNG of
+    the chart as last drawn, so the charts are there offline (nothing fetched to draw them).
+    """
+    import ipywidgets as w
+
+    class PanelBox(w.VBox):  # type: ignore[misc]
+        def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+            bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+            for item in out.outputs:
+                data = item.get("data", {})
+                if "image/png" in data:
+                    bundle["image/png"] = data["image/png"]
+                    break
+            return bundle
+
+    return PanelBox(children)
+
+
 #: The columns of the steering group's theme table, in order.
 _SUMMARY_COLUMNS = (
     "theme_title",
@@ -600,7 +622,7 @@ class SteeringGroup:
             parts = [w.HTML(f"<h3>{title}</h3>")]
             if name == "position":
                 parts.append(self.position_authority)
-            box = w.VBox([*parts, out])
+            box = _panel_box([*parts, out], out)
             self.panels[name] = (box, out)
             self._render(name)
         return self.panels[name][0]

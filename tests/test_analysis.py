@@ -253,3 +253,23 @@ def test_open_steering_group_on_a_folder(demo_folder):
     sg = open_steering_group(demo_folder, min_group=4)
     assert sg.data.demo is False and sg.min_group == 4
     assert "fewer than 4 people" in sg.status.value
+
+
+def test_panels_carry_a_static_image_for_exported_notebooks(group):
+    import base64
+
+    box = group.panel("themes")
+    bundle = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # live: the widget
+    png = base64.b64decode(bundle["image/png"])  # exported or offline: the chart as drawn
+    assert png.startswith(b"\x89PNG")
+    # nbconvert, exporting a notebook saved without widget state, picks the PNG.
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    choose = WidgetsDataTypeFilter(notebook_metadata={}, resources={})
+    choose.display_data_priority = HTMLExporter().default_config.NbConvertBase.display_data_priority
+    assert choose(bundle)[0] == "image/png"
+    # After a filter changes, the static image follows the redrawn chart.
+    group.theme_filter.value = ("WF",)
+    assert box._repr_mimebundle_()["image/png"] != bundle["image/png"]
