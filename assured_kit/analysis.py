@@ -309,6 +309,14 @@ def _panel_box(children: list[Any], out: Any) -> Any:
     return PanelBox(children)
 
 
+def _filter_options(ratings: pd.DataFrame) -> tuple[list[int], list[str], list[str]]:
+    """Return the years, authorities and roles present, as the filters offer them."""
+    years = sorted({int(y) for y in pd.to_datetime(ratings["held_on"]).dt.year.dropna()})
+    authorities = sorted({str(a) for a in ratings["authority"].dropna() if str(a).strip()})
+    roles = [x for x in ("DCS", "LM", "Officer", "Mixed") if (ratings["role"] == x).any()]
+    return years, authorities, roles
+
+
 #: The columns of the steering group's theme table, in order.
 _SUMMARY_COLUMNS = (
     "theme_title",
@@ -497,10 +505,7 @@ class SteeringGroup:
         self.data = data
         self.named_authorities = tuple(named_authorities)
         self.anonymity_seed = anonymity_seed
-        r = data.ratings
-        years = sorted({int(y) for y in pd.to_datetime(r["held_on"]).dt.year.dropna()})
-        authorities = sorted({str(a) for a in r["authority"].dropna() if str(a).strip()})
-        roles = [x for x in ("DCS", "LM", "Officer", "Mixed") if (r["role"] == x).any()]
+        years, authorities, roles = _filter_options(data.ratings)
         from .framework import load_framework
 
         fw = load_framework()
@@ -542,6 +547,86 @@ class SteeringGroup:
         self._update_status()
 
     # ------------------------------------------------------------------ data
+
+    def load(self, sources: Sequence[str | Path]) -> None:
+        """Read other workshop files, folders or exports and redraw everything for them.
+
+        The filters offer the years, authorities and roles of the new answers (choices that
+        no longer exist are dropped). Nothing changes if the files cannot be read.
+        """
+        from .anonymity import key_path
+
+        data = load_steering_data(list(sources))  # raises before anything is replaced
+        self.data = data
+        self.key = key_path(None, beside=data.sources[0] if data.sources else None)
+        years, authorities, roles = _filter_options(data.ratings)
+        for control, options in (
+            (self.year_filter, years),
+            (self.authority_filter, authorities),
+            (self.role_filter, roles),
+        ):
+            kept = tuple(v for v in control.value if v in options)
+            with control.hold_trait_notifications():
+                control.value = ()
+                control.options = options
+                control.value = kept
+        self.position_authority.options = [("(choose)", "")] + [(a, a) for a in authorities]
+        self.refresh()
+
+    def picker(self, folder: str | Path | None = None) -> Any:
+        """Return a widget to choose the workshop files and folders to read, without code.
+
+        Type or paste a folder, press *Find files* to list the workshop files
+        (``*.workshop.sqlite``) and answer exports (``.csv``, ``.xlsx``) in it and its
+        subfolders, choose some (none chosen: the whole folder), then *Read these*.
+        """
+        import ipywidgets as w
+
+        from .safety import escape_html
+
+        where = w.Text(
+            value=str(folder or ""),
+            description="Folder",
+            placeholder="e.g. C:\\Users\\me\\Workshops",
+            layout=w.Layout(width="40em"),
+        )
+        files = w.SelectMultiple(options=[], description="Files", layout=w.Layout(width="40em"))
+        find = w.Button(description="Find files")
+        read = w.Button(description="Read these", button_style="primary")
+        message = w.HTML()
+
+        def look(_button: Any = None) -> None:
+            base = Path(where.value.strip().strip('"'))
+            if not where.value.strip() or not base.is_dir():
+                files.options = []
+                message.value = f"<i>{escape_html(str(base))} is not a folder.</i>"
+                return
+            found = sorted(
+                path
+                for pattern in ("*.workshop.sqlite", "*.csv", "*.xlsx")
+                for path in base.rglob(pattern)
+            )
+            files.options = [(str(p.relative_to(base)), str(p)) for p in found]
+            message.value = f"{len(found)} file(s) found."
+
+        def load(_button: Any) -> None:
+            chosen = list(files.value) or ([where.value.strip().strip('"')] if where.value else [])
+            try:
+                self.load(chosen)
+            except AssuredKitError as exc:
+                message.value = f"<i>{escape_html(str(exc))}</i>"
+                return
+            message.value = escape_html(
+                f"Read {len(self.data.ratings):,} answers from {len(chosen)} source(s)."
+            )
+
+        find.on_click(look)
+        read.on_click(load)
+        self.picker_controls = {"folder": where, "files": files, "find": find, "read": read}
+        self.picker_message = message
+        if folder is not None:
+            look()
+        return w.VBox([w.HBox([where, find]), files, read, message])
 
     def sliced(self) -> tuple[pd.DataFrame, dict[str, Any] | None]:
         """Return the answers to summarise and the ``where`` slice of them to show.

@@ -273,3 +273,45 @@ def test_panels_carry_a_static_image_for_exported_notebooks(group):
     # After a filter changes, the static image follows the redrawn chart.
     group.theme_filter.value = ("WF",)
     assert box._repr_mimebundle_()["image/png"] != bundle["image/png"]
+
+
+def test_the_picker_chooses_files_without_code(group, tmp_path):
+    from assured_kit import Workshop
+
+    other = tmp_path / "other" / "2027"
+    other.mkdir(parents=True)
+    with Workshop.create(
+        other / "rutland.workshop.sqlite", title="Rutland", held_on="2027-01-20"
+    ) as ws:
+        for label in ("A", "B", "C"):
+            rid = ws.add_respondent(label, role="Officer", authority="Rutland")
+            ws.record(rid, "WF-DCS-1", 4)
+    group.year_filter.value = tuple(group.year_filter.options[:1])
+    box = group.picker()
+    controls = group.picker_controls
+    assert box is not None and controls["files"].options == ()
+    controls["folder"].value = str(tmp_path / "nowhere")
+    controls["find"].click()
+    assert "is not a folder" in group.picker_message.value
+    controls["folder"].value = str(tmp_path / "other")
+    controls["find"].click()
+    assert [label for label, _path in controls["files"].options] == [
+        str(Path("2027") / "rutland.workshop.sqlite")
+    ]
+    controls["files"].value = (str(other / "rutland.workshop.sqlite"),)
+    controls["read"].click()
+    assert "Read 3 answers from 1 source(s)." in group.picker_message.value
+    assert group.data.sources == [other / "rutland.workshop.sqlite"]
+    # The filters offer what the new answers hold; the old year no longer applies.
+    assert group.year_filter.options == (2027,) and group.year_filter.value == ()
+    assert group.authority_filter.options == ("Rutland",)
+    assert set(group.filtered()["authority"]) == {"Rutland"}
+
+
+def test_the_picker_keeps_the_data_when_reading_fails(group, tmp_path):
+    before = group.data
+    group.picker()
+    group.picker_controls["folder"].value = str(tmp_path / "missing")
+    group.picker_controls["read"].click()
+    assert "does not exist" in group.picker_message.value
+    assert group.data is before
