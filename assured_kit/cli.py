@@ -9,7 +9,7 @@ and the notebooks always agree::
     assured-kit export WORKSHOP -o answers.csv|workshop.xlsx
     assured-kit sheet -o rating_sheet.xlsx|rating_sheet.csv
     assured-kit import-sheet WORKSHOP SHEET --label LABEL --role ROLE
-    assured-kit live WORKSHOP [--host 127.0.0.1] [--port 8866]
+    assured-kit live WORKSHOP [--host 127.0.0.1] [--port 8866] [--addresses]
 
 Bad input (an `AssuredKitError`) prints ``error: <message>`` on standard error and exits with
 status 2, never a traceback; a file the operating system cannot read or write exits with 1.
@@ -378,9 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
         "live",
         _cmd_live,
         help="serve the live-voting page for a workshop",
-        description="Serve the live-voting page (Voila) for WORKSHOP so participants can join "
-        "from their own devices. It listens only on the address given (loopback by default); "
-        "use the venue's local address to let phones on the same network join.",
+        description="Serve the live-voting page for WORKSHOP so participants can join from "
+        "their own devices, and the room view for the projector. It listens only on the "
+        "address given (loopback by default); use this computer's address on the venue's "
+        "network (see --addresses) to let phones on the same network join.",
     )
     _add_workshop(live)
     live.add_argument(
@@ -388,7 +389,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     live.add_argument("--port", type=int, default=8866, help="port to listen on (default 8866)")
     live.add_argument(
-        "--open", action="store_true", help="open the join page in this computer's browser"
+        "--advertise", help="the address to put in the join link and QR code (see --addresses)"
+    )
+    live.add_argument(
+        "--addresses", action="store_true",
+        help="list this computer's network addresses for the join link, then stop",
+    )
+    live.add_argument(
+        "--max-sessions", type=int, default=200, help="most phones at once (default 200)"
+    )
+    live.add_argument(
+        "--keep-open-on-reveal", action="store_true",
+        help="let people keep voting after the room's answers are shown (closing is the default)",
     )
     live.add_argument(
         "--new-code",
@@ -531,18 +543,23 @@ def _cmd_import_sheet(args: argparse.Namespace) -> int:
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
-    from .live import serve
+    from .live import candidate_addresses, serve
 
     _existing(args.workshop, "workshop file")
-    serve(
+    if args.addresses:
+        for found in candidate_addresses():
+            warning = f"  (warning: {found.warning})" if found.warning else ""
+            print(f"{found.address:<40} {found.interface} ({found.kind}){warning}")
+        return 0
+    return serve(
         args.workshop,
         host=args.host,
         port=args.port,
-        open_browser=args.open,
+        advertise=args.advertise,
+        max_sessions=args.max_sessions,
+        close_on_reveal=False if args.keep_open_on_reveal else None,
         new_code=args.new_code,
-        wait=True,
     )
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,8 +31,9 @@ import pandas as pd
 
 from .errors import AssuredKitError
 from .safety import restore_cell
-from .sheets import (
+from .tabular import (
     Grid,
+    Limits,
     ProblemList,
     cell_text,
     check_round,
@@ -45,7 +46,15 @@ from .text import NOTE_LIMIT, fold, match_authority, match_role
 if TYPE_CHECKING:  # pragma: no cover
     from .store import Workshop
 
-__all__ = ["FormImport", "import_form_export", "match_form_columns"]
+__all__ = ["FORM_LIMITS", "FormImport", "import_form_export", "match_form_columns"]
+
+#: How large a form export may be: one row per response (5,000 is far beyond a region's
+#: leaders) and up to 500 columns (60 questions, each with rating, evidence and note columns,
+#: plus the form tool's own). Reading takes time per cell, so the export may hold at most
+#: 100,000 cells (e.g. 500 responses to 60 questions with evidence and notes), and files and
+#: workbooks (unpacked) at most 6 MB: the largest export allowed is read within a few seconds.
+FORM_LIMITS = Limits("an online-form export", max_rows=5_000, max_columns=500,
+                     max_bytes=6 * 2**20, max_unpacked=6 * 2**20, max_cells=100_000)
 
 _QUESTION_ID = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z]{2,4})\s?[-‐–—]\s?(DCS|LM)\s?[-‐–—]\s?(\d{1,3})(?!\d)", re.IGNORECASE
@@ -216,7 +225,7 @@ def _find_column(grid: Grid, wanted: str | None, what: str) -> int | None:
             return position
     raise AssuredKitError(
         f"no column {wanted!r} for the {what}",
-        file=grid.file,
+        file=grid.where,
         row=grid.header_row,
         field=f"{what}_column",
         allowed=", ".join(repr(h) for h in grid.header if h),
@@ -305,12 +314,13 @@ def import_form_export(
         path,
         is_header=_is_form_header,
         what="an online-form export (a header row, then one row per response)",
+        limits=FORM_LIMITS,
         first_row_only=True,
     )
     if label_column is not None and ws.anonymity == "anonymous":
         raise AssuredKitError(
             "this workshop is anonymous, so respondents' labels are not kept",
-            file=grid.file,
+            file=grid.where,
             field="label_column",
             allowed="no label_column: responses are labelled 'Form response N'",
             hint="a workshop created as anonymous; leave out label_column",
@@ -318,7 +328,7 @@ def import_form_export(
     label_at = _find_column(grid, label_column, "label")
     role_at = _find_column(grid, role_column, "role")
     authority_at = _find_column(grid, authority_column, "authority")
-    problems = ProblemList(grid.file)
+    problems = ProblemList(grid.where)
     if default_role is not None and match_role(default_role) is None:
         raise AssuredKitError(
             f"{default_role!r} is not a role",
@@ -353,7 +363,7 @@ def import_form_export(
     if not matched:
         raise AssuredKitError(
             "no column matches a question of this workshop",
-            file=grid.file,
+            file=grid.where,
             row=grid.header_row,
             allowed="headers holding a question id (e.g. '[LA-DCS-1] What do I ...') or a "
             "question's exact text",
@@ -390,7 +400,7 @@ def import_form_export(
                     recorded += 1
     except AssuredKitError as err:
         raise AssuredKitError(
-            f"nothing was imported: {err}", file=grid.file, hint=err.hint
+            f"nothing was imported: {err}", file=grid.where, hint=err.hint
         ) from err
     answered = {c.question_id for c in matched}
     return FormImport(

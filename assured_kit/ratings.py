@@ -8,7 +8,6 @@ kit's own CSV and XLSX exports back, and merges everything into one table.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,8 +18,8 @@ import pandas as pd
 
 from .errors import AssuredKitError
 from .safety import restore_cell
-from .sheets import decode_text
 from .store import RESPONDENT_KINDS, SUFFIX, Workshop, read_file_part
+from .tabular import Limits, cell_text, iter_grids
 from .text import RESPONDENT_ROLES
 from .tidy import (
     QUESTION_ROLES,
@@ -68,66 +67,44 @@ def _problem(path: Path, row: int, column: str, value: str, allowed: str, hint: 
     )
 
 
+#: How large an answers export may be: an XLSX sheet's own limit of rows and 200 columns, at
+#: most 5 million cells (200,000 answers in the tidy table's 25 columns: years of a region's
+#: workshops), files up to 64 MB and workbooks up to 512 MB unpacked.
+EXPORT_LIMITS = Limits("an answers export", max_rows=1_048_576, max_columns=200,
+                       max_bytes=64 * 2**20, max_unpacked=512 * 2**20, max_cells=5_000_000)
+
+
 def _read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or the XLSX sheet "Answers" as text cells, header names trimmed."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        # Spreadsheet programs save plain "CSV" in the Windows code page.
-        text = decode_text(path.read_bytes(), path, lenient=True)
-        first = text.split("\n", 1)[0]
-        sep = ";" if first.count(";") > first.count(",") else ","
-        import io
-
-        try:
-            table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    """Read a CSV or the XLSX sheet "Answers" as text cells, exactly as typed (no "NA" guessing)."""
+    workbook = path.suffix.lower() in {".xlsx", ".xlsm"}
+    grids = iter_grids(path, is_header=any, limits=EXPORT_LIMITS, first_row_only=True,
+                       sheets=("Answers",) if workbook else None, lenient=True)
+    grid = next(grids, None)
+    grids.close()
+    if grid is None:
+        raise AssuredKitError(
+            "the sheet 'Answers' is empty" if workbook
+            else "the file cannot be read as CSV: it has no header row",
+            file=path.name,
+            allowed="a tidy answers export from the kit (a header row, then one row per answer)",
+            hint="an empty file, or the header row was deleted",
+        )
+    seen: set[str] = set()
+    for name in grid.header:
+        if name and name in seen:
             raise AssuredKitError(
-                f"the file cannot be read as CSV ({exc})",
-                file=path,
-                allowed="a tidy answers CSV exported by the kit",
-                hint="an unclosed quotation mark, or an empty file",
-            ) from exc
-    else:
-        try:
-            table = pd.read_excel(path, sheet_name="Answers", dtype=object, engine="openpyxl")
-        except ValueError as exc:
-            raise AssuredKitError(
-                f"the workbook has no sheet 'Answers' ({exc})",
-                file=path,
-                allowed="a workbook exported by the kit, with its 'Answers' sheet",
-                hint="the sheet was renamed, or another workbook was given",
-            ) from exc
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise AssuredKitError(
-                f"the workbook cannot be read ({type(exc).__name__}: {exc})",
-                file=path,
-                allowed="an .xlsx workbook exported by the kit",
-                hint="a damaged file, or a different format renamed to .xlsx",
-            ) from exc
-        table = table.map(_cell_text).astype(str) if len(table) else table.astype(str)
-    table.columns = [str(c).strip().lstrip("\ufeff") for c in table.columns]
+                f"the column {name!r} appears twice",
+                file=grid.where,
+                row=grid.header_row,
+                allowed="a tidy answers export with each column once",
+                hint="a copied column; delete one of them",
+            )
+        seen.add(name)
+    rows = [[v if type(v) is str else cell_text(v) for v in row] for _, row in grid.rows]
     # Spreadsheet programs leave trailing blank rows behind.
-    blank = (table == "").all(axis=1) if len(table.columns) else pd.Series(dtype=bool)
-    if len(blank):
-        keep = len(blank) - int(np.argmax(~blank.to_numpy()[::-1])) if (~blank).any() else 0
-        table = table.iloc[:keep]
-    return table
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return str(int(value)) if value.is_integer() else str(value)
-    if isinstance(value, pd.Timestamp | np.datetime64):
-        return pd.Timestamp(value).isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+    while rows and not any(rows[-1]):
+        rows.pop()
+    return pd.DataFrame(rows, columns=grid.header, dtype=str)
 
 
 def _parse_bool(series: pd.Series, path: Path, column: str) -> np.ndarray:

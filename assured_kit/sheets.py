@@ -16,7 +16,15 @@ Windows-1252 and UTF-16 text, comma, semicolon or tab separators, ratings typed 
 ``4.0``, ``4 - Mostly confident`` or the label alone, "Don't know", trailing blank rows and
 extra columns. A blank rating means the question was not answered and is skipped.
 
-The file readers here (`read_grid`) are shared with `assured_kit.forms`.
+Reading the file (encodings, separators, the size limits in `SHEET_LIMITS`, refusing hostile
+workbooks) is `assured_kit.tabular`'s work. What is particular to a rating sheet lives here:
+
+- the sheet read is one with a rating-sheet header; in a workbook the sheets the template's
+  marker (the defined name ``AssuredKitRatingSheet``) points at are tried first, so a scratch
+  sheet in front is passed over. When two sheets hold answers (e.g. ``Rating sheet`` and a copy
+  ``Rating sheet (2)``) the import is refused, naming both; every message names the sheet read;
+- a row whose question text is not its question_id's text (rows sorted or pasted out of step
+  with the question_id column) is refused, naming the row, unless the text cell was cleared.
 """
 
 from __future__ import annotations
@@ -25,9 +33,8 @@ import csv
 import io
 import math
 import os
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +43,16 @@ import pandas as pd
 from .errors import AssuredKitError
 from .glossary import help_text, terms_used
 from .safety import neutralise_cell, restore_cell
+from .tabular import (
+    Grid,
+    Limits,
+    ProblemList,
+    cell_text,
+    check_round,
+    is_blank,
+    iter_grids,
+    parse_answer,
+)
 from .text import NOTE_LIMIT, fold, match_authority, match_role, roles_allowed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,10 +63,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "SHEET_COLUMNS",
     "SHEET_HELP_HEADER",
-    "Grid",
-    "ProblemList",
+    "SHEET_LIMITS",
+    "SHEET_MARKER",
+    "answer_choices",
     "import_rating_sheet",
-    "read_grid",
     "write_rating_sheet",
 ]
 
@@ -63,434 +80,19 @@ _LISTS_TITLE = "Lists"
 _GLOSSARY_TITLE = "Glossary"
 #: The written-only column after the table: terms and editorial notes (the import ignores it).
 SHEET_HELP_HEADER = "help: terms and editorial notes"
-_HEADER_SEARCH_ROWS = 60
+#: The defined name the XLSX template gives its table's header row: the rating sheet's marker.
+SHEET_MARKER = "AssuredKitRatingSheet"
+#: How large a rating sheet may be: a sheet holds about 60 questions, so 5,000 rows and 100
+#: columns leave room for notes, extra columns and blank rows while refusing a stray value
+#: far away (e.g. in H1048576) at once. Reading takes time per cell, so the sheet may hold at
+#: most 50,000 cells (values or formatting; a filled sheet has under 1,000), and files and
+#: workbooks (unpacked) at most 4 MB: the largest sheet allowed is read within a few seconds.
+SHEET_LIMITS = Limits("a rating sheet", max_rows=5_000, max_columns=100, max_bytes=4 * 2**20,
+                      max_unpacked=4 * 2**20, max_cells=50_000)
 _INPUT_FILL = "FFF2CC"
 _FIXED_FILL = "F2F2F2"
 _HEADER_FILL = "DCE6F1"
-# --------------------------------------------------------------------------- problems
-
-
-@dataclass
-class ProblemList:
-    """Problems found in one file, reported together in one `AssuredKitError`.
-
-    Examples
-    --------
-    >>> p = ProblemList("sheet.csv")
-    >>> p.add("'7' is outside the scale", row=5, column="rating", allowed="1 to 5")
-    >>> p.add("no question 'XX-1'", row=9, column="question_id")
-    >>> for part in str(p.error()).split("; "):
-    ...     print(part)
-    sheet.csv: 2 problems: row 5, column 'rating': '7' is outside the scale
-    row 9, column 'question_id': no question 'XX-1'. Allowed: in column 'rating': 1 to 5.
-    """
-
-    file: str
-    items: list[tuple[int | None, str | None, str]] = field(default_factory=list)
-    allowed: dict[str, str] = field(default_factory=dict)
-
-    def add(
-        self,
-        message: str,
-        *,
-        row: int | None = None,
-        column: str | None = None,
-        allowed: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        """Note one problem (where it is, what was wrong, what is allowed, the likely slip)."""
-        text = message.rstrip(".")
-        if hint:
-            text += f" (likely {hint.rstrip('.')})"
-        self.items.append((row, column, text))
-        if allowed:
-            self.allowed.setdefault(column or "", allowed.rstrip("."))
-
-    def add_error(self, error: AssuredKitError, *, row: int | None, column: str | None) -> None:
-        """Note a problem raised as an `AssuredKitError` by a parser (e.g. `Scale.parse`)."""
-        self.add(error.problem, row=row, column=column, allowed=error.allowed, hint=error.hint)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def error(self) -> AssuredKitError:
-        """Return one error listing every problem by row and column."""
-        parts = []
-        for row, column, text in self.items:
-            where = ", ".join(
-                p
-            for p in (f"row {row}" if row else "", f"column {column!r}" if column else "")
-            if p
-            )
-            parts.append(f"{where}: {text}" if where else text)
-        count = len(parts)
-        allowed = "; ".join(
-            f"in column {c!r}: {a}" if c else a for c, a in self.allowed.items()
-        )
-        return AssuredKitError(
-            f"{count} problem{'s' if count != 1 else ''}: " + "; ".join(parts),
-            file=self.file,
-            allowed=allowed or None,
-        )
-
-    def raise_if_any(self) -> None:
-        """Raise `error` if any problem was noted."""
-        if self.items:
-            raise self.error()
-
-
-# --------------------------------------------------------------------------- reading files
-
-
-@dataclass(frozen=True)
-class Grid:
-    """A table read from a CSV or XLSX file, with rows numbered as a spreadsheet shows them.
-
-    Attributes
-    ----------
-    file : str
-        The file's name, for messages.
-    header_row : int
-        The row number of the header.
-    header : list of str
-        The header cells, stripped.
-    above : list of (int, list)
-        The rows above the header.
-    rows : list of (int, list)
-        The rows below the header, each padded to the header's width.
-    sheet : str or None
-        The worksheet read, for XLSX files.
-    """
-
-    file: str
-    header_row: int
-    header: list[str]
-    above: list[tuple[int, list[Any]]]
-    rows: list[tuple[int, list[Any]]]
-    sheet: str | None = None
-
-
-def cell_text(value: Any) -> str:
-    """Return a cell as text: blank for empty cells, ``4`` for ``4.0``, text unchanged.
-
-    Examples
-    --------
-    >>> cell_text(None), cell_text(4.0), cell_text(" x ")
-    ('', '4', ' x ')
-    """
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def is_blank(value: Any) -> bool:
-    """Tell whether a cell is empty or holds only white space."""
-    return not cell_text(value).strip()
-
-
-def decode_text(data: bytes, file: str | os.PathLike[str], *, lenient: bool = False) -> str:
-    r"""Decode a text file as spreadsheet programs save it.
-
-    UTF-16 when it starts with a UTF-16 byte-order mark, else UTF-8 (with or without a
-    byte-order mark), else Windows-1252 (what Excel's plain "CSV" writes). The few bytes
-    Windows-1252 leaves undefined are an error, or with ``lenient`` the replacement character.
-
-    Examples
-    --------
-    >>> decode_text("café;x".encode("cp1252"), "a.csv"), decode_text(b"\xef\xbb\xbfx", "a.csv")
-    ('café;x', 'x')
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252", errors="replace" if lenient else "strict")
-    except UnicodeDecodeError as exc:
-        raise AssuredKitError(
-            f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start} cannot be read)",
-            file=file,
-            allowed="CSV saved as 'CSV UTF-8' or plain 'CSV' from a spreadsheet program",
-            hint="a file in another encoding, or not a CSV file at all",
-        ) from exc
-
-
-def _csv_candidates(text: str) -> list[list[list[str]]]:
-    """Parse ``text`` with each plausible separator, the sniffed one first."""
-    order = [",", ";", "\t"]
-    try:
-        sniffed = csv.Sniffer().sniff(text[:16384], delimiters=",;\t").delimiter
-        order.remove(sniffed)
-        order.insert(0, sniffed)
-    except csv.Error:
-        pass
-    parsed = []
-    for delimiter in order:
-        try:
-            parsed.append(list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
-        except csv.Error:
-            continue
-    return parsed
-
-
-def _xlsx_sheets(
-    data: bytes, file: str, prefer: Sequence[str]
-) -> list[tuple[str, list[list[Any]]]]:
-    """Read every sheet's cells: the value a spreadsheet program showed, else what was typed.
-
-    A formula cell holds the value last shown when a spreadsheet program saved it; a formula
-    never calculated (e.g. written by a script) has no such value and is read as its text.
-    """
-    from openpyxl import load_workbook
-
-    try:
-        shown = load_workbook(io.BytesIO(data), data_only=True)
-        typed = load_workbook(io.BytesIO(data), data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise AssuredKitError(
-            f"the workbook cannot be read ({type(exc).__name__}: {exc})",
-            file=file,
-            allowed="an .xlsx workbook saved by a spreadsheet program",
-            hint="a damaged file, or a file renamed to .xlsx",
-        ) from exc
-    names = [n for n in prefer if n in shown.sheetnames]
-    names += [n for n in shown.sheetnames if n not in names]
-    sheets = []
-    for name in names:
-        sheet = shown[name]
-        if getattr(sheet, "sheet_state", "visible") != "visible" and name not in prefer:
-            continue
-        bottom = sheet.max_row
-        values = sheet.iter_rows(min_row=1, max_row=bottom, values_only=True)
-        formulas = typed[name].iter_rows(min_row=1, max_row=bottom, values_only=True)
-        rows = [
-            [
-                v if v is not None or f is None else str(getattr(f, "text", f))
-                for v, f in zip(value_row, formula_row, strict=False)
-            ]
-            for value_row, formula_row in zip(values, formulas, strict=False)
-        ]
-        sheets.append((name, rows))
-    return sheets
-
-
-def read_grid(
-    path: str | os.PathLike[str],
-    *,
-    is_header: Callable[[list[str]], bool],
-    what: str,
-    prefer_sheets: Sequence[str] = (),
-    first_row_only: bool = False,
-) -> Grid:
-    r"""Read a CSV or XLSX file as rows of cells, finding its header row.
-
-    CSV text may be UTF-8 (with or without a byte-order mark), UTF-16 or Windows-1252, with
-    comma, semicolon or tab separators: each separator is tried and the one whose header is
-    found, with the most rows as wide as the header, wins. An XLSX workbook's sheets are
-    tried in order (``prefer_sheets`` first).
-
-    Parameters
-    ----------
-    path : str or path-like
-        A ``.csv``, ``.txt``, ``.tsv`` or ``.xlsx`` file.
-    is_header : callable
-        Called with a row's stripped cells; true for the header row.
-    what : str
-        What the file should be, for the message when no header is found.
-    prefer_sheets : sequence of str
-        XLSX sheet names to try first.
-    first_row_only : bool
-        Look for the header only in the first non-blank row.
-
-    Returns
-    -------
-    Grid
-
-    Raises
-    ------
-    AssuredKitError
-        For a missing file, an unknown suffix, an unreadable file or no header row.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
-    >>> _ = p.write_bytes("x;y\n1;2\n".encode("cp1252"))
-    >>> g = read_grid(p, is_header=lambda cells: "x" in cells, what="a test file")
-    >>> g.header, g.rows
-    (['x', 'y'], [(2, ['1', '2'])])
-    """
-    source = Path(path)
-    name = source.name
-    suffix = source.suffix.lower()
-    if suffix not in {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}:
-        raise AssuredKitError(
-            f"cannot read a {suffix or 'suffix-less'} file",
-            file=name,
-            allowed=".csv or .xlsx",
-            hint="an old .xls workbook: save it as .xlsx or CSV" if suffix == ".xls" else None,
-        )
-    try:
-        data = source.read_bytes()
-    except FileNotFoundError as exc:
-        raise AssuredKitError(
-            "the file does not exist", file=source, hint="a typing slip in the path"
-        ) from exc
-    except IsADirectoryError as exc:
-        raise AssuredKitError("this is a folder, not a file", file=source) from exc
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise AssuredKitError(
-            "this is an old-style .xls workbook",
-            file=name,
-            allowed="an .xlsx workbook or a CSV file",
-            hint="save it again from the spreadsheet program as .xlsx or CSV",
-        )
-    candidates: list[tuple[str | None, list[list[Any]]]]
-    if data.startswith(b"PK\x03\x04"):
-        candidates = list(_xlsx_sheets(data, name, prefer_sheets))
-    else:
-        if suffix in {".xlsx", ".xlsm"}:
-            raise AssuredKitError(
-                "the file is not an XLSX workbook",
-                file=name,
-                allowed="an .xlsx workbook saved by a spreadsheet program",
-                hint="a CSV file renamed to .xlsx",
-            )
-        candidates = [(None, rows) for rows in _csv_candidates(decode_text(data, name))]
-    best: tuple[tuple[bool, float, float, int], Grid] | None = None
-    for sheet, rows in candidates:
-        grid = _find_header(rows, name, sheet, is_header, first_row_only)
-        if grid is None:
-            continue
-        if sheet is not None:  # XLSX: the first sheet with a header wins
-            return grid
-        score = _fit(grid, rows)
-        if best is None or score > best[0]:
-            best = (score, grid)
-    if best is None:
-        raise AssuredKitError(
-            f"no header row found: this does not look like {what}",
-            file=name,
-            hint="the wrong file, or the header row was changed or deleted",
-        )
-    return best[1]
-
-
-def _fit(grid: Grid, rows: list[list[Any]]) -> tuple[bool, float, float, int]:
-    """Score how well a separator split a CSV file: several columns, rows as wide as the header.
-
-    A well-formed file has as many fields in every row as in its header; a separator that
-    splits text inside cells (or none at all) makes rows of other widths and loses.
-    """
-    raw_width = len(rows[grid.header_row - 1])
-    body = [r for r in rows[grid.header_row :] if any(not is_blank(c) for c in r)]
-    if not body:
-        return (len(grid.header) > 1, 1.0, 1.0, len(grid.header))
-    exact = sum(1 for r in body if len(r) == raw_width) / len(body)
-    within = sum(1 for r in body if _trimmed_width(r) <= len(grid.header)) / len(body)
-    return (len(grid.header) > 1, exact, within, len(grid.header))
-
-
-def _trimmed_width(row: list[Any]) -> int:
-    """Return the width of a row without its trailing empty cells."""
-    width = len(row)
-    while width and is_blank(row[width - 1]):
-        width -= 1
-    return width
-
-
-def _find_header(
-    rows: list[list[Any]],
-    name: str,
-    sheet: str | None,
-    is_header: Callable[[list[str]], bool],
-    first_row_only: bool,
-) -> Grid | None:
-    for index, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
-        cells = [cell_text(c).strip() for c in row]
-        if first_row_only and not any(cells):
-            continue
-        if is_header(cells):
-            while cells and not cells[-1]:
-                cells.pop()
-            width = len(cells)
-            body = [
-                (number, (list(raw) + [None] * width)[:width])
-                for number, raw in enumerate(rows[index + 1 :], start=index + 2)
-            ]
-            return Grid(
-                file=name,
-                header_row=index + 1,
-                header=cells,
-                above=[(i + 1, list(r)) for i, r in enumerate(rows[:index])],
-                rows=body,
-                sheet=sheet,
-            )
-        if first_row_only:
-            return None
-    return None
-
-
-def normalise_number_text(value: Any) -> Any:
-    """Turn ``"4.0"`` or ``"4,0"`` into ``4`` so that a scale can parse it; else unchanged.
-
-    Examples
-    --------
-    >>> [normalise_number_text(t) for t in ("4.0", " 4,00 ", "4 - x")]
-    [4, 4, '4 - x']
-    """
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+(?:[.,]0+)?\s*", value):
-        return int(re.split(r"[.,]", value.strip())[0])
-    return value
-
-
-def parse_answer(
-    scale: Scale, raw: Any, problems: ProblemList, *, row: int, column: str
-) -> tuple[bool, int | None]:
-    """Parse one answer cell; returns ``(ok, value)`` and notes any problem.
-
-    ``value`` is ``None`` for "Don't know".
-    """
-    value = normalise_number_text(raw)
-    try:
-        return True, scale.parse(value)
-    except AssuredKitError as err:
-        problem = err.problem
-        if isinstance(raw, str) and value is not raw:  # quote the cell as typed, e.g. '7'
-            problem = problem.replace(repr(value), repr(raw.strip()), 1)
-        problems.add(problem, row=row, column=column, allowed=err.allowed, hint=err.hint)
-        return False, None
-
-
 # --------------------------------------------------------------------------- writing
-
-
-def check_round(round: object) -> None:
-    """Refuse a round other than 1 (first vote) or 2 (after discussion) for an import.
-
-    Examples
-    --------
-    >>> check_round(2)
-    >>> check_round(3)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    assured_kit.errors.AssuredKitError: field 'round': round 3 is not a round. ...
-    """
-    if round not in (1, 2):
-        raise AssuredKitError(
-            f"round {round!r} is not a round",
-            field="round",
-            allowed="1 (first vote) or 2 (after discussion)",
-        )
 
 
 def _sheet_setup(
@@ -706,6 +308,7 @@ def _write_sheet_xlsx(
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.workbook.defined_name import DefinedName
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from .exports import atomic_write
@@ -776,6 +379,11 @@ def _write_sheet_xlsx(
         cell.font = bold
         cell.fill = header_fill
         cell.border = box
+    # The marker: the import finds this sheet by it, however many sheets are put in front.
+    last_letter = get_column_letter(len(SHEET_COLUMNS))
+    book.defined_names[SHEET_MARKER] = DefinedName(
+        SHEET_MARKER, attr_text=f"'{_SHEET_TITLE}'!$A${header_row}:${last_letter}${header_row}"
+    )
     widths = {"A": 12, "B": 26, "C": 7, "D": 8, "E": 70, "F": 24, "G": 20, "H": 40, "I": 50}
     for letter, width in widths.items():
         sheet.column_dimensions[letter].width = width
@@ -862,6 +470,43 @@ def _is_sheet_header(cells: list[str]) -> bool:
     return "question_id" in folded and "rating" in folded
 
 
+def _holds_answers(grid: Grid) -> bool:
+    """Tell whether any row of a rating-sheet table has a rating, evidence level or note."""
+    keys = [fold(c).replace(" ", "_") for c in grid.header]
+    answer_at = [i for i, k in enumerate(keys) if k in {"rating", "evidence", "note"}]
+    return any(not is_blank(row[i]) for _, row in grid.rows for i in answer_at)
+
+
+def _read_sheet(path: str | os.PathLike[str]) -> Grid:
+    """Read the one table of a rating sheet: the sheet holding answers, found by its header.
+
+    Sheets the template's marker points at are tried first. Two sheets holding answers are
+    refused, naming both; with none, the first (marked) sheet is returned.
+    """
+    found: list[Grid] = []
+    for grid in iter_grids(path, is_header=_is_sheet_header, limits=SHEET_LIMITS,
+                           marker=SHEET_MARKER):
+        found.append(grid)
+        filled = [g for g in found if _holds_answers(g)]
+        if len(filled) > 1:
+            names = " and ".join(repr(g.sheet) for g in filled)
+            raise AssuredKitError(
+                f"answers were found in two sheets, {names}, so nothing was imported",
+                file=grid.file,
+                allowed="answers in one sheet of the workbook",
+                hint="a copy of the rating sheet filled in as well; delete the sheet that is "
+                "not wanted, or import each copy from a workbook of its own",
+            )
+    if not found:
+        raise AssuredKitError(
+            "no header row found: this does not look like a rating sheet (a header row with "
+            "question_id and rating columns)",
+            file=Path(path).name,
+            hint="the wrong file, or the header row was changed or deleted",
+        )
+    return next((g for g in found if _holds_answers(g)), found[0])
+
+
 def _column_index(grid: Grid, problems: ProblemList) -> dict[str, int]:
     index: dict[str, int] = {}
     for position, name in enumerate(grid.header):
@@ -904,7 +549,9 @@ def _read_answers(
     ws: Workshop, grid: Grid, columns: dict[str, int], problems: ProblemList
 ) -> list[_Answer]:
     in_scope = {str(q) for q in ws.questions()["question_id"]}
-    known = {str(q) for q in ws.framework.questions["question_id"]}
+    questions = ws.framework.questions
+    texts = {str(q): fold(t) for q, t in zip(questions["question_id"], questions["text"],
+                                             strict=True)}
     seen: dict[str, int] = {}
     answers: list[_Answer] = []
 
@@ -934,7 +581,7 @@ def _read_answers(
             )
             continue
         question_id = fold(raw_id).upper().replace(" ", "")
-        if question_id not in known:
+        if question_id not in texts:
             problems.add(
                 f"no question {raw_id!r}",
                 row=number,
@@ -949,6 +596,18 @@ def _read_answers(
                 row=number,
                 column="question_id",
                 hint="a sheet written for another workshop; write one for this workshop",
+            )
+            continue
+        typed_text = fold(restore_cell(cell_text(get(row, "question"))))
+        if typed_text and typed_text != texts[question_id]:
+            problems.add(
+                f"the question_id says {question_id} but the question in this row is another "
+                "one, so the answer could be stored against the wrong question",
+                row=number,
+                column="question_id",
+                allowed="the question_id and question of one row of the blank sheet",
+                hint="rows sorted or pasted without their question_id cells, or ids typed over; "
+                "copy the question_id and question cells back from a blank sheet",
             )
             continue
         if question_id in seen:
@@ -1050,17 +709,12 @@ def import_rating_sheet(
     >>> ws.close()
     """
     check_round(round)
-    grid = read_grid(
-        path,
-        is_header=_is_sheet_header,
-        what="a rating sheet (a header row with question_id and rating columns)",
-        prefer_sheets=(_SHEET_TITLE,),
-    )
-    problems = ProblemList(grid.file)
+    grid = _read_sheet(path)
+    problems = ProblemList(grid.where)
     columns = _column_index(grid, problems)
     details = _details(grid)
     target = _resolve_respondent(
-        ws, grid, details, problems, label=label, role=role, authority=authority,
+        ws, details, problems, label=label, role=role, authority=authority,
         respondent_id=respondent_id,
     )
     answers = _read_answers(ws, grid, columns, problems)
@@ -1092,7 +746,7 @@ def import_rating_sheet(
                 )
     except AssuredKitError as err:
         raise AssuredKitError(
-            f"nothing was imported: {err}", file=grid.file, hint=err.hint
+            f"nothing was imported: {err}", file=grid.where, hint=err.hint
         ) from err
     return len(answers)
 
@@ -1107,7 +761,6 @@ class _Target:
 
 def _resolve_respondent(
     ws: Workshop,
-    grid: Grid,
     details: dict[str, tuple[int, str]],
     problems: ProblemList,
     *,

@@ -1,4 +1,11 @@
-"""Shared test settings: a non-interactive matplotlib backend, seeded randomness, closed figures."""
+"""Shared test settings: a non-interactive matplotlib backend, seeded randomness, closed figures.
+
+Hypothesis runs under one fixed profile, ``assured``: derandomized (the same examples on every
+run and machine), no deadline (a loaded CI machine is slow, not wrong), no example database (a
+failure found once must be found again from the code alone) and a modest ``max_examples``. The
+nasty cases that must always run are explicit ``@example``s in the tests. For a local bug hunt,
+``HYPOTHESIS_PROFILE=explore`` draws random examples, many more of them.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,25 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+settings.register_profile(
+    "assured",
+    derandomize=True,
+    deadline=None,
+    database=None,
+    max_examples=15,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "explore", deadline=None, database=None, max_examples=300,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# The fixed profile is the default, in CI (where ``CI`` is set) and on a laptop alike.
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "assured"))
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"

@@ -201,7 +201,7 @@ def test_every_cell_problem_is_reported_at_once(ws: Workshop, tmp_path: Path) ->
         ws.import_form_export(path, label_column="Name", role_column="Role",
                               authority_column="Authority")
     message = str(info.value)
-    assert message.startswith("form.xlsx: 7 problems: ")
+    assert message.startswith("form.xlsx, sheet 'Form1': 7 problems: ")
     expected = [
         (2, "LA-DCS-1", "'11' is outside the Confidence scale"),
         (3, "Role", "'Chair' is not a role"),

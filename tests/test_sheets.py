@@ -16,6 +16,7 @@ from assured_kit.framework import load_framework
 from assured_kit.sheets import (
     SHEET_COLUMNS,
     SHEET_HELP_HEADER,
+    SHEET_MARKER,
     import_rating_sheet,
     write_rating_sheet,
 )
@@ -344,7 +345,8 @@ def test_a_failure_while_writing_rolls_everything_back(
         return real_record(self, *args, **kwargs)
 
     monkeypatch.setattr(Workshop, "record", record_then_fail)
-    with pytest.raises(AssuredKitError, match=r"pat\.xlsx: nothing was imported: .*disk went away"):
+    with pytest.raises(AssuredKitError,
+                       match=r"pat\.xlsx, sheet 'Rating sheet': nothing was imported: .*disk went"):
         ws.import_rating_sheet(path)
     assert len(calls) == 3
     _assert_unchanged(ws, before)
@@ -370,7 +372,8 @@ def test_respondent_problems_are_reported(
     before = _snapshot(ws)
     path = write_rating_sheet(tmp_path / "sheet.xlsx", workshop=ws)
     fill_xlsx(path, {"LA-DCS-1": (4, None, None)}, **details)
-    with pytest.raises(AssuredKitError, match=r"sheet\.xlsx: 1 problem: " + message):
+    with pytest.raises(AssuredKitError,
+                       match=r"sheet\.xlsx, sheet 'Rating sheet': 1 problem: " + message):
         ws.import_rating_sheet(path, **kwargs)
     _assert_unchanged(ws, before)
 
@@ -383,7 +386,7 @@ def test_sheet_for_another_scale_or_scope_is_refused(ws: Workshop, tmp_path: Pat
     with pytest.raises(AssuredKitError) as info:
         ws.import_rating_sheet(rag)
     message = str(info.value)
-    assert "rag.xlsx: 3 problems:" in message
+    assert "rag.xlsx, sheet 'Rating sheet': 3 problems:" in message
     assert "row 6, column 'Scale': the sheet is for the 'rag' scale" in message
     assert "'3 - Green' is not an answer on the Confidence scale" in message
     assert "question WF-DCS-1 is not among this workshop's questions" in message
@@ -420,6 +423,83 @@ def test_empty_sheet_and_wrong_files_are_refused(ws: Workshop, tmp_path: Path) -
     with pytest.raises(AssuredKitError, match=r"round 3 is not a round"):
         ws.import_rating_sheet(blank, round=3)
     _assert_unchanged(ws, before)
+
+
+# --------------------------------------------------------------------------- which sheet, which row
+
+
+def test_blank_xlsx_sheet_carries_its_marker(ws: Workshop, tmp_path: Path) -> None:
+    path = write_rating_sheet(tmp_path / "blank.xlsx", workshop=ws)
+    book = openpyxl.load_workbook(path)
+    header = _header_row(book["Rating sheet"])
+    assert list(book.defined_names[SHEET_MARKER].destinations) == [
+        ("Rating sheet", f"$A${header}:$H${header}")
+    ]
+
+
+def test_a_scratch_sheet_in_front_is_passed_over(ws: Workshop, tmp_path: Path) -> None:
+    path = write_rating_sheet(tmp_path / "scratch.xlsx", workshop=ws)
+    fill_xlsx(path, {"LA-DCS-1": (4, None, None)}, Respondent="Pat", Role="DCS")
+    book = openpyxl.load_workbook(path)
+    scratch = book.create_sheet("My notes", 0)
+    scratch["A1"], scratch["B3"] = "rough working", "question_id and rating to do"
+    # A pasted, unfilled copy of the table in front is passed over too.
+    pasted = book.create_sheet("Pasted", 0)
+    pasted.append(list(SHEET_COLUMNS))
+    pasted.append(["LA-DCS-2", "", "DCS", 2, "", None, None, None])
+    book.save(path)
+    assert ws.import_rating_sheet(path) == 1
+    assert ws.ratings()["question_id"].tolist() == ["LA-DCS-1"]
+
+
+def test_answers_in_a_copy_alone_are_read_and_named(ws: Workshop, tmp_path: Path) -> None:
+    path = write_rating_sheet(tmp_path / "copy.xlsx", workshop=ws)
+    book = openpyxl.load_workbook(path)
+    copy = book.copy_worksheet(book["Rating sheet"])
+    copy.title = "Rating sheet (2)"
+    book.save(path)
+    book = openpyxl.load_workbook(path)
+    copy = book["Rating sheet (2)"]
+    for row in copy.iter_rows(min_row=_header_row(copy) + 1):
+        if row[0].value == "LA-DCS-1":
+            row[5].value = 9
+    book.save(path)
+    with pytest.raises(AssuredKitError, match=r"copy\.xlsx, sheet 'Rating sheet \(2\)': 2 problems"
+                       r": .*row \d+, column 'rating': '?9'? is outside"):
+        ws.import_rating_sheet(path)
+    assert ws.ratings().empty
+
+
+def test_swapped_question_ids_in_csv_are_refused_by_row(ws: Workshop, tmp_path: Path) -> None:
+    blank = write_rating_sheet(tmp_path / "blank.csv", workshop=ws)
+    rows = fill_csv_rows(blank, {"LA-DCS-1": ("4", "", ""), "LA-DCS-2": ("2", "", ""),
+                                 "LA-DCS-3": ("3", "", "")}, Respondent="Pat", Role="DCS")
+    at = {row[0]: i for i, row in enumerate(rows) if row}
+    rows[at["LA-DCS-1"]][0], rows[at["LA-DCS-2"]][0] = "LA-DCS-2", "LA-DCS-1"
+    rows[at["LA-DCS-3"]][0] = "la-dcs-3 "  # the id as typed by hand, its text unchanged
+    path = write_csv(tmp_path / "swapped.csv", rows, encoding="utf-8")
+    before = _snapshot(ws)
+    with pytest.raises(AssuredKitError) as refused:
+        ws.import_rating_sheet(path)
+    message = str(refused.value)
+    first, second = at["LA-DCS-1"] + 1, at["LA-DCS-2"] + 1
+    assert message.startswith(
+        f"swapped.csv: 2 problems: row {first}, column 'question_id': the question_id says "
+        f"LA-DCS-2 but the question in this row is another one"
+    )
+    assert f"row {second}, column 'question_id': the question_id says LA-DCS-1" in message
+    _assert_unchanged(ws, before)
+
+
+def test_rows_far_below_a_csv_sheet_are_refused(ws: Workshop, tmp_path: Path) -> None:
+    blank = write_rating_sheet(tmp_path / "blank.csv", workshop=ws)
+    rows = fill_csv_rows(blank, {"LA-DCS-1": ("4", "", "")}, Respondent="Pat", Role="DCS")
+    rows += [[""] * 8] * (5_000 - len(rows)) + [["", "", "", "", "", "", "", "stray"]]
+    path = write_csv(tmp_path / "far.csv", rows, encoding="utf-8")
+    with pytest.raises(AssuredKitError, match=r"far\.csv: cell H5001 \(row 5,001, column H\) "
+                       r"holds 'stray'.* at most 5,000 rows and 100 columns"):
+        ws.import_rating_sheet(path)
+    assert ws.ratings().empty
 
 
 # --------------------------------------------------------------------------- help beside questions
@@ -460,3 +540,12 @@ def test_no_glossary_sheet_when_no_question_has_a_term(tmp_path: Path) -> None:
     glossary = openpyxl.load_workbook(termed)["Glossary"]
     terms = [r[0].value for r in glossary.iter_rows(min_row=4) if r[0].value]
     assert terms == ["LSCB", "Children's Trust", "LAA", "Inspection outcome"]
+
+
+def test_empty_formatted_rows_under_a_csv_sheet_are_harmless(ws: Workshop, tmp_path: Path) -> None:
+    """Spreadsheet programs write ``,,,,,,,`` for each formatted row: not values, not refused."""
+    blank = write_rating_sheet(tmp_path / "blank.csv", workshop=ws)
+    rows = fill_csv_rows(blank, {"LA-DCS-1": ("4", "", "")}, Respondent="Pat", Role="DCS")
+    rows += [[""] * 8] * 20_000  # 160,000 empty cells, beyond a workbook's cell budget
+    path = write_csv(tmp_path / "formatted.csv", rows, encoding="utf-8")
+    assert ws.import_rating_sheet(path) == 1
