@@ -761,7 +761,10 @@ class SteeringGroup:
         if not len(r):
             self.summary_output.outputs = (html_output("<i>No answers match the filters.</i>"),)
             return
-        text = summary_text(r, min_group=self.min_group, allow_small_groups=self.allow_small_groups)
+        data, where = self.sliced()
+        text = summary_text(
+            data, min_group=self.min_group, allow_small_groups=self.allow_small_groups, where=where
+        )
         self.summary_output.outputs = (html_output(summary_html(self.summary_table()), text),)
 
     def export_report(

@@ -796,12 +796,12 @@ def heatmap(
     Examples
     --------
     >>> import pandas as pd
-    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcdef"),
-    ...     "authority": ["Derby"] * 3 + ["Rutland"] * 3, "theme_id": "CR",
-    ...     "rating": pd.array([4, 5, 1, 5, 5, 2], dtype="Int64"), "dont_know": False})
-    >>> ax = heatmap(answers)
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcdefghi"),
+    ...     "authority": ["Derby"] * 4 + ["Leicester"] * 3 + ["Rutland"] * 2, "theme_id": "CR",
+    ...     "rating": pd.array([4, 5, 1, 4, 2, 2, 3, 5, 5], dtype="Int64"), "dont_know": False})
+    >>> ax = heatmap(answers)  # Rutland (2 people) withheld, and Leicester, which gives it away
     >>> [t.get_text() for t in ax.texts if t.get_gid() in ("cell", "suppressed")]
-    ['67%\nn=3', '67%\nn=3']
+    ['75%\nn=4', '<3', '<3']
     """
     _check_value(value, ("top_share", "bottom_share", "median"), "cannot colour cells by")
     if _is_tidy(data):

@@ -504,7 +504,7 @@ def _read_me_lines(ws: Workshop, answers: int) -> list[tuple[str, str]]:
             "Keep it safe",
             "This workbook holds individual self-ratings. Share it only within the workshop "
             "team; reports for others withhold any figure that rests on fewer than "
-            f"{details.get('min_group', 3)} respondents.",
+            f"{details.get('min_group', 3)} people, and any figure that would give them away.",
         ),
         ("#", "Sheets"),
         ("Answers", "The tidy answers: one row per respondent, question and round; the latest "

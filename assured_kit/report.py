@@ -1542,11 +1542,13 @@ def summary_text(
     authority: str | None = None,
     min_group: int = 3,
     allow_small_groups: bool = False,
+    where: dict[str, Any] | None = None,
 ) -> str:
     """Return the theme-by-theme (or question-by-question) summary as a plain-text table.
 
     Suppressed rows read `suppressed_text`; no figure is shown for them. With ``authority``,
-    that authority's rows, withheld as in every other output of the same answers. With
+    that authority's rows, withheld as in every other output of the same answers (``where``:
+    any slice, as in `assured_kit.summary.summarise`). With
     ``min_group=1`` (``allow_small_groups`` required) the first line says so.
 
     Examples
@@ -1576,7 +1578,8 @@ def summary_text(
             else []
         )
         _require_authority(authority, present)
-    where = {"authority": authority} if authority is not None else None
+    if authority is not None:
+        where = {**(where or {}), "authority": authority}
     table = (sm.by_theme if by == "theme" else sm.by_question)(
         ratings, min_group=min_group, where=where
     )

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 import assured_kit as ak
 from assured_kit import summary as sm
@@ -84,7 +86,8 @@ def recovered(
         key = key if isinstance(key, tuple) else (key,)
         if key not in shown_parent:
             continue
-        hidden = group[[(*key, c) not in shown_child for c in group[child]]]
+        mask = [(*key, c) not in shown_child for c in group[child]]
+        hidden = group.loc[pd.Series(mask, index=group.index, dtype=bool)]
         if 0 < n_people(hidden) < MIN:
             found.append((*key, sorted(set(hidden[child])), n_people(hidden)))
     return found
@@ -598,3 +601,96 @@ def test_notebook_with_one_authority_chosen_withholds_as_its_report(
     assert table["n_respondents"].dropna().tolist() == [
         int(n) for n in derby_xlsx["Themes"]["n_respondents"] if str(n).isdigit()
     ]
+
+
+# --------------------------------------------------------------------------- any answers
+
+_PEOPLE = st.tuples(
+    st.sampled_from(["w1", "w2", "w3"]),  # workshop
+    st.sampled_from(["Derby", "Rutland", "Leicester"]),  # authority
+    st.sampled_from(["DCS", "LM", "Officer", "Mixed"]),  # role
+    st.sampled_from(["Ann", "ann ", "Bo", "Cy", "Di", ""]),  # label ("" anonymous)
+    st.sampled_from(["LA-DCS-1", "LA-DCS-2", "LA-LM-1", "WF-DCS-1", "WF-LM-2"]),
+    st.sampled_from([1, 2, 3, 4, 5, None]),  # None: Don't know
+)
+
+
+def _frame(entries: list[tuple]) -> pd.DataFrame:
+    rows = {}
+    for i, (w, a, r, label, q, rating) in enumerate(entries):
+        rid = f"{a}-{r}-{label}" if label else f"anon{i}"
+        rows[(w, rid, q)] = (w, rid, label, r, a, q, rating)
+    frame = _answers(list(rows.values()))
+    frame["held_on"] = (
+        frame["workshop_id"].map({"w1": "2025-03-01", "w2": "2026-03-01"}).fillna("2026-09-01")
+    )
+    return frame
+
+
+@given(st.lists(_PEOPLE, min_size=1, max_size=60))
+@example([("w1", "Derby", r, "Ann", "LA-DCS-1", None) for r in ("DCS", "LM", "Officer")])
+@example([("w1", "Derby", "DCS", "Ann", "LA-DCS-1", 4)] * 3)
+@example(
+    [(w, "Derby", "DCS", "Ann", "LA-DCS-1", 4) for w in ("w1", "w2", "w3")]
+    + [("w1", "Derby", "Officer", n, "LA-DCS-1", 3) for n in ("Bo", "Cy", "Di")]
+    + [("w1", "Derby", "LM", "Ann", "LA-LM-1", 2)]
+)
+@example(
+    [("w1", "Rutland", "Officer", "Ann", "WF-DCS-1", 5)]
+    + [("w1", "Rutland", "Officer", n, "WF-DCS-1", None) for n in ("Bo", "Cy")]
+    + [("w2", "Leicester", "Officer", n, "WF-DCS-1", 3) for n in ("Ann", "Bo", "Cy")]
+)
+def test_no_margin_of_any_answers_gives_a_small_group_away(entries: list[tuple]) -> None:
+    frame = _frame(entries)
+    rows = answered(frame)
+    for parent, child in (
+        ([], "authority"),
+        (["theme_id"], "question_id"),
+        (["theme_id"], "role"),
+        (["authority"], "year"),
+        (["authority", "theme_id"], "question_id"),
+        (["authority", "theme_id"], "role"),
+    ):
+        parent_table = sm.summarise(frame, by=parent, min_group=MIN)
+        child_table = sm.summarise(frame, by=[*parent, child], min_group=MIN)
+        if parent:
+            shown_parent = shown_keys(parent_table, parent)
+        else:
+            shown_parent = set() if bool(parent_table["suppressed"].iloc[0]) else {()}
+        shown_child = shown_keys(child_table, [*parent, child])
+        assert recovered(rows, parent, child, shown_parent, shown_child) == [], (parent, child)
+    # One authority's own figures are the whole table's rows for it.
+    whole = sm.summarise(frame, by=["theme_id", "authority"], min_group=MIN)
+    own = sm.by_theme(frame, min_group=MIN, where={"authority": "Derby"})
+    assert shown_keys(own, ["theme_id"]) == {
+        (t,) for t, a in shown_keys(whole, ["theme_id", "authority"]) if a == "Derby"
+    }
+
+
+def test_an_authority_missing_from_one_year_is_not_the_difference_of_two_tables() -> None:
+    spec = [("w25", f"d{i}", f"D {i}", "Officer", "Derby", "PR-DCS-1", 4) for i in range(3)]
+    spec += [("w26", f"d{i}", f"D {i}", "Officer", "Derby", "PR-DCS-1", 3) for i in range(3)]
+    spec += [("w26", f"r{i}", f"R {i}", "Officer", "Rutland", "PR-DCS-1", 1) for i in range(2)]
+    spec += [("w26", f"l{i}", f"L {i}", "Officer", "Leicester", "PR-DCS-1", 5) for i in range(3)]
+    frame = _answers(spec)
+    frame["held_on"] = frame["workshop_id"].map({"w25": "2025-05-01", "w26": "2026-05-01"})
+    rows = answered(frame)
+    region_years = sm.summarise(frame, by=["year"], min_group=MIN)
+    by_authority = sm.summarise(frame, by=["year", "authority"], min_group=MIN)
+    found = recovered(
+        rows,
+        ["year"],
+        "authority",
+        shown_keys(region_years, ["year"]),
+        shown_keys(by_authority, ["year", "authority"]),
+    )
+    assert found == []
+    # Region 2026 minus Derby's 2026 (its year change) minus Leicester (2026 only) is Rutland.
+    derby = sm.change(frame, between="year", min_group=MIN, where={"authority": "Derby"})
+    leicester = sm.by_theme(frame, min_group=MIN, where={"authority": "Leicester"})
+    shown = [
+        not bool(derby["after_suppressed"].iloc[0]),
+        not bool(leicester["suppressed"].iloc[0]),
+        not bool(region_years.set_index("year").loc[2026, "suppressed"]),
+    ]
+    assert not all(shown)
