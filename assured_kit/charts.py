@@ -514,6 +514,8 @@ def diverging_bars(
     if dk_ax is None:  # a given axes: the Don't know panel goes inside its own box, at the right
         start = _keep_room(ax, -100, 100, _DK_ROOM)
         dk_ax = ax.inset_axes((start + 0.05, 0.0, _DK_ROOM - 0.05, 1.0), sharey=ax)
+    else:
+        ax.set_xlim(-100, 100)  # now, so labels can be measured against it
     _DK_PARTNERS[ax] = dk_ax
     colours = pal.level_colours(the_scale)
 
@@ -548,10 +550,11 @@ def diverging_bars(
             bar.set_gid(f"level-{level}")
             if not drawable[i]:
                 continue
+            room = max(_MIN_LABELLED_SHARE, _text_span(ax, f"{width:.0f}%") + 1.5)
             if middle[j]:
                 # The middle level straddles the centre line: write its share in its right
                 # half, starting just clear of the line, so the line never crosses the number.
-                if width / 2 >= _MIN_LABELLED_SHARE:
+                if width / 2 >= room:
                     ax.text(
                         1.5,
                         i,
@@ -562,7 +565,7 @@ def diverging_bars(
                         color=pal.text_colour_on(colour),
                         gid="share",
                     )
-            elif width >= _MIN_LABELLED_SHARE:
+            elif width >= room:  # only where the number fits inside its segment
                 ax.text(
                     start[i] + width / 2,
                     i,
@@ -1215,10 +1218,9 @@ def confidence_evidence(
             min_group=min_group,
             **options,
         )
-        people = _people_with_evidence(data)
     else:
         grid = data
-        people = grid.attrs.get("n_respondents")
+    people = grid.attrs.get("n_respondents")  # the people behind the grid, None if withheld
     _need(
         grid,
         ["rating", "evidence", "n", "share_of_rating", "unfounded", "suppressed"],
@@ -1338,16 +1340,6 @@ def confidence_evidence(
     ]
     _legend_above(ax, handles, title, ncol=len(ev_levels))
     return ax
-
-
-def _people_with_evidence(ratings: pd.DataFrame) -> int | None:
-    """Count the people behind the rated answers that carry an evidence level."""
-    needed = {"respondent_id", "evidence", "rating", "dont_know"}
-    if not needed <= set(ratings.columns):
-        return None
-    keep = ratings["rating"].notna() & ratings["evidence"].notna() & ~ratings["dont_know"]
-    keys = [c for c in ("workshop_id", "respondent_id") if c in ratings.columns]
-    return int(ratings.loc[keep, keys].drop_duplicates().shape[0])
 
 
 def authority_spread(
@@ -1877,9 +1869,10 @@ def facet(
 ) -> Any:
     """Draw one chart kind once per group (authority, year, role, ...) side by side.
 
-    Each group's answers are summarised on their own (small groups suppressed as on any chart)
-    and drawn into one panel of a grid whose x axes are shared, so the panels read on one scale.
-    Every panel keeps its notes, "Don't know" panel and legend inside its own box.
+    Each group's figures are summarised with ``where={by: group}`` (withheld as decided against
+    the whole data, as in the reports) and drawn into one panel of a grid whose x axes are
+    shared, so the panels read on one scale. Every panel keeps its notes, "Don't know" panel
+    and legend inside its own box.
 
     Parameters
     ----------
@@ -1958,8 +1951,9 @@ def facet(
     )
     flat = list(axes.ravel())
     for ax, group in zip(flat, chosen, strict=False):
-        subset = data[(keys == group).to_numpy()]
-        draw(subset, ax=ax, min_group=min_group, title=str(group), **options)
+        # Each group's figures withheld as decided against the whole data (where=), as in the
+        # reports, so comparing a panel with any other output of the same data recovers nothing.
+        draw(data, ax=ax, min_group=min_group, title=str(group), where={by: group}, **options)
     for ax in flat[len(chosen) :]:
         fig.delaxes(ax)
     if title:

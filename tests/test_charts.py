@@ -832,3 +832,26 @@ def test_facet_refuses_an_unknown_kind_or_group(demo_ratings):
         charts.facet("heatmap", demo_ratings, groups=["Atlantis"])
     with pytest.raises(AssuredKitError, match="tidy ratings"):
         charts.facet("heatmap", sm.by_theme(demo_ratings))
+
+
+def test_share_labels_never_overlap_in_narrow_panels(demo_ratings):
+    fig, panels = plt.subplots(1, 3, sharex=True, figsize=(30, 10))
+    for ax, authority in zip(panels, ["Derby", "Leicester", "Nottingham"], strict=True):
+        charts.diverging_bars(demo_ratings, ax=ax, where={"authority": authority})
+    fig.canvas.draw()
+    written = 0
+    for ax in panels:
+        boxes = [t.get_window_extent() for t in ax.texts if t.get_gid() == "share"]
+        written += len(boxes)
+        clashes = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
+        assert clashes == []
+    assert written > 0, "some shares are written"
+
+
+def test_facet_withholds_as_the_reports_do(demo_ratings):
+    fig = charts.facet("diverging_bars", demo_ratings, groups=["Derby"])
+    expected = sm.summarise(demo_ratings, by=["theme_id"], where={"authority": "Derby"})
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    people = [f"(n={int(n)})" for n in expected["n_respondents"].dropna()]
+    assert [label.split("\n")[-1] for label in labels if "(n=" in label] == people
+    assert len(labels) == len(expected)
