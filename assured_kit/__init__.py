@@ -61,6 +61,11 @@ _LAZY: dict[str, str] = {
     "biggest_disagreements": "summary",
     "classify": "summary",
     "describe_classification": "summary",
+    "describe_disclosure": "summary",
+    "check_min_group": "summary",
+    "suppressed_text": "summary",
+    "AuthorityNames": "anonymity",
+    "anonymity_key": "anonymity",
     "Thresholds": "summary",
     "DEFAULT_THRESHOLDS": "summary",
     "CLASSIFICATIONS": "summary",
@@ -96,6 +101,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .analysis import filter_ratings as filter_ratings
     from .analysis import load_steering_data as load_steering_data
     from .analysis import open_steering_group as open_steering_group
+    from .anonymity import AuthorityNames as AuthorityNames
+    from .anonymity import anonymity_key as anonymity_key
     from .console import FacilitatorApp as FacilitatorApp
     from .console import facilitator_app as facilitator_app
     from .demo import DEMO_TITLE_PREFIX as DEMO_TITLE_PREFIX
@@ -144,12 +151,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .summary import by_question as by_question
     from .summary import by_theme as by_theme
     from .summary import change as change
+    from .summary import check_min_group as check_min_group
     from .summary import classify as classify
     from .summary import compare_roles as compare_roles
     from .summary import confidence_vs_evidence as confidence_vs_evidence
     from .summary import describe_classification as describe_classification
+    from .summary import describe_disclosure as describe_disclosure
     from .summary import evidence_grid as evidence_grid
     from .summary import summarise as summarise
+    from .summary import suppressed_text as suppressed_text
     from .summary import weakest_questions as weakest_questions
     from .text import RESPONDENT_ROLES as RESPONDENT_ROLES
     from .tidy import TIDY_COLUMNS as TIDY_COLUMNS

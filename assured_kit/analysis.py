@@ -6,9 +6,12 @@ temporary folder and reads those); `filter_ratings` narrows the tidy table by ye
 role and theme; `SteeringGroup` wires both to ipywidgets: filter controls, one panel per chart of
 `assured_kit.charts` redrawn whenever a filter changes, a summary table, and report exports.
 
-Everything shown outside the room follows the privacy rules: figures resting on fewer than
-``min_group`` respondents are suppressed, and the authority grid shows authorities as
-"Authority A", "B", ... unless they are in ``named_authorities``.
+Everything shown outside the room follows the privacy rules: the one disclosure rule of
+`assured_kit.summary` (people counted; small groups withheld, and any figure that would give one
+away), and the authority grid shows authorities as "Authority A", "B", ... from the analyst's
+key (the same letters as the reports made from the same data) unless they are in
+``named_authorities``. A filter narrows the answers before they are summarised, so what is
+withheld is decided within the filtered answers.
 """
 
 from __future__ import annotations
@@ -151,8 +154,9 @@ def filter_ratings(
     authorities: Iterable[str] | str | None = None,
     roles: Iterable[str] | str | None = None,
     themes: Iterable[str] | str | None = None,
+    workshops: Iterable[str] | str | None = None,
 ) -> pd.DataFrame:
-    """Keep the answers from the chosen years, authorities, respondent roles and themes.
+    """Keep the answers from the chosen years, authorities, respondent roles, themes, workshops.
 
     ``None`` (or an empty selection) keeps everything for that filter.
 
@@ -168,6 +172,8 @@ def filter_ratings(
         Respondents' roles: DCS, LM, Officer, Mixed.
     themes : str or iterable of str, optional
         Theme ids, e.g. ``"WF"``.
+    workshops : str or iterable of str, optional
+        Workshops by id or by title (exactly as shown in the reports).
 
     Returns
     -------
@@ -177,7 +183,8 @@ def filter_ratings(
     Raises
     ------
     AssuredKitError
-        For a theme or role that does not exist (a typing slip would otherwise show nothing).
+        For a theme, role or workshop that does not exist (a typing slip would otherwise show
+        nothing).
 
     Examples
     --------
@@ -213,6 +220,18 @@ def filter_ratings(
             hint="theme ids are two letters, e.g. WF for Workforce",
         )
         keep &= ratings["theme_id"].astype(object).isin(chosen).to_numpy()
+    chosen = _choices(workshops)
+    if chosen is not None:
+        ids = ratings["workshop_id"].astype(str)
+        titles = ratings["workshop_title"].astype(str) if "workshop_title" in ratings else ids
+        _refuse_unknown(
+            chosen,
+            tuple(sorted(set(ids) | set(titles))),
+            field="workshops",
+            what="workshop",
+            hint="a workshop's id or its title as the report shows it",
+        )
+        keep &= (ids.isin(chosen) | titles.isin(chosen)).to_numpy()
     return ratings[keep.to_numpy()]
 
 
@@ -268,20 +287,117 @@ def html_output(html: str, text: str = "") -> dict[str, Any]:
     }
 
 
+def _panel_box(children: list[Any], out: Any) -> Any:
+    """Return a VBox of a panel whose display also carries its chart as a static PNG.
+
+    A live notebook shows the widget (redrawn when a filter changes). An exported notebook, or
+    one opened without its widget state, has no widget to show: it falls back to the PNG of
+    the chart as last drawn, so the charts are there offline (nothing fetched to draw them).
+    """
+    import ipywidgets as w
+
+    class PanelBox(w.VBox):  # type: ignore[misc]
+        def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+            bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+            for item in out.outputs:
+                data = item.get("data", {})
+                if "image/png" in data:
+                    bundle["image/png"] = data["image/png"]
+                    break
+            return bundle
+
+    return PanelBox(children)
+
+
+def _filter_options(ratings: pd.DataFrame) -> tuple[list[int], list[str], list[str]]:
+    """Return the years, authorities and roles present, as the filters offer them."""
+    years = sorted({int(y) for y in pd.to_datetime(ratings["held_on"]).dt.year.dropna()})
+    authorities = sorted({str(a) for a in ratings["authority"].dropna() if str(a).strip()})
+    roles = [x for x in ("DCS", "LM", "Officer", "Mixed") if (ratings["role"] == x).any()]
+    return years, authorities, roles
+
+
+#: The columns of the steering group's theme table, in order.
+_SUMMARY_COLUMNS = (
+    "theme_title",
+    "n_respondents",
+    "n_answers",
+    "median",
+    "top_share",
+    "bottom_share",
+    "dont_know_share",
+    "classification",
+)
+
+
+def summary_html(table: pd.DataFrame) -> str:
+    """Return a theme summary (`assured_kit.summary.by_theme`) as an HTML table in plain words.
+
+    Shares are written as percentages; a withheld row says so instead of showing figures.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"theme_title": ["Workforce"], "n_respondents": [4], "n_answers": [8],
+    ...     "median": [4.0], "top_share": [0.75], "bottom_share": [0.0],
+    ...     "dont_know_share": [0.0], "classification": ["strong"], "suppressed": [False]})
+    >>> "<td>75%</td>" in summary_html(t)
+    True
+    """
+    from .safety import escape_html
+    from .summary import suppressed_text
+    from .text import percent
+    from .workbook import column_heading
+
+    columns = [c for c in _SUMMARY_COLUMNS if c in table.columns]
+    head = "".join(f"<th>{escape_html(column_heading(c))}</th>" for c in columns)
+    rows = []
+    for row in table.itertuples(index=False):
+        cells = []
+        for c in columns:
+            value = getattr(row, c)
+            hidden = bool(getattr(row, "suppressed", False)) and c not in (
+                "theme_title",
+                "classification",
+            )
+            if hidden:
+                text = suppressed_text(int(table.attrs.get("min_group", 3)))
+            elif value is None or pd.isna(value):
+                text = "–"
+            elif c.endswith("_share"):
+                text = percent(value)
+            elif c == "median":
+                text = f"{float(value):g}"
+            else:
+                text = str(value)
+            cells.append(f"<td>{escape_html(text)}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        "<table style='border-collapse:collapse;font-size:1.05em' border='1' cellpadding='4'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 # --------------------------------------------------------------------------- panels
 
 
 def _anonymised_grid(group: SteeringGroup, ratings: pd.DataFrame, ax: Axes | None) -> Axes:
     from . import charts
-    from .report import AuthorityNames
+    from .anonymity import AuthorityNames, authorities_in
+    from .framework import load_framework
     from .summary import summarise
 
-    table = summarise(ratings, by=["theme_id", "authority"], min_group=group.min_group)
+    data, where = group.sliced()
+    table = summarise(data, by=["theme_id", "authority"], min_group=group.min_group, where=where)
     table = table[table["authority"].notna()]
+    # Letters over every authority of the data set, from the analyst's key: the same letters
+    # as in every report made from this data with that key.
     names = AuthorityNames(
-        list(pd.unique(table["authority"])) + list(group.named_authorities),
+        authorities_in(group.data.ratings, group.data.examples, load_framework())
+        | set(group.named_authorities),
         named=group.named_authorities,
         seed=group.anonymity_seed,
+        key=group.key,
     )
     table = table.assign(authority=[names.label(a) for a in table["authority"]])
     return charts.heatmap(
@@ -304,21 +420,23 @@ def _chart(name: str) -> Callable[[SteeringGroup, pd.DataFrame, Axes | None], Ax
     def draw(group: SteeringGroup, ratings: pd.DataFrame, ax: Axes | None) -> Axes:
         from . import charts
 
-        mg = group.min_group
+        data, where = group.sliced()
+        kw: dict[str, Any] = {"min_group": group.min_group, "ax": ax, "where": where}
         if name == "themes":
-            return charts.diverging_bars(ratings, by="theme_id", min_group=mg, ax=ax)
+            return charts.diverging_bars(data, by="theme_id", **kw)
         if name == "questions":
-            return charts.diverging_bars(ratings, by="question_id", min_group=mg, ax=ax)
+            return charts.diverging_bars(data, by="question_id", **kw)
         if name == "profile":
-            return charts.theme_profile(ratings, min_group=mg, ax=ax)
+            return charts.theme_profile(data, **kw)
         if name == "roles":
-            return charts.role_pairs(ratings, min_group=mg, ax=ax)
+            return charts.role_pairs(data, **kw)
         if name == "evidence":
-            return charts.confidence_evidence(ratings, min_group=mg, ax=ax)
+            return charts.confidence_evidence(data, **kw)
         if name == "rounds":
-            return charts.change_dumbbell(ratings, between="round", min_group=mg, ax=ax)
+            return charts.change_dumbbell(data, between="round", **kw)
         if name == "years":
-            return charts.change_dumbbell(ratings, between="year", min_group=mg, ax=ax)
+            # Two years are compared: the year filter narrows the answers as it says.
+            return charts.change_dumbbell(ratings, between="year", min_group=group.min_group, ax=ax)
         raise AssuredKitError(f"unknown chart {name!r}", field="panel")  # pragma: no cover
 
     return draw
@@ -346,11 +464,17 @@ class SteeringGroup:
     data : SteeringData
         From `load_steering_data`.
     min_group : int
-        Figures resting on fewer respondents are suppressed (3 by default).
+        Figures resting on fewer people are suppressed, with any figure that would give them
+        away (3 by default; see `assured_kit.summary.describe_disclosure`).
     named_authorities : sequence of str
         Authorities that agreed to be named in the authority grid and in reports.
     anonymity_seed : int, optional
-        Fixes the anonymous letters (tests only).
+        A fixed anonymity key (tests only).
+    key : path, optional
+        The analyst's anonymity key file; by default the one beside the data (written on first
+        use), so the letters agree with every report made from the same data.
+    allow_small_groups : bool
+        Required with ``min_group=1``; every panel, summary and report then says so.
 
     Examples
     --------
@@ -367,23 +491,21 @@ class SteeringGroup:
         min_group: int = 3,
         named_authorities: Sequence[str] = (),
         anonymity_seed: int | None = None,
+        key: str | Path | None = None,
+        allow_small_groups: bool = False,
     ) -> None:
         import ipywidgets as w
 
-        if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < 1:
-            raise AssuredKitError(
-                f"min_group {min_group!r} is not a whole number of at least 1",
-                field="min_group",
-                allowed="1 or more; 3 by default",
-            )
+        from .anonymity import key_path
+        from .summary import check_min_group
+
+        self.min_group = check_min_group(min_group, allow_small_groups=allow_small_groups)
+        self.allow_small_groups = allow_small_groups
+        self.key = key_path(key, beside=data.sources[0] if data.sources else None)
         self.data = data
-        self.min_group = min_group
         self.named_authorities = tuple(named_authorities)
         self.anonymity_seed = anonymity_seed
-        r = data.ratings
-        years = sorted({int(y) for y in pd.to_datetime(r["held_on"]).dt.year.dropna()})
-        authorities = sorted({str(a) for a in r["authority"].dropna() if str(a).strip()})
-        roles = [x for x in ("DCS", "LM", "Officer", "Mixed") if (r["role"] == x).any()]
+        years, authorities, roles = _filter_options(data.ratings)
         from .framework import load_framework
 
         fw = load_framework()
@@ -426,6 +548,105 @@ class SteeringGroup:
 
     # ------------------------------------------------------------------ data
 
+    def load(self, sources: Sequence[str | Path]) -> None:
+        """Read other workshop files, folders or exports and redraw everything for them.
+
+        The filters offer the years, authorities and roles of the new answers (choices that
+        no longer exist are dropped). Nothing changes if the files cannot be read.
+        """
+        from .anonymity import key_path
+
+        data = load_steering_data(list(sources))  # raises before anything is replaced
+        self.data = data
+        self.key = key_path(None, beside=data.sources[0] if data.sources else None)
+        years, authorities, roles = _filter_options(data.ratings)
+        for control, options in (
+            (self.year_filter, years),
+            (self.authority_filter, authorities),
+            (self.role_filter, roles),
+        ):
+            kept = tuple(v for v in control.value if v in options)
+            with control.hold_trait_notifications():
+                control.value = ()
+                control.options = options
+                control.value = kept
+        self.position_authority.options = [("(choose)", "")] + [(a, a) for a in authorities]
+        self.refresh()
+
+    def picker(self, folder: str | Path | None = None) -> Any:
+        """Return a widget to choose the workshop files and folders to read, without code.
+
+        Type or paste a folder, press *Find files* to list the workshop files
+        (``*.workshop.sqlite``) and answer exports (``.csv``, ``.xlsx``) in it and its
+        subfolders, choose some (none chosen: the whole folder), then *Read these*.
+        """
+        import ipywidgets as w
+
+        from .safety import escape_html
+
+        where = w.Text(
+            value=str(folder or ""),
+            description="Folder",
+            placeholder="e.g. C:\\Users\\me\\Workshops",
+            layout=w.Layout(width="40em"),
+        )
+        files = w.SelectMultiple(options=[], description="Files", layout=w.Layout(width="40em"))
+        find = w.Button(description="Find files")
+        read = w.Button(description="Read these", button_style="primary")
+        message = w.HTML()
+
+        def look(_button: Any = None) -> None:
+            base = Path(where.value.strip().strip('"'))
+            if not where.value.strip() or not base.is_dir():
+                files.options = []
+                message.value = f"<i>{escape_html(str(base))} is not a folder.</i>"
+                return
+            found = sorted(
+                path
+                for pattern in ("*.workshop.sqlite", "*.csv", "*.xlsx")
+                for path in base.rglob(pattern)
+            )
+            files.options = [(str(p.relative_to(base)), str(p)) for p in found]
+            message.value = f"{len(found)} file(s) found."
+
+        def load(_button: Any) -> None:
+            chosen = list(files.value) or ([where.value.strip().strip('"')] if where.value else [])
+            try:
+                self.load(chosen)
+            except AssuredKitError as exc:
+                message.value = f"<i>{escape_html(str(exc))}</i>"
+                return
+            message.value = escape_html(
+                f"Read {len(self.data.ratings):,} answers from {len(chosen)} source(s)."
+            )
+
+        find.on_click(look)
+        read.on_click(load)
+        self.picker_controls = {"folder": where, "files": files, "find": find, "read": read}
+        self.picker_message = message
+        if folder is not None:
+            look()
+        return w.VBox([w.HBox([where, find]), files, read, message])
+
+    def sliced(self) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+        """Return the answers to summarise and the ``where`` slice of them to show.
+
+        When each filter picks at most one value, the chosen year, authority, role and theme
+        are one slice of the whole data: summaries are then made from every answer with
+        ``where``, so what is withheld agrees with the reports made from the same data. With
+        several values picked in a filter, the filtered answers (and no ``where``).
+        """
+        picks = {
+            "year": self.year_filter.value,
+            "authority": self.authority_filter.value,
+            "role": self.role_filter.value,
+            "theme_id": self.theme_filter.value,
+        }
+        if any(len(v) > 1 for v in picks.values()):
+            return self.filtered(), None
+        where = {key: value[0] for key, value in picks.items() if len(value) == 1}
+        return self.data.ratings, where or None
+
     def filtered(self, *, ignore_authority: bool = False) -> pd.DataFrame:
         """Return the answers the filters keep."""
         return filter_ratings(
@@ -446,11 +667,12 @@ class SteeringGroup:
             if self.data.demo
             else ", ".join(str(s) for s in self.data.sources)
         )
+        from .summary import describe_disclosure
+
         self.status.value = (
             f"{len(r):,} answers from {len(people):,} respondents in "
             f"{r['workshop_id'].nunique() if len(r) else 0} workshops; source: "
-            f"{escape_html(where)}. Figures resting on fewer than {self.min_group} respondents are "
-            "suppressed."
+            f"{escape_html(where)}. {escape_html(describe_disclosure(self.min_group))}"
         )
 
     # ------------------------------------------------------------------ panels
@@ -485,7 +707,7 @@ class SteeringGroup:
             parts = [w.HTML(f"<h3>{title}</h3>")]
             if name == "position":
                 parts.append(self.position_authority)
-            box = w.VBox([*parts, out])
+            box = _panel_box([*parts, out], out)
             self.panels[name] = (box, out)
             self._render(name)
         return self.panels[name][0]
@@ -524,7 +746,8 @@ class SteeringGroup:
         """Return the theme-by-theme summary of the filtered answers (suppression applied)."""
         from .summary import by_theme
 
-        return by_theme(self.filtered(), min_group=self.min_group)
+        data, where = self.sliced()
+        return by_theme(data, min_group=self.min_group, where=where)
 
     def summary(self) -> Any:
         """Return a widget with the theme table (suppressed rows say so), kept up to date."""
@@ -533,16 +756,16 @@ class SteeringGroup:
 
     def _render_summary(self) -> None:
         from .report import summary_text
-        from .safety import escape_html
 
         r = self.filtered()
         if not len(r):
             self.summary_output.outputs = (html_output("<i>No answers match the filters.</i>"),)
             return
-        text = summary_text(r, min_group=self.min_group)
-        self.summary_output.outputs = (
-            html_output(f"<pre style='font-size:1.05em'>{escape_html(text)}</pre>", text),
+        data, where = self.sliced()
+        text = summary_text(
+            data, min_group=self.min_group, allow_small_groups=self.allow_small_groups, where=where
         )
+        self.summary_output.outputs = (html_output(summary_html(self.summary_table()), text),)
 
     def export_report(
         self, path: str | Path, *, scope: str = "region", authority: str | None = None
@@ -581,6 +804,8 @@ class SteeringGroup:
             actions=actions,
             examples=examples,
             named_authorities=self.named_authorities,
+            key=self.key,
+            allow_small_groups=self.allow_small_groups,
         )
 
     def exporter(self) -> Any:
@@ -638,8 +863,12 @@ def open_steering_group(
     min_group: int = 3,
     named_authorities: Sequence[str] = (),
     demo_seed: int = 0,
+    key: str | Path | None = None,
+    allow_small_groups: bool = False,
 ) -> SteeringGroup:
     """Load the sources (or the demo workshops, given nothing) and return the controller.
+
+    ``key`` and ``allow_small_groups`` are as for `SteeringGroup`.
 
     Examples
     --------
@@ -648,4 +877,10 @@ def open_steering_group(
     True
     """
     data = load_steering_data(sources, demo_seed=demo_seed)
-    return SteeringGroup(data, min_group=min_group, named_authorities=named_authorities)
+    return SteeringGroup(
+        data,
+        min_group=min_group,
+        named_authorities=named_authorities,
+        key=key,
+        allow_small_groups=allow_small_groups,
+    )

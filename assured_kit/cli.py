@@ -22,17 +22,23 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import AssuredKitError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["build_parser", "main"]
 
 _EPILOG = textwrap.dedent(
     """\
-    Every figure that rests on fewer than --min-group respondents (default 3) is withheld from
-    reports and summaries, and shown as suppressed, never as zero. Run
-    'assured-kit COMMAND --help' for the details of one command.
+    Nothing in a report or summary lets anyone read or work out the answers of fewer than
+    --min-group people (default 3): such figures, and any figure that would give them away,
+    are shown as suppressed, never as zero. --min-group 1 also needs --allow-small-groups.
+    Anonymised authorities take their letters from a key file kept beside the data (or
+    --key). Run 'assured-kit COMMAND --help' for the details of one command.
     """
 )
 
@@ -83,8 +89,51 @@ def _add_min_group(command: argparse.ArgumentParser) -> None:
         type=int,
         default=3,
         metavar="N",
-        help="withhold figures resting on fewer than N respondents (default 3)",
+        help="withhold figures resting on fewer than N people (default 3), and any figure "
+        "that would give them away",
     )
+    command.add_argument(
+        "--allow-small-groups",
+        action="store_true",
+        help="needed with --min-group 1 (nothing withheld); the output then says so at the top",
+    )
+
+
+def _add_filters(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--year",
+        type=int,
+        action="append",
+        default=[],
+        metavar="YYYY",
+        help="only workshops held in this year (repeat for several)",
+    )
+    command.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        metavar="ROLE",
+        help="only respondents with this role: DCS, LM, Officer or Mixed (repeatable)",
+    )
+    command.add_argument(
+        "--workshop",
+        action="append",
+        default=[],
+        metavar="ID_OR_TITLE",
+        help="only this workshop, by id or title (repeatable)",
+    )
+
+
+def _selection(args: argparse.Namespace) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
+    """Return the answers filter the --year, --role and --workshop options ask for, if any."""
+    if not (args.year or args.role or args.workshop):
+        return None
+    from .analysis import filter_ratings
+
+    def select(ratings: pd.DataFrame) -> pd.DataFrame:
+        return filter_ratings(ratings, years=args.year, roles=args.role, workshops=args.workshop)
+
+    return select
 
 
 def _add_workshop(command: argparse.ArgumentParser) -> None:
@@ -169,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
         "else region)",
     )
     report.add_argument("--authority", metavar="X", help="report for this authority")
+    _add_filters(report)
     report.add_argument(
         "--name",
         metavar="AUTHORITY",
@@ -178,7 +228,58 @@ def build_parser() -> argparse.ArgumentParser:
         help="an authority that agreed to be named in others' reports (repeat for several)",
     )
     _add_min_group(report)
+    report.add_argument(
+        "--key",
+        type=Path,
+        metavar="FILE",
+        help="the anonymity key file giving authorities their letters (default: "
+        "assured-kit-anonymity.key beside the first source, written on first use); the same "
+        "key gives each authority the same letter in every report",
+    )
     report.add_argument("--title", help="the report's title (default: from the scope)")
+
+    challenge = _command(
+        commands,
+        "challenge",
+        _cmd_challenge,
+        help="write a peer-challenge pack for one authority (HTML)",
+        description="Write the lines of enquiry for a peer team visiting one authority: "
+        "questions drawn from where its confidence is weak or contested, runs ahead of "
+        "evidence, differs between DCS and Lead Member, or sits outside the region's range, "
+        "each with its framework question, figures (with n) and the source's examples of "
+        "practice as prompts; its open actions; and a blank agreed-actions table. The page "
+        "prints on A4. Other authorities are never named; small groups are suppressed as in "
+        "every report.",
+        epilog=(
+            "examples:\n"
+            "  assured-kit challenge demo/ --authority Derby -o derby-pack.html\n"
+            "  assured-kit agreed-actions derby.workshop.sqlite derby-agreed-actions.csv\n"
+        ),
+    )
+    _add_sources(challenge)
+    challenge.add_argument("--authority", metavar="X", required=True, help="the authority")
+    challenge.add_argument(
+        "-o", "--output", required=True, type=Path, help="the pack to write (.html)"
+    )
+    challenge.add_argument("--title", help="the pack's title (default: Peer challenge: X)")
+    challenge.add_argument(
+        "--marking",
+        default="Official – Sensitive",
+        help="protective marking printed on the pack (default: Official – Sensitive)",
+    )
+    _add_min_group(challenge)
+
+    agreed = _command(
+        commands,
+        "agreed-actions",
+        _cmd_agreed_actions,
+        help="add a challenge pack's agreed actions (CSV) to a workshop file",
+        description="Read the agreed-actions CSV saved from a peer-challenge pack (columns "
+        "question_id, what, owner, due) and add each row to WORKSHOP as an action. The whole "
+        "file is checked first: a bad row adds nothing.",
+    )
+    _add_workshop(agreed)
+    agreed.add_argument("actions", metavar="CSV", type=Path, help="the agreed-actions CSV")
 
     summary = _command(
         commands,
@@ -188,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print, for each theme (or question), the number of respondents and "
         "answers, the median, the shares at the top and bottom of the scale, the Don't know "
         "share and whether confidence is strong, weak or contested. Figures resting on fewer "
-        "than --min-group respondents are shown as suppressed.",
+        "than --min-group people, and any that would give them away, are shown as suppressed.",
     )
     _add_sources(summary)
     summary.add_argument(
@@ -198,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="one row per theme (default) or per question",
     )
     summary.add_argument("--authority", metavar="X", help="only this authority's answers")
+    _add_filters(summary)
     _add_min_group(summary)
 
     export = _command(
@@ -325,16 +427,6 @@ def _existing_sources(sources: Sequence[Path]) -> list[Path]:
     return [_existing(source, "source") for source in sources]
 
 
-def _check_min_group(value: int) -> int:
-    if value < 1:
-        raise AssuredKitError(
-            f"--min-group must be at least 1, not {value}",
-            field="--min-group",
-            allowed="a whole number of respondents, 1 or more (3 is the default)",
-        )
-    return value
-
-
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import demo_workshops
 
@@ -353,23 +445,59 @@ def _cmd_report(args: argparse.Namespace) -> int:
         args.output,
         scope=args.scope,
         authority=args.authority,
-        min_group=_check_min_group(args.min_group),
+        min_group=args.min_group,
         title=args.title,
         named_authorities=tuple(args.named_authorities),
+        key=args.key,
+        allow_small_groups=args.allow_small_groups,
+        select=_selection(args),
     )
     print(f"wrote {written}")
+    return 0
+
+
+def _cmd_challenge(args: argparse.Namespace) -> int:
+    from .challenge import write_challenge_pack
+
+    written = write_challenge_pack(
+        _existing_sources(args.sources),
+        args.authority,
+        args.output,
+        min_group=args.min_group,
+        allow_small_groups=args.allow_small_groups,
+        title=args.title,
+        marking=args.marking,
+    )
+    print(f"wrote {written}")
+    return 0
+
+
+def _cmd_agreed_actions(args: argparse.Namespace) -> int:
+    from .challenge import add_agreed_actions
+
+    ids = add_agreed_actions(
+        _existing(args.workshop, "workshop"), _existing(args.actions, "actions")
+    )
+    print(f"added {len(ids)} action(s) to {args.workshop}: {', '.join(ids) or 'none'}")
     return 0
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
     from .report import summary_text
 
+    sources: Any = _existing_sources(args.sources)
+    select = _selection(args)
+    if select is not None:
+        from .ratings import read_ratings
+
+        sources = select(read_ratings(*sources))
     print(
         summary_text(
-            _existing_sources(args.sources),
+            sources,
             by=args.by,
             authority=args.authority,
-            min_group=_check_min_group(args.min_group),
+            min_group=args.min_group,
+            allow_small_groups=args.allow_small_groups,
         )
     )
     return 0

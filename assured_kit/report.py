@@ -16,13 +16,18 @@ that start each theme on a new A4 page.
 
 Privacy rules applied to both formats:
 
-- every figure resting on fewer than ``min_group`` respondents is withheld and shown as
-  "suppressed (fewer than N respondents)", never as zero;
+- the one disclosure rule of `assured_kit.summary` (people counted, not answers; small groups
+  withheld, and any figure that would give one away by subtraction), decided against the whole
+  data set, so an authority's report, the region's, HTML and XLSX all withhold alike; a
+  withheld figure reads `suppressed_text`, never zero; ``min_group=1`` needs
+  ``allow_small_groups=True`` and the report then says so on its first page;
 - outside an authority's own name and those in ``named_authorities``, authorities appear as
-  "Authority A", "Authority B", ... (letters drawn at random for each report, so they cannot
-  be matched across reports or guessed from alphabetical order), also inside free text;
-- participant text is escaped in HTML and neutralised against formulas in XLSX;
-- individual respondents are never shown, and notes are shown without who wrote them.
+  "Authority A", "Authority B", ... with letters from the analyst's key
+  (`assured_kit.anonymity`), the same in every output of one data set; the report shows the
+  key's fingerprint, and never lists an anonymised authority beside a workshop's date or size;
+- notes and examples appear only where their group (question x role x authority) is shown,
+  never with who wrote them;
+- participant text is escaped in HTML and neutralised against formulas in XLSX.
 """
 
 from __future__ import annotations
@@ -30,9 +35,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-import random
-import re
-import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,10 +44,17 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .anonymity import AuthorityNames, authorities_in, key_path
 from .errors import AssuredKitError
 from .glossary import changes_html, editorial_html, glossary_html, mark_terms
 from .safety import escape_html
-from .summary import describe_classification
+from .summary import (
+    check_min_group,
+    describe_classification,
+    describe_disclosure,
+    small_groups_text,
+    suppressed_text,
+)
 from .text import percent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,95 +83,7 @@ MAX_NOTES_PER_THEME = 12
 MAX_WORKSHOPS_LISTED = 40
 
 
-# --------------------------------------------------------------------------- anonymising
-
-
-def _letters(i: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA, ..."""
-    out = ""
-    i += 1
-    while i:
-        i, rem = divmod(i - 1, 26)
-        out = string.ascii_uppercase[rem] + out
-    return out
-
-
-class AuthorityNames:
-    """How each authority appears in one report: by name, or as "Authority A", "B", ...
-
-    Parameters
-    ----------
-    present : iterable of str
-        Every authority that could appear (in the ratings, examples, or the framework's list).
-    named : iterable of str
-        Authorities shown by name (the report's own, and those that agreed to be named).
-    seed : int, optional
-        Fixes the letters (for tests); by default they are drawn at random for each report.
-
-    Examples
-    --------
-    >>> names = AuthorityNames(["Derby", "Rutland", "Leicester"], named=["Derby"], seed=1)
-    >>> names.label("Derby"), sorted(names.label(a) for a in ("Rutland", "Leicester"))
-    ('Derby', ['Authority A', 'Authority B'])
-    >>> names.scrub("Rutland and Leicestershire shared this") .startswith("Authority")
-    True
-    """
-
-    def __init__(self, present: Iterable[str], named: Iterable[str] = (), seed: int | None = None):
-        everyone = sorted({str(a) for a in present if isinstance(a, str) and a.strip()})
-        self.named = {str(a) for a in named}
-        others = [a for a in everyone if a not in self.named]
-        shuffler = random.Random(seed) if seed is not None else random.SystemRandom()
-        shuffler.shuffle(others)
-        self.mapping = {a: a for a in everyone if a in self.named}
-        self.mapping.update({a: f"Authority {_letters(i)}" for i, a in enumerate(others)})
-        self.hidden = others
-        if others:
-            alternatives = "|".join(re.escape(a) for a in sorted(others, key=len, reverse=True))
-            self._pattern: re.Pattern[str] | None = re.compile(
-                rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE
-            )
-            self._lookup = {a.casefold(): self.mapping[a] for a in others}
-        else:
-            self._pattern = None
-
-    def sort_key(self, label: str) -> tuple[int, int, str]:
-        """Order labels without revealing anything: named by name, then A, B, ..., Z, AA."""
-        if label.startswith("Authority ") and label not in self.named:
-            letters = label[len("Authority ") :]
-            return (1, len(letters), letters)
-        return (0, 0, label)
-
-    def label(self, name: object) -> str:
-        """Return how ``name`` appears ("" for a missing authority)."""
-        if not isinstance(name, str) or not name.strip():
-            return ""
-        if name in self.mapping:
-            return self.mapping[name]
-        return self.scrub(name)
-
-    def scrub(self, text: object) -> str:
-        """Replace every hidden authority's name inside free text by its letter."""
-        if text is None or (not isinstance(text, str) and pd.isna(text)):
-            return ""
-        text = str(text)
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(lambda m: self._lookup[m.group(0).casefold()], text)
-
-
 # --------------------------------------------------------------------------- formatting
-
-
-def suppressed_text(min_group: int) -> str:
-    """Return the words shown in place of a withheld figure.
-
-    Examples
-    --------
-    >>> suppressed_text(3)
-    'suppressed (fewer than 3 respondents)'
-    """
-    return f"suppressed (fewer than {min_group} respondents)"
 
 
 def _num(value: Any, digits: int = 1) -> str:
@@ -320,8 +241,14 @@ class _Report:
     title: str
     actions: pd.DataFrame
     examples: pd.DataFrame
+    allow_small_groups: bool = False
     summaries: dict[str, pd.DataFrame] = field(default_factory=dict)
     glossed: set[str] = field(default_factory=set)  # glossary terms already marked in the page
+
+    @property
+    def where(self) -> dict[str, str]:
+        """The slice of the whole data this report shows (one authority's, or everything)."""
+        return {"authority": self.authority} if self.scope == "authority" and self.authority else {}
 
     @property
     def suppressed_words(self) -> str:
@@ -390,6 +317,9 @@ def _prepare(
     title: str | None,
     named_authorities: Sequence[str],
     seed: int | None,
+    key: str | Path | None = None,
+    beside: object = None,
+    allow_small_groups: bool = False,
 ) -> _Report:
     from .framework import get_scale, load_framework
 
@@ -401,12 +331,7 @@ def _prepare(
             field="ratings",
             allowed="a DataFrame from Workshop.ratings() or read_ratings()",
         )
-    if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < 1:
-        raise AssuredKitError(
-            f"min_group {min_group!r} is not a whole number of at least 1",
-            field="min_group",
-            allowed="a whole number of respondents, 1 or more (3 by default)",
-        )
+    check_min_group(min_group, allow_small_groups=allow_small_groups)
     fw = framework if framework is not None else load_framework()
     ratings = _compact(ratings)
     present = (
@@ -429,10 +354,8 @@ def _prepare(
     elif scope == "workshop" and len(present) == 1:
         named.add(present[0])  # a local workshop's own authority
     example_table = _frame_or_empty(examples, _EXAMPLE_COLUMNS, "examples")
-    everyone = set(present) | set(fw.authorities)
-    if "authority" in example_table.columns:
-        everyone |= {str(a) for a in example_table["authority"].dropna()}
-    names = AuthorityNames(everyone, named=named, seed=seed)
+    everyone = authorities_in(ratings, example_table, fw)
+    names = AuthorityNames(everyone, named=named, seed=seed, key=key, beside=beside)
     own = ratings[ratings["authority"] == authority] if scope == "authority" else ratings
     scale = get_scale("confidence")  # replaced by the summaries' own scale in _summaries
     if title is None:
@@ -457,17 +380,24 @@ def _prepare(
         title=names.scrub(title),
         actions=_frame_or_empty(actions, _ACTION_COLUMNS, "actions"),
         examples=example_table,
+        allow_small_groups=allow_small_groups,
     )
 
 
 def _summaries(rep: _Report) -> None:
     from . import summary as sm
 
-    r = rep.ratings
+    # Every summary is made from the whole data (rep.region) and sliced with ``where``: what is
+    # withheld is then decided against the whole data set, so the region's report and each
+    # authority's agree (see assured_kit.summary, "the one disclosure rule").
+    own = rep.ratings
+    r = rep.region
     s = rep.summaries
-    s["themes"] = sm.by_theme(r, min_group=rep.min_group, framework=rep.framework)
+    whole = {"min_group": rep.min_group, "framework": rep.framework}
+    s["themes"] = sm.by_theme(r, where=rep.where or None, **whole)
     rep.scale = s["themes"].attrs["scale"]  # the scale named in the ratings (one per report)
-    opts = {"min_group": rep.min_group, "framework": rep.framework, "scale": rep.scale}
+    whole["scale"] = rep.scale
+    opts = {**whole, "where": rep.where or None}
     s["questions"] = sm.by_question(r, **opts)
     s["overall"] = sm.summarise(r, by=[], **opts)
     s["evidence"] = sm.confidence_vs_evidence(r, by=["theme_id"], **opts)
@@ -475,15 +405,16 @@ def _summaries(rep: _Report) -> None:
     s["roles"] = sm.compare_roles(r, **opts)
     s["weakest"] = sm.weakest_questions(r, 5, **opts)
     s["disagreements"] = sm.biggest_disagreements(r, 5, **opts)
-    if "round" in r.columns and (r["round"] == 2).any():
+    # The smallest groups notes and examples come from: shown or not.
+    if "round" in own.columns and (own["round"] == 2).any():
         s["rounds"] = sm.change(r, between="round", **opts)
-    years = pd.to_datetime(r["held_on"]).dt.year.dropna().unique() if "held_on" in r else []
+    years = pd.to_datetime(own["held_on"]).dt.year.dropna().unique() if "held_on" in own else []
     if len(years) >= 2:
-        s["years"] = sm.change(r, between="year", **opts)
+        s["years"] = sm.change(r, between="year", before=min(years), after=max(years), **opts)
     if rep.scope == "authority":
-        s["position"] = sm.authority_position(rep.region, rep.authority, **opts)
+        s["position"] = sm.authority_position(rep.region, rep.authority, **whole)
     elif "authority" in r.columns and r["authority"].notna().any():
-        s["authorities"] = sm.summarise(r, by=["theme_id", "authority"], **opts)
+        s["authorities"] = sm.summarise(r, by=["theme_id", "authority"], **whole)
         names = rep.names
         table = s["authorities"]
         if len(table):
@@ -516,6 +447,8 @@ def write_report(
     title: str | None = None,
     named_authorities: Sequence[str] = (),
     seed: int | None = None,
+    key: str | Path | None = None,
+    allow_small_groups: bool = False,
 ) -> Path:
     """Write a report: one self-contained HTML page, or (``.xlsx``) a workbook of the tables.
 
@@ -535,7 +468,8 @@ def write_report(
     framework : Framework, optional
         The framework edition (the bundled 2010 edition by default).
     min_group : int
-        Figures resting on fewer respondents are withheld (3 by default).
+        Figures resting on fewer people are withheld, with any figure that would give them
+        away (3 by default; see `assured_kit.summary.describe_disclosure`).
     actions : pandas.DataFrame, optional
         Actions captured (`Workshop.actions`): theme_id, question_id, what, owner, due, status.
     examples : pandas.DataFrame, optional
@@ -547,7 +481,14 @@ def write_report(
         Authorities that agreed to be named; every other one (but the report's own) appears as
         "Authority A", "Authority B", ...
     seed : int, optional
-        Fixes the anonymous letters (tests only); by default they are drawn at random.
+        A fixed anonymity key (tests only).
+    key : path, optional
+        The analyst's anonymity key file (`assured_kit.anonymity`); by default
+        ``assured-kit-anonymity.key`` in the report's folder, written on first use. The same key
+        gives each authority the same letter in every output.
+    allow_small_groups : bool
+        Required with ``min_group=1`` (nothing withheld); the report then says so on its first
+        page.
 
     Returns
     -------
@@ -591,6 +532,9 @@ def write_report(
         title=title,
         named_authorities=named_authorities,
         seed=seed,
+        key=key,
+        beside=target.parent,
+        allow_small_groups=allow_small_groups,
     )
     _summaries(rep)
     from .exports import atomic_write
@@ -653,7 +597,7 @@ def _scope_line(rep: _Report) -> str:
     }[rep.scope]
     overall = rep.summaries["overall"]
     if len(overall) and not bool(overall["suppressed"].iloc[0]):
-        people = f"answers from {_int(overall['n_respondents'].iloc[0])} respondents"
+        people = f"answers from {_int(overall['n_respondents'].iloc[0])} people"
     else:
         people = rep.suppressed_words
     parts = [what, f"{workshops} workshop{'s' if workshops != 1 else ''}", people]
@@ -695,7 +639,7 @@ def _summary_headers(rep: _Report, first: list[str]) -> list[str]:
         bottom = str(rep.scale.bottom_values[0])
     return [
         *first,
-        "Respondents",
+        "People (n)",
         "Answers",
         "Median",
         f"Top ({top})",
@@ -732,6 +676,10 @@ def _header(rep: _Report) -> str:
             )
             + "</div>"
         )
+    if rep.min_group == 1:
+        out.append(
+            f"<div class='banner' role='note'>{escape_html(small_groups_text(rep.min_group))}</div>"
+        )
     about = rep.framework.about
     out.append(f"<h1>{escape_html(rep.title)}</h1>")
     out.append(f"<p class='subtitle'>{escape_html(_scope_line(rep))}</p>")
@@ -754,8 +702,10 @@ def _header(rep: _Report) -> str:
     th = thresholds
     agreed = rep.names.named - {rep.authority or ""}
     anonymity = (
-        "Other authorities appear as Authority A, B, ... with letters drawn afresh for each "
-        "report"
+        "Other authorities appear as Authority A, B, ... with letters from the analyst's "
+        f"anonymity key (fingerprint {rep.names.fingerprint}): every report made with that key "
+        "gives an authority the same letter, and no list ties a letter to a workshop's date, "
+        "size or venue"
         + (f"; named with their agreement: {', '.join(sorted(agreed))}" if agreed else "")
         + ". An authority's position is shown against the spread of the others, never as a "
         "league table."
@@ -767,6 +717,8 @@ def _header(rep: _Report) -> str:
         "figure, never averaged in and never counted as a low rating. Where a question was "
         "voted on again after discussion, each person's latest answer counts.</p>"
         f"<p>{escape_html(rules)}</p>"
+        f"<p><b>What is withheld.</b> {escape_html(describe_disclosure(rep.min_group))} "
+        "<b>n</b> beside a figure is the number of people it rests on.</p>"
         f"<p><b>How do I know?</b> Answers may record evidence: {escape_html(ev_words)}. "
         f"<b>Unfounded confidence</b> is flagged where at least {percent(th.unfounded_share)} of "
         f"the confident answers rest on level {ev.bottom_values[-1]} or below.</p>"
@@ -824,7 +776,7 @@ def _question_list(rep: _Report, key: str, heading: str, why: str) -> str:
         items.append(
             f"<li><b>{escape_html(str(row.question_id))}</b> {escape_html(str(row.question_text))} "
             f"<span class='n'>(top {percent(row.top_share)}, bottom {percent(row.bottom_share)}, "
-            f"{_int(row.n_respondents)} respondents)</span></li>"
+            f"n = {_int(row.n_respondents)} people)</span></li>"
         )
     return f"<h3>{escape_html(heading)}</h3><p>By {escape_html(why)}.</p><ol>{''.join(items)}</ol>"
 
@@ -880,7 +832,7 @@ def _position_block(rep: _Report) -> str:
         if _yes(row.others_suppressed):
             spread = _Cell(
                 f"withheld (fewer than {pos.attrs.get('min_others', 3)} other "
-                "authorities with enough respondents)",
+                "authorities with enough people)",
                 suppressed=True,
             )
             middle = _Cell("", suppressed=True)
@@ -1051,7 +1003,7 @@ def _theme_sentence(rep: _Report, row: Any) -> str:
     cls = str(row.classification)
     if cls == "no ratings":
         return (
-            f"All {_int(row.n_answers)} answers from {_int(row.n_respondents)} respondents "
+            f"All {_int(row.n_answers)} answers from {_int(row.n_respondents)} people "
             "were Don't know: nobody felt able to rate this theme."
         )
     return (
@@ -1059,7 +1011,7 @@ def _theme_sentence(rep: _Report, row: Any) -> str:
         f"{escape_html(cls)}</span>: {percent(row.top_share)} of ratings at the top of the scale, "
         f"{percent(row.bottom_share)} at the bottom, median {_num(row.median)}; "
         f"{percent(row.dont_know_share)} of answers were Don't know "
-        f"({_int(row.n_respondents)} respondents, {_int(row.n_answers)} answers)."
+        f"(n = {_int(row.n_respondents)} people, {_int(row.n_answers)} answers)."
     )
 
 
@@ -1102,20 +1054,79 @@ def _evidence_block(rep: _Report, theme: str, theme_row: Any) -> str:
     return "\n".join(out)
 
 
-def _notes_block(rep: _Report, theme: str) -> str:
+def _open_groups(rep: _Report, table: pd.DataFrame) -> np.ndarray:
+    """Flag the rows of ``table`` (answers, examples) whose words may be published.
+
+    A row may be published only where the smallest group it comes from is shown by the
+    disclosure rule: its question (or, with none named, its theme), role and authority, each
+    as far as the row names them.
+    """
+    from . import summary as sm
+
+    flags = np.zeros(len(table), dtype=bool)
+    if not len(table) or "authority" not in table.columns:
+        return flags
+
+    def named(column: str) -> np.ndarray:
+        if column not in table.columns:
+            return np.zeros(len(table), dtype=bool)
+        values = table[column].astype(object)
+        return np.array([isinstance(v, str) and bool(v.strip()) for v in values], dtype=bool)
+
+    has_question, has_role = named("question_id"), named("role")
+    for item, item_rows in (("question_id", has_question), ("theme_id", ~has_question)):
+        for with_role in (True, False):
+            rows = item_rows & (has_role if with_role else ~has_role)
+            if not rows.any():
+                continue
+            keys = [item, "role", "authority"] if with_role else [item, "authority"]
+            cache = "groups:" + ",".join(keys)
+            if cache not in rep.summaries:
+                rep.summaries[cache] = sm.summarise(
+                    rep.region, by=keys, min_group=rep.min_group, framework=rep.framework
+                )
+            groups = rep.summaries[cache]
+            shown = groups[~groups["suppressed"].astype(bool)][keys].astype(str)
+            open_keys = set(shown.itertuples(index=False, name=None))
+            picked = table[rows][keys].astype(str).itertuples(index=False, name=None)
+            flags[np.flatnonzero(rows)] = [k in open_keys for k in picked]
+    return flags
+
+
+def _publishable_notes(rep: _Report) -> pd.DataFrame:
+    """Return the notes this report may show, newest first.
+
+    Columns theme_id, question_id and note: never who wrote them, nor when.
+    """
+    if "publishable_notes" in rep.summaries:
+        return rep.summaries["publishable_notes"]
     r = rep.ratings
-    if "note" not in r.columns:
-        return ""
-    in_theme = r[(r["theme_id"] == theme)]
-    notes = in_theme["note"].astype("string").fillna("").str.strip()
-    in_theme = in_theme[notes.to_numpy() != ""]
+    columns = ["theme_id", "question_id", "note"]
+    if "note" not in r.columns or not len(r):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    text = r["note"].astype("string").fillna("").str.strip()
+    notes = r[(text != "").to_numpy()]
+    notes = notes[_open_groups(rep, notes)]
+    if "recorded_at" in notes.columns:
+        notes = notes.sort_values("recorded_at", ascending=False, kind="stable")
+    rep.summaries["publishable_notes"] = pd.DataFrame(
+        {
+            "theme_id": notes["theme_id"].astype(object).to_numpy(),
+            "question_id": notes["question_id"].astype(object).to_numpy(),
+            "note": [rep.names.scrub(n) for n in notes["note"]],
+        }
+    )
+    return rep.summaries["publishable_notes"]
+
+
+def _notes_block(rep: _Report, theme: str) -> str:
+    notes = _publishable_notes(rep)
+    in_theme = notes[notes["theme_id"].astype(str) == theme]
     if not len(in_theme):
         return ""
-    if "recorded_at" in in_theme.columns:
-        in_theme = in_theme.sort_values("recorded_at", ascending=False, kind="stable")
     shown = in_theme.head(MAX_NOTES_PER_THEME)
     items = "".join(
-        f"<li><b>{escape_html(str(q))}</b>: {escape_html(rep.names.scrub(str(n)))}</li>"
+        f"<li><b>{escape_html(str(q))}</b>: {escape_html(str(n))}</li>"
         for q, n in zip(shown["question_id"], shown["note"], strict=True)
     )
     more = len(in_theme) - len(shown)
@@ -1142,30 +1153,40 @@ def _actions_block(rep: _Report, theme: str) -> str:
     return "<h4>Actions</h4>" + _table(["What", "Owner", "By when", "Status", "Question"], rows)
 
 
-def _good_practice_block(rep: _Report, theme: str) -> str:
+def _publishable_examples(rep: _Report) -> pd.DataFrame:
+    """Return the new good practice this report may show.
+
+    Only examples shared with consent, from a group the disclosure rule shows (see
+    `_open_groups`), and never with who shared them. Columns theme_id, question_id, text.
+    """
     ex = rep.examples
+    columns = ["theme_id", "question_id", "text"]
     if not len(ex):
-        return ""
-    shared = ex[
-        (ex["theme_id"].astype("string") == theme)
-        & ex["consent_to_share"].fillna(False).astype(bool)
-    ]
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    ex = ex[ex["consent_to_share"].fillna(False).astype(bool)]
+    ex = ex[_open_groups(rep, ex)]
+    return pd.DataFrame(
+        {
+            "theme_id": ex["theme_id"].astype(object).to_numpy(),
+            "question_id": (
+                ex["question_id"].astype(object).to_numpy()
+                if "question_id" in ex.columns
+                else [None] * len(ex)
+            ),
+            "text": [rep.names.scrub(v) for v in ex["text"]],
+        }
+    )
+
+
+def _good_practice_block(rep: _Report, theme: str) -> str:
+    examples = _publishable_examples(rep)
+    shared = examples[examples["theme_id"].astype(str) == theme]
     if not len(shared):
         return ""
-    items = []
-    for e in shared.to_dict("records"):
-        who = [
-            str(e.get("role")) if isinstance(e.get("role"), str) else "",
-            rep.names.label(e.get("authority")),
-        ]
-        who_text = ", ".join(w for w in who if w)
-        items.append(
-            "<blockquote class='example'><p>"
-            + escape_html(rep.names.scrub(e.get("text")))
-            + "</p>"
-            + (f"<footer>{escape_html(who_text)}</footer>" if who_text else "")
-            + "</blockquote>"
-        )
+    items = [
+        f"<blockquote class='example'><p>{escape_html(text)}</p></blockquote>"
+        for text in shared["text"]
+    ]
     return "<h4>New good practice shared (with consent)</h4>" + "".join(items)
 
 
@@ -1221,7 +1242,9 @@ def _workshops_block(rep: _Report) -> str:
         n = None if per is None else per.get(wid)
         rows.append(
             [
-                _Cell(rep.names.scrub(w["title"])),
+                # Beside a date and a size: hidden authorities as "another authority", never
+                # their letter, which would tie the letter to this workshop.
+                _Cell(rep.names.scrub(w["title"], neutral=True)),
                 _Cell(_date(w["held_on"])),
                 _Cell("synthetic" if bool(w["synthetic"]) else ""),
                 _Cell(
@@ -1235,7 +1258,7 @@ def _workshops_block(rep: _Report) -> str:
     tail = f"<p class='empty'>and {more} more workshops.</p>" if more else ""
     return (
         "<h3>The workshops behind this report</h3>"
-        + _table(["Workshop", "Held on", "", "Respondents"], rows)
+        + _table(["Workshop", "Held on", "", "Respondents (n)"], rows)
         + tail
     )
 
@@ -1251,7 +1274,8 @@ def _footer(rep: _Report) -> str:
         + _workshops_block(rep)
         + f"<p>Made with assured-kit {escape_html(__version__)} on {escape_html(made)}. "
         f"Framework: {escape_html(source)}. Figures resting on fewer than {rep.min_group} "
-        "respondents are withheld.</p></footer>"
+        "people are withheld, with any figure that would give them away. Anonymity key "
+        f"fingerprint {escape_html(rep.names.fingerprint)}.</p></footer>"
     )
 
 
@@ -1375,8 +1399,9 @@ def _charts_theme_evidence(rep: _Report, theme: str) -> str:
     from . import charts
     from .summary import evidence_grid
 
-    r = rep.ratings
-    grid = evidence_grid(r[r["theme_id"] == theme], scale=rep.scale, min_group=rep.min_group)
+    grid = evidence_grid(
+        rep.region, scale=rep.scale, min_group=rep.min_group, where={**rep.where, "theme_id": theme}
+    )
     if bool(grid["suppressed"].all()) or int(grid["n"].fillna(0).sum()) == 0:
         return ""
     return _embed(
@@ -1453,12 +1478,20 @@ def report_from_sources(
     min_group: int = 3,
     title: str | None = None,
     named_authorities: Sequence[str] = (),
+    key: str | Path | None = None,
+    allow_small_groups: bool = False,
+    select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> Path:
     """Write a report from workshop files, folders of them and tidy exports (the CLI's ``report``).
 
+    ``select``, when given, keeps some of the answers (e.g. one year, role or workshop:
+    `assured_kit.analysis.filter_ratings`); the actions and examples of workshops left with no
+    answer are dropped with them.
+
     The scope defaults to ``"authority"`` when ``authority`` is given, ``"workshop"`` when
     the sources hold one workshop, else ``"region"``. In an authority report only the actions
-    and examples of workshops the authority took part in are shown.
+    and examples of workshops the authority took part in are shown. The anonymity key is
+    ``key``, or the key file beside the first source (written on first use).
 
     Examples
     --------
@@ -1471,6 +1504,11 @@ def report_from_sources(
     'r.xlsx'
     """
     ratings, actions, examples = gather(sources)
+    if select is not None:
+        ratings = select(ratings)
+        kept = set(ratings["workshop_id"])
+        actions = actions[actions["workshop_id"].isin(kept)] if len(actions) else actions
+        examples = examples[examples["workshop_id"].isin(kept)] if len(examples) else examples
     if scope is None:
         if authority:
             scope = "authority"
@@ -1492,6 +1530,8 @@ def report_from_sources(
         examples=examples,
         title=title,
         named_authorities=named_authorities,
+        key=key_path(key, beside=sources[0] if sources else None),
+        allow_small_groups=allow_small_groups,
     )
 
 
@@ -1501,10 +1541,15 @@ def summary_text(
     by: str = "theme",
     authority: str | None = None,
     min_group: int = 3,
+    allow_small_groups: bool = False,
+    where: dict[str, Any] | None = None,
 ) -> str:
     """Return the theme-by-theme (or question-by-question) summary as a plain-text table.
 
-    Suppressed rows read "suppressed (fewer than N respondents)"; no figure is shown for them.
+    Suppressed rows read `suppressed_text`; no figure is shown for them. With ``authority``,
+    that authority's rows, withheld as in every other output of the same answers (``where``:
+    any slice, as in `assured_kit.summary.summarise`). With
+    ``min_group=1`` (``allow_small_groups`` required) the first line says so.
 
     Examples
     --------
@@ -1512,9 +1557,11 @@ def summary_text(
     >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abc"),
     ...     "theme_id": "LA", "rating": pd.array([5, 4, 4], dtype="Int64"), "dont_know": False})
     >>> print(summary_text(answers).splitlines()[0].split())  # doctest: +NORMALIZE_WHITESPACE
-    ['Theme', 'Respondents', 'Answers', 'Median', 'Top', 'Bottom', "Don't", 'know', 'Confidence']
+    ['Theme', 'n', 'Answers', 'Median', 'Top', 'Bottom', "Don't", 'know', 'Confidence']
     """
     from . import summary as sm
+
+    check_min_group(min_group, allow_small_groups=allow_small_groups)
 
     if isinstance(sources, pd.DataFrame):
         ratings = sources
@@ -1531,8 +1578,11 @@ def summary_text(
             else []
         )
         _require_authority(authority, present)
-        ratings = ratings[ratings["authority"] == authority]
-    table = (sm.by_theme if by == "theme" else sm.by_question)(ratings, min_group=min_group)
+    if authority is not None:
+        where = {**(where or {}), "authority": authority}
+    table = (sm.by_theme if by == "theme" else sm.by_question)(
+        ratings, min_group=min_group, where=where
+    )
     label = "theme_title" if by == "theme" else "question_id"
     words = suppressed_text(min_group)
     rows = []
@@ -1555,7 +1605,7 @@ def summary_text(
             )
     headers = [
         "Theme" if by == "theme" else "Question",
-        "Respondents",
+        "n",
         "Answers",
         "Median",
         "Top",
@@ -1577,6 +1627,8 @@ def summary_text(
             lines.append(f"{r[0].ljust(widths[0])}  {words}")
         else:
             lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    if min_group == 1:
+        lines.insert(0, small_groups_text(min_group))
     return "\n".join(lines)
 
 
@@ -1584,65 +1636,6 @@ def summary_text(
 
 #: Notes written to the workbook at most (the newest first).
 MAX_NOTES_IN_WORKBOOK = 20_000
-
-_KEY_COLUMNS = {
-    "theme_id",
-    "theme_title",
-    "question_id",
-    "question_text",
-    "authority",
-    "position",
-    "why",
-    "apart",
-    "notable",
-    "unfounded_confidence",
-    "others_suppressed",
-}
-
-
-def _withheld(table: pd.DataFrame, words: str) -> pd.DataFrame:
-    """Write the suppression words into every figure of a suppressed row (or side)."""
-    out = table.copy()
-    flags = [c for c in out.columns if c == "suppressed" or c.endswith("_suppressed")]
-    for flag in flags:
-        if flag == "others_suppressed":
-            prefix, figures = (
-                "others_",
-                [
-                    c
-                    for c in out.columns
-                    if c.startswith("others_") and c not in ("others_n", "others_suppressed")
-                ],
-            )
-        elif flag == "suppressed":
-            prefix = ""
-            figures = [
-                c
-                for c in out.columns
-                if c not in _KEY_COLUMNS
-                and not c.endswith("suppressed")
-                and not any(
-                    c.startswith(p + "_") for p in ("dcs", "lm", "before", "after", "others")
-                )
-            ]
-            figures = [c for c in figures if c not in ("classification",)]
-        else:
-            prefix = flag[: -len("suppressed")]
-            figures = [
-                c
-                for c in out.columns
-                if c.startswith(prefix) and c != flag and not c.endswith("classification")
-            ]
-        hidden = out[flag].fillna(False).astype(bool).to_numpy()
-        if not hidden.any():
-            continue
-        for column in figures:
-            values = out[column].astype(object).to_numpy(copy=True)
-            values[hidden] = words
-            out[column] = values
-        del prefix
-    return out
-
 
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
@@ -1653,25 +1646,25 @@ def _rounded(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_workbook(target: Path, rep: _Report) -> Path:
-    from .exports import write_workbook
+    from .workbook import write_tables
 
     s = rep.summaries
     words = rep.suppressed_words
     tables: dict[str, pd.DataFrame] = {
-        "Themes": _withheld(_rounded(s["themes"]), words),
-        "Questions": _withheld(_rounded(s["questions"]), words),
-        "Roles": _withheld(_rounded(s["roles"]), words),
-        "Evidence by theme": _withheld(_rounded(s["evidence"]), words),
-        "Evidence by question": _withheld(_rounded(s["evidence_questions"]), words),
+        "Themes": _rounded(s["themes"]),
+        "Questions": _rounded(s["questions"]),
+        "Roles": _rounded(s["roles"]),
+        "Evidence by theme": _rounded(s["evidence"]),
+        "Evidence by question": _rounded(s["evidence_questions"]),
     }
     if "position" in s:
-        tables["Position"] = _withheld(_rounded(s["position"]), words)
+        tables["Position"] = _rounded(s["position"])
     if "authorities" in s:
-        tables["Authorities"] = _withheld(_rounded(s["authorities"]), words)
+        tables["Authorities"] = _rounded(s["authorities"])
     if "rounds" in s:
-        tables["Change rounds"] = _withheld(_rounded(s["rounds"]), words)
+        tables["Change rounds"] = _rounded(s["rounds"])
     if "years" in s:
-        tables["Change years"] = _withheld(_rounded(s["years"]), words)
+        tables["Change years"] = _rounded(s["years"])
     actions = rep.actions
     tables["Actions"] = pd.DataFrame(
         {
@@ -1685,23 +1678,15 @@ def _write_workbook(target: Path, rep: _Report) -> Path:
             "status": actions["status"].astype(object),
         }
     )
-    ex = rep.examples
-    if len(ex):
-        ex = ex[ex["consent_to_share"].fillna(False).astype(bool)]
-    tables["Good practice"] = pd.DataFrame(
-        {
-            "theme_id": ex["theme_id"].astype(object),
-            "text": [rep.names.scrub(v) for v in ex["text"]],
-            "role": ex["role"].astype(object) if "role" in ex else "",
-            "authority": [rep.names.label(a) for a in ex["authority"]],
-        }
-    )
+    tables["Good practice"] = _publishable_examples(rep)
     tables["Notes"] = _notes_table(rep)
     rules = describe_classification(rep.scale, s["themes"].attrs["thresholds"], rep.min_group)
     read_me: list[tuple[str, str]] = [
         ("Report", _scope_line(rep)),
         ("Question", str(rep.framework.about.get("headline_question", ""))),
     ]
+    if rep.min_group == 1:
+        read_me.insert(0, ("SMALL GROUPS SHOWN", small_groups_text(rep.min_group)))
     synthetic = rep.region.get("synthetic")
     if synthetic is not None and bool(synthetic.fillna(False).astype(bool).any()):
         read_me.insert(
@@ -1715,41 +1700,36 @@ def _write_workbook(target: Path, rep: _Report) -> Path:
     read_me += [("#", "How to read this")]
     read_me += [("Strong, weak, contested", rules)]
     read_me += [
+        ("What is withheld", describe_disclosure(rep.min_group)),
         (
             "Suppressed",
-            f"A figure resting on fewer than {rep.min_group} respondents reads '{words}', never 0.",
+            f"A withheld figure is {words}: its cells are left blank (never 0), and the "
+            "Suppressed column just before them says TRUE, so sums and pivots still work.",
         ),
-        ("Shares", "Fractions from 0 to 1 of the rated answers (Don't know counted apart)."),
+        ("People", "The number of people a figure rests on (n)."),
+        (
+            "Shares",
+            "Numbers from 0 to 1 of the rated answers (Don't know counted apart), shown as "
+            "percentages: 0.45 reads 45%.",
+        ),
+        (
+            "Headers",
+            "Plain words; the Data dictionary sheet gives each header's machine name (as used "
+            "by scripts and the kit's Python functions) and what it holds.",
+        ),
         (
             "Authorities",
-            "Other authorities appear as Authority A, B, ... unless they agreed to be named.",
+            "Other authorities appear as Authority A, B, ... unless they agreed to be named; "
+            f"letters from the analyst's anonymity key, fingerprint {rep.names.fingerprint}.",
         ),
         (
             "Notes",
             f"Shown without who wrote them; at most {MAX_NOTES_IN_WORKBOOK:,}, newest "
-            "first, and none from a theme whose figures are suppressed.",
+            "first, and only from a group (question, role, authority) whose figures are shown.",
         ),
     ]
-    return write_workbook(target, tables, read_me=read_me, title=rep.title)
+    return write_tables(target, tables, read_me=read_me, title=rep.title, scale=rep.scale)
 
 
 def _notes_table(rep: _Report) -> pd.DataFrame:
-    r = rep.ratings
-    columns = ["theme_id", "question_id", "note"]
-    if "note" not in r.columns or not len(r):
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    themes = rep.summaries["themes"]
-    open_themes = set(themes.loc[~themes["suppressed"].astype(bool), "theme_id"].astype(str))
-    text = r["note"].astype("string").fillna("").str.strip()
-    keep = (text != "").to_numpy() & r["theme_id"].astype(str).isin(open_themes).to_numpy()
-    notes = r[keep]
-    if "recorded_at" in notes.columns:
-        notes = notes.sort_values("recorded_at", ascending=False, kind="stable")
-    notes = notes.head(MAX_NOTES_IN_WORKBOOK)
-    return pd.DataFrame(
-        {
-            "theme_id": notes["theme_id"].astype(object).to_numpy(),
-            "question_id": notes["question_id"].astype(object).to_numpy(),
-            "note": [rep.names.scrub(n) for n in notes["note"]],
-        }
-    )
+    return _publishable_notes(rep).head(MAX_NOTES_IN_WORKBOOK)

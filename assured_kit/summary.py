@@ -11,8 +11,9 @@ shown, never averaged in and never counted for or against). With the *top* of a 
 levels above its midpoint and the *bottom* the levels below it (`Scale.top_values`,
 `Scale.bottom_values`; for confidence, 4-5 and 1-2), and the thresholds in `Thresholds`:
 
-1. **suppressed** - fewer than ``min_group`` distinct respondents (default 3) gave any answer in
-   the group. Every figure is withheld (<NA>, never 0); only the group's keys remain.
+1. **suppressed** - the disclosure rule below withholds the group: it rests on fewer than
+   ``min_group`` people (default 3), or showing it would give such a group away. Every figure
+   is withheld (<NA>, never 0); only the group's keys remain.
 2. **no ratings** - every answer in the group is "Don't know".
 3. **contested** - the top share and the bottom share are *each* at least ``contested_each``
    (one third).
@@ -31,6 +32,37 @@ know" answers appear as their own share beside every figure, and a theme where e
 and the scale's own labels. It is the one wording: reports and screens show it rather than
 writing their own.
 
+The one disclosure rule
+-----------------------
+Outside the room nothing may let anyone read *or work out* the answers of fewer than
+``min_group`` people. Every summary here applies it, in `_withhold`:
+
+- **Counting people.** A group's size (``n_respondents``, shown as *n*) is the number of
+  different people who gave a rating in it; "Don't know" does not count (a group where nobody
+  gave a rating counts those who answered "Don't know", so "no ratings" can still be shown).
+  Within one authority every answer given in the DCS role is one person (the post has one
+  holder), likewise the Lead Member (`POSTS`); anyone else is one person per authority, role and
+  label folded with `assured_kit.text.fold`, across workshops; a respondent with no label (an
+  anonymous one) is one person of their workshop.
+- **Primary suppression.** A group of fewer than ``min_group`` people is withheld.
+- **Complementary suppression.** Over the linked tables made from the `DISCLOSURE_KEYS` among a
+  summary's keys (every table from the grand total down to the summary's own, each key summed
+  out one level at a time; a question sums into its theme), every withheld group's complement
+  in each margin shown, that is the margin minus the groups shown, is empty or holds at least
+  ``min_group`` people; otherwise the smallest shown sibling (ties broken by the keys' text) is
+  withheld too, until that holds. Tables are settled coarse to fine, and a table's decisions
+  depend only on the answers and its coarser margins, so any two outputs made from the same
+  answers and ``min_group`` withhold the same groups: the region's report and an authority's
+  (made with ``where={"authority": ...}`` from the whole data), HTML and XLSX, year against
+  year. Other keys (workshop, round, respondent, ...) are split off each such group by the same
+  complement rule.
+- ``min_group=1`` withholds nothing: only inside the room. Outputs made outside it require
+  ``allow_small_groups`` (`check_min_group`) and say so on their first page
+  (`small_groups_text`).
+
+`describe_disclosure` says this in plain words; `suppressed_text` is the one wording shown in
+place of a withheld figure.
+
 Columns of `summarise`
 ----------------------
 The group keys (in the order of ``by``; categorical order kept, so themes come in framework
@@ -38,7 +70,7 @@ order), then ``theme_title`` / ``question_text`` / ``respondent_label`` when ``t
 ``question_id`` / ``respondent_id`` is a key, then:
 
 ======================  ====================================================================
-``n_respondents``        distinct respondents, counted as (workshop_id, respondent_id)
+``n_respondents``        people who gave a rating (see "Counting people"); shown as *n*
 ``n_answers``            answers, rated or "Don't know"
 ``n_rated``              answers with a rating
 ``n_dont_know``          "Don't know" answers
@@ -50,7 +82,7 @@ order), then ``theme_title`` / ``question_text`` / ``respondent_label`` when ``t
 ``n_evidence``           answers with an evidence level recorded
 ``evidence_share_<v>``   share of those at each evidence level (``evidence_share_0`` ... ``_3``)
 ``classification``       strong, mixed, weak, contested, no ratings or suppressed (categorical)
-``suppressed``           True when the group rests on fewer than ``min_group`` respondents
+``suppressed``           True when the disclosure rule withholds the group
 ======================  ====================================================================
 
 Counts are ``Int64`` and shares ``Float64`` (0 to 1): <NA> means "withheld" (suppressed) or "not
@@ -64,7 +96,8 @@ never counted twice. Pass ``rounds="all"`` or a round number to change that.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -74,7 +107,7 @@ import pandas as pd
 from .errors import AssuredKitError
 from .framework import get_scale
 from .scales import Scale
-from .text import percent
+from .text import fold, percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from .framework import Framework
@@ -254,7 +287,7 @@ def describe_classification(
     thresholds : Thresholds
         The cut-offs in use.
     min_group : int
-        The fewest respondents a figure may rest on (1: nothing is suppressed).
+        The fewest people a figure may rest on (1: nothing is suppressed).
 
     Returns
     -------
@@ -276,7 +309,7 @@ def describe_classification(
             field="thresholds",
             allowed="Thresholds(...)",
         )
-    _check_min_group(min_group)
+    check_min_group(min_group)
 
     def levels(values: list[int]) -> str:
         return " or ".join(f"{v} {the_scale.label_for(v)}" for v in values)
@@ -284,8 +317,8 @@ def describe_classification(
     top, bottom = levels(the_scale.top_values), levels(the_scale.bottom_values)
     each = percent(thresholds.contested_each)
     suppressed = (
-        f"Suppressed: fewer than {min_group} respondents answered, so every figure is withheld "
-        "(never shown as zero)."
+        f"Suppressed: the figures rest on fewer than {min_group} people, or would give such a "
+        "group away, so every figure is withheld (never shown as zero)."
         if min_group > 1
         else "Suppressed: not used here (every figure is shown)."
     )
@@ -351,6 +384,16 @@ class _KeyCodes:
             return pd.Categorical.from_codes(with_na, dtype=self._dtype)
         taken = self._uniques.take(with_na, allow_fill=True, fill_value=None)
         return pd.array(taken, dtype=self._dtype) if len(taken) else pd.array([], dtype=self._dtype)
+
+    def rank_of_codes(self) -> np.ndarray:
+        """Rank of each code (missing last) by the value's text: the same whatever the dtype."""
+        values = self.values(np.arange(self.n_values))
+        text = [str(v) for v in values]
+        order = sorted(range(self.n_values), key=lambda i: text[i])
+        rank = np.empty(self.radix, dtype=np.int64)
+        rank[np.asarray(order, dtype=np.int64)] = np.arange(self.n_values)
+        rank[self.n_values] = self.n_values
+        return rank
 
 
 def _group_codes(keys: list[_KeyCodes], n_rows: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -467,13 +510,295 @@ def _require(ratings: pd.DataFrame, columns: Iterable[str]) -> None:
         )
 
 
-def _check_min_group(min_group: int) -> None:
+# --------------------------------------------------------------------------------------------
+# Counting people, and withholding: the one disclosure rule.
+# --------------------------------------------------------------------------------------------
+
+#: The keys withholding is decided over, so every output of one data set withholds alike.
+DISCLOSURE_KEYS = ("authority", "theme_id", "question_id", "role", "year")
+#: Roles with one post-holder per authority: all their answers there are one person.
+POSTS = ("DCS", "LM")
+
+
+def suppressed_text(min_group: int) -> str:
+    """Return the words shown in place of a withheld figure (the one wording).
+
+    Examples
+    --------
+    >>> suppressed_text(3)
+    'suppressed (protects groups under 3 people)'
+    """
+    return f"suppressed (protects groups under {min_group} people)"
+
+
+def small_groups_text(min_group: int) -> str:
+    """Return the warning every output made with ``min_group=1`` opens with.
+
+    Examples
+    --------
+    >>> small_groups_text(1).startswith("Small groups shown")
+    True
+    """
+    return (
+        f"Small groups shown: nothing is withheld in this output (min_group {min_group}), so it "
+        "can show a single person's answers. Keep it inside the room."
+    )
+
+
+def check_min_group(min_group: object, *, allow_small_groups: bool = True) -> int:
+    """Check a ``min_group`` value (the one check every output uses) and return it.
+
+    Parameters
+    ----------
+    min_group : int
+        The fewest people a figure may rest on.
+    allow_small_groups : bool
+        Whether 1 (nothing withheld) is acceptable. Outputs made outside the room (reports,
+        exports, the command line, the steering-group notebook) pass the user's explicit
+        acknowledgement here; summaries shown in the room pass True.
+
+    Raises
+    ------
+    AssuredKitError
+        When ``min_group`` is not a whole number of at least 1, or is 1 without
+        ``allow_small_groups``.
+
+    Examples
+    --------
+    >>> check_min_group(3)
+    3
+    >>> check_min_group(1, allow_small_groups=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    assured_kit.errors.AssuredKitError: field 'min_group': min_group 1 would show single ...
+    """
     if isinstance(min_group, bool) or not isinstance(min_group, int | np.integer) or min_group < 1:
         raise AssuredKitError(
             f"min_group {min_group!r} is not a whole number of at least 1",
             field="min_group",
-            allowed="1 (only inside the room) or more; 3 by default",
+            allowed="a whole number of people, 1 (inside the room only) or more; 3 by default",
         )
+    if min_group == 1 and not allow_small_groups:
+        raise AssuredKitError(
+            "min_group 1 would show single people's answers outside the room",
+            field="min_group",
+            allowed="2 or more, or 1 with allow_small_groups=True (on the command line, "
+            "--allow-small-groups)",
+            hint="a report for the room itself; say so explicitly",
+        )
+    return int(min_group)
+
+
+def describe_disclosure(min_group: int = 3) -> str:
+    """Say in plain words what is withheld and how people are counted (the one wording).
+
+    Examples
+    --------
+    >>> text = describe_disclosure(3)
+    >>> "fewer than 3 people" in text and "one person" in text
+    True
+    """
+    check_min_group(min_group)
+    if min_group == 1:
+        return small_groups_text(min_group)
+    return (
+        f"Nothing here lets anyone read or work out the answers of fewer than {min_group} "
+        "people. A group's size is the number of different people who gave a rating in it "
+        "(Don't know does not count). All answers given as an authority's Director of "
+        "Children's Services are one person, as are all given as its Lead Member; anyone else "
+        "is one person per authority, role and name, however many workshops they came to; "
+        "people answering anonymously at one workshop are each one person. A figure resting on "
+        f"fewer than {min_group} people is suppressed, and so is any other figure that, "
+        "subtracted from a total shown here or in another report from the same answers, would "
+        "give it away. Notes appear only where the group they came from (one question, one role, "
+        "one authority) is shown, and never say who wrote them."
+    )
+
+
+def _person_codes(frame: pd.DataFrame, rows: np.ndarray, pair: np.ndarray) -> np.ndarray:
+    """Return a person code for each kept row (see "Counting people" in the module docstring)."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    codes, uniques = pd.factorize(pair)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    at = rows[first]
+
+    def column(name: str) -> list[object]:
+        if name not in frame.columns:
+            return [None] * len(at)
+        return frame[name].iloc[at].astype(object).tolist()
+
+    authorities, roles, labels = column("authority"), column("role"), column("respondent_label")
+    folded: dict[str, str] = {}
+
+    def folded_text(value: object) -> str:
+        if not isinstance(value, str):
+            return ""
+        if value not in folded:
+            folded[value] = fold(value)
+        return folded[value]
+
+    index: dict[tuple[object, ...], int] = {}
+    person_of_pair = np.empty(len(uniques), dtype=np.int64)
+    for i in range(len(at)):
+        authority = folded_text(authorities[i])
+        role = roles[i] if isinstance(roles[i], str) else ""
+        key: tuple[object, ...]
+        if role in POSTS and authority:
+            key = ("post", authority, role)
+        else:
+            label = folded_text(labels[i])
+            key = ("label", authority, role, label) if label else ("anonymous", int(uniques[i]))
+        person_of_pair[i] = index.setdefault(key, len(index))
+    return person_of_pair[codes]
+
+
+class _Cells:
+    """One table of the lattice: its cells, their people and what is withheld."""
+
+    def __init__(self, cell: np.ndarray, person: np.ndarray, ranks: list[np.ndarray]) -> None:
+        uniq, self.of_row = np.unique(cell, return_inverse=True)
+        self.n = len(uniq)
+        n_person = int(person.max()) + 1 if len(person) else 1
+        distinct = pd.unique(self.of_row * n_person + person)
+        self.people = np.bincount(distinct // n_person, minlength=self.n)
+        order = np.argsort(self.of_row, kind="stable")
+        self._persons = person[order]
+        self._bounds = np.searchsorted(self.of_row[order], np.arange(self.n + 1))
+        self.first = order[self._bounds[:-1]]  # a row of each cell
+        # Deterministic tie-breaking by the cells' values as text, whatever the codes.
+        self.rank = np.empty(self.n, dtype=np.int64)
+        columns = [r[self.first] for r in ranks]
+        self.rank[np.lexsort(columns[::-1]) if columns else np.arange(self.n)] = np.arange(self.n)
+        self.withheld = np.zeros(self.n, dtype=bool)
+
+    def persons(self, c: int) -> np.ndarray:
+        return self._persons[self._bounds[c] : self._bounds[c + 1]]
+
+
+def _complement(
+    child: _Cells, parent_of: np.ndarray, parent_withheld: np.ndarray, min_group: int
+) -> bool:
+    """Withhold children until every shown parent's withheld part has 0 or min_group+ people.
+
+    Returns whether anything more was withheld.
+    """
+    changed = False
+    order = np.argsort(parent_of, kind="stable")
+    bounds = np.searchsorted(parent_of[order], np.arange(len(parent_withheld) + 1))
+    hidden_parents = np.unique(parent_of[child.withheld])
+    for p in hidden_parents[~parent_withheld[hidden_parents]]:
+        kids = order[bounds[p] : bounds[p + 1]]
+        while True:
+            seen: set[int] = set()
+            for k in kids[child.withheld[kids]]:
+                seen.update(child.persons(int(k)).tolist())
+                if len(seen) >= min_group:
+                    break
+            open_ = kids[~child.withheld[kids]]
+            if not 0 < len(seen) < min_group or not len(open_):
+                break
+            pick = open_[np.lexsort((child.rank[open_], child.people[open_]))[0]]
+            child.withheld[pick] = changed = True
+    return changed
+
+
+def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (people, withheld) per group of a prepared table: the disclosure rule applied.
+
+    Primary: fewer than ``min_group`` people. Complementary: over the lattice of every table
+    that can be made from the `DISCLOSURE_KEYS` among the table's keys (each key summed out
+    one level at a time, a question into its theme), coarse tables first, the smallest shown
+    sibling (ties by the values' text) is withheld until every withheld group's complement in
+    each shown margin is empty or has at least ``min_group`` people. A table's decisions depend
+    only on the answers and its coarser margins, so every output of one data set agrees.
+    Other keys (workshop, round, ...) are then split off each lattice cell the same way.
+    """
+    people = prepared.people()
+    primary = people < min_group
+    if min_group <= 1 or prepared.n_groups == 0 or not prepared.rated.any():
+        return people, primary
+    rated = prepared.rated
+    person = prepared.person[rated]
+    names = prepared.key_names
+    # Each lattice dimension: its levels (coarse to fine) as (codes, rank per code, radix).
+    dims: list[list[tuple[np.ndarray, np.ndarray, int]]] = []
+
+    def level(name: str) -> tuple[np.ndarray, np.ndarray, int]:
+        codes = prepared.key_codes[name][rated]
+        rank = prepared.key_rank[name]
+        return codes, rank, len(rank)
+
+    for name in ("authority", "role", "year"):
+        if name in names:
+            dims.append([level(name)])
+    items = []
+    if "theme_id" in names:
+        items.append(level("theme_id"))
+    elif "question_id" in names and "theme_id" in prepared.frame.columns:
+        themes = _KeyCodes(prepared.frame["theme_id"].iloc[prepared.rows], None)
+        items.append((themes.codes[rated], themes.rank_of_codes(), themes.radix))
+    if "question_id" in names:
+        items.append(level("question_id"))
+    if items:
+        dims.append(items)
+
+    # One row per person and finest cell.
+    finest = np.zeros(len(person), dtype=np.int64)
+    for levels in dims:
+        codes, _, radix = levels[-1]
+        finest = pd.factorize(finest * radix + codes)[0].astype(np.int64)
+    n_person = int(person.max()) + 1
+    _, row_of, reduced_of_rated = np.unique(
+        finest * n_person + person, return_index=True, return_inverse=True
+    )
+    person_r = person[row_of]
+
+    specs = sorted(
+        itertools.product(*[range(len(levels) + 1) for levels in dims]),
+        key=lambda spec: (sum(spec), spec),
+    )
+    tables: dict[tuple[int, ...], _Cells] = {}
+    for spec in specs:
+        cell = np.zeros(len(row_of), dtype=np.int64)
+        ranks = []
+        for levels, depth in zip(dims, spec, strict=True):
+            if depth:
+                codes, rank, radix = levels[depth - 1]
+                cell = cell * radix + codes[row_of]
+                ranks.append(rank[codes[row_of]])
+        table = _Cells(cell, person_r, ranks)
+        table.withheld = table.people < min_group
+        parents = [(*spec[:i], spec[i] - 1, *spec[i + 1 :]) for i in range(len(spec)) if spec[i]]
+        changed = bool(parents)
+        while changed:
+            changed = False
+            for parent_spec in parents:
+                parent = tables[parent_spec]
+                parent_of = parent.of_row[table.first]
+                changed |= _complement(table, parent_of, parent.withheld, min_group)
+        tables[spec] = table
+    top = tables[specs[-1]]
+
+    # Map each group to its lattice cell (through any of its rated rows).
+    cell_of_rated = top.of_row[reduced_of_rated]
+    groups = prepared.group[rated]
+    cell_of_group = np.full(prepared.n_groups, -1, dtype=np.int64)
+    cell_of_group[groups] = cell_of_rated
+    withheld = primary | ((cell_of_group >= 0) & top.withheld[np.maximum(cell_of_group, 0)])
+    extra = [n for n in names if n not in DISCLOSURE_KEYS]
+    if extra and prepared.n_groups:
+        ranks = [prepared.key_rank[n][prepared.key_codes[n][rated]] for n in names]
+        split = _Cells(groups, person, ranks)
+        # _Cells numbers the groups with rated rows in order; map back to group codes.
+        group_of_cell = groups[split.first]
+        split.withheld = withheld[group_of_cell]
+        parent_of = cell_of_group[group_of_cell]
+        while _complement(split, parent_of, top.withheld, min_group):
+            pass
+        withheld[group_of_cell] = split.withheld
+    return people, withheld
 
 
 class _Prepared:
@@ -592,15 +917,26 @@ class _Prepared:
         self.evidence = evidence[self.rows]
         self.has_evidence = has_evidence[self.rows]
         self.pair = pair[self.rows]
+        self.person = _person_codes(frame, self.rows, self.pair)
         self.frame = frame
+        self.key_codes = {name: kc.codes for name, kc in zip(by, key_codes, strict=True)}
+        self.key_rank = {name: kc.rank_of_codes() for name, kc in zip(by, key_codes, strict=True)}
 
-    def respondents(self, mask: np.ndarray | None = None) -> np.ndarray:
-        """Distinct (workshop, respondent) per group, optionally among masked rows only."""
-        group, pair = (
-            (self.group, self.pair) if mask is None else (self.group[mask], self.pair[mask])
-        )
-        distinct = pd.unique(group * self.pair_span + pair)
-        return np.bincount(distinct // self.pair_span, minlength=self.n_groups)
+    def people(self) -> np.ndarray:
+        """Distinct people who gave a rating, per group (see "Counting people").
+
+        A group where nobody gave a rating counts the people who answered Don't know.
+        """
+        span = int(self.person.max()) + 1 if len(self.person) else 1
+
+        def count(mask: np.ndarray) -> np.ndarray:
+            distinct = pd.unique(self.group[mask] * span + self.person[mask])
+            return np.bincount(distinct // span, minlength=self.n_groups)
+
+        raters = count(self.rated)
+        if self.dont_know.any():
+            return np.where(raters > 0, raters, count(self.dont_know))
+        return raters
 
     def counts(self, values: np.ndarray, mask: np.ndarray, levels: list[int]) -> np.ndarray:
         """Answers per group (rows) and level (columns) among masked rows."""
@@ -624,7 +960,7 @@ def _prepare(
     Returns the prepared ratings, the rating scale and the evidence scale.
     """
     keys = _check_by(by)
-    _check_min_group(min_group)
+    check_min_group(min_group)
     if not isinstance(thresholds, Thresholds):
         raise AssuredKitError(
             f"thresholds {thresholds!r} is not a Thresholds",
@@ -689,6 +1025,7 @@ def summarise(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     rounds: Literal["latest", "all"] | int = "latest",
     framework: Framework | None = None,
+    where: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Summarise tidy ratings: one row per group, suppression built in.
 
@@ -705,8 +1042,9 @@ def summarise(
     evidence_scale : str or Scale
         The evidence scale ("How do I know?").
     min_group : int
-        Groups with fewer distinct respondents are suppressed (3 by default; 1 only inside the
-        room or for one's own self-rating).
+        Groups of fewer people are suppressed, with any group that would give them away (the
+        disclosure rule in the module docstring; 3 by default; 1 only inside the room or for
+        one's own self-rating).
     thresholds : Thresholds
         Cut-offs for strong, weak and contested.
     rounds : "latest", "all" or int
@@ -714,6 +1052,11 @@ def summarise(
         question (default), every round, or one round.
     framework : Framework, optional
         For theme titles, question texts and framework order (the bundled edition by default).
+    where : mapping, optional
+        Keep only the groups whose keys have these values, e.g. ``{"authority": "Derby"}``
+        for one authority's own figures. Pass the whole data set and ``where`` rather than a
+        filtered table: what is withheld is then decided against the whole data set, so the
+        figures agree with every other output made from it.
 
     Returns
     -------
@@ -738,10 +1081,43 @@ def summarise(
     >>> summarise(answers, min_group=5)["top_share"].isna().all()
     np.True_
     """
+    keys, added = _with_where(by, where)
     prepared, the_scale, ev_scale = _prepare(
-        ratings, by, scale, evidence_scale, min_group, rounds, framework, thresholds
+        ratings, keys, scale, evidence_scale, min_group, rounds, framework, thresholds
     )
-    return _figures(prepared, the_scale, ev_scale, min_group, thresholds, framework)
+    result = _figures(prepared, the_scale, ev_scale, min_group, thresholds, framework)
+    return _sliced(result, where, added)
+
+
+def _with_where(
+    by: Iterable[str] | str | None, where: Mapping[str, Any] | None
+) -> tuple[list[str], list[str]]:
+    """Return the keys to group by (``by`` plus the keys of ``where``) and those added."""
+    keys = _check_by(by)
+    if where is None:
+        return keys, []
+    if not isinstance(where, Mapping):
+        raise AssuredKitError(
+            f"where={where!r} is not a mapping",
+            field="where",
+            allowed="e.g. {'authority': 'Derby'}",
+        )
+    added = [k for k in _check_by(list(where)) if k not in keys]
+    return [*keys, *added], added
+
+
+def _sliced(
+    result: pd.DataFrame, where: Mapping[str, Any] | None, added: list[str]
+) -> pd.DataFrame:
+    """Keep the rows matching ``where``; drop the keys only ``where`` brought."""
+    if not where:
+        return result
+    keep = np.ones(len(result), dtype=bool)
+    for key, value in where.items():
+        keep &= (result[key].astype(object) == value).to_numpy(dtype=bool, na_value=False)
+    out = result[keep].drop(columns=added).reset_index(drop=True)
+    out.attrs.update(result.attrs, where=dict(where))
+    return out
 
 
 def _figures(
@@ -757,9 +1133,8 @@ def _figures(
     counts = prepared.counts(prepared.rating, prepared.rated, levels)
     n_answers = np.bincount(prepared.group, minlength=prepared.n_groups)
     n_dk = np.bincount(prepared.group[prepared.dont_know], minlength=prepared.n_groups)
-    n_resp = prepared.respondents()
+    n_resp, suppressed = _withhold(prepared, min_group)
     n_rated = counts.sum(axis=1)
-    suppressed = n_resp < min_group
     none_rated = n_rated == 0
     with np.errstate(invalid="ignore", divide="ignore"):
         top_idx = [levels.index(v) for v in scale.top_values]
@@ -963,8 +1338,9 @@ def compare_roles(
         )
     _require(ratings, [role_column])
     keys = _check_by(by)
-    subset = ratings[ratings[role_column].isin(list(roles))]
-    summary = summarise(subset, by=[*keys, role_column], **options)
+    # Every role is summarised (not only the two shown), so what is withheld agrees with the
+    # role split in any other output.
+    summary = summarise(ratings, by=[*keys, role_column], **options)
     thresholds = summary.attrs["thresholds"]
     prefixes = (roles[0].lower(), roles[1].lower())
     result = _side_by_side(summary, role_column, roles, prefixes, keys)
@@ -991,12 +1367,14 @@ def evidence_grid(
     evidence_scale: str | Scale = "evidence",
     min_group: int = 3,
     rounds: Literal["latest", "all"] | int = "latest",
+    where: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Count rated answers by confidence level x evidence level (the "How do I know?" grid).
 
     Only rated answers with an evidence level count. The whole grid is suppressed (counts
-    <NA>) when those answers come from fewer than ``min_group`` respondents; a zero is a real
-    zero.
+    <NA>) when those answers come from fewer than ``min_group`` people, or when the group it
+    describes (``where``, e.g. ``{"theme_id": "LA", "authority": "Derby"}``, decided against
+    the whole of ``ratings`` as in `summarise`) is withheld; a zero is a real zero.
 
     Returns
     -------
@@ -1016,6 +1394,17 @@ def evidence_grid(
     >>> grid[grid["unfounded"] & (grid["n"] > 0)][["rating", "evidence", "n"]].to_numpy().tolist()
     [[5, 0, 1]]
     """
+    withheld = False
+    if where:
+        cell = summarise(
+            ratings, by=[], scale=scale, min_group=min_group, rounds=rounds, where=where
+        )
+        withheld = not len(cell) or bool(cell["suppressed"].iloc[0])
+        keep = np.ones(len(ratings), dtype=bool)
+        for key, value in where.items():
+            column = pd.to_datetime(ratings["held_on"]).dt.year if key == "year" else ratings[key]
+            keep &= (column.astype(object) == value).to_numpy(dtype=bool, na_value=False)
+        ratings = ratings[keep]
     prepared, the_scale, ev_scale = _prepare(
         ratings, None, scale, evidence_scale, min_group, rounds, framework=None
     )
@@ -1026,8 +1415,8 @@ def evidence_grid(
         prepared.evidence[mask] - ev_levels[0]
     ).astype(np.int64)
     grid = np.bincount(index, minlength=len(levels) * width).reshape(len(levels), width)
-    n_resp = len(pd.unique(prepared.pair[mask]))
-    suppressed = n_resp < min_group
+    n_resp = len(pd.unique(prepared.person[mask]))
+    suppressed = n_resp < min_group or withheld
     with np.errstate(invalid="ignore", divide="ignore"):
         share = grid / grid.sum(axis=1, keepdims=True)
     rating_col = np.repeat(levels, width)
@@ -1065,8 +1454,11 @@ def confidence_vs_evidence(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     rounds: Literal["latest", "all"] | int = "latest",
     framework: Framework | None = None,
+    where: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Find high confidence resting on weak evidence ("unfounded confidence"), per group.
+
+    Groups are withheld exactly as in `summarise` (``where`` as there).
 
     Among rated answers at the top of the confidence scale that record an evidence level, the
     share resting on the bottom of the evidence scale (0 no evidence, 1 informal) is
@@ -1090,15 +1482,15 @@ def confidence_vs_evidence(
     >>> int(row["n_unfounded"]), int(row["n_confident"]), bool(row["unfounded_confidence"])
     (2, 3, True)
     """
+    keys, added = _with_where(by, where)
     prepared, the_scale, ev_scale = _prepare(
-        ratings, by, scale, evidence_scale, min_group, rounds, framework, thresholds
+        ratings, keys, scale, evidence_scale, min_group, rounds, framework, thresholds
     )
     with_ev = prepared.rated & prepared.has_evidence
     confident = with_ev & np.isin(prepared.rating, the_scale.top_values)
     unfounded = confident & np.isin(prepared.evidence, ev_scale.bottom_values)
     g = prepared.n_groups
-    n_resp = prepared.respondents()
-    suppressed = n_resp < min_group
+    n_resp, suppressed = _withhold(prepared, min_group)
     n_conf = np.bincount(prepared.group[confident], minlength=g)
     n_unf = np.bincount(prepared.group[unfounded], minlength=g)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -1114,7 +1506,8 @@ def confidence_vs_evidence(
         flagged = ~suppressed & (share >= thresholds.unfounded_share - _EPS)
     out["unfounded_confidence"] = flagged
     out["suppressed"] = suppressed
-    return _stamped(pd.DataFrame(out), the_scale, ev_scale, min_group, thresholds=thresholds)
+    result = _stamped(pd.DataFrame(out), the_scale, ev_scale, min_group, thresholds=thresholds)
+    return _sliced(result, where, added)
 
 
 _MEASURES = ("top_share", "median", "bottom_share")
@@ -1388,9 +1781,14 @@ def change(
                 allowed="before='<workshop_id>', after='<workshop_id>'",
             )
         side_values = frame["workshop_id"]
-    frame = frame[side_values.isin([before, after]).to_numpy()]
+    if between == "round":
+        frame = frame[side_values.isin([before, after]).to_numpy()]
+    # Years and workshops: every side is summarised, so what is withheld agrees with the split
+    # by year or workshop in any other output; the two sides are then picked out.
     summary = summarise(frame, by=[*keys, between], **options)
     result = _side_by_side(summary, between, (before, after), ("before", "after"), keys)
+    if between == "round":
+        _withhold_revote_remainder(ratings, result, keys, after, options)
     thresholds = summary.attrs["thresholds"]
     result["median_change"] = result["after_median"] - result["before_median"]
     result["top_share_change"] = result["after_top_share"] - result["before_top_share"]
@@ -1406,6 +1804,49 @@ def change(
     result["why"] = pd.array(why, dtype="str")
     result.attrs.update(summary.attrs, between=between, before=before, after=after)
     return result
+
+
+def _withhold_revote_remainder(
+    ratings: pd.DataFrame, result: pd.DataFrame, keys: list[str], after: Any, options: Any
+) -> None:
+    """Withhold both sides of a round comparison that would give a few people away.
+
+    The round-``after`` answers are part of the latest answers every other summary shows; the
+    latest answers minus them are the answers of people who did not vote again (or of questions
+    put once). Where those rest on 1 to ``min_group - 1`` people, both sides are withheld.
+    """
+    min_group = int(options.get("min_group", 3))
+    if min_group <= 1 or not len(result) or "respondent_id" not in ratings.columns:
+        return
+    slot = ["workshop_id", "respondent_id", "question_id"]
+    latest = ratings.groupby(slot, observed=True, sort=False)["round"].transform("max")
+    keep = ((ratings["round"] == latest) & (ratings["round"] != after)).to_numpy(
+        dtype=bool, na_value=False
+    )
+    passed = {k: v for k, v in options.items() if k in ("scale", "framework", "where")}
+    rest = summarise(ratings[keep], by=keys, min_group=1, **passed)
+    few = rest[(rest["n_respondents"] > 0) & (rest["n_respondents"] < min_group)]
+    if not len(few):
+        return
+    if keys:
+        hit = (
+            result[keys]
+            .astype(str)
+            .apply(tuple, axis=1)
+            .isin(set(few[keys].astype(str).itertuples(index=False, name=None)))
+            .to_numpy(dtype=bool)
+        )
+    else:
+        hit = np.ones(len(result), dtype=bool)
+    for prefix in ("before", "after"):
+        for column in _SIDE_COLUMNS:
+            name = f"{prefix}_{column}"
+            if column == "suppressed":
+                result.loc[hit, name] = True
+            elif column == "classification":
+                result.loc[hit, name] = "suppressed"
+            else:
+                result.loc[hit, name] = pd.NA
 
 
 def weakest_questions(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd.DataFrame:

@@ -4,8 +4,10 @@ Builds at least 1,000,000 synthetic tidy answers with numpy (10 authorities, man
 respondent ids reused across workshops as the store does, some questions re-voted in round 2),
 then times, in the same run and alternating, `assured_kit.summary.summarise(by=["theme_id",
 "authority"])` and a plain pandas groupby computing the same core figures (latest round per
-respondent x question, distinct respondents, answers, Don't know, counts per level, median,
-top share). It checks the two agree before printing the ratio. Target: ratio at most 1.5.
+respondent x question, people who gave a rating (one DCS and one Lead Member per authority, anyone
+else one per authority, role and label), answers, Don't know, counts per level, median, top
+share). The kit also applies the disclosure rule (primary and complementary suppression).
+It checks the two agree before printing the ratio. Target: ratio at most 1.5.
 
 Run: ``.venv/bin/python benchmarks/bench_summary.py [--answers N] [--repeats R]``
 """
@@ -109,12 +111,22 @@ def baseline(frame: pd.DataFrame) -> pd.DataFrame:
     grouped = frame.groupby(KEYS, observed=True)
     n_answers = grouped.size()
     n_dont_know = grouped["dont_know"].sum()
+    rated = frame[~frame["dont_know"] & frame["rating"].notna()]
+    # People: an authority's DCS (and its Lead Member) is one person; anyone else is one person
+    # per authority, role and label.
+    post = rated["role"].isin(["DCS", "LM"])
+    label = rated["respondent_label"].str.casefold().where(~post, "")
+    person = (
+        rated.assign(label=label)
+        .groupby(["authority", "role", "label"], observed=True, sort=False)
+        .ngroup()
+    )
     n_respondents = (
-        frame.drop_duplicates([*KEYS, "workshop_id", "respondent_id"])
+        rated.assign(person=person)
+        .drop_duplicates([*KEYS, "person"])
         .groupby(KEYS, observed=True)
         .size()
     )
-    rated = frame[~frame["dont_know"] & frame["rating"].notna()]
     counts = rated.groupby([*KEYS, "rating"], observed=True).size().unstack(fill_value=0)
     counts.columns = [f"n_{int(c)}" for c in counts.columns]
     median = rated.groupby(KEYS, observed=True)["rating"].median()

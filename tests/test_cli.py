@@ -10,9 +10,11 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from assured_kit import load_framework
+from assured_kit import summary as sm
 from assured_kit.ratings import read_ratings
 from assured_kit.store import Workshop
 
@@ -75,7 +77,7 @@ def test_report_html_and_xlsx(demo, tmp_path):
     book = openpyxl.load_workbook(tmp_path / "t.xlsx")
     assert {"Read me", "Themes", "Questions", "Actions"} <= set(book.sheetnames)
     read_me = "\n".join(str(c.value) for row in book["Read me"].iter_rows() for c in row)
-    assert "fewer than 4 respondents" in read_me
+    assert "fewer than 4 people" in read_me
 
 
 def test_authority_report_names_only_that_authority(demo, tmp_path):
@@ -101,12 +103,12 @@ def test_summary_prints_the_theme_table(demo, tmp_path):
     done = run("summary", demo, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].split()[:2] == ["Theme", "Respondents"]
+    assert lines[0].split()[:2] == ["Theme", "n"]
     titles = list(load_framework().themes["title"])
     assert [line.split("  ")[0] for line in lines[1:]] == titles
     by_question = run("summary", demo, "--by", "question", "--min-group", "1000", cwd=tmp_path)
     assert by_question.returncode == 0
-    assert "suppressed (fewer than 1000 respondents)" in by_question.stdout
+    assert "suppressed (protects groups under 1000 people)" in by_question.stdout
 
 
 def test_export_csv_and_xlsx(demo, tmp_path):
@@ -158,7 +160,7 @@ def test_sheet_then_import_sheet(tmp_path):
         (["summary", "nowhere"], "does not exist"),
         (["report", "DEMO", "-o", "r.pdf"], "cannot write a report as 'r.pdf'"),
         (["report", "DEMO", "-o", "r.html", "--authority", "Narnia"], "no answers from authority"),
-        (["summary", "DEMO", "--min-group", "0"], "--min-group must be at least 1"),
+        (["summary", "DEMO", "--min-group", "0"], "min_group 0 is not a whole number"),
         (["export", "nowhere.workshop.sqlite", "-o", "x.csv"], "does not exist"),
         (["live", "nowhere.workshop.sqlite"], "does not exist"),
     ],
@@ -191,3 +193,35 @@ def test_live_lists_addresses_for_the_join_link(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "127.0.0.1" in done.stdout and "loopback" in done.stdout
     assert "only this computer can reach this address" in done.stdout
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def test_report_and_summary_filter_by_year_role_and_workshop(tmp_path, capsys):
+    from assured_kit.cli import main
+    from assured_kit.workbook import read_tables
+
+    folder = tmp_path / "demo"
+    assert main(["demo", str(folder)]) == 0
+    ratings = read_ratings(folder)
+    year = int(pd.to_datetime(ratings["held_on"]).dt.year.max())
+    out = tmp_path / "year.xlsx"
+    assert main(["report", str(folder), "-o", str(out), "--year", str(year), "--role", "DCS"]) == 0
+    themes = read_tables(out)["Themes"]
+    kept = ratings[
+        (pd.to_datetime(ratings["held_on"]).dt.year == year) & (ratings["role"] == "DCS")
+    ]
+    expected = sm.by_theme(kept)
+    assert (
+        themes["n_answers"].fillna(-1).tolist()
+        == expected["n_answers"].astype("Float64").fillna(-1).tolist()
+    )
+    capsys.readouterr()
+    title = str(ratings["workshop_title"].iloc[0])
+    assert main(["summary", str(folder), "--workshop", title]) == 0
+    one = capsys.readouterr().out
+    assert main(["summary", str(folder)]) == 0
+    assert one != capsys.readouterr().out  # one workshop's table differs from the region's
+    assert main(["summary", str(folder), "--workshop", "No such workshop"]) == 2
+    assert "unknown workshop(s) 'No such workshop'" in capsys.readouterr().err

@@ -26,7 +26,7 @@ from assured_kit.summary import describe_classification
 
 EVIL_NOTE = '=HYPERLINK("http://evil.example/x","<script>alert(\'pwned\')</script>")'
 EVIL_ACTION = "@SUM(1+1)<script>document.title='x'</script>"
-SUPPRESSED = "suppressed (fewer than 3 respondents)"
+SUPPRESSED = "suppressed (protects groups under 3 people)"
 
 # authority -> (ratings for LA-DCS-1, LA-DCS-2, CR-DCS-1, CR-LM-1 per respondent)
 PEOPLE = {
@@ -49,10 +49,10 @@ def _make_region(folder: Path, *, synthetic: bool = False) -> list[Path]:
     with regional as ws:
         for authority, ratings in PEOPLE.items():
             for i, rating in enumerate(ratings):
-                role = "DCS" if i % 2 == 0 else "LM"
+                # One DCS and one Lead Member per authority (each one person), then officers.
+                role = ("DCS", "LM", "Officer", "Officer")[i]
                 rid = ws.add_respondent(f"{authority} {i}", role=role, authority=authority)
-                note = EVIL_NOTE if (authority, i) == ("Derby", 0) else None
-                ws.record(rid, "LA-DCS-1", rating, evidence=i % 4, note=note)
+                ws.record(rid, "LA-DCS-1", rating, evidence=i % 4)
                 ws.record(rid, "LA-DCS-2", max(1, rating - 1), evidence=(i + 1) % 4)
                 if authority in ("Derby", "Rutland", "Leicester"):
                     ws.record(rid, "CR-DCS-1", dont_know=True)
@@ -83,7 +83,8 @@ def _make_region(folder: Path, *, synthetic: bool = False) -> list[Path]:
     with local as ws:
         for i in range(3):
             rid = ws.add_respondent(f"Table {i}", role="Mixed", kind="table", authority="Derby")
-            ws.record(rid, "LA-DCS-1", 2 + i)
+            # A note from a group of three tables: shown (escaped) where the group is shown.
+            ws.record(rid, "LA-DCS-1", 2 + i, note=EVIL_NOTE if i == 0 else None)
     return [folder / "regional.workshop.sqlite", folder / "derby.workshop.sqlite"]
 
 
@@ -253,7 +254,7 @@ def test_workshop_report_uses_the_workshops_min_group(tmp_path):
         out = workshop_report(ws, tmp_path / "w.html")
     text = out.read_text(encoding="utf-8")
     assert "<h1>Small room</h1>" in text
-    assert "suppressed (fewer than 5 respondents)" in text
+    assert "suppressed (protects groups under 5 people)" in text
 
 
 @pytest.mark.parametrize(
@@ -303,7 +304,7 @@ def test_xlsx_neutralises_participant_text(region, tmp_path):
     assert formulas == []
 
 
-def test_xlsx_suppression_reads_as_words(region, tmp_path):
+def test_xlsx_suppressed_cells_are_blank_with_a_flag(region, tmp_path):
     book = openpyxl.load_workbook(report_from_sources([region], tmp_path / "r.xlsx"))
     read_me = [tuple(r) for r in book["Read me"].iter_rows(values_only=True)]
     assert ("Strong, weak, contested", describe_classification(min_group=3)) in [
@@ -313,11 +314,19 @@ def test_xlsx_suppression_reads_as_words(region, tmp_path):
     header = [c.value for c in themes[1]]
     wf = next(r for r in themes.iter_rows(min_row=2, values_only=True) if r[0] == "WF")
     row = dict(zip(header, wf, strict=True))
-    for column in ("n_respondents", "n_answers", "median", "top_share", "bottom_share"):
-        assert row[column] == SUPPRESSED, column
-    assert row["classification"] == "suppressed"
+    for column in ("People", "Answers", "Median rating", "Share at the top of the scale"):
+        assert row[column] is None, column
+    assert row["Suppressed"] is True and row["Classification"] == "suppressed"
     la = next(r for r in themes.iter_rows(min_row=2, values_only=True) if r[0] == "LA")
-    assert dict(zip(header, la, strict=True))["n_respondents"] == 18
+    assert dict(zip(header, la, strict=True))["People"] == 18
+    data_cells = [
+        c.value
+        for sheet in book.worksheets
+        if sheet.title not in ("Read me", "Data dictionary")
+        for row in sheet.iter_rows()
+        for c in row
+    ]
+    assert not [v for v in data_cells if isinstance(v, str) and SUPPRESSED in v]
 
 
 def test_xlsx_authority_report_is_anonymised(region, tmp_path):
@@ -343,11 +352,11 @@ def test_region_xlsx_authorities_sorted_by_letter(region, tmp_path):
 def test_summary_text_table(region):
     text = summary_text([region])
     lines = text.splitlines()
-    assert lines[0].split()[:3] == ["Theme", "Respondents", "Answers"]
+    assert lines[0].split()[:3] == ["Theme", "n", "Answers"]
     workforce = next(line for line in lines if line.startswith("Workforce"))
     assert SUPPRESSED in workforce
     leadership = next(line for line in lines if line.startswith("Leadership"))
-    assert leadership.split()[1] == "18"  # 15 regional respondents + 3 Derby tables
+    assert leadership.split()[1] == "18"  # 15 regional people + 3 Derby tables
 
 
 # ------------------------------------------------------------------------ 2010 words, 2026 eyes

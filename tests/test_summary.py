@@ -52,7 +52,7 @@ class A:
     evidence: int | None = None
     workshop: str = "w1"
     authority: str | None = "Derby"
-    role: str = "DCS"
+    role: str = "Officer"  # DCS and LM answers of one authority are one person
     round: int = 1
     held_on: dt.date | None = dt.date(2026, 3, 1)
     extra: dict = field(default_factory=dict)
@@ -128,7 +128,12 @@ def reference(answers: list[A], key) -> dict:
         rated = [a.rating for a in items if a.rating != DK]
         evidence = [a.evidence for a in items if a.evidence is not None]
         out[k] = {
-            "n_respondents": len({(a.workshop, a.respondent) for a in items}),
+            # People who gave a rating (labels are "Label <respondent>", role Officer).
+            # (or, where nobody gave one, who answered Don't know).
+            "n_respondents": len(
+                {(a.authority, a.role, a.respondent) for a in items if a.rating != DK}
+            )
+            or len({(a.authority, a.role, a.respondent) for a in items}),
             "n_answers": len(items),
             "n_rated": len(rated),
             "n_dont_know": len(items) - len(rated),
@@ -280,7 +285,7 @@ def test_describe_classification_words_the_rules_with_their_numbers():
     # The rules in the order they apply, each with its figure and the scale's own labels.
     order = ["Suppressed:", "No ratings:", "Contested:", "Strong:", "Weak:", "Mixed:"]
     assert [text.index(word) for word in order] == sorted(text.index(word) for word in order)
-    assert "fewer than 3 respondents" in text
+    assert "fewer than 3 people" in text
     assert (
         "Contested: at least 33% of those who gave a rating chose 1 Not confident or "
         "2 Slightly confident and at least 33% chose 4 Mostly confident or 5 Fully confident"
@@ -333,17 +338,25 @@ def test_small_group_is_suppressed_with_keys_kept_and_figures_withheld():
     figures += ["dont_know_share", "median", "q1", "q3", "top_share", "bottom_share"]
     for column in figures:
         assert pd.isna(cr[column]), f"{column} should be <NA>, never 0"
+    # LA (three people) would give CR away as the whole minus LA: withheld too.
     la = table[table["theme_id"] == "LA"].iloc[0]
-    assert not la["suppressed"] and la["n_respondents"] == 3
+    assert la["suppressed"]
+    # With another theme beside them, the smallest (ties by name) is withheld, the other shown.
+    more = answers + [A(r, "WF-DCS-1", 3) for r in "def"]
+    table = sm.summarise(tidy(more), min_group=3).set_index("theme_id")
+    assert table["suppressed"].to_dict() == {"LA": True, "CR": True, "WF": False}
+    assert table.loc["WF", "n_respondents"] == 3
     # The same two people are enough when the threshold allows it.
     assert not sm.summarise(tidy(answers), min_group=2)["suppressed"].any()
 
 
-def test_respondents_are_counted_per_workshop():
-    # Respondent ids repeat across workshops, as the store issues them.
+def test_people_are_counted_across_workshops():
+    # The same label (the same person) at three workshops is one person, not three.
     answers = [A("r1", "WF-DCS-1", 4, workshop=w) for w in ("w1", "w2", "w3")]
     row = sm.summarise(tidy(answers)).iloc[0]
-    assert row["n_respondents"] == 3 and not row["suppressed"]
+    assert row["suppressed"]
+    assert sm.summarise(tidy(answers), min_group=1).iloc[0]["n_respondents"] == 1
+    # Respondent ids repeat across workshops, as the store issues them: still three rows.
     table = sm.summarise(tidy(answers), by=["respondent_id"], min_group=1)
     assert list(table.columns[:2]) == ["workshop_id", "respondent_id"]
     assert len(table) == 3
@@ -452,13 +465,17 @@ def _two_roles(dcs: dict[str, list], lm: dict[str, list]) -> list[A]:
     for role, spec in (("DCS", dcs), ("LM", lm)):
         for theme, ratings in spec.items():
             q = FW.questions_for(theme, role)["question_id"].iloc[0]
-            out += [A(f"{role}{i}", q, r, role=role) for i, r in enumerate(ratings)]
+            # One DCS and one Lead Member per authority: each answer from another authority.
+            out += [
+                A(f"{role}{i}", q, r, role=role, authority=f"Authority {i}")
+                for i, r in enumerate(ratings)
+            ]
     return out
 
 
 def test_compare_roles_flags_opposites_and_wide_gaps_only():
     answers = _two_roles(
-        dcs={"LA": [5, 5, 4], "CR": [4, 4, 4, 4, 3], "WF": [3, 3, 3], "PR": [5, 5]},
+        dcs={"LA": [5, 5, 4, 5], "CR": [4, 4, 4, 4, 3], "WF": [3, 3, 3], "PR": [5, 5]},
         lm={"LA": [1, 2, 2], "CR": [4, 3, 3, 3, 3], "WF": [3, 3, 4], "PR": [1, 1, 1]},
     )
     table = sm.compare_roles(tidy(answers))
@@ -469,6 +486,8 @@ def test_compare_roles_flags_opposites_and_wide_gaps_only():
     assert not by_theme.loc["WF", "apart"]
     # PR: the DCS side rests on two people: suppressed, so nothing to flag.
     assert by_theme.loc["PR", "dcs_suppressed"] and not by_theme.loc["PR", "apart"]
+    # WF's three Directors would give PR's two away from the Directors' total: withheld too.
+    assert by_theme.loc["WF", "dcs_suppressed"] and not by_theme.loc["LA", "dcs_suppressed"]
     gap = by_theme.loc["CR", "lm_top_share"] - by_theme.loc["CR", "dcs_top_share"]
     assert by_theme.loc["CR", "top_share_gap"] == pytest.approx(gap)
 
@@ -515,10 +534,11 @@ def test_evidence_grid_suppressed_below_min_group():
 
 
 REGION = {
-    "Derby": [5, 5, 4],
+    "Derby": [5, 5, 4, 5],
     "Leicester": [1, 2, 3],
     "Rutland": [3, 3, 4],
     "Lincolnshire": [2, 4, 4],
+    "Leicestershire": [3, 4, 4],
     "Nottingham": [5, 1],
 }
 
@@ -536,8 +556,11 @@ def test_authority_position_against_anonymised_others():
     table = sm.authority_position(tidy(answers), "Derby", measure="median")
     row = table.iloc[0]
     others = [
-        statistics.median(r) for a, r in REGION.items() if a != "Derby" and len(r) >= 3
-    ]  # Nottingham has 2 respondents: suppressed, left out of the spread
+        statistics.median(r)
+        for a, r in REGION.items()
+        if a not in ("Derby", "Leicester") and len(r) >= 3
+    ]  # Nottingham has 2 people: suppressed, left out of the spread; so is Leicester, the
+    # smallest other (first by name), which would give Nottingham away from the region's total
     assert row["others_n"] == len(others)
     assert row["others_min"] == min(others) and row["others_max"] == max(others)
     assert row["others_median"] == pytest.approx(float(np.median(others)))
@@ -594,7 +617,8 @@ def test_weakest_and_most_divided_questions():
         "LA-DCS-4": [3, 3, 4, 4],  # bottom 0
     }
     answers = [A(f"r{i}", q, r) for q, rs in spec.items() for i, r in enumerate(rs)]
-    answers += [A("x", "LA-LM-1", 1), A("y", "LA-LM-1", 1)]  # suppressed: never listed
+    # Suppressed (two people, and one): never listed; together three, so nothing else is hidden.
+    answers += [A("x", "LA-LM-1", 1), A("y", "LA-LM-1", 1), A("z", "LA-LM-2", 1)]
     frame = tidy(answers)
     bottom = {q: sum(r <= 2 for r in rs) / len(rs) for q, rs in spec.items()}
     weakest = sm.weakest_questions(frame, 2)["question_id"].tolist()
@@ -618,9 +642,9 @@ def test_summary_of_a_real_workshop_file(tmp_path):
 
     path = tmp_path / "room.workshop.sqlite"
     with Workshop.create(path, title="Test room", authorities=["Derby", "Rutland"]) as ws:
-        given = {"T1": [5, 4], "T2": [4, None], "T3": [2, 4]}
+        given = {"T1": [5, 4], "T2": [4, None], "T3": [2, 4], "T4": [3, 3]}
         for label, ratings in given.items():
-            rid = ws.add_respondent(label, role="DCS", authority="Derby")
+            rid = ws.add_respondent(label, role="Officer", authority="Derby")
             for question, rating in zip(("LA-DCS-1", "WF-DCS-1"), ratings, strict=True):
                 if rating is None:
                     ws.record(rid, question, dont_know=True)
@@ -628,8 +652,8 @@ def test_summary_of_a_real_workshop_file(tmp_path):
                     ws.record(rid, question, rating, evidence=1)
     table = sm.by_theme(read_ratings(path)).set_index("theme_id")
     la = [r[0] for r in given.values()]
-    assert table.loc["LA", "n_respondents"] == 3
+    assert table.loc["LA", "n_respondents"] == 4
     assert table.loc["LA", "median"] == statistics.median(la)
-    assert table.loc["LA", "top_share"] == pytest.approx(sum(r >= 4 for r in la) / 3)
-    assert table.loc["WF", "n_dont_know"] == 1 and table.loc["WF", "n_rated"] == 2
+    assert table.loc["LA", "top_share"] == pytest.approx(sum(r >= 4 for r in la) / 4)
+    assert table.loc["WF", "n_dont_know"] == 1 and table.loc["WF", "n_rated"] == 3
     assert table.loc["WF", "evidence_share_1"] == 1.0

@@ -1,0 +1,696 @@
+"""Adversarial disclosure tests: try to read or work out the answers of fewer than min_group people.
+
+Every attack is played against what an output actually shows (the summary tables, the report's
+workbook sheets and HTML page, the CLI's text) and judged against the raw answers, with the
+people counted here independently of the kit:
+
+- within one authority every answer given as DCS is one person, likewise the Lead Member;
+- anyone else is one person per authority, role and label (case and spacing folded), across
+  workshops; a respondent without a label is one person of their workshop.
+
+An attack "recovers" a group when the difference it computes rests on at least one and fewer
+than ``MIN`` people. Each test asserts that no attack recovers anything.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import assured_kit as ak
+from assured_kit import summary as sm
+from assured_kit.workbook import read_tables
+
+MIN = 3
+DATE = re.compile(
+    r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
+    r"December) \d{4}\b|\b\d{4}-\d\d-\d\d\b"
+)
+LETTER = re.compile(r"\bAuthority [A-Z]{1,2}\b")
+
+
+# --------------------------------------------------------------------------- ground truth
+
+
+def people_keys(frame: pd.DataFrame) -> pd.Series:
+    """One key per person, by the rule in the module docstring (written apart from the kit)."""
+    keys = []
+    for row in frame.itertuples(index=False):
+        authority = row.authority if isinstance(row.authority, str) else ""
+        label = row.respondent_label if isinstance(row.respondent_label, str) else ""
+        label = " ".join(label.split()).casefold()
+        if row.role in ("DCS", "LM") and authority:
+            keys.append(("post", authority, row.role))
+        elif label:
+            keys.append(("label", authority, row.role, label))
+        else:
+            keys.append(("anonymous", row.workshop_id, row.respondent_id))
+    return pd.Series(keys, index=frame.index, dtype=object)
+
+
+def answered(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Latest round per respondent and question, rated answers only, with person and year."""
+    latest = ratings.groupby(["workshop_id", "respondent_id", "question_id"], observed=True)[
+        "round"
+    ].transform("max")
+    frame = ratings[(ratings["round"] == latest) & ~ratings["dont_know"].astype(bool)]
+    frame = frame[frame["rating"].notna()].copy()
+    frame["person"] = people_keys(frame)
+    frame["year"] = pd.to_datetime(frame["held_on"]).dt.year
+    frame["authority"] = frame["authority"].astype(object)
+    frame["question_id"] = frame["question_id"].astype(object)
+    frame["theme_id"] = frame["theme_id"].astype(object)
+    frame["role"] = frame["role"].astype(object)
+    return frame
+
+
+def n_people(frame: pd.DataFrame) -> int:
+    return int(frame["person"].nunique())
+
+
+def recovered(
+    rows: pd.DataFrame, parent: list[str], child: str, shown_parent: set, shown_child: set
+) -> list[tuple]:
+    """Margin minus shown cells: the groups so worked out that rest on 1..MIN-1 people.
+
+    ``rows`` are the answers behind the output; ``shown_parent`` the parent keys (tuples) shown,
+    ``shown_child`` the (parent..., child) keys shown.
+    """
+    found = []
+    for key, group in rows.groupby(parent, dropna=False) if parent else [((), rows)]:
+        key = key if isinstance(key, tuple) else (key,)
+        if key not in shown_parent:
+            continue
+        mask = [(*key, c) not in shown_child for c in group[child]]
+        hidden = group.loc[pd.Series(mask, index=group.index, dtype=bool)]
+        if 0 < n_people(hidden) < MIN:
+            found.append((*key, sorted(set(hidden[child])), n_people(hidden)))
+    return found
+
+
+def shown_keys(table: pd.DataFrame, keys: list[str]) -> set:
+    open_ = table[~table["suppressed"].astype(bool)]
+    return {tuple(r) for r in open_[keys].astype(object).itertuples(index=False, name=None)}
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    ak.demo_workshops(folder, seed=0)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def region(demo: Path) -> pd.DataFrame:
+    return ak.read_ratings(demo)
+
+
+@pytest.fixture(scope="module")
+def rows(region: pd.DataFrame) -> pd.DataFrame:
+    return answered(region)
+
+
+@pytest.fixture(scope="module")
+def key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("key") / "analyst.key"
+
+
+@pytest.fixture(scope="module")
+def derby_xlsx(region: pd.DataFrame, demo: Path, key: Path) -> dict[str, pd.DataFrame]:
+    out = demo.parent / "derby.xlsx"
+    ak.write_report(out, region, scope="authority", authority="Derby", key=key)
+    return read_tables(out)  # machine column names, from the workbook's Data dictionary
+
+
+@pytest.fixture(scope="module")
+def derby_html(region: pd.DataFrame, demo: Path, key: Path) -> str:
+    out = demo.parent / "derby.html"
+    ak.write_report(out, region, scope="authority", authority="Derby", key=key)
+    return out.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def region_html(region: pd.DataFrame, demo: Path, key: Path) -> str:
+    out = demo.parent / "region.html"
+    ak.write_report(out, region, scope="region", key=key)
+    return out.read_text(encoding="utf-8")
+
+
+def sheet_shown(sheet: pd.DataFrame, keys: list[str]) -> set:
+    flags = sheet["suppressed"].astype(str).str.lower().isin(["true", "1"])
+    return {
+        tuple(r) for r in sheet.loc[~flags, keys].astype(object).itertuples(index=False, name=None)
+    }
+
+
+# --------------------------------------------------------------------------- counting people
+
+
+def _answers(spec: list[tuple], **extra: object) -> pd.DataFrame:
+    """Tidy answers from (workshop, respondent, label, role, authority, question, rating)."""
+    columns = ["workshop_id", "respondent_id", "respondent_label", "role", "authority"]
+    frame = pd.DataFrame([s[:5] for s in spec], columns=columns).assign(
+        question_id=[s[5] for s in spec],
+        rating=pd.array([s[6] for s in spec], dtype="Int64"),
+    )
+    frame["dont_know"] = frame["rating"].isna().to_numpy()
+    frame["theme_id"] = frame["question_id"].str[:2]
+    frame["round"] = pd.array([1] * len(frame), dtype="Int64")
+    frame["held_on"] = extra.get("held_on", "2026-03-01")
+    return frame
+
+
+def test_one_dcs_at_three_workshops_is_one_person() -> None:
+    spec = [(f"w{i}", "r1", f"Director {i}", "DCS", "Derby", "LA-DCS-1", 4) for i in range(3)]
+    table = sm.by_theme(_answers(spec))
+    assert bool(table["suppressed"].iloc[0])
+    assert sm.by_theme(_answers(spec), min_group=1)["n_respondents"].iloc[0] == 1
+
+
+def test_two_lead_members_of_one_authority_are_one_post() -> None:
+    spec = [
+        ("w1", "a", "Cllr Smith", "LM", "Rutland", "LA-LM-1", 5),
+        ("w1", "b", "Cllr Jones", "LM", "Rutland", "LA-LM-1", 2),
+        ("w2", "a", "Officer", "Officer", "Rutland", "LA-DCS-1", 3),
+    ]
+    table = sm.summarise(_answers(spec), by=["authority"], min_group=1)
+    assert int(table["n_respondents"].iloc[0]) == 2
+
+
+def test_the_same_label_across_workshops_is_one_person_and_case_is_folded() -> None:
+    spec = [
+        ("w1", "r1", "Sam Lee", "Officer", "Derby", "LA-DCS-1", 4),
+        ("w2", "r9", "  sam  LEE ", "Officer", "Derby", "LA-DCS-1", 5),
+        ("w2", "r2", "Kim", "Officer", "Derby", "LA-DCS-1", 2),
+    ]
+    assert bool(sm.by_theme(_answers(spec))["suppressed"].iloc[0])
+
+
+def test_anonymous_respondents_in_one_workshop_are_distinct() -> None:
+    spec = [("w1", f"r{i}", "", "Officer", "Derby", "LA-DCS-1", 4) for i in range(3)]
+    table = sm.by_theme(_answers(spec))
+    assert not bool(table["suppressed"].iloc[0])
+    assert int(table["n_respondents"].iloc[0]) == 3
+
+
+def test_one_rater_beside_two_dont_knows_is_withheld() -> None:
+    spec = [
+        ("w1", "a", "A", "Officer", "Derby", "IN-DCS-1", 5),
+        ("w1", "b", "B", "Officer", "Derby", "IN-DCS-1", None),
+        ("w1", "c", "C", "Officer", "Derby", "IN-DCS-1", None),
+    ]
+    frame = _answers(spec).assign(evidence=pd.array([0, None, None], dtype="Int64"))
+    assert bool(sm.by_theme(frame)["suppressed"].iloc[0])
+    assert bool(sm.confidence_vs_evidence(frame)["suppressed"].iloc[0])
+    assert bool(sm.evidence_grid(frame)["suppressed"].all())
+
+
+# --------------------------------------------------------------------------- margins
+
+
+@pytest.mark.parametrize(
+    ("parent", "child"),
+    [
+        ([], "theme_id"),
+        (["theme_id"], "question_id"),
+        (["theme_id"], "authority"),
+        (["theme_id"], "role"),
+        (["theme_id"], "year"),
+        (["authority"], "theme_id"),
+        (["authority", "theme_id"], "question_id"),
+        (["authority", "theme_id"], "role"),
+        (["authority", "theme_id"], "year"),
+    ],
+)
+def test_margin_minus_shown_cells_recovers_no_small_group(
+    region: pd.DataFrame, rows: pd.DataFrame, parent: list[str], child: str
+) -> None:
+    parent_table = sm.summarise(region, by=parent, min_group=MIN)
+    child_table = sm.summarise(region, by=[*parent, child], min_group=MIN)
+    if not parent:
+        shown_parent = {()} if not bool(parent_table["suppressed"].iloc[0]) else set()
+    else:
+        shown_parent = shown_keys(parent_table, parent)
+    shown_child = shown_keys(child_table, [*parent, child])
+    assert recovered(rows, parent, child, shown_parent, shown_child) == []
+
+
+def test_authority_report_sheets_recover_no_small_group(
+    derby_xlsx: dict[str, pd.DataFrame], rows: pd.DataFrame
+) -> None:
+    derby = rows[rows["authority"] == "Derby"]
+    themes = sheet_shown(derby_xlsx["Themes"], ["theme_id"])
+    questions = sheet_shown(derby_xlsx["Questions"], ["theme_id", "question_id"])
+    assert recovered(derby, ["theme_id"], "question_id", themes, questions) == []
+    # Evidence sheets withhold like the figures they sit beside.
+    evidence = sheet_shown(derby_xlsx["Evidence by question"], ["theme_id", "question_id"])
+    assert evidence <= questions
+    # The theme row of Leadership/Accountability minus its DCS questions was the Lead Member.
+    assert (
+        ("LA",) not in themes
+        or ("LA", "LA-LM-1") in questions
+        or len([q for q in questions if q[0] == "LA"])
+        < len(set(derby.loc[derby["theme_id"] == "LA", "question_id"])) - 1
+    )
+
+
+def test_authority_report_role_and_year_splits_recover_nothing(
+    derby_xlsx: dict[str, pd.DataFrame], rows: pd.DataFrame
+) -> None:
+    derby = rows[rows["authority"] == "Derby"]
+    themes = sheet_shown(derby_xlsx["Themes"], ["theme_id"])
+    roles = derby_xlsx["Roles"]
+    shown_roles = set()
+    for prefix, role in (("dcs", "DCS"), ("lm", "LM")):
+        flags = roles[f"{prefix}_suppressed"].astype(str).str.lower().isin(["true", "1"])
+        shown_roles |= {(t, role) for t in roles.loc[~flags, "theme_id"]}
+    # Officer and Mixed are not shown apart: only DCS and LM could be subtracted.
+    pairs = derby[derby["role"].isin(["DCS", "LM"])]
+    for (theme, role), group in pairs.groupby(["theme_id", "role"]):
+        if (theme, role) in shown_roles:
+            assert n_people(group) >= MIN
+    years = derby_xlsx.get("Change years")
+    if years is not None:
+        shown_years = set()
+        for prefix in ("before", "after"):
+            flags = years[f"{prefix}_suppressed"].astype(str).str.lower().isin(["true", "1"])
+            year = sorted(derby["year"].unique())[0 if prefix == "before" else -1]
+            shown_years |= {(t, year) for t in years.loc[~flags, "theme_id"]}
+        assert recovered(derby, ["theme_id"], "year", themes, shown_years) == []
+
+
+def test_region_report_against_each_authority_report(
+    region: pd.DataFrame, rows: pd.DataFrame
+) -> None:
+    """The region's question figures minus one authority's leave the others, never a few."""
+    region_q = sm.by_question(region, min_group=MIN)
+    shown_region = shown_keys(region_q, ["question_id"])
+    by_authority = sm.summarise(region, by=["question_id", "authority"], min_group=MIN)
+    for authority in sorted(rows["authority"].dropna().unique()):
+        own = sm.by_question(region, min_group=MIN, where={"authority": authority})
+        shown_own = shown_keys(own, ["question_id"])
+        for question in shown_region & shown_own:
+            rest = rows[(rows["question_id"] == question[0]) & (rows["authority"] != authority)]
+            others = [
+                a
+                for a in rest["authority"].unique()
+                if (question[0], a) not in shown_keys(by_authority, ["question_id", "authority"])
+            ]
+            hidden = rest[rest["authority"].isin(others)]
+            assert not 0 < n_people(hidden) < MIN, (authority, question, others)
+
+
+def test_authority_report_matches_the_region_table_for_that_authority(
+    region: pd.DataFrame,
+) -> None:
+    """Reports for one region agree on what is withheld."""
+    whole = sm.summarise(region, by=["theme_id", "question_id", "authority"], min_group=MIN)
+    for authority in ("Derby", "Leicester", "Rutland"):
+        own = sm.by_question(region, min_group=MIN, where={"authority": authority})
+        part = whole[whole["authority"] == authority]
+        assert shown_keys(own, ["question_id"]) == shown_keys(part, ["question_id"])
+
+
+def test_summaries_are_the_same_whichever_table_they_sit_in(region: pd.DataFrame) -> None:
+    """Theme x authority cells withhold alike in the grid and in a finer table's margins."""
+    grid = sm.summarise(region, by=["theme_id", "authority"], min_group=MIN)
+    finer = sm.summarise(region, by=["theme_id", "authority", "role"], min_group=MIN)
+    assert len(finer)  # built without error, and the grid itself is unchanged by it
+    again = sm.summarise(region, by=["theme_id", "authority"], min_group=MIN)
+    assert shown_keys(grid, ["theme_id", "authority"]) == shown_keys(
+        again, ["theme_id", "authority"]
+    )
+
+
+# --------------------------------------------------------------------------- notes
+
+
+def _notes(rows: pd.DataFrame, region: pd.DataFrame) -> pd.DataFrame:
+    with_note = region[region["note"].astype("string").fillna("").str.strip() != ""].copy()
+    with_note["person"] = people_keys(with_note)
+    return with_note
+
+
+def _open_note_texts(region: pd.DataFrame, rows: pd.DataFrame, authority: str | None) -> set[str]:
+    """Note texts with at least one source in a (question, role, authority) group of MIN+."""
+    notes = _notes(rows, region)
+    if authority:
+        notes = notes[notes["authority"] == authority]
+    ok = set()
+    for note in notes.itertuples(index=False):
+        group = rows[
+            (rows["question_id"] == note.question_id)
+            & (rows["role"] == note.role)
+            & (rows["authority"] == note.authority)
+        ]
+        if n_people(group) >= MIN:
+            ok.add(str(note.note).strip())
+    return ok
+
+
+def test_notes_from_small_groups_are_not_published(
+    region: pd.DataFrame,
+    rows: pd.DataFrame,
+    derby_xlsx: dict[str, pd.DataFrame],
+    derby_html: str,
+    region_html: str,
+) -> None:
+    all_texts = {str(n).strip() for n in _notes(rows, region)["note"]}
+    derby_ok = _open_note_texts(region, rows, "Derby")
+    region_ok = _open_note_texts(region, rows, None)
+    from assured_kit.safety import escape_html
+
+    for text in all_texts - derby_ok:
+        assert escape_html(text) not in derby_html, text
+    for text in all_texts - region_ok:
+        assert escape_html(text) not in region_html, text
+    published = {str(n).strip() for n in derby_xlsx["Notes"].get("note", pd.Series(dtype=str))}
+    assert not {t.lstrip("'") for t in published} - {t.lstrip("'") for t in derby_ok}
+    assert "Could not evidence this at the last inspection." not in derby_html
+
+
+def test_notes_never_say_who_wrote_them(derby_xlsx: dict[str, pd.DataFrame]) -> None:
+    columns = set(derby_xlsx["Notes"].columns)
+    assert not columns & {"respondent_label", "respondent_id", "author", "role", "held_on"}
+
+
+# --------------------------------------------------------------------------- letters
+
+
+def _elements(html: str) -> list[str]:
+    """Text of every list item, table row, caption and image alt text."""
+    parts = re.findall(r"<(li|tr|figcaption|p|h\d)\b[^>]*>(.*?)</\1>", html, flags=re.S)
+    texts = [re.sub(r"<[^>]+>", " ", body) for _, body in parts]
+    texts += re.findall(r"alt='([^']*)'", html) + re.findall(r'alt="([^"]*)"', html)
+    return texts
+
+
+def test_no_anonymised_authority_beside_a_date(region_html: str, derby_html: str) -> None:
+    for html in (region_html, derby_html):
+        for text in _elements(html):
+            assert not (LETTER.search(text) and DATE.search(text)), text
+
+
+def test_letters_come_from_the_key_and_agree_across_outputs(
+    region: pd.DataFrame, demo: Path, key: Path
+) -> None:
+    from assured_kit.report import AuthorityNames
+
+    a = demo.parent / "a.xlsx"
+    b = demo.parent / "b.xlsx"
+    ak.write_report(a, region, scope="region", key=key)
+    ak.write_report(b, region, scope="region", key=key)
+    first = pd.read_excel(a, sheet_name="Authorities")
+    second = pd.read_excel(b, sheet_name="Authorities")
+    pd.testing.assert_frame_equal(first, second)
+    assert key.exists()
+    secret = key.read_text(encoding="utf-8").strip()
+    readme = pd.read_excel(a, sheet_name="Read me", header=None).astype(str).to_string()
+    assert secret not in readme
+    names = AuthorityNames(["Derby", "Rutland", "Leicester"], key=key)
+    again = AuthorityNames(["Leicester", "Rutland", "Derby"], named=["Derby"], key=key)
+    assert names.label("Rutland") == again.label("Rutland")
+    assert names.fingerprint in readme
+    # Not alphabetical: over the region's ten authorities the letters are a shuffle.
+    many = AuthorityNames(list(ak.load_framework().authorities), key=key)
+    ordered = sorted(many.mapping, key=lambda a: many.sort_key(many.mapping[a]))
+    assert ordered != sorted(many.mapping)
+
+
+def test_report_says_which_key_without_revealing_it(region_html: str, key: Path) -> None:
+    from assured_kit.report import AuthorityNames
+
+    fingerprint = AuthorityNames([], key=key).fingerprint
+    assert fingerprint in region_html
+    assert key.read_text(encoding="utf-8").strip() not in region_html
+
+
+# --------------------------------------------------------------------------- small groups
+
+
+def test_min_group_one_needs_an_acknowledgement(region: pd.DataFrame, tmp_path: Path) -> None:
+    from assured_kit.report import summary_text
+
+    with pytest.raises(ak.AssuredKitError, match="allow_small_groups"):
+        ak.write_report(tmp_path / "r.html", region, scope="region", min_group=1)
+    with pytest.raises(ak.AssuredKitError, match="allow_small_groups"):
+        summary_text(region, min_group=1)
+    out = ak.write_report(
+        tmp_path / "r.html",
+        region.head(200),
+        scope="region",
+        min_group=1,
+        allow_small_groups=True,
+        key=tmp_path / "k",
+    )
+    page = out.read_text(encoding="utf-8")
+    header = page[: page.index("</header>")] if "</header>" in page else page[:4000]
+    assert "small groups" in header.lower()
+
+
+def test_one_wording_for_suppression() -> None:
+    from assured_kit import charts, report
+
+    assert report.suppressed_text is sm.suppressed_text
+    assert not hasattr(charts, "_suppressed_text")
+
+
+def test_cli_summary_refuses_min_group_one_and_says_so_when_allowed(
+    demo: Path, capsys: pytest.CaptureFixture[str], key: Path
+) -> None:
+    from assured_kit.cli import main
+
+    assert main(["summary", str(demo), "--min-group", "1"]) != 0
+    assert "allow-small-groups" in capsys.readouterr().err
+    assert main(["summary", str(demo), "--min-group", "1", "--allow-small-groups"]) == 0
+    assert "small groups" in capsys.readouterr().out.splitlines()[0].lower()
+
+
+def test_cli_summary_of_one_authority_agrees_with_its_report(
+    demo: Path, capsys: pytest.CaptureFixture[str], derby_xlsx: dict[str, pd.DataFrame]
+) -> None:
+    from assured_kit.cli import main
+
+    assert main(["summary", str(demo), "--authority", "Derby", "--by", "question"]) == 0
+    text = capsys.readouterr().out
+    questions = derby_xlsx["Questions"]
+    for row in questions.itertuples(index=False):
+        line = next(li for li in text.splitlines() if li.startswith(str(row.question_id)))
+        assert ("suppressed" in line) == (str(row.suppressed).lower() in ("true", "1"))
+
+
+@pytest.mark.parametrize("authority", [None, "Derby", "Leicester", "Lincolnshire"])
+def test_rounds_latest_minus_second_round_recovers_no_small_group(
+    region: pd.DataFrame, authority: str | None
+) -> None:
+    """The latest figures minus the round-2 figures are the people who did not vote again."""
+    where = {"authority": authority} if authority else None
+    themes = sm.by_theme(region, min_group=MIN, where=where)
+    rounds = sm.change(region, between="round", min_group=MIN, where=where)
+    shown_themes = shown_keys(themes, ["theme_id"])
+    data = region if authority is None else region[region["authority"] == authority]
+    slot = ["workshop_id", "respondent_id", "question_id"]
+    latest = data.groupby(slot, observed=True)["round"].transform("max")
+    rest = data[(data["round"] == latest) & (data["round"] != 2)]
+    rest = rest[~rest["dont_know"].astype(bool) & rest["rating"].notna()].copy()
+    rest["person"] = people_keys(rest)
+    checked = 0
+    for row in rounds.itertuples(index=False):
+        if bool(row.after_suppressed) or (str(row.theme_id),) not in shown_themes:
+            continue
+        checked += 1
+        assert not 0 < n_people(rest[rest["theme_id"] == row.theme_id]) < MIN, row.theme_id
+    assert checked or rounds["after_suppressed"].all()
+
+
+def test_one_person_who_did_not_vote_again_is_not_given_away() -> None:
+    first = [("w1", r, f"P {r}", "Officer", "Derby", "CR-DCS-1", 2) for r in "abcd"]
+    second = [("w1", r, f"P {r}", "Officer", "Derby", "CR-DCS-1", 5) for r in "abc"]
+    frame = pd.concat(
+        [_answers(first), _answers(second).assign(round=pd.array([2] * 3, dtype="Int64"))],
+        ignore_index=True,
+    )
+    theme = sm.by_theme(frame).iloc[0]
+    assert not bool(theme["suppressed"])  # four people: shown
+    row = sm.change(frame, between="round").iloc[0]
+    # Round 2 (a, b, c) taken from the latest figures would leave d's answer alone.
+    assert bool(row["after_suppressed"]) and pd.isna(row["after_top_share"])
+    assert bool(row["before_suppressed"])
+
+
+def test_notebook_grid_letters_agree_with_the_region_workbook(
+    region: pd.DataFrame, demo: Path, key: Path
+) -> None:
+    from assured_kit.analysis import SteeringGroup, load_steering_data
+    from assured_kit.text import percent
+
+    out = demo.parent / "letters.xlsx"
+    ak.write_report(out, region, scope="region", key=key)
+    sheet = read_tables(out)["Authorities"]
+    la = sheet[sheet["theme_id"] == "LA"]
+    expected = {
+        str(r.authority): percent(float(r.top_share))
+        for r in la.itertuples(index=False)
+        if str(r.suppressed).lower() not in ("true", "1")
+    }
+    ax = SteeringGroup(load_steering_data(demo), key=key).draw("heatmap")
+    columns = [t.get_text() for t in ax.get_xticklabels()]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    la_row = next(i for i, label in enumerate(rows) if label.startswith("Leadership"))
+    drawn = {
+        columns[round(t.get_position()[0])]: t.get_text().split("\n")[0]  # the share, not n
+        for t in ax.texts
+        if t.get_gid() == "cell" and round(t.get_position()[1]) == la_row
+    }
+    assert expected and drawn == expected
+
+
+def test_html_and_workbook_withhold_the_same_questions(
+    derby_html: str, derby_xlsx: dict[str, pd.DataFrame]
+) -> None:
+    rows = re.findall(r"<tr>(.*?)</tr>", derby_html, flags=re.S)
+    in_html = {}
+    for row in rows:
+        found = re.search(r"<td>([A-Z]{2}-(?:DCS|LM)-\d+):", row)
+        if found and found.group(1) not in in_html:
+            in_html[found.group(1)] = sm.suppressed_text(MIN) in row
+    questions = derby_xlsx["Questions"]
+    in_book = {
+        str(r.question_id): str(r.suppressed).lower() in ("true", "1")
+        for r in questions.itertuples(index=False)
+    }
+    assert in_html and in_html == {q: in_book[q] for q in in_html}
+    assert any(in_html.values()) and not all(in_html.values())
+
+
+def test_cli_report_uses_the_key_it_is_given_or_one_beside_the_data(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assured_kit.anonymity import KEY_FILE_NAME, AuthorityNames
+    from assured_kit.cli import main
+
+    given = tmp_path / "mine.key"
+    assert main(["report", str(demo), "-o", str(tmp_path / "a.xlsx"), "--key", str(given)]) == 0
+    readme = pd.read_excel(tmp_path / "a.xlsx", sheet_name="Read me", header=None)
+    assert AuthorityNames([], key=given).fingerprint in readme.astype(str).to_string()
+    assert main(["report", str(demo), "-o", str(tmp_path / "b.xlsx")]) == 0
+    beside = demo / KEY_FILE_NAME
+    assert beside.exists()
+    readme = pd.read_excel(tmp_path / "b.xlsx", sheet_name="Read me", header=None)
+    assert AuthorityNames([], key=beside).fingerprint in readme.astype(str).to_string()
+    capsys.readouterr()
+
+
+def test_notebook_with_one_authority_chosen_withholds_as_its_report(
+    demo: Path, derby_xlsx: dict[str, pd.DataFrame]
+) -> None:
+    from assured_kit.analysis import SteeringGroup, load_steering_data
+
+    group = SteeringGroup(load_steering_data(demo), anonymity_seed=0)
+    group.authority_filter.value = ("Derby",)
+    table = group.summary_table()
+    assert shown_keys(table, ["theme_id"]) == sheet_shown(derby_xlsx["Themes"], ["theme_id"])
+    assert table["n_respondents"].dropna().tolist() == [
+        int(n) for n in derby_xlsx["Themes"]["n_respondents"] if str(n).isdigit()
+    ]
+
+
+# --------------------------------------------------------------------------- any answers
+
+_PEOPLE = st.tuples(
+    st.sampled_from(["w1", "w2", "w3"]),  # workshop
+    st.sampled_from(["Derby", "Rutland", "Leicester"]),  # authority
+    st.sampled_from(["DCS", "LM", "Officer", "Mixed"]),  # role
+    st.sampled_from(["Ann", "ann ", "Bo", "Cy", "Di", ""]),  # label ("" anonymous)
+    st.sampled_from(["LA-DCS-1", "LA-DCS-2", "LA-LM-1", "WF-DCS-1", "WF-LM-2"]),
+    st.sampled_from([1, 2, 3, 4, 5, None]),  # None: Don't know
+)
+
+
+def _frame(entries: list[tuple]) -> pd.DataFrame:
+    rows = {}
+    for i, (w, a, r, label, q, rating) in enumerate(entries):
+        rid = f"{a}-{r}-{label}" if label else f"anon{i}"
+        rows[(w, rid, q)] = (w, rid, label, r, a, q, rating)
+    frame = _answers(list(rows.values()))
+    frame["held_on"] = (
+        frame["workshop_id"].map({"w1": "2025-03-01", "w2": "2026-03-01"}).fillna("2026-09-01")
+    )
+    return frame
+
+
+@given(st.lists(_PEOPLE, min_size=1, max_size=60))
+@example([("w1", "Derby", r, "Ann", "LA-DCS-1", None) for r in ("DCS", "LM", "Officer")])
+@example([("w1", "Derby", "DCS", "Ann", "LA-DCS-1", 4)] * 3)
+@example(
+    [(w, "Derby", "DCS", "Ann", "LA-DCS-1", 4) for w in ("w1", "w2", "w3")]
+    + [("w1", "Derby", "Officer", n, "LA-DCS-1", 3) for n in ("Bo", "Cy", "Di")]
+    + [("w1", "Derby", "LM", "Ann", "LA-LM-1", 2)]
+)
+@example(
+    [("w1", "Rutland", "Officer", "Ann", "WF-DCS-1", 5)]
+    + [("w1", "Rutland", "Officer", n, "WF-DCS-1", None) for n in ("Bo", "Cy")]
+    + [("w2", "Leicester", "Officer", n, "WF-DCS-1", 3) for n in ("Ann", "Bo", "Cy")]
+)
+def test_no_margin_of_any_answers_gives_a_small_group_away(entries: list[tuple]) -> None:
+    frame = _frame(entries)
+    rows = answered(frame)
+    for parent, child in (
+        ([], "authority"),
+        (["theme_id"], "question_id"),
+        (["theme_id"], "role"),
+        (["authority"], "year"),
+        (["authority", "theme_id"], "question_id"),
+        (["authority", "theme_id"], "role"),
+    ):
+        parent_table = sm.summarise(frame, by=parent, min_group=MIN)
+        child_table = sm.summarise(frame, by=[*parent, child], min_group=MIN)
+        if parent:
+            shown_parent = shown_keys(parent_table, parent)
+        else:
+            shown_parent = set() if bool(parent_table["suppressed"].iloc[0]) else {()}
+        shown_child = shown_keys(child_table, [*parent, child])
+        assert recovered(rows, parent, child, shown_parent, shown_child) == [], (parent, child)
+    # One authority's own figures are the whole table's rows for it.
+    whole = sm.summarise(frame, by=["theme_id", "authority"], min_group=MIN)
+    own = sm.by_theme(frame, min_group=MIN, where={"authority": "Derby"})
+    assert shown_keys(own, ["theme_id"]) == {
+        (t,) for t, a in shown_keys(whole, ["theme_id", "authority"]) if a == "Derby"
+    }
+
+
+def test_an_authority_missing_from_one_year_is_not_the_difference_of_two_tables() -> None:
+    spec = [("w25", f"d{i}", f"D {i}", "Officer", "Derby", "PR-DCS-1", 4) for i in range(3)]
+    spec += [("w26", f"d{i}", f"D {i}", "Officer", "Derby", "PR-DCS-1", 3) for i in range(3)]
+    spec += [("w26", f"r{i}", f"R {i}", "Officer", "Rutland", "PR-DCS-1", 1) for i in range(2)]
+    spec += [("w26", f"l{i}", f"L {i}", "Officer", "Leicester", "PR-DCS-1", 5) for i in range(3)]
+    frame = _answers(spec)
+    frame["held_on"] = frame["workshop_id"].map({"w25": "2025-05-01", "w26": "2026-05-01"})
+    rows = answered(frame)
+    region_years = sm.summarise(frame, by=["year"], min_group=MIN)
+    by_authority = sm.summarise(frame, by=["year", "authority"], min_group=MIN)
+    found = recovered(
+        rows,
+        ["year"],
+        "authority",
+        shown_keys(region_years, ["year"]),
+        shown_keys(by_authority, ["year", "authority"]),
+    )
+    assert found == []
+    # Region 2026 minus Derby's 2026 (its year change) minus Leicester (2026 only) is Rutland.
+    derby = sm.change(frame, between="year", min_group=MIN, where={"authority": "Derby"})
+    leicester = sm.by_theme(frame, min_group=MIN, where={"authority": "Leicester"})
+    shown = [
+        not bool(derby["after_suppressed"].iloc[0]),
+        not bool(leicester["suppressed"].iloc[0]),
+        not bool(region_years.set_index("year").loc[2026, "suppressed"]),
+    ]
+    assert not all(shown)
