@@ -13,7 +13,7 @@ PORT   ?= 8866
 # Jupyter refuses to run as root without --allow-root (containers, CI machines).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint live demo bench clean
+.PHONY: lab console test lint live demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ $(STAMP): pyproject.toml
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/facilitator.ipynb
+
+# The facilitator console as a page of its own (no JupyterLab menus or code on the projector;
+# the notebook file is never changed by using it). Opens the last workshop where it stopped.
+console: $(STAMP)
+	$(BIN)/voila notebooks/facilitator.ipynb --Voila.ip=127.0.0.1 --port=8867
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -76,12 +76,15 @@ _LAZY: dict[str, str] = {
     "default_folder": "facilitator",
     "facilitator_app": "console",
     "FacilitatorApp": "console",
+    "room_page": "room",
     "open_steering_group": "analysis",
     "load_steering_data": "analysis",
     "filter_ratings": "analysis",
     "self_rating_app": "selfrating",
     "SelfRating": "selfrating",
     "serve": "live",
+    "start_server": "live",
+    "candidate_addresses": "live",
     "live_panel": "live",
     "help_for": "glossary",
     "help_html": "glossary",
@@ -119,12 +122,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .glossary import find_terms as find_terms
     from .glossary import help_for as help_for
     from .glossary import help_html as help_html
+    from .live import candidate_addresses as candidate_addresses
     from .live import live_panel as live_panel
     from .live import serve as serve
+    from .live import start_server as start_server
     from .ratings import read_ratings as read_ratings
     from .report import report_from_sources as report_from_sources
     from .report import workshop_report as workshop_report
     from .report import write_report as write_report
+    from .room import room_page as room_page
     from .safety import escape_html as escape_html
     from .safety import neutralise_cell as neutralise_cell
     from .scales import DONT_KNOW_LABEL as DONT_KNOW_LABEL

@@ -154,8 +154,9 @@ def filter_ratings(
     authorities: Iterable[str] | str | None = None,
     roles: Iterable[str] | str | None = None,
     themes: Iterable[str] | str | None = None,
+    workshops: Iterable[str] | str | None = None,
 ) -> pd.DataFrame:
-    """Keep the answers from the chosen years, authorities, respondent roles and themes.
+    """Keep the answers from the chosen years, authorities, respondent roles, themes, workshops.
 
     ``None`` (or an empty selection) keeps everything for that filter.
 
@@ -171,6 +172,8 @@ def filter_ratings(
         Respondents' roles: DCS, LM, Officer, Mixed.
     themes : str or iterable of str, optional
         Theme ids, e.g. ``"WF"``.
+    workshops : str or iterable of str, optional
+        Workshops by id or by title (exactly as shown in the reports).
 
     Returns
     -------
@@ -180,7 +183,8 @@ def filter_ratings(
     Raises
     ------
     AssuredKitError
-        For a theme or role that does not exist (a typing slip would otherwise show nothing).
+        For a theme, role or workshop that does not exist (a typing slip would otherwise show
+        nothing).
 
     Examples
     --------
@@ -216,6 +220,18 @@ def filter_ratings(
             hint="theme ids are two letters, e.g. WF for Workforce",
         )
         keep &= ratings["theme_id"].astype(object).isin(chosen).to_numpy()
+    chosen = _choices(workshops)
+    if chosen is not None:
+        ids = ratings["workshop_id"].astype(str)
+        titles = ratings["workshop_title"].astype(str) if "workshop_title" in ratings else ids
+        _refuse_unknown(
+            chosen,
+            tuple(sorted(set(ids) | set(titles))),
+            field="workshops",
+            what="workshop",
+            hint="a workshop's id or its title as the report shows it",
+        )
+        keep &= (ids.isin(chosen) | titles.isin(chosen)).to_numpy()
     return ratings[keep.to_numpy()]
 
 
@@ -269,6 +285,97 @@ def html_output(html: str, text: str = "") -> dict[str, Any]:
         "data": {"text/html": html, "text/plain": text or html},
         "metadata": {},
     }
+
+
+def _panel_box(children: list[Any], out: Any) -> Any:
+    """Return a VBox of a panel whose display also carries its chart as a static PNG.
+
+    A live notebook shows the widget (redrawn when a filter changes). An exported notebook, or
+    one opened without its widget state, has no widget to show: it falls back to the PNG of
+    the chart as last drawn, so the charts are there offline (nothing fetched to draw them).
+    """
+    import ipywidgets as w
+
+    class PanelBox(w.VBox):  # type: ignore[misc]
+        def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+            bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+            for item in out.outputs:
+                data = item.get("data", {})
+                if "image/png" in data:
+                    bundle["image/png"] = data["image/png"]
+                    break
+            return bundle
+
+    return PanelBox(children)
+
+
+def _filter_options(ratings: pd.DataFrame) -> tuple[list[int], list[str], list[str]]:
+    """Return the years, authorities and roles present, as the filters offer them."""
+    years = sorted({int(y) for y in pd.to_datetime(ratings["held_on"]).dt.year.dropna()})
+    authorities = sorted({str(a) for a in ratings["authority"].dropna() if str(a).strip()})
+    roles = [x for x in ("DCS", "LM", "Officer", "Mixed") if (ratings["role"] == x).any()]
+    return years, authorities, roles
+
+
+#: The columns of the steering group's theme table, in order.
+_SUMMARY_COLUMNS = (
+    "theme_title",
+    "n_respondents",
+    "n_answers",
+    "median",
+    "top_share",
+    "bottom_share",
+    "dont_know_share",
+    "classification",
+)
+
+
+def summary_html(table: pd.DataFrame) -> str:
+    """Return a theme summary (`assured_kit.summary.by_theme`) as an HTML table in plain words.
+
+    Shares are written as percentages; a withheld row says so instead of showing figures.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"theme_title": ["Workforce"], "n_respondents": [4], "n_answers": [8],
+    ...     "median": [4.0], "top_share": [0.75], "bottom_share": [0.0],
+    ...     "dont_know_share": [0.0], "classification": ["strong"], "suppressed": [False]})
+    >>> "<td>75%</td>" in summary_html(t)
+    True
+    """
+    from .safety import escape_html
+    from .summary import suppressed_text
+    from .text import percent
+    from .workbook import column_heading
+
+    columns = [c for c in _SUMMARY_COLUMNS if c in table.columns]
+    head = "".join(f"<th>{escape_html(column_heading(c))}</th>" for c in columns)
+    rows = []
+    for row in table.itertuples(index=False):
+        cells = []
+        for c in columns:
+            value = getattr(row, c)
+            hidden = bool(getattr(row, "suppressed", False)) and c not in (
+                "theme_title",
+                "classification",
+            )
+            if hidden:
+                text = suppressed_text(int(table.attrs.get("min_group", 3)))
+            elif value is None or pd.isna(value):
+                text = "–"
+            elif c.endswith("_share"):
+                text = percent(value)
+            elif c == "median":
+                text = f"{float(value):g}"
+            else:
+                text = str(value)
+            cells.append(f"<td>{escape_html(text)}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        "<table style='border-collapse:collapse;font-size:1.05em' border='1' cellpadding='4'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 # --------------------------------------------------------------------------- panels
@@ -398,10 +505,7 @@ class SteeringGroup:
         self.data = data
         self.named_authorities = tuple(named_authorities)
         self.anonymity_seed = anonymity_seed
-        r = data.ratings
-        years = sorted({int(y) for y in pd.to_datetime(r["held_on"]).dt.year.dropna()})
-        authorities = sorted({str(a) for a in r["authority"].dropna() if str(a).strip()})
-        roles = [x for x in ("DCS", "LM", "Officer", "Mixed") if (r["role"] == x).any()]
+        years, authorities, roles = _filter_options(data.ratings)
         from .framework import load_framework
 
         fw = load_framework()
@@ -443,6 +547,86 @@ class SteeringGroup:
         self._update_status()
 
     # ------------------------------------------------------------------ data
+
+    def load(self, sources: Sequence[str | Path]) -> None:
+        """Read other workshop files, folders or exports and redraw everything for them.
+
+        The filters offer the years, authorities and roles of the new answers (choices that
+        no longer exist are dropped). Nothing changes if the files cannot be read.
+        """
+        from .anonymity import key_path
+
+        data = load_steering_data(list(sources))  # raises before anything is replaced
+        self.data = data
+        self.key = key_path(None, beside=data.sources[0] if data.sources else None)
+        years, authorities, roles = _filter_options(data.ratings)
+        for control, options in (
+            (self.year_filter, years),
+            (self.authority_filter, authorities),
+            (self.role_filter, roles),
+        ):
+            kept = tuple(v for v in control.value if v in options)
+            with control.hold_trait_notifications():
+                control.value = ()
+                control.options = options
+                control.value = kept
+        self.position_authority.options = [("(choose)", "")] + [(a, a) for a in authorities]
+        self.refresh()
+
+    def picker(self, folder: str | Path | None = None) -> Any:
+        """Return a widget to choose the workshop files and folders to read, without code.
+
+        Type or paste a folder, press *Find files* to list the workshop files
+        (``*.workshop.sqlite``) and answer exports (``.csv``, ``.xlsx``) in it and its
+        subfolders, choose some (none chosen: the whole folder), then *Read these*.
+        """
+        import ipywidgets as w
+
+        from .safety import escape_html
+
+        where = w.Text(
+            value=str(folder or ""),
+            description="Folder",
+            placeholder="e.g. C:\\Users\\me\\Workshops",
+            layout=w.Layout(width="40em"),
+        )
+        files = w.SelectMultiple(options=[], description="Files", layout=w.Layout(width="40em"))
+        find = w.Button(description="Find files")
+        read = w.Button(description="Read these", button_style="primary")
+        message = w.HTML()
+
+        def look(_button: Any = None) -> None:
+            base = Path(where.value.strip().strip('"'))
+            if not where.value.strip() or not base.is_dir():
+                files.options = []
+                message.value = f"<i>{escape_html(str(base))} is not a folder.</i>"
+                return
+            found = sorted(
+                path
+                for pattern in ("*.workshop.sqlite", "*.csv", "*.xlsx")
+                for path in base.rglob(pattern)
+            )
+            files.options = [(str(p.relative_to(base)), str(p)) for p in found]
+            message.value = f"{len(found)} file(s) found."
+
+        def load(_button: Any) -> None:
+            chosen = list(files.value) or ([where.value.strip().strip('"')] if where.value else [])
+            try:
+                self.load(chosen)
+            except AssuredKitError as exc:
+                message.value = f"<i>{escape_html(str(exc))}</i>"
+                return
+            message.value = escape_html(
+                f"Read {len(self.data.ratings):,} answers from {len(chosen)} source(s)."
+            )
+
+        find.on_click(look)
+        read.on_click(load)
+        self.picker_controls = {"folder": where, "files": files, "find": find, "read": read}
+        self.picker_message = message
+        if folder is not None:
+            look()
+        return w.VBox([w.HBox([where, find]), files, read, message])
 
     def sliced(self) -> tuple[pd.DataFrame, dict[str, Any] | None]:
         """Return the answers to summarise and the ``where`` slice of them to show.
@@ -523,7 +707,7 @@ class SteeringGroup:
             parts = [w.HTML(f"<h3>{title}</h3>")]
             if name == "position":
                 parts.append(self.position_authority)
-            box = w.VBox([*parts, out])
+            box = _panel_box([*parts, out], out)
             self.panels[name] = (box, out)
             self._render(name)
         return self.panels[name][0]
@@ -572,7 +756,6 @@ class SteeringGroup:
 
     def _render_summary(self) -> None:
         from .report import summary_text
-        from .safety import escape_html
 
         r = self.filtered()
         if not len(r):
@@ -582,9 +765,7 @@ class SteeringGroup:
         text = summary_text(
             data, min_group=self.min_group, allow_small_groups=self.allow_small_groups, where=where
         )
-        self.summary_output.outputs = (
-            html_output(f"<pre style='font-size:1.05em'>{escape_html(text)}</pre>", text),
-        )
+        self.summary_output.outputs = (html_output(summary_html(self.summary_table()), text),)
 
     def export_report(
         self, path: str | Path, *, scope: str = "region", authority: str | None = None

@@ -57,11 +57,13 @@ from .summary import (
 from .text import percent
 
 __all__ = [
+    "FACET_KINDS",
     "authority_spread",
     "change_dumbbell",
     "confidence_evidence",
     "diverging_bars",
     "dont_know_axes",
+    "facet",
     "heatmap",
     "live_distribution",
     "role_pairs",
@@ -72,6 +74,12 @@ _BAR_HEIGHT = 0.7
 _MIN_LABELLED_SHARE = 8.0  # segments narrower than this many percent carry no number
 _DK_PARTNERS: weakref.WeakKeyDictionary[Axes, Axes] = weakref.WeakKeyDictionary()
 _LIVE: weakref.WeakKeyDictionary[Axes, dict[str, Any]] = weakref.WeakKeyDictionary()
+# Where the notes beside each row start (axes fraction), for axes that keep them inside.
+_NOTE_X: weakref.WeakKeyDictionary[Axes, float] = weakref.WeakKeyDictionary()
+# Share of a given axes kept, inside its own box, for notes (or the Don't know panel) at its right.
+_ROOM = 0.3
+_DK_ROOM = 0.24
+_CHAR_WIDTH = 0.6  # a character's width as a share of the type size (a generous average)
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,6 +102,37 @@ def _new_axes(
         return main, dk
     _fig, main = plt.subplots(figsize=size, layout="constrained")
     return main, None
+
+
+def _keep_room(ax: Axes, lo: float, hi: float, room: float = _ROOM) -> float:
+    """Draw ``lo`` to ``hi`` on the left of ``ax``, keeping ``room`` of its width free at the right.
+
+    Used when the caller gave the axes (a panel of a grid): notes beside the rows and the
+    "Don't know" panel then sit inside the panel's own box and never run into its neighbour.
+    Returns where the free room starts, as a fraction of the axes' width.
+    """
+    ax.set_xlim(lo, lo + (hi - lo) / (1 - room))
+    ax.spines["bottom"].set_bounds(lo, hi)
+    _NOTE_X[ax] = 1 - room + 0.02
+    return 1 - room
+
+
+def _width_points(ax: Axes) -> float:
+    """Return the axes' width in points, as laid out now."""
+    return float(ax.get_position().width * ax.figure.get_figwidth() * 72)
+
+
+def _chars_fitting(ax: Axes, share: float, size: float, most: int) -> int:
+    """Return how many characters of type ``size`` fit in ``share`` of the axes' width."""
+    return max(6, min(most, int(_width_points(ax) * share / (_CHAR_WIDTH * size))))
+
+
+def _note_width(ax: Axes, most: int) -> int:
+    """Characters per line for notes beside the rows (narrower inside a grid's panel)."""
+    start = _NOTE_X.get(ax)
+    if start is None:
+        return most
+    return _chars_fitting(ax, 0.98 - start, pal.FONT_ANNOTATION, most)
 
 
 def _is_tidy(data: pd.DataFrame) -> bool:
@@ -164,6 +203,19 @@ def _row_labels(table: pd.DataFrame, key: str, *, width: int = 18) -> list[str]:
     return [_wrap("—" if pd.isna(v) else str(v), width) for v in table[key]]
 
 
+def _n_text(n: Any) -> str:
+    """How many people a figure rests on, as written on the charts: "n=12"."""
+    return "" if n is None or pd.isna(n) else f"n={int(n)}"
+
+
+def _with_n(labels: list[str], table: pd.DataFrame, column: str) -> list[str]:
+    """Add each row's number of people (``column``) under its label, where the table has it."""
+    if column not in table.columns:
+        return labels
+    counts = [_n_text(n) for n in table[column]]
+    return [f"{label}\n({n})" if n else label for label, n in zip(labels, counts, strict=True)]
+
+
 def _style(ax: Axes, title: str | None) -> None:
     ax.tick_params(labelsize=pal.FONT_TICK)
     if title:
@@ -172,19 +224,37 @@ def _style(ax: Axes, title: str | None) -> None:
         ax.spines[side].set_visible(False)
 
 
-def _percent_axis(ax: Axes, label: str) -> None:
-    ax.set_xlim(0, 100)
+def _axis_label(ax: Axes, label: str, keep: bool) -> None:
+    """Set the x label, centred under the data (not the room kept for notes) and wrapped to it."""
+    share = 1 - _ROOM if keep else 1.0
+    width = _chars_fitting(ax, share, pal.FONT_LABEL, 200)
+    ax.set_xlabel("\n".join(textwrap.wrap(label, width)), fontsize=pal.FONT_LABEL)
+    ax.xaxis.label.set_x(share / 2)
+
+
+def _percent_axis(ax: Axes, label: str, *, keep: bool = False) -> None:
+    """Set a 0 to 100 % x axis; with ``keep``, keep room inside the axes for notes at the right."""
+    if keep:
+        _keep_room(ax, 0, 100)
+    else:
+        ax.set_xlim(0, 100)
     ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-    ax.set_xlabel(label, fontsize=pal.FONT_LABEL)
+    _axis_label(ax, label, keep)
 
 
-def _scale_axis(ax: Axes, scale: Scale, label: str) -> None:
-    ax.set_xlim(scale.minimum - 0.5, scale.maximum + 0.5)
+def _scale_axis(ax: Axes, scale: Scale, label: str, *, keep: bool = False) -> None:
+    """Set the scale's full range on the x axis; ``keep`` as for `_percent_axis`."""
+    lo, hi = scale.minimum - 0.5, scale.maximum + 0.5
+    if keep:
+        _keep_room(ax, lo, hi)
+    else:
+        ax.set_xlim(lo, hi)
+    width = 11 if not keep else _chars_fitting(ax, (1 - _ROOM) / len(scale.values), 14, 11)
     ax.set_xticks(
         scale.values,
-        [f"{v}\n{_wrap(lab, 11)}" for v, lab in zip(scale.values, scale.labels, strict=True)],
+        [f"{v}\n{_wrap(lab, width)}" for v, lab in zip(scale.values, scale.labels, strict=True)],
     )
-    ax.set_xlabel(label, fontsize=pal.FONT_LABEL)
+    _axis_label(ax, label, keep)
 
 
 def _rows_axis(ax: Axes, labels: list[str]) -> None:
@@ -216,6 +286,9 @@ def _headline(ax: Axes, title: str | None, legend: Any = None) -> None:
     """
     if not title:
         return
+    # Wrapped to the axes' width, so a narrow panel's title stays above its own axes.
+    width = _chars_fitting(ax, 1.0, pal.FONT_TITLE, 200)
+    title = "\n".join(textwrap.wrap(title, width, break_long_words=False))
     pad = 10.0
     if legend is not None:
         above = legend.get_window_extent().y1 - ax.get_window_extent().y1
@@ -224,15 +297,23 @@ def _headline(ax: Axes, title: str | None, legend: Any = None) -> None:
 
 
 def _legend_above(ax: Axes, handles: Sequence[Any], title: str | None, *, ncol: int) -> None:
-    """Put the legend in rows just above the axes, style them, and the title above the legend."""
-    legend = ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1),
-        ncol=ncol,
-        frameon=False,
-        fontsize=pal.FONT_TICK,
-    )
+    """Put the legend in rows just above the axes, style them, and the title above the legend.
+
+    The legend takes as many columns as fit the axes' width, so in a narrow panel of a grid it
+    stays above its own axes rather than running over the next panel.
+    """
+    width = ax.get_window_extent().width
+    for columns in range(max(ncol, 1), 0, -1):
+        legend = ax.legend(
+            handles=handles,
+            loc="lower left",
+            bbox_to_anchor=(0, 1),
+            ncol=columns,
+            frameon=False,
+            fontsize=pal.FONT_TICK,
+        )
+        if columns == 1 or legend.get_window_extent().width <= width:
+            break
     _style(ax, None)
     _headline(ax, title, legend)
 
@@ -255,16 +336,19 @@ def _figure_legend(fig: Any, handles: Sequence[Any], labels: Sequence[str]) -> A
     return None  # pragma: no cover - the loop always returns (labels are never empty)
 
 
-def _direction_label(ax: Axes, first: str, low: str, high: str) -> None:
-    """Set an x label of ``first``, then "<- low | high ->", kept within the axes' width.
+def _direction_label(ax: Axes, first: str, low: str, high: str, share: float = 1.0) -> None:
+    """Set an x label of ``first``, then "<- low | high ->", kept within ``share`` of the axes.
 
-    When the direction line is wider than the axes (long level labels, a narrow axes), each end
-    gets lines of its own, so the label never runs past the figure's edges.
+    When the direction line is wider than that (long level labels, a narrow axes), each end
+    gets lines of its own, so the label never runs past the figure's edges. The label is
+    centred on the left ``share`` of the axes (where the bars are).
     """
     ax.set_xlabel(f"{first}\n← {low}  |  {high} →", fontsize=pal.FONT_LABEL)
-    if ax.xaxis.label.get_window_extent().width > ax.get_window_extent().width:
-        lines = [first, *textwrap.wrap(f"← {low}", 56), *textwrap.wrap(f"{high} →", 56)]
+    if ax.xaxis.label.get_window_extent().width > share * ax.get_window_extent().width:
+        width = _chars_fitting(ax, share, pal.FONT_LABEL, 56)
+        lines = [first, *textwrap.wrap(f"← {low}", width), *textwrap.wrap(f"{high} →", width)]
         ax.set_xlabel("\n".join(lines), fontsize=pal.FONT_LABEL)
+    ax.xaxis.label.set_x(share / 2)
 
 
 def _dot_handle(label: str, marker: str, size: float, **style: Any) -> Line2D:
@@ -287,11 +371,10 @@ def _row_note(ax: Axes, y: float, text: str, **style: Any) -> Any:
 
 
 def _margin_note(ax: Axes, y: float, text: str, **style: Any) -> Any:
-    """Write a note in the right margin, just past the axes, level with row ``y``."""
+    """Write a note beside row ``y``: just past the axes, or in the room kept inside them."""
     style.setdefault("fontsize", pal.FONT_ANNOTATION)
-    return ax.text(
-        1.02, y, text, transform=ax.get_yaxis_transform(), ha="left", va="center", **style
-    )
+    x = _NOTE_X.get(ax, 1.02)
+    return ax.text(x, y, text, transform=ax.get_yaxis_transform(), ha="left", va="center", **style)
 
 
 def _check_value(value: str, allowed: tuple[str, ...], problem: str) -> None:
@@ -330,13 +413,14 @@ def _value_text(value: float, measure: str) -> str:
     return percent(value) if measure.endswith("share") else f"{value:.1f}"
 
 
-def _measure_axis(ax: Axes, measure: str, scale: Scale) -> float:
+def _measure_axis(ax: Axes, measure: str, scale: Scale, *, keep: bool = False) -> float:
     """Set the fixed x axis for a measure; return the factor from figure to axis units."""
-    if measure.endswith("share"):
-        word = "top" if measure == "top_share" else "bottom"
-        _percent_axis(ax, f"Share of rated answers at the {word} of the scale")
+    if measure in ("top_share", "bottom_share", "shares"):
+        words = {"top_share": "at the top of", "bottom_share": "at the bottom of"}
+        where = words.get(measure, "at the top (filled) and bottom (hollow) of")
+        _percent_axis(ax, f"Share of rated answers {where} the scale", keep=keep)
         return 100.0
-    _scale_axis(ax, scale, "Median rating")
+    _scale_axis(ax, scale, "Median rating", keep=keep)
     return 1.0
 
 
@@ -427,8 +511,11 @@ def diverging_bars(
     n_rows = len(summary)
     made_here = ax is None
     ax, dk_ax = _new_axes(ax, (14, 1.2 * max(n_rows, 1) + 2.5), dk_panel=True)
-    if dk_ax is None:
-        dk_ax = ax.inset_axes((1.03, 0.0, 0.2, 1.0), sharey=ax)
+    if dk_ax is None:  # a given axes: the Don't know panel goes inside its own box, at the right
+        start = _keep_room(ax, -100, 100, _DK_ROOM)
+        dk_ax = ax.inset_axes((start + 0.05, 0.0, _DK_ROOM - 0.05, 1.0), sharey=ax)
+    else:
+        ax.set_xlim(-100, 100)  # now, so labels can be measured against it
     _DK_PARTNERS[ax] = dk_ax
     colours = pal.level_colours(the_scale)
 
@@ -460,7 +547,25 @@ def diverging_bars(
         )
         for i, bar in enumerate(bars):
             width = shares[i, j]
-            if drawable[i] and width >= _MIN_LABELLED_SHARE:
+            bar.set_gid(f"level-{level}")
+            if not drawable[i]:
+                continue
+            room = max(_MIN_LABELLED_SHARE, _text_span(ax, f"{width:.0f}%") + 1.5)
+            if middle[j]:
+                # The middle level straddles the centre line: write its share in its right
+                # half, starting just clear of the line, so the line never crosses the number.
+                if width / 2 >= room:
+                    ax.text(
+                        1.5,
+                        i,
+                        f"{width:.0f}%",
+                        ha="left",
+                        va="center",
+                        fontsize=pal.FONT_ANNOTATION,
+                        color=pal.text_colour_on(colour),
+                        gid="share",
+                    )
+            elif width >= room:  # only where the number fits inside its segment
                 ax.text(
                     start[i] + width / 2,
                     i,
@@ -469,8 +574,8 @@ def diverging_bars(
                     va="center",
                     fontsize=pal.FONT_ANNOTATION,
                     color=pal.text_colour_on(colour),
+                    gid="share",
                 )
-            bar.set_gid(f"level-{level}")
         start = start + shares[:, j]
     for i in range(n_rows):
         if suppressed[i]:
@@ -487,29 +592,20 @@ def diverging_bars(
                 zorder=3,
             )
     ax.axvline(0, color=pal.EDGE, linewidth=1.2)
-    ax.set_xlim(-100, 100)
+    if made_here:
+        ax.set_xlim(-100, 100)
     ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"])
     low = " / ".join(the_scale.label_for(v) for v in the_scale.bottom_values)
     high = " / ".join(the_scale.label_for(v) for v in the_scale.top_values)
-    _direction_label(ax, "% of rated answers", low, high)
-    labels = _row_labels(summary, by)
-    n_resp = (
-        summary["n_respondents"].to_numpy(np.float64, na_value=np.nan)
-        if "n_respondents" in summary
-        else None
-    )
-    if n_resp is not None:
-        labels = [
-            f"{label}\n(n={int(n)})" if not np.isnan(n) else label
-            for label, n in zip(labels, n_resp, strict=True)
-        ]
-    _rows_axis(ax, labels)
+    _direction_label(ax, "% of rated answers", low, high, 1.0 if made_here else 1 - _DK_ROOM)
+    _rows_axis(ax, _with_n(_row_labels(summary, by), summary, "n_respondents"))
+    dk_swatch = Patch(facecolor=pal.DONT_KNOW, edgecolor=pal.EDGE, label=DONT_KNOW_LABEL)
     if made_here:  # across the top of the figure, clear of both panels
-        _figure_legend(ax.figure, ax.containers, the_scale.labels)
+        _figure_legend(ax.figure, [*ax.containers, dk_swatch], [*the_scale.labels, DONT_KNOW_LABEL])
         _style(ax, None)
         _headline(ax, title)
     else:
-        _legend_above(ax, ax.containers, title, ncol=min(3, len(levels)))
+        _legend_above(ax, [*ax.containers, dk_swatch], title, ncol=min(3, len(levels) + 1))
 
     # "Don't know", apart: share of all answers.
     dk = summary["dont_know_share"].to_numpy(np.float64, na_value=np.nan) * 100
@@ -536,9 +632,13 @@ def diverging_bars(
                 fontsize=pal.FONT_ANNOTATION,
             )
     dk_ax.set_xlim(0, 100)
-    dk_ax.set_xticks([50, 100], ["50%", "100%"])
-    dk_ax.set_title(DONT_KNOW_LABEL, fontsize=pal.FONT_LABEL)
-    dk_ax.set_xlabel("% of all answers", fontsize=pal.FONT_LABEL)
+    if made_here:
+        dk_ax.set_xticks([50, 100], ["50%", "100%"])
+        dk_ax.set_title(DONT_KNOW_LABEL, fontsize=pal.FONT_LABEL)
+        dk_ax.set_xlabel("% of all answers", fontsize=pal.FONT_LABEL)
+    else:  # a narrow inset: the shares (of all answers) are written on the bars
+        dk_ax.set_xticks([])
+        dk_ax.set_xlabel(_wrap(DONT_KNOW_LABEL, 6), fontsize=pal.FONT_LABEL)
     dk_ax.tick_params(labelsize=pal.FONT_TICK, left=False, labelleft=False)
     for side in ("top", "right", "left"):
         dk_ax.spines[side].set_visible(False)
@@ -591,8 +691,11 @@ def theme_profile(
     _need(summary, ["theme_id", "median", "q1", "q3", "classification", "suppressed"], "by_theme")
     the_scale = _scale_of(summary, scale)
     mg = _min_group_of(summary, min_group)
+    given = ax is not None
     ax, _ = _new_axes(ax, (13, 1.1 * max(len(summary), 1) + 2))
     lo, hi = the_scale.minimum - 0.5, the_scale.maximum + 0.5
+    if given:
+        _keep_room(ax, lo, hi)
     for i, row in enumerate(summary.itertuples(index=False)):
         word = str(row.classification)
         if bool(row.suppressed):
@@ -647,9 +750,10 @@ def theme_profile(
     for v in the_scale.values:
         ax.axvline(v, color="#EEEEEE", linewidth=1, zorder=0)
     ax.axvline(the_scale.midpoint, color=pal.EDGE, linewidth=1, linestyle=":", zorder=0)
-    _scale_axis(ax, the_scale, "Median rating (bar: middle half of the answers)")
-    _rows_axis(ax, _row_labels(summary, "theme_id"))
-    _style(ax, title or "Profile by theme")
+    _scale_axis(ax, the_scale, "Median rating (bar: middle half of the answers)", keep=given)
+    _rows_axis(ax, _with_n(_row_labels(summary, "theme_id"), summary, "n_respondents"))
+    _style(ax, None)
+    _headline(ax, title or "Profile by theme")
     return ax
 
 
@@ -665,10 +769,11 @@ def heatmap(
     ax: Axes | None = None,
     **options: Any,
 ) -> Axes:
-    """Draw a grid of themes (or questions) against authorities (or respondents, roles, ...).
+    r"""Draw a grid of themes (or questions) against authorities (or respondents, roles, ...).
 
     Each cell is a rectangle coloured by ``value`` (``top_share``, ``bottom_share`` on 0 to
-    100 %, or ``median`` on the scale's range, red to blue) and labelled with the figure.
+    100 %, or ``median`` on the scale's range, red to blue) and labelled with the figure and the
+    number of people it rests on; a colour key beside the grid reads the colours.
     Suppressed cells are grey, hatched and labelled ``<3`` (for ``min_group=3``); cells where
     every answer was "Don't know" are grey and labelled "no ratings"; a pair with no answers
     at all is white and labelled "none". No cell is ever blank.
@@ -699,7 +804,7 @@ def heatmap(
     ...     "rating": pd.array([4, 5, 1, 4, 2, 2, 3, 5, 5], dtype="Int64"), "dont_know": False})
     >>> ax = heatmap(answers)  # Rutland (2 people) withheld, and Leicester, which gives it away
     >>> [t.get_text() for t in ax.texts if t.get_gid() in ("cell", "suppressed")]
-    ['75%', '<3', '<3']
+    ['75%\nn=4', '<3', '<3']
     """
     _check_value(value, ("top_share", "bottom_share", "median"), "cannot colour cells by")
     if _is_tidy(data):
@@ -750,7 +855,10 @@ def heatmap(
                     if value == "median"
                     else pal.share_colour(figure)
                 )
+                n = _n_text(getattr(row, "n_respondents", None))
                 hatch, text, gid = None, _value_text(figure, value), "cell"
+                if n:
+                    text += f"\n{n}"
             ax.add_patch(
                 Rectangle(
                     (j - 0.5, i - 0.5),
@@ -797,21 +905,110 @@ def heatmap(
         "bottom_share": "% of rated answers at the bottom of the scale",
         "median": "median rating",
     }[value]
-    ax.set_xlabel(
-        f"Cells: {measure}. Hatched grey '<{mg}': {suppressed_text(mg)}.",
-        fontsize=pal.FONT_LABEL,
+    _axis_label(
+        ax,
+        f"Cells: {measure}, n people. Hatched grey '<{mg}': {suppressed_text(mg)}.",
+        keep=False,
     )
-    _style(ax, title)
+    _colour_key(ax, value, the_scale, measure)
+    _style(ax, None)
+    _headline(ax, title)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     return ax
+
+
+def _colour_key(ax: Axes, value: str, scale: Scale, measure: str) -> Any:
+    """Draw the heatmap's colour key in a strip taken from the right of ``ax`` (its own panel)."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import ListedColormap, Normalize
+
+    steps = np.linspace(0, 1, 64)
+    if value == "median":
+        lo, hi = float(scale.minimum), float(scale.maximum)
+        colours = [pal.value_colour(lo + t * (hi - lo), scale) for t in steps]
+        ticks: list[float] = [float(v) for v in scale.values]
+        labels = [str(v) for v in scale.values]
+    else:
+        lo, hi = 0.0, 100.0
+        colours = [pal.share_colour(t) for t in steps]
+        ticks = [0, 25, 50, 75, 100]
+        labels = [f"{t:.0f}%" for t in ticks]
+    mappable = ScalarMappable(Normalize(lo, hi), ListedColormap(colours))
+    key = ax.figure.colorbar(mappable, ax=ax, location="right", fraction=0.04, pad=0.02)
+    key.set_ticks(ticks, labels=labels)
+    key.ax.tick_params(labelsize=pal.FONT_TICK)
+    key.set_label(_wrap(measure[0].upper() + measure[1:], 26), fontsize=pal.FONT_TICK)
+    key.outline.set_edgecolor(pal.EDGE)
+    key.ax.set_gid("colour-key")
+    return key
+
+
+def _lanes(value: str) -> list[tuple[str, float]]:
+    """Return the measures drawn on each row, with their offsets from the row's centre."""
+    if value == "shares":
+        return [("top_share", -0.2), ("bottom_share", 0.2)]
+    return [(value, 0.0)]
+
+
+def _text_span(ax: Axes, text: str, size: float = pal.FONT_ANNOTATION) -> float:
+    """Return a generous estimate of the width of ``text`` in the axes' x units."""
+    lo, hi = ax.get_xlim()
+    longest = max(len(line) for line in text.split("\n"))
+    return longest * _CHAR_WIDTH * size * (hi - lo) / max(_width_points(ax), 1.0)
+
+
+def _lane_label(
+    ax: Axes, y: float, xs: Sequence[float], text: str, span: tuple[float, float], **style: Any
+) -> Any:
+    """Write a lane's figures centred over its marks at height ``y``, kept inside ``span``.
+
+    Kept inside the data range, a label never sits on an axis line or runs into the notes.
+    """
+    lo, hi = span
+    half = _text_span(ax, text) / 2
+    x = (min(xs) + max(xs)) / 2
+    x = min(max(x, lo + half), hi - half) if hi - lo > 2 * half else (lo + hi) / 2
+    style.setdefault("fontsize", pal.FONT_ANNOTATION)
+    return ax.text(x, y, text, ha="center", va="center", **style)
+
+
+def _lane_figures(
+    ax: Axes,
+    where: tuple[int, float],
+    lanes: list[tuple[str, float]],
+    measure: str,
+    marks: dict[str, float],
+    text: str,
+    span: tuple[float, float],
+) -> None:
+    """Write a lane's figures (gid ``"figures"``) beside its marks, named when a row has two."""
+    if marks:
+        row, offset = where
+        y = _lane_y(row, offset, lanes)
+        words = _lane_word(measure, lanes) + text
+        _lane_label(ax, y, list(marks.values()), words, span, gid="figures")
+
+
+def _lane_word(measure: str, lanes: list[tuple[str, float]]) -> str:
+    """Return the lane's name for its label: only needed when a row holds two lanes."""
+    if len(lanes) == 1:
+        return ""
+    return "top: " if measure == "top_share" else "bottom: "
+
+
+def _lane_y(i: int, offset: float, lanes: list[tuple[str, float]]) -> float:
+    """Where a lane's label goes: above the top lane (or a single lane), below the bottom one."""
+    if len(lanes) == 1:
+        return i - 0.3
+    return i + offset + (0.17 if offset > 0 else -0.17)
 
 
 def role_pairs(
     data: pd.DataFrame,
     *,
     roles: tuple[str, str] = ("DCS", "LM"),
-    value: str = "top_share",
+    value: str = "shares",
     scale: str | Scale | None = None,
     min_group: int = 3,
     title: str | None = None,
@@ -820,9 +1017,12 @@ def role_pairs(
 ) -> Axes:
     r"""Draw two roles' views per theme as paired dots, marking pairs far apart.
 
-    Each theme gets a dot per role (different colour *and* shape, value written beside it)
-    joined by a line; a pair flagged by `compare_roles` gets the word "apart" and the reason at
-    the right. A suppressed side is written as such, not drawn.
+    Each theme gets a dot per role (different colour *and* shape) joined by a line, with the
+    figures written beside them. By default (``value="shares"``) each theme has two lanes:
+    the share of rated answers at the top of the scale (filled dots) and at the bottom
+    (hollow dots), so a difference at either end shows. A pair flagged by `compare_roles` gets
+    the word "apart" and the reason at the right; each row says how many people each side
+    rests on. A suppressed side is written as such, not drawn.
 
     Parameters
     ----------
@@ -831,14 +1031,15 @@ def role_pairs(
     roles : (str, str)
         The two roles.
     value : str
-        ``"top_share"`` (default) or ``"median"``.
+        ``"shares"`` (default: top and bottom), ``"top_share"`` or ``"median"``.
     scale, min_group, title, ax, **options
         As for `diverging_bars`.
 
     Returns
     -------
     matplotlib.axes.Axes
-        Dots are lines with gid ``"<role>"``; flags are texts with gid ``"apart"``.
+        Dots are lines with gid ``"<role>"`` (top share or median) and ``"<role> bottom"``;
+        flags are texts with gid ``"apart"``.
 
     Examples
     --------
@@ -849,72 +1050,100 @@ def role_pairs(
     >>> ax = role_pairs(answers)
     >>> [t.get_text().split("\n")[0] for t in ax.texts if t.get_gid() == "apart"]
     ['apart']
+    >>> [t.get_text() for t in ax.texts if t.get_gid() == "figures"]
+    ['top: DCS 100% · LM 0%', 'bottom: DCS 0% · LM 100%']
     """
-    _check_value(value, ("top_share", "median"), "cannot compare by")
+    _check_value(value, ("shares", "top_share", "median"), "cannot compare by")
     table = (
         compare_roles(data, roles=roles, scale=scale, min_group=min_group, **options)
         if _is_tidy(data)
         else data
     )
     a, b = (r.lower() for r in roles)
-    _need(table, ["theme_id", f"{a}_{value}", f"{b}_{value}", "apart", "why"], "compare_roles")
+    lanes = _lanes(value)
+    _need(
+        table,
+        ["theme_id", *[f"{p}_{m}" for p in (a, b) for m, _ in lanes], "apart", "why"],
+        "compare_roles",
+    )
     the_scale = _scale_of(table, scale)
     mg = _min_group_of(table, min_group)
-    ax, _ = _new_axes(ax, (13, 1.2 * max(len(table), 1) + 2.5))
-    factor = _measure_axis(ax, value, the_scale)
+    given = ax is not None
+    ax, _ = _new_axes(ax, (13, (1.6 if len(lanes) == 2 else 1.2) * max(len(table), 1) + 2.5))
+    factor = _measure_axis(ax, value, the_scale, keep=given)
+    span = (0.0, 100.0) if factor == 100.0 else (the_scale.minimum - 0.5, the_scale.maximum + 0.5)
     for i, row in enumerate(table.itertuples(index=False)):
-        points = {}
-        for role, prefix, offset in ((roles[0], a, -0.18), (roles[1], b, 0.18)):
-            figure = getattr(row, f"{prefix}_{value}")
+        notes = {}
+        for role, prefix in ((roles[0], a), (roles[1], b)):
             hidden = getattr(row, f"{prefix}_suppressed", False)
             if not pd.isna(hidden) and bool(hidden):
-                note = f"{role}: suppressed (<{mg})"
-            elif pd.isna(figure):
-                note = f"{role}: no ratings" if not pd.isna(hidden) else f"{role}: no answers"
-            else:
-                x = float(figure) * factor
-                points[role] = x
+                notes[role] = f"{role}: suppressed (<{mg})"
+            elif pd.isna(getattr(row, f"{prefix}_{lanes[0][0]}")):
+                notes[role] = (
+                    f"{role}: no ratings" if not pd.isna(hidden) else f"{role}: no answers"
+                )
+        # One side hidden: its note sits clear of the other side's figures; both: one each.
+        places = [-0.3, 0.3] if len(notes) == 2 else [0.0 if len(lanes) == 2 else 0.3]
+        for (_role, note), dy in zip(notes.items(), places, strict=False):
+            _row_note(ax, i + dy, note, gid="suppressed")
+        for measure, offset in lanes:
+            y = i + offset
+            points: dict[str, float] = {}
+            for role, prefix in ((roles[0], a), (roles[1], b)):
+                figure = getattr(row, f"{prefix}_{measure}")
+                hidden = getattr(row, f"{prefix}_suppressed", False)
+                if pd.isna(figure) or (not pd.isna(hidden) and bool(hidden)):
+                    continue
+                points[role] = float(figure) * factor
+            if len(points) == 2:
+                ax.plot(
+                    list(points.values()),
+                    [y, y],
+                    color=pal.SPREAD_BOX,
+                    linewidth=2,
+                    zorder=1,
+                    gid="pair",
+                )
+            for role, x in points.items():
+                colour = pal.ROLE_COLOURS.get(role, pal.EDGE)
+                bottom = measure == "bottom_share"
                 ax.plot(
                     [x],
-                    [i],
+                    [y],
                     marker=pal.ROLE_MARKERS.get(role, "o"),
                     markersize=15,
                     linestyle="none",
-                    color=pal.ROLE_COLOURS.get(role, pal.EDGE),
-                    markeredgecolor=pal.EDGE,
-                    gid=role,
+                    color=colour,
+                    markerfacecolor="white" if bottom else colour,
+                    markeredgecolor=colour if bottom else pal.EDGE,
+                    markeredgewidth=2.5 if bottom else 1.0,
+                    gid=f"{role} bottom" if bottom else role,
+                    zorder=2,
                 )
-                ax.text(
-                    x,
-                    i + offset * 1.7,
-                    f"{role} {_value_text(float(figure), value)}",
-                    ha="center",
-                    va="center",
-                    fontsize=pal.FONT_ANNOTATION,
-                    color="black",
-                    gid=f"{role}-label",
-                )
-                continue
-            _row_note(ax, i + offset * 1.7, note, gid="suppressed")
-        if len(points) == 2:
-            ax.plot(
-                list(points.values()),
-                [i, i],
-                color=pal.SPREAD_BOX,
-                linewidth=2,
-                zorder=1,
-                gid="pair",
-            )
+            figures = [f"{role} {_value_text(x / factor, measure)}" for role, x in points.items()]
+            _lane_figures(ax, (i, offset), lanes, measure, points, " · ".join(figures), span)
         if bool(row.apart):
             _margin_note(
                 ax,
                 i,
-                "apart\n" + _wrap(str(row.why), 22),
+                "apart\n" + _wrap(str(row.why), _note_width(ax, 22)),
                 fontweight="bold",
                 color=pal.FLAG,
                 gid="apart",
             )
-    _rows_axis(ax, _row_labels(table, "theme_id"))
+    counts = [
+        ", ".join(
+            f"{role} {_n_text(getattr(row, f'{prefix}_n_respondents', None))}"
+            for role, prefix in ((roles[0], a), (roles[1], b))
+            if _n_text(getattr(row, f"{prefix}_n_respondents", None))
+        )
+        for row in table.itertuples(index=False)
+    ]
+    labels = [
+        f"{label}\n({n})" if n else label
+        for label, n in zip(_row_labels(table, "theme_id"), counts, strict=True)
+    ]
+    _rows_axis(ax, labels)
     handles = [
         _dot_handle(
             r,
@@ -925,7 +1154,19 @@ def role_pairs(
         )
         for r in roles
     ]
-    _legend_above(ax, handles, title, ncol=2)
+    if len(lanes) == 2:
+        handles += [
+            _dot_handle("filled: top of the scale", "o", 13, color=pal.EDGE),
+            _dot_handle(
+                "hollow: bottom of the scale",
+                "o",
+                13,
+                color=pal.EDGE,
+                markerfacecolor="white",
+                markeredgewidth=2.5,
+            ),
+        ]
+    _legend_above(ax, handles, title, ncol=len(handles))
     return ax
 
 
@@ -979,6 +1220,7 @@ def confidence_evidence(
         )
     else:
         grid = data
+    people = grid.attrs.get("n_respondents")  # the people behind the grid, None if withheld
     _need(
         grid,
         ["rating", "evidence", "n", "share_of_rating", "unfounded", "suppressed"],
@@ -990,7 +1232,12 @@ def confidence_evidence(
     mg = _min_group_of(grid, min_group)
     levels = list(reversed(the_scale.values))  # highest confidence at the top
     ev_levels = ev_scale.values
+    given = ax is not None
     ax, _ = _new_axes(ax, (14, 1.1 * len(levels) + 3))
+    axis_title = "Share of the answers at each confidence level, by evidence: How do I know?"
+    if people is not None and not bool(grid["suppressed"].any()):
+        axis_title += f" ({_n_text(people)} people)"
+    _percent_axis(ax, axis_title, keep=given)
     colours = pal.evidence_colours(ev_scale)
     lookup = {(int(r.rating), int(r.evidence)): r for r in grid.itertuples(index=False)}
     suppressed = bool(grid["suppressed"].any())
@@ -1061,22 +1308,29 @@ def confidence_evidence(
                 for e in ev_scale.bottom_values
                 if (v, e) in lookup
             )
+            # The flag colour only where something is flagged; "0%" is plain news.
+            flagged = any(
+                bool(lookup[(v, e)].unfounded)
+                and not pd.isna(lookup[(v, e)].n)
+                and int(lookup[(v, e)].n) > 0
+                for e in ev_levels
+                if (v, e) in lookup
+            )
             _margin_note(
                 ax,
                 i,
                 f"unfounded:\n{percent(share)}",
-                fontweight="bold",
-                color=pal.FLAG,
+                fontweight="bold" if flagged else "normal",
+                color=pal.FLAG if flagged else "black",
                 gid="unfounded-share",
             )
     if suppressed:
         _suppressed_band(ax, (len(levels) - 1) / 2, 0, 100, suppressed_text(mg), len(levels) - 0.3)
-    _percent_axis(ax, "Share of the answers at each confidence level, by evidence: How do I know?")
     _rows_axis(
         ax,
         [
             f"{v} {_wrap(the_scale.label_for(v), 14)}"
-            + ("" if suppressed else f"\n(n={n_per_level[v]})")
+            + ("" if suppressed else f"\n(n={n_per_level[v]} answers)")
             for v in levels
         ],
     )
@@ -1173,8 +1427,10 @@ def authority_spread(
     name = str(table["authority"].iloc[0]) if len(table) else str(authority)
     the_scale = _scale_of(table, scale)
     mg = _min_group_of(table, min_group)
+    given = ax is not None
     ax, _ = _new_axes(ax, (13, 1.2 * max(len(table), 1) + 2.5))
-    factor = _measure_axis(ax, measure, the_scale)
+    factor = _measure_axis(ax, measure, the_scale, keep=given)
+    span = (0.0, 100.0) if factor == 100.0 else (the_scale.minimum - 0.5, the_scale.maximum + 0.5)
     for i, row in enumerate(table.itertuples(index=False)):
         if bool(row.others_suppressed):
             _row_note(ax, i + 0.25, "other authorities: too few to show", gid="others-suppressed")
@@ -1230,19 +1486,32 @@ def authority_spread(
                 gid="authority",
                 zorder=3,
             )
-            ax.text(
-                x,
-                i - 0.3,
-                _value_text(float(own), measure),
-                ha="center",
-                va="bottom",
-                fontsize=pal.FONT_ANNOTATION,
-                fontweight="bold",
+            _lane_label(
+                ax, i - 0.38, [x], _value_text(float(own), measure), span, fontweight="bold"
             )
         position = getattr(row, "position", None)
         if position is not None and not pd.isna(position):
-            _margin_note(ax, i, _wrap(str(position), 16), gid="position")
-    _rows_axis(ax, _row_labels(table, "theme_id"))
+            _margin_note(ax, i, _wrap(str(position), _note_width(ax, 16)), gid="position")
+    counts = [
+        ", ".join(
+            part
+            for part in (
+                _n_text(getattr(row, "n_respondents", None)),
+                f"{int(row.others_n)} others"
+                if not pd.isna(getattr(row, "others_n", None))
+                else "",
+            )
+            if part
+        )
+        for row in table.itertuples(index=False)
+    ]
+    _rows_axis(
+        ax,
+        [
+            f"{label}\n({n})" if n else label
+            for label, n in zip(_row_labels(table, "theme_id"), counts, strict=True)
+        ],
+    )
     handles = [
         _dot_handle(name, "D", 12, color=pal.AUTHORITY, markeredgecolor=pal.EDGE),
         Patch(facecolor=pal.SPREAD_RANGE, edgecolor=pal.EDGE, label="others: lowest to highest"),
@@ -1260,7 +1529,7 @@ def change_dumbbell(
     before: Any = None,
     after: Any = None,
     by: str = "theme_id",
-    value: str = "top_share",
+    value: str = "shares",
     scale: str | Scale | None = None,
     min_group: int = 3,
     title: str | None = None,
@@ -1269,9 +1538,12 @@ def change_dumbbell(
 ) -> Axes:
     r"""Draw change between two rounds, workshops or years as dumbbells (before -> after).
 
-    Per theme (or question): a hollow grey dot for before, a filled blue dot for after, an
-    arrow between them, the change written at the right ("+15 points"), and "notable" where
-    `change` flags it. A suppressed side is written as such.
+    Per theme (or question): a hollow grey dot for before, a filled dot for after, an arrow
+    between them, the figures written beside them and the change at the right ("+15"), with
+    "notable" where `change` flags it. By default (``value="shares"``) each row has two lanes,
+    the share at the top of the scale (blue circles) and at the bottom (red squares), so a
+    change at either end shows. Each row says how many people each side rests on. A suppressed
+    side is written as such.
 
     Parameters
     ----------
@@ -1282,14 +1554,15 @@ def change_dumbbell(
     by : str
         ``"theme_id"`` (default) or ``"question_id"``.
     value : str
-        ``"top_share"`` (default) or ``"median"``.
+        ``"shares"`` (default: top and bottom), ``"top_share"`` or ``"median"``.
     scale, min_group, title, ax, **options
         As for `diverging_bars`.
 
     Returns
     -------
     matplotlib.axes.Axes
-        Dots are lines with gids ``"before"`` and ``"after"``; change texts have gid ``"change"``.
+        Dots are lines with gids ``"before"`` and ``"after"`` (top share or median) and
+        ``"before bottom"``, ``"after bottom"``; change texts have gid ``"change"``.
 
     Examples
     --------
@@ -1300,9 +1573,9 @@ def change_dumbbell(
     ...     "rating": pd.array([2, 2, 4, 4, 4, 5], dtype="Int64"), "dont_know": False})
     >>> ax = change_dumbbell(answers)
     >>> [t.get_text() for t in ax.texts if t.get_gid() == "change"]
-    ['+67 points\nnotable']
+    ['top +67\nbottom -67 points\nnotable']
     """
-    _check_value(value, ("top_share", "median"), "cannot show change in")
+    _check_value(value, ("shares", "top_share", "median"), "cannot show change in")
     if _is_tidy(data):
         keys = ["theme_id", "question_id"] if by == "question_id" else [by]
         table = change(
@@ -1317,24 +1590,32 @@ def change_dumbbell(
         )
     else:
         table = data
-    _need(table, [by, f"before_{value}", f"after_{value}", "notable"], "change")
+    lanes = _lanes(value)
+    _need(
+        table,
+        [by, *[f"{side}_{m}" for side in ("before", "after") for m, _ in lanes], "notable"],
+        "change",
+    )
     the_scale = _scale_of(table, scale)
     mg = _min_group_of(table, min_group)
     side_names = (
         _side_name(table.attrs.get("between", between), table.attrs.get("before", before)),
         _side_name(table.attrs.get("between", between), table.attrs.get("after", after)),
     )
-    ax, _ = _new_axes(ax, (13, 1.1 * max(len(table), 1) + 2.5))
-    factor = _measure_axis(ax, value, the_scale)
+    given = ax is not None
+    ax, _ = _new_axes(ax, (13, (1.6 if len(lanes) == 2 else 1.1) * max(len(table), 1) + 2.5))
+    factor = _measure_axis(ax, value, the_scale, keep=given)
+    span = (0.0, 100.0) if factor == 100.0 else (the_scale.minimum - 0.5, the_scale.maximum + 0.5)
+    looks = {  # lane -> (marker, colour of the later value)
+        "top_share": ("o", pal.AFTER),
+        "median": ("o", pal.AFTER),
+        "bottom_share": ("s", pal.BURD[0]),
+    }
     for i, row in enumerate(table.itertuples(index=False)):
-        xs = {}
-        for side, style in (
-            ("before", {"markerfacecolor": "white", "color": pal.BEFORE}),
-            ("after", {"markerfacecolor": pal.AFTER, "color": pal.AFTER}),
-        ):
-            figure = getattr(row, f"{side}_{value}")
+        notes = []
+        for k, side in enumerate(("before", "after")):
             hidden = getattr(row, f"{side}_suppressed", False)
-            if pd.isna(figure):
+            if pd.isna(getattr(row, f"{side}_{lanes[0][0]}")):
                 word = (
                     "suppressed"
                     if not pd.isna(hidden) and bool(hidden)
@@ -1342,52 +1623,55 @@ def change_dumbbell(
                     if pd.isna(hidden)
                     else "no ratings"
                 )
-                _row_note(
-                    ax,
-                    i + (-0.3 if side == "before" else 0.3),
-                    f"{side_names[side == 'after']}: {word}"
-                    + (f" (<{mg})" if word == "suppressed" else ""),
-                    gid="suppressed" if word == "suppressed" else None,
+                note = f"{side_names[k]}: {word}" + (f" (<{mg})" if word == "suppressed" else "")
+                notes.append((note, word))
+        places = [-0.3, 0.3] if len(notes) == 2 else [0.0 if len(lanes) == 2 else 0.3]
+        for (note, word), dy in zip(notes, places, strict=False):
+            _row_note(ax, i + dy, note, gid="suppressed" if word == "suppressed" else None)
+        deltas = []
+        for measure, offset in lanes:
+            y = i + offset
+            marker, colour = looks[measure]
+            xs = {}
+            for side in ("before", "after"):
+                figure = getattr(row, f"{side}_{measure}")
+                if pd.isna(figure):
+                    continue
+                xs[side] = float(figure) * factor
+                later = side == "after"
+                ax.plot(
+                    [xs[side]],
+                    [y],
+                    marker=marker,
+                    markersize=15,
+                    linestyle="none",
+                    markeredgewidth=2.5,
+                    color=colour if later else pal.BEFORE,
+                    markerfacecolor=colour if later else "white",
+                    markeredgecolor=pal.EDGE if later else pal.SPREAD_BOX,
+                    gid=side if measure != "bottom_share" else f"{side} bottom",
+                    zorder=3,
                 )
-                continue
-            x = float(figure) * factor
-            xs[side] = x
-            ax.plot(
-                [x],
-                [i],
-                marker="o",
-                markersize=15,
-                linestyle="none",
-                markeredgewidth=2.5,
-                markeredgecolor=pal.EDGE if side == "after" else pal.SPREAD_BOX,
-                gid=side,
-                zorder=3,
-                **style,
-            )
-            ax.text(
-                x,
-                i - 0.28 if side == "before" else i + 0.28,
-                _value_text(float(figure), value),
-                ha="center",
-                va="bottom" if side == "before" else "top",
-                fontsize=pal.FONT_ANNOTATION,
-                color="black",
-            )
-        if len(xs) == 2:
-            ax.annotate(
-                "",
-                xy=(xs["after"], i),
-                xytext=(xs["before"], i),
-                arrowprops={
-                    "arrowstyle": "-|>",
-                    "color": pal.EDGE,
-                    "linewidth": 1.8,
-                    "shrinkA": 9,
-                    "shrinkB": 9,
-                },
-            )
-            delta = xs["after"] - xs["before"]
-            text = f"{delta:+.0f} points" if value == "top_share" else f"{delta:+.1f}"
+            text = " → ".join(_value_text(x / factor, measure) for x in xs.values())
+            _lane_figures(ax, (i, offset), lanes, measure, xs, text, span)
+            if len(xs) == 2:
+                ax.annotate(
+                    "",
+                    xy=(xs["after"], y),
+                    xytext=(xs["before"], y),
+                    arrowprops={
+                        "arrowstyle": "-|>",
+                        "color": pal.EDGE,
+                        "linewidth": 1.8,
+                        "shrinkA": 9,
+                        "shrinkB": 9,
+                    },
+                )
+                delta = xs["after"] - xs["before"]
+                number = f"{delta:+.0f}" if factor == 100.0 else f"{delta:+.1f}"
+                deltas.append(_lane_word(measure, lanes).replace(":", "") + number)
+        if deltas:
+            text = "\n".join(deltas) + (" points" if factor == 100.0 else "")
             if bool(row.notable):
                 text += "\nnotable"
             _margin_note(
@@ -1398,7 +1682,20 @@ def change_dumbbell(
                 color=pal.FLAG if bool(row.notable) else "black",
                 gid="change",
             )
-    _rows_axis(ax, _row_labels(table, by))
+    counts = [
+        " → ".join(
+            _n_text(getattr(row, f"{side}_n_respondents", None)) or "?"
+            for side in ("before", "after")
+        )
+        if "before_n_respondents" in table.columns
+        else ""
+        for row in table.itertuples(index=False)
+    ]
+    labels = [
+        f"{label}\n({n})" if n else label
+        for label, n in zip(_row_labels(table, by), counts, strict=True)
+    ]
+    _rows_axis(ax, labels)
     handles = [
         _dot_handle(
             f"before: {side_names[0]}",
@@ -1409,14 +1706,20 @@ def change_dumbbell(
             markeredgewidth=2.5,
         ),
         _dot_handle(
-            f"after: {side_names[1]}",
-            "o",
-            12,
-            markerfacecolor=pal.AFTER,
-            markeredgecolor=pal.EDGE,
+            f"after: {side_names[1]}", "o", 12, markerfacecolor=pal.AFTER, markeredgecolor=pal.EDGE
         ),
     ]
-    _legend_above(ax, handles, title, ncol=2)
+    if len(lanes) == 2:
+        handles.append(
+            _dot_handle(
+                f"after, bottom of the scale: {side_names[1]}",
+                "s",
+                12,
+                markerfacecolor=pal.BURD[0],
+                markeredgecolor=pal.EDGE,
+            )
+        )
+    _legend_above(ax, handles, title, ncol=len(handles))
     return ax
 
 
@@ -1498,7 +1801,23 @@ def live_distribution(
         ax.set_xlim(-0.6, len(levels) + 1.0)
         ax.set_ylabel("Answers", fontsize=pal.FONT_LABEL)
         _style(ax, title)
-        state = {"scale": the_scale, "bars": list(bars), "texts": texts, "title": title}
+        total = ax.text(
+            1.0,
+            1.01,
+            "",
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=pal.FONT_ANNOTATION,
+            gid="n",
+        )
+        state = {
+            "scale": the_scale,
+            "bars": list(bars),
+            "texts": texts,
+            "title": title,
+            "total": total,
+        }
         _LIVE[ax] = state
     else:
         for bar, text, c in zip(state["bars"], state["texts"], counts, strict=True):
@@ -1508,5 +1827,135 @@ def live_distribution(
         if title is not None and title != state["title"]:
             ax.set_title(title, fontsize=pal.FONT_TITLE, loc="left")
             state["title"] = title
+    state["total"].set_text(f"n={int(counts.sum())} answers")
     ax.set_ylim(0, top)
     return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Small multiples.
+# --------------------------------------------------------------------------------------------
+
+#: The charts `facet` can repeat, by name.
+FACET_KINDS = (
+    "diverging_bars",
+    "theme_profile",
+    "heatmap",
+    "role_pairs",
+    "confidence_evidence",
+    "change_dumbbell",
+)
+
+
+def _groups_of(data: pd.DataFrame, by: str) -> pd.Series:
+    """Return the group of every answer: a column of the ratings, or the year it was held."""
+    if by == "year" and "year" not in data.columns:
+        _need(data, ["held_on"], "read_ratings")
+        return pd.Series(pd.to_datetime(data["held_on"]).dt.year, index=data.index)
+    _need(data, [by], "read_ratings")
+    return data[by]
+
+
+def facet(
+    kind: str,
+    data: pd.DataFrame,
+    *,
+    by: str = "authority",
+    groups: Sequence[Any] | None = None,
+    ncols: int = 3,
+    min_group: int = 3,
+    title: str | None = None,
+    **options: Any,
+) -> Any:
+    """Draw one chart kind once per group (authority, year, role, ...) side by side.
+
+    Each group's figures are summarised with ``where={by: group}`` (withheld as decided against
+    the whole data, as in the reports) and drawn into one panel of a grid whose x axes are
+    shared, so the panels read on one scale. Every panel keeps its notes, "Don't know" panel
+    and legend inside its own box.
+
+    Parameters
+    ----------
+    kind : str
+        One of `FACET_KINDS`, e.g. ``"diverging_bars"``.
+    data : pandas.DataFrame
+        Tidy ratings.
+    by : str
+        A column of the ratings (``"authority"``, ``"role"``, ``"workshop_id"``, ...) or
+        ``"year"`` (from ``held_on``).
+    groups : sequence, optional
+        Which groups to draw, in order; all groups present (sorted) otherwise.
+    ncols : int
+        Panels per row.
+    min_group : int
+        Suppression threshold, as for every chart.
+    title : str, optional
+        A title across the top of the figure.
+    **options
+        Passed to the chart function (e.g. ``by="question_id"`` for `diverging_bars`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per group, titled with the group, in ``figure.axes`` order (a heatmap's colour
+        keys follow the panels).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abcdef"),
+    ...     "role": ["DCS"] * 3 + ["LM"] * 3, "theme_id": "PR",
+    ...     "rating": pd.array([5, 5, 4, 1, 2, 2], dtype="Int64"), "dont_know": False})
+    >>> fig = facet("theme_profile", answers, by="role")
+    >>> [ax.get_title(loc="left") for ax in fig.axes]
+    ['DCS', 'LM']
+    """
+    import matplotlib.pyplot as plt
+
+    draw = {name: globals()[name] for name in FACET_KINDS}.get(kind)
+    if draw is None:
+        raise AssuredKitError(
+            f"cannot draw small multiples of {kind!r}", field="kind", allowed=", ".join(FACET_KINDS)
+        )
+    if not _is_tidy(data):
+        raise AssuredKitError(
+            "small multiples need the tidy ratings, not a summary",
+            field="data",
+            allowed="the table read_ratings returns",
+            hint="each panel summarises its own group's answers",
+        )
+    keys = _groups_of(data, by)
+    present = [g for g in pd.unique(keys.dropna())]
+    chosen = list(groups) if groups is not None else sorted(present, key=str)
+    missing = [g for g in chosen if g not in set(present)]
+    if missing or not chosen:
+        raise AssuredKitError(
+            f"no answers for {by} {', '.join(map(str, missing)) or '(none chosen)'}",
+            field=by,
+            allowed=", ".join(map(str, sorted(present, key=str))) or "groups present in the data",
+        )
+    ncols = max(1, min(ncols, len(chosen)))
+    nrows = -(-len(chosen) // ncols)
+    rows_drawn = data["theme_id"].nunique() if "theme_id" in data.columns else 6
+    if options.get("by") == "question_id" and "question_id" in data.columns:
+        rows_drawn = data["question_id"].nunique()
+    per_row = 1.7 if kind in ("role_pairs", "change_dumbbell") else 1.2
+    height = per_row * max(int(rows_drawn), 1) + 3.5
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        sharex=True,
+        squeeze=False,
+        figsize=(9.5 * ncols, height * nrows),
+        layout="constrained",
+    )
+    flat = list(axes.ravel())
+    for ax, group in zip(flat, chosen, strict=False):
+        # Each group's figures withheld as decided against the whole data (where=), as in the
+        # reports, so comparing a panel with any other output of the same data recovers nothing.
+        draw(data, ax=ax, min_group=min_group, title=str(group), where={by: group}, **options)
+    for ax in flat[len(chosen) :]:
+        fig.delaxes(ax)
+    if title:
+        fig.suptitle(title, fontsize=pal.FONT_TITLE)
+    return fig

@@ -9,7 +9,7 @@ and the notebooks always agree::
     assured-kit export WORKSHOP -o answers.csv|workshop.xlsx
     assured-kit sheet -o rating_sheet.xlsx|rating_sheet.csv
     assured-kit import-sheet WORKSHOP SHEET --label LABEL --role ROLE
-    assured-kit live WORKSHOP [--host 127.0.0.1] [--port 8866]
+    assured-kit live WORKSHOP [--host 127.0.0.1] [--port 8866] [--addresses]
 
 Bad input (an `AssuredKitError`) prints ``error: <message>`` on standard error and exits with
 status 2, never a traceback; a file the operating system cannot read or write exits with 1.
@@ -22,9 +22,13 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import AssuredKitError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["build_parser", "main"]
 
@@ -93,6 +97,43 @@ def _add_min_group(command: argparse.ArgumentParser) -> None:
         action="store_true",
         help="needed with --min-group 1 (nothing withheld); the output then says so at the top",
     )
+
+
+def _add_filters(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--year",
+        type=int,
+        action="append",
+        default=[],
+        metavar="YYYY",
+        help="only workshops held in this year (repeat for several)",
+    )
+    command.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        metavar="ROLE",
+        help="only respondents with this role: DCS, LM, Officer or Mixed (repeatable)",
+    )
+    command.add_argument(
+        "--workshop",
+        action="append",
+        default=[],
+        metavar="ID_OR_TITLE",
+        help="only this workshop, by id or title (repeatable)",
+    )
+
+
+def _selection(args: argparse.Namespace) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
+    """Return the answers filter the --year, --role and --workshop options ask for, if any."""
+    if not (args.year or args.role or args.workshop):
+        return None
+    from .analysis import filter_ratings
+
+    def select(ratings: pd.DataFrame) -> pd.DataFrame:
+        return filter_ratings(ratings, years=args.year, roles=args.role, workshops=args.workshop)
+
+    return select
 
 
 def _add_workshop(command: argparse.ArgumentParser) -> None:
@@ -177,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
         "else region)",
     )
     report.add_argument("--authority", metavar="X", help="report for this authority")
+    _add_filters(report)
     report.add_argument(
         "--name",
         metavar="AUTHORITY",
@@ -196,6 +238,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--title", help="the report's title (default: from the scope)")
 
+    challenge = _command(
+        commands,
+        "challenge",
+        _cmd_challenge,
+        help="write a peer-challenge pack for one authority (HTML)",
+        description="Write the lines of enquiry for a peer team visiting one authority: "
+        "questions drawn from where its confidence is weak or contested, runs ahead of "
+        "evidence, differs between DCS and Lead Member, or sits outside the region's range, "
+        "each with its framework question, figures (with n) and the source's examples of "
+        "practice as prompts; its open actions; and a blank agreed-actions table. The page "
+        "prints on A4. Other authorities are never named; small groups are suppressed as in "
+        "every report.",
+        epilog=(
+            "examples:\n"
+            "  assured-kit challenge demo/ --authority Derby -o derby-pack.html\n"
+            "  assured-kit agreed-actions derby.workshop.sqlite derby-agreed-actions.csv\n"
+        ),
+    )
+    _add_sources(challenge)
+    challenge.add_argument("--authority", metavar="X", required=True, help="the authority")
+    challenge.add_argument(
+        "-o", "--output", required=True, type=Path, help="the pack to write (.html)"
+    )
+    challenge.add_argument("--title", help="the pack's title (default: Peer challenge: X)")
+    challenge.add_argument(
+        "--marking",
+        default="Official – Sensitive",
+        help="protective marking printed on the pack (default: Official – Sensitive)",
+    )
+    _add_min_group(challenge)
+
+    agreed = _command(
+        commands,
+        "agreed-actions",
+        _cmd_agreed_actions,
+        help="add a challenge pack's agreed actions (CSV) to a workshop file",
+        description="Read the agreed-actions CSV saved from a peer-challenge pack (columns "
+        "question_id, what, owner, due) and add each row to WORKSHOP as an action. The whole "
+        "file is checked first: a bad row adds nothing.",
+    )
+    _add_workshop(agreed)
+    agreed.add_argument("actions", metavar="CSV", type=Path, help="the agreed-actions CSV")
+
     summary = _command(
         commands,
         "summary",
@@ -214,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="one row per theme (default) or per question",
     )
     summary.add_argument("--authority", metavar="X", help="only this authority's answers")
+    _add_filters(summary)
     _add_min_group(summary)
 
     export = _command(
@@ -292,9 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
         "live",
         _cmd_live,
         help="serve the live-voting page for a workshop",
-        description="Serve the live-voting page (Voila) for WORKSHOP so participants can join "
-        "from their own devices. It listens only on the address given (loopback by default); "
-        "use the venue's local address to let phones on the same network join.",
+        description="Serve the live-voting page for WORKSHOP so participants can join from "
+        "their own devices, and the room view for the projector. It listens only on the "
+        "address given (loopback by default); use this computer's address on the venue's "
+        "network (see --addresses) to let phones on the same network join.",
     )
     _add_workshop(live)
     live.add_argument(
@@ -302,7 +389,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     live.add_argument("--port", type=int, default=8866, help="port to listen on (default 8866)")
     live.add_argument(
-        "--open", action="store_true", help="open the join page in this computer's browser"
+        "--advertise", help="the address to put in the join link and QR code (see --addresses)"
+    )
+    live.add_argument(
+        "--addresses", action="store_true",
+        help="list this computer's network addresses for the join link, then stop",
+    )
+    live.add_argument(
+        "--max-sessions", type=int, default=200, help="most phones at once (default 200)"
+    )
+    live.add_argument(
+        "--keep-open-on-reveal", action="store_true",
+        help="let people keep voting after the room's answers are shown (closing is the default)",
     )
     live.add_argument(
         "--new-code",
@@ -352,17 +450,50 @@ def _cmd_report(args: argparse.Namespace) -> int:
         named_authorities=tuple(args.named_authorities),
         key=args.key,
         allow_small_groups=args.allow_small_groups,
+        select=_selection(args),
     )
     print(f"wrote {written}")
+    return 0
+
+
+def _cmd_challenge(args: argparse.Namespace) -> int:
+    from .challenge import write_challenge_pack
+
+    written = write_challenge_pack(
+        _existing_sources(args.sources),
+        args.authority,
+        args.output,
+        min_group=args.min_group,
+        allow_small_groups=args.allow_small_groups,
+        title=args.title,
+        marking=args.marking,
+    )
+    print(f"wrote {written}")
+    return 0
+
+
+def _cmd_agreed_actions(args: argparse.Namespace) -> int:
+    from .challenge import add_agreed_actions
+
+    ids = add_agreed_actions(
+        _existing(args.workshop, "workshop"), _existing(args.actions, "actions")
+    )
+    print(f"added {len(ids)} action(s) to {args.workshop}: {', '.join(ids) or 'none'}")
     return 0
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
     from .report import summary_text
 
+    sources: Any = _existing_sources(args.sources)
+    select = _selection(args)
+    if select is not None:
+        from .ratings import read_ratings
+
+        sources = select(read_ratings(*sources))
     print(
         summary_text(
-            _existing_sources(args.sources),
+            sources,
             by=args.by,
             authority=args.authority,
             min_group=args.min_group,
@@ -412,18 +543,23 @@ def _cmd_import_sheet(args: argparse.Namespace) -> int:
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
-    from .live import serve
+    from .live import candidate_addresses, serve
 
     _existing(args.workshop, "workshop file")
-    serve(
+    if args.addresses:
+        for found in candidate_addresses():
+            warning = f"  (warning: {found.warning})" if found.warning else ""
+            print(f"{found.address:<40} {found.interface} ({found.kind}){warning}")
+        return 0
+    return serve(
         args.workshop,
         host=args.host,
         port=args.port,
-        open_browser=args.open,
+        advertise=args.advertise,
+        max_sessions=args.max_sessions,
+        close_on_reveal=False if args.keep_open_on_reveal else None,
         new_code=args.new_code,
-        wait=True,
     )
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

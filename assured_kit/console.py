@@ -20,25 +20,36 @@ Examples
 from __future__ import annotations
 
 import asyncio
+import atexit
+import base64
+import contextlib
 import datetime as dt
 import functools
+import html
 import io
 import logging
 import os
+import re
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anywidget
 import ipywidgets as w
 import pandas as pd
+import traitlets
 
 from .errors import AssuredKitError
 from .facilitator import (
     Answer,
     Facilitator,
     default_folder,
+    file_signature,
+    last_workshop,
     new_workshop_path,
+    remember_workshop,
     workshop_files,
 )
 from .safety import escape_html as _esc
@@ -55,14 +66,48 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Type sizes chosen to be readable from the back of a room.
-QUESTION_PX = 32
+#: Type sizes chosen to be readable from the back of a room (the room view's are larger).
+QUESTION_PX = 26
 PROGRESS_PX = 22
 ROW_PX = 18
 _INK = "#111111"
 _PAPER = "#ffffff"
 _NOT_GIVEN = -1  # drop-down value for "no evidence level given"
-_TAB_TITLES = ("1 Set up", "2 Respondents", "3 Run", "4 Summary", "Live voting")
+#: Sizes of a rating row: fixed, so a click never moves anything.
+_RATING_WIDTH_PX = 104
+_ROW_BUTTON_HEIGHT = "40px"
+_ROW_HEIGHT = "44px"
+_NAME_WIDTH = "10em"
+#: Keys typed into these elements are words, not shortcuts.
+_TYPING = frozenset({"INPUT", "TEXTAREA", "SELECT"})
+#: Seconds during which a second press of Next or Previous is taken as a double click.
+NAVIGATION_DEBOUNCE = 0.8
+#: The console's own styles: a pinned question bar, one-line rows, fixed-size buttons that wrap
+#: their words inside, and a focus ring that shows where the keyboard is.
+_CONSOLE_CSS = """<style>
+.assured-kit-facilitator { color: #111; background: #fff; }
+.assured-kit-facilitator .ak-bar { position: sticky; top: 0; z-index: 20; background: #fff;
+  border-bottom: 3px solid #333; padding-bottom: 4px; }
+.assured-kit-facilitator .ak-row { border-bottom: 1px solid #999; overflow: hidden; }
+.assured-kit-facilitator .ak-rate, .assured-kit-facilitator .ak-name {
+  white-space: normal !important; text-overflow: clip !important; line-height: 1.1 !important;
+  font-size: 14px !important; padding: 0 4px !important; overflow: hidden; }
+.assured-kit-facilitator .ak-name { font-weight: bold; font-size: 16px; text-align: left; }
+.assured-kit-facilitator .ak-chosen { outline: 3px solid #111; outline-offset: -3px; }
+.assured-kit-facilitator .ak-answered { font-size: 18px; line-height: 40px; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+.assured-kit-facilitator .ak-hint { font-size: 14px; color: #333; }
+.assured-kit-facilitator .ak-status-text { font-size: 15px; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.assured-kit-facilitator .ak-problem { color: #8a0016; }
+.assured-kit-facilitator .lm-TabBar-tab, .assured-kit-facilitator .lm-TabBar-tabLabel {
+  color: #111 !important; opacity: 1 !important; }
+.assured-kit-facilitator .ak-stale { position: sticky; top: 0; z-index: 30; font-size: 20px;
+  background: #fff4f4; color: #111; border: 3px solid #b00020; padding: 10px 14px; }
+.assured-kit-facilitator :focus-visible { outline: 3px solid #1a4fd6 !important;
+  outline-offset: 1px; }
+</style>"""
+_TAB_TITLES = ("1 Set up", "2 Respondents", "3 Run", "4 Summary", "5 Room and voting")
 
 
 def _button(description: str, tooltip: str, *, width: str = "auto", **style: str) -> w.Button:
@@ -72,6 +117,89 @@ def _button(description: str, tooltip: str, *, width: str = "auto", **style: str
         layout=w.Layout(width=width, height="auto", min_height="40px"),
         style={"font_size": "17px", **style},
     )
+
+
+def _typing(event: dict[str, Any]) -> bool:
+    """Tell whether a key event comes from a box the facilitator types into, or has modifiers."""
+    modified = any(event.get(k) for k in ("ctrl", "alt", "meta"))
+    return modified or str(event.get("tag", "")).upper() in _TYPING
+
+
+#: The browser side of `Shortcuts`: one key listener for the console, shipped in the kit.
+_SHORTCUTS_JS = """
+const KEYS = new Set(["ArrowRight", "ArrowLeft", "r", "R", "d", "D", "1", "2", "3", "4", "5"]);
+const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+function render({ model, el }) {
+  el.style.display = "none";
+  function onKey(event) {
+    const app = el.closest(".assured-kit-facilitator");
+    const bar = app && app.querySelector(".ak-bar");
+    if (!bar || bar.offsetParent === null || !KEYS.has(event.key)) return;  // Run tab shown
+    const target = event.target;
+    if (target !== document.body && !app.contains(target)) return;
+    if (event.ctrlKey || event.altKey || event.metaKey) return;
+    if (TYPING.has(target.tagName) || target.isContentEditable) return;
+    const row = target.closest ? target.closest(".ak-row") : null;
+    const rid = row ? [...row.classList].find((c) => c.startsWith("ak-rid-")) : null;
+    if (!rid && !["ArrowRight", "ArrowLeft", "r", "R"].includes(event.key)) return;
+    event.preventDefault();
+    event.stopPropagation();
+    model.send({ key: event.key, row: rid ? rid.slice(7) : null, tag: target.tagName });
+  }
+  window.addEventListener("keydown", onKey, true);
+  return () => window.removeEventListener("keydown", onKey, true);
+}
+export default { render };
+"""
+
+
+class Shortcuts(anywidget.AnyWidget):
+    """Keyboard shortcuts for the run view: → / ← next / previous, R reveal, 1-5 and D rate.
+
+    A hidden widget holding a few lines of browser code (no download) that listens for keys
+    while the Run tab is shown and the keyboard is not in a text box, and sends each one here;
+    1-5 and D go to the row the keyboard is in. Tab moves through the rows as usual.
+    """
+
+    _esm = _SHORTCUTS_JS
+
+    def __init__(self, panel: RunPanel) -> None:
+        super().__init__()
+        self.panel = panel
+        self.on_msg(lambda _widget, content, _buffers: self.press(content))
+
+    def press(self, event: dict[str, Any]) -> bool:
+        """Act on one key as the browser reported it; return whether it was taken."""
+        row = self.panel.rows.get(str(event.get("row") or ""))
+        if row is not None and row.on_key(event):
+            return True
+        return self.panel.on_key(event)
+
+
+def _rating_button(description: str, tooltip: str) -> w.Button:
+    """Make a rating button of fixed size: its words wrap inside, it never grows or shrinks."""
+    button = w.Button(
+        description=description,
+        tooltip=tooltip,
+        layout=w.Layout(
+            width=f"{_RATING_WIDTH_PX - 4}px",
+            height=_ROW_BUTTON_HEIGHT,
+            margin="0 2px",
+            flex="0 0 auto",
+        ),
+    )
+    button.add_class("ak-rate")
+    return button
+
+
+def _plain(problem: BaseException | str) -> str:
+    """Word a problem as shown on screen (`AssuredKitError.plain`), never a traceback."""
+    return problem.plain() if isinstance(problem, AssuredKitError) else str(problem)
+
+
+def _strip_tags(markup: str) -> str:
+    """Return the text of a piece of HTML (for a tooltip)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 def _heading(text: str) -> w.HTML:
@@ -130,11 +258,11 @@ class Notice(w.HTML):
 
     def error(self, problem: BaseException | str) -> None:
         """Show a problem (an `AssuredKitError`'s message, escaped)."""
-        self.kind, self.message = "error", str(problem)
+        self.kind, self.message = "error", _plain(problem)
         self.value = (
             "<div role='alert' style='border:3px solid #b00020;background:#fff4f4;color:#111;"
             "padding:8px 12px;font-size:18px;margin:6px 0'>"
-            f"<b>⚠ Problem:</b> {_esc(problem)}</div>"
+            f"<b>⚠ Problem:</b> {_esc(self.message)}</div>"
         )
 
     def ok(self, text: str) -> None:
@@ -154,21 +282,25 @@ class Notice(w.HTML):
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run a widget handler; show bad input as a message, never as a traceback.
 
-    The handler's object must have a ``notice`` (`Notice`) and an ``app`` (`FacilitatorApp`).
+    The handler's object must have a ``notice`` (`Notice`) and an ``app`` (`FacilitatorApp`);
+    a ``notices`` dict may name another message box for a handler, by the handler's name.
     Unexpected errors are shown too, logged with their traceback and remembered in
     ``app.unexpected`` (tests assert it stays empty).
     """
 
     @functools.wraps(method)
     def handler(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # A message appears beside the control that caused it: a panel with several forms
+        # names each handler's own message box in ``notices``.
+        notice = getattr(self, "notices", {}).get(method.__name__, self.notice)
         try:
             return method(self, *args, **kwargs)
         except AssuredKitError as exc:
-            self.notice.error(exc)
+            notice.error(exc)
         except Exception as exc:
             log.exception("facilitator widget handler %s failed", method.__name__)
             self.app.unexpected.append(exc)
-            self.notice.error(
+            notice.error(
                 f"something went wrong ({type(exc).__name__}: {exc}); details are in the log"
             )
         return None
@@ -195,7 +327,7 @@ class FigureImage:
     --------
     >>> pic = FigureImage(4, 2)
     >>> pic.draw(lambda ax: ax.bar([1, 2], [3, 1]))
-    >>> pic.image.value[1:4] == b"PNG"
+    >>> pic.png[1:4] == b"PNG" and "alt=" in pic.image.value
     True
     """
 
@@ -211,11 +343,14 @@ class FigureImage:
         # the count axis grows in steps), not on every click.
         self._layout = ConstrainedLayoutEngine()
         self._laid_out_for: object = None
-        self.image = w.Image(
-            format="png", layout=w.Layout(width="100%", max_width=f"{width * dpi:.0f}px")
-        )
+        # An <img> with alternative text (the caption's words), so a screen reader reads the
+        # result the chart shows; ipywidgets' Image has no alt.
+        self._max_width = f"{width * dpi:.0f}px"
+        self.image = w.HTML(layout=w.Layout(width="100%", max_width=self._max_width))
+        self.png = b""
         self.caption = w.HTML()
-        self.widget = w.VBox([self.image, self.caption])
+        # Never a scroll box: a region that scrolls must be reachable by keyboard.
+        self.widget = w.VBox([self.image, self.caption], layout=w.Layout(overflow="visible"))
         self.draws = 0
 
     def draw(self, paint: Callable[[Any], Any], *, caption: str = "") -> None:
@@ -233,7 +368,12 @@ class FigureImage:
         buffer = io.BytesIO()
         # Fast PNG compression: the image travels over the local kernel connection only.
         self.figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        self.image.value = buffer.getvalue()
+        self.png = buffer.getvalue()
+        alt = caption or self.ax.get_title(loc="left") or self.ax.get_title() or "chart"
+        self.image.value = (
+            f"<img src='data:image/png;base64,{base64.b64encode(self.png).decode('ascii')}' "
+            f"alt='{_esc(alt)}' style='width:100%;max-width:{self._max_width};height:auto'>"
+        )
         self.caption.value = f"<div style='font-size:16px;color:#111'>{_esc(caption)}</div>"
         self.draws += 1
 
@@ -340,8 +480,12 @@ class SetupPanel(w.VBox):
                 self.authorities,
                 self.folder,
                 self.create_button,
+                self.notice,
             ]
         )
+        # Each form's messages appear under its own button.
+        self.open_notice = Notice()
+        self.notices = {"_on_open": self.open_notice, "_on_rescan": self.open_notice}
         open_box = w.VBox(
             [
                 _heading("Or resume a workshop"),
@@ -349,9 +493,10 @@ class SetupPanel(w.VBox):
                 self.rescan_button,
                 self.path,
                 self.open_button,
+                self.open_notice,
             ]
         )
-        super().__init__([self.notice, open_box, create_box])
+        super().__init__([open_box, create_box])
 
     def rescan(self) -> None:
         """List the workshop files in the folder."""
@@ -413,7 +558,7 @@ class SetupPanel(w.VBox):
                 allowed="a path ending .workshop.sqlite, or a file picked above",
             )
         controller = Facilitator.open(raw)
-        self.notice.ok(f"opened {controller.ws.path}")
+        self.open_notice.ok(f"opened {controller.ws.path}")
         self.app.load(controller)
 
 
@@ -459,20 +604,83 @@ class RespondentsPanel(w.VBox):
             "Add all from the list", "Add every line; nothing is added if a line is refused"
         )
         self.paste_button.on_click(self._on_paste)
+        self.paste_notice = Notice()
+
+        # Change someone already added: rename, withdraw or bring back, clear an answer.
+        self._syncing = False
+        self.who = w.Dropdown(description="Who", style=dstyle, layout=w.Layout(width="30em"))
+        self.new_label = w.Text(
+            description="New label", style=dstyle, layout=w.Layout(width="30em")
+        )
+        self.rename_button = _button("Rename", "Give them the new label; answers stay theirs")
+        self.rename_button.on_click(self._on_rename)
+        self.withdraw_button = _button(
+            "Withdraw", "Take them out of the rating rows; their answers are kept"
+        )
+        self.withdraw_button.on_click(self._on_withdraw)
+        self.clear_button = _button(
+            "Clear their answer to the open question",
+            "Remove their current answer in this round (kept in the history)",
+        )
+        self.clear_button.on_click(self._on_clear)
+        self.change_notice = Notice()
+        self.who.observe(self._on_who, names="value")
+
+        # A filled paper or spreadsheet rating sheet, all or nothing.
+        self.sheet = w.FileUpload(
+            accept=".xlsx,.csv",
+            multiple=False,
+            description="Choose sheet",
+            tooltip="A filled rating sheet (.xlsx or .csv) made by 'assured-kit sheet'",
+        )
+        self.sheet_label = w.Text(
+            description="For",
+            placeholder="label; empty: the name on the sheet",
+            style=dstyle,
+            layout=w.Layout(width="30em"),
+        )
+        self.sheet_round = w.Dropdown(
+            description="Round", options=[("1 (first vote)", 1), ("2 (after discussion)", 2)],
+            value=1, style=dstyle,
+        )  # fmt: skip
+        self.sheet_button = _button("Import sheet", "Record every answer on the sheet, or none")
+        self.sheet_button.on_click(self._on_sheet)
+        self.sheet_notice = Notice()
+        self.notices = {
+            "_on_paste": self.paste_notice,
+            "_on_rename": self.change_notice,
+            "_on_withdraw": self.change_notice,
+            "_on_clear": self.change_notice,
+            "_on_who": self.change_notice,
+            "_on_sheet": self.sheet_notice,
+        }
         self.listing = w.HTML()
         super().__init__(
             [
-                self.notice,
                 _heading("Add one"),
                 self.label,
                 self.kind,
                 self.role,
                 self.authority,
                 self.add_button,
+                self.notice,
                 _heading("Or paste a list"),
                 w.HTML("Lines without a role or authority take the ones chosen above."),
                 self.paste,
                 self.paste_button,
+                self.paste_notice,
+                _heading("Change someone"),
+                self.who,
+                self.new_label,
+                w.HBox([self.rename_button, self.withdraw_button, self.clear_button]),
+                self.change_notice,
+                _heading("Import a filled rating sheet"),
+                w.HTML("The name, role and authority come from the sheet unless you give a label."),
+                self.sheet,
+                self.sheet_label,
+                self.sheet_round,
+                self.sheet_button,
+                self.sheet_notice,
                 _heading("In the room"),
                 self.listing,
             ]
@@ -480,10 +688,117 @@ class RespondentsPanel(w.VBox):
         self.refresh()
 
     def refresh(self) -> None:
-        """Show the current respondents."""
-        people = self.controller.respondents()
-        shown = people[["label", "kind", "role", "authority"]] if not people.empty else people
+        """Show the current respondents (withdrawn ones marked) and the choice of whom to change."""
+        people = self.controller.respondents(withdrawn=True)
+        gone = self.controller.withdrawn()
+        if people.empty:
+            shown = pd.DataFrame()
+        else:
+            shown = pd.DataFrame(
+                {
+                    "Label": people["label"],
+                    "Person or table": people["kind"],
+                    "Role": people["role"].astype(str),
+                    "Authority": people["authority"],
+                    "In the room": [
+                        "withdrawn" if rid in gone else "yes" for rid in people["respondent_id"]
+                    ],
+                }
+            )
         self.listing.value = _table_html(shown, empty="No respondents yet.")
+        current = self.who.value
+        self._syncing = True  # new options are not a new choice: keep the message shown
+        try:
+            self.who.options = [("— choose —", "")] + [
+                (f"{label}{' (withdrawn)' if rid in gone else ''}", str(rid))
+                for rid, label in zip(people["respondent_id"], people["label"], strict=True)
+            ]
+            self.who.value = current if current in {v for _, v in self.who.options} else ""
+        finally:
+            self._syncing = False
+        self._show_who()
+
+    def _show_who(self) -> None:
+        rid = self.who.value
+        self.withdraw_button.description = (
+            "Bring back" if rid and rid in self.controller.withdrawn() else "Withdraw"
+        )
+
+    def _chosen(self) -> str:
+        if not self.who.value:
+            raise AssuredKitError(
+                "no one is chosen",
+                field="Who",
+                allowed="a respondent picked from the list above",
+            )
+        return str(self.who.value)
+
+    @_guarded
+    def _on_who(self, _change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        self.change_notice.clear()
+        label = dict((v, k) for k, v in self.who.options).get(self.who.value, "")
+        self.new_label.value = label.removesuffix(" (withdrawn)") if self.who.value else ""
+        self._show_who()
+
+    @_guarded
+    def _on_rename(self, _button: w.Button) -> None:
+        rid = self._chosen()
+        self.controller.rename_respondent(rid, self.new_label.value)
+        self.change_notice.ok(f"renamed to {self.new_label.value.strip()}")
+        self.app.respondents_changed()
+
+    @_guarded
+    def _on_withdraw(self, _button: w.Button) -> None:
+        rid = self._chosen()
+        back = rid in self.controller.withdrawn()
+        self.controller.withdraw_respondent(rid, withdrawn=not back)
+        self.change_notice.ok(
+            "brought back into the room" if back else "withdrawn; their answers are kept"
+        )
+        self.app.respondents_changed()
+
+    @_guarded
+    def _on_clear(self, _button: w.Button) -> None:
+        rid = self._chosen()
+        c = self.controller
+        c.clear_answer(rid)
+        self.change_notice.ok(
+            f"cleared their round {c.round} answer to {c.progress()} (kept in the history)"
+        )
+        self.app.respondents_changed()
+
+    @_guarded
+    def _on_sheet(self, _button: w.Button) -> None:
+        if not self.sheet.value:
+            raise AssuredKitError(
+                "no sheet chosen",
+                field="Choose sheet",
+                allowed="a filled rating sheet, .xlsx or .csv",
+            )
+        upload = self.sheet.value[0]
+        name = Path(str(upload["name"])).name
+        with tempfile.TemporaryDirectory(prefix="assured-kit-sheet-") as folder:
+            target = Path(folder) / name
+            target.write_bytes(bytes(upload["content"]))
+            try:
+                count = self.controller.import_rating_sheet(
+                    target,
+                    label=self.sheet_label.value.strip() or None,
+                    round=int(self.sheet_round.value),
+                )
+            except AssuredKitError as exc:
+                raise AssuredKitError(
+                    f"nothing from {name} was recorded: {exc.problem}",
+                    row=exc.row,
+                    field=exc.field,
+                    allowed=exc.allowed,
+                    hint=exc.hint,
+                ) from exc
+        self.sheet_notice.ok(f"recorded {count} answers from {name}")
+        self.sheet.value = ()
+        self.app.respondents_changed()
 
     @_guarded
     def _on_add(self, _button: w.Button) -> None:
@@ -505,51 +820,91 @@ class RespondentsPanel(w.VBox):
             authority=self.authority.value or None,
             kind=self.kind.value,
         )
-        self.notice.ok(f"added {len(added)} respondents")
+        self.paste_notice.ok(f"added {len(added)} respondents")
         self.paste.value = ""
         self.app.respondents_changed(*added)
 
 
 # ---------------------------------------------------------------------------- respondent rows
-class RespondentRow(w.VBox):
-    """One respondent's rating buttons, evidence level, note and saved confirmation.
+class _RowNotice:
+    """A row's own message slot: a refusal is shown in the row it came from, not elsewhere."""
+
+    def __init__(self, row: RespondentRow) -> None:
+        self.row = row
+        self.kind = ""
+        self.message = ""
+
+    def error(self, problem: BaseException | str) -> None:
+        """Show that the row's last change was not saved, and why."""
+        self.kind, self.message = "error", _plain(problem)
+        self.row.render_status()
+
+    def clear(self) -> None:
+        """Forget the row's problem."""
+        self.kind, self.message = "", ""
+
+
+class RespondentRow(w.HBox):
+    """One respondent on one line: name, rating buttons, evidence level, note and status.
 
     Built once per respondent and reused for every question, so moving between questions only
-    updates values.
+    updates values. Every button has a fixed size, so a click never moves anything on screen.
+
+    While results are hidden the row never shows which button was chosen: an answered row shows
+    only "✓ answered". Clicking the row's name shows its buttons, with the choice, for that row
+    alone (to correct it); the next question hides it again.
     """
 
     def __init__(self, panel: RunPanel, respondent: pd.Series) -> None:
         self.app = panel.app
         self.panel = panel
-        self.notice = panel.notice
         self.controller = panel.controller
+        self.notice = _RowNotice(self)
         self.respondent_id = str(respondent["respondent_id"])
         self.label = str(respondent["label"])
+        self.opened = False
         scale = self.controller.scale
         evidence = self.controller.evidence_scale
         role = "" if pd.isna(respondent["role"]) else str(respondent["role"])
         authority = respondent.get("authority")
         detail = " · ".join(x for x in [role, "" if pd.isna(authority) else str(authority)] if x)
-        self.title = w.HTML(
-            f"<div style='font-size:{ROW_PX + 2}px;font-weight:bold;color:{_INK}'>"
-            f"{_esc(self.label)}</div>"
-            f"<div style='font-size:14px;color:#333'>{_esc(detail)}</div>",
-            layout=w.Layout(width="11em", min_width="11em"),
+        self.detail = detail
+        self.title = w.Button(
+            description=self.label,
+            tooltip=f"{self.label}"
+            + (f" ({detail})" if detail else "")
+            + ": show or hide this row's answer, to check or correct it",
+            layout=w.Layout(width=_NAME_WIDTH, height=_ROW_BUTTON_HEIGHT, flex="0 0 auto"),
         )
+        self.title.add_class("ak-name")
+        self.title.on_click(self._on_name)
         self.buttons: dict[int | str, w.Button] = {}
         for value, text, description in zip(
             scale.values, scale.labels, scale.levels["description"], strict=True
         ):
             tip = f"{self.label}: {value} {text}" + (f". {description}" if description else "")
-            button = _button(f"{value} {text}", tip)
+            button = _rating_button(f"{value} {text}", tip)
             button.on_click(functools.partial(self._on_rate, value))
             self.buttons[value] = button
-        dk = _button(
+        dk = _rating_button(
             DONT_KNOW_LABEL, f"{self.label}: {DONT_KNOW_LABEL} (never counted as a low rating)"
         )
         dk.on_click(self._on_dont_know)
         self.buttons["dont_know"] = dk
-        self.status = w.HTML(layout=w.Layout(margin="0 0 0 12px"))
+        choice_width = f"{len(self.buttons) * _RATING_WIDTH_PX}px"
+        self.buttons_box = w.HBox(
+            list(self.buttons.values()),
+            layout=w.Layout(width=choice_width, flex="0 0 auto", flex_flow="row nowrap"),
+        )
+        self.answered_tag = w.HTML(
+            "<div class='ak-answered'>✓ answered <span class='ak-hint'>(results hidden; "
+            "press the name to check or change)</span></div>",
+            layout=w.Layout(width=choice_width, height=_ROW_BUTTON_HEIGHT),
+        )
+        self.choice_slot = w.Box(
+            [self.buttons_box],
+            layout=w.Layout(width=choice_width, height=_ROW_BUTTON_HEIGHT, flex="0 0 auto"),
+        )
         self.evidence = w.Dropdown(
             options=[("Evidence: not given", _NOT_GIVEN)]
             + [
@@ -557,86 +912,150 @@ class RespondentRow(w.VBox):
                 for v, t in zip(evidence.values, evidence.labels, strict=True)
             ],
             value=_NOT_GIVEN,
-            tooltip="How do I know? (optional)",
-            layout=w.Layout(width="20em"),
+            tooltip=f"{self.label}: how do they know? (optional evidence level)",
+            layout=w.Layout(width="10.5em", flex="0 0 auto"),
         )
         self.note = w.Text(
-            placeholder="Short note (optional; saved on Enter)",
+            placeholder="Note (Enter saves)",
+            tooltip=f"{self.label}: a short note (optional; saved when you press Enter)",
             continuous_update=False,
-            layout=w.Layout(width="24em"),
+            layout=w.Layout(width="11em", flex="0 0 auto"),
         )
+        self.status = w.HTML(layout=w.Layout(flex="1 1 8em", min_width="8em", overflow="hidden"))
+        self.status.add_class("ak-status")
         self._syncing = False
         self._selected: int | str | None = None
+        self._answer: Answer | None = None
+        self._saved_now = False
+        self._pending = ""
+        self._note_problem = ""
         self.evidence.observe(self._on_evidence, names="value")
         self.note.observe(self._on_note, names="value")
-        buttons = w.HBox(list(self.buttons.values()), layout=w.Layout(flex_flow="row wrap"))
         super().__init__(
-            [
-                w.HBox([self.title, buttons], layout=w.Layout(align_items="center")),
-                w.HBox(
-                    [
-                        w.HTML(layout=w.Layout(width="11em", min_width="11em")),
-                        self.evidence,
-                        self.note,
-                        self.status,
-                    ],
-                    layout=w.Layout(align_items="center", flex_flow="row wrap"),
-                ),
-            ],
-            layout=w.Layout(border_bottom="1px solid #999", padding="4px 0"),
+            [self.title, self.choice_slot, self.evidence, self.note, self.status],
+            layout=w.Layout(
+                height=_ROW_HEIGHT, align_items="center", flex_flow="row nowrap", width="100%"
+            ),
         )
+        self.add_class("ak-row")
+        # The keyboard shortcuts find the focused row by this class (`Shortcuts`).
+        self.add_class(f"ak-rid-{self.respondent_id}")
 
     # -- showing state
-    def show(self) -> None:
-        """Show this respondent's answer to the open question in the current round."""
+    @property
+    def showing_choice(self) -> bool:
+        """Whether this row shows which button was chosen (revealed, or opened by its name)."""
+        c = self.controller
+        return self.opened or (c.revealed and c.shows_individual(self.respondent_id))
+
+    def show(self, *, new_question: bool = False) -> None:
+        """Show this respondent's answer to the open question in the current round.
+
+        ``new_question`` closes a row opened by its name and forgets the row's last problem.
+        """
+        if new_question:
+            self.opened = False
+            self.notice.clear()
+            self._note_problem = ""
         answer = self.controller.answer(self.respondent_id)
-        self._select(None if answer is None else answer.choice)
+        self._answer, self._saved_now, self._pending = answer, False, ""
         self._syncing = True
         try:
-            self.evidence.value = (
-                _NOT_GIVEN if answer is None or answer.evidence is None else answer.evidence
-            )
+            if answer is not None:
+                level = answer.evidence
+            else:
+                level = self.controller.carried_evidence(self.respondent_id)
+            self.evidence.value = _NOT_GIVEN if level is None else level
             self.note.value = "" if answer is None or answer.note is None else answer.note
         finally:
             self._syncing = False
-        self._show_status(answer, saved_now=False)
+        self._show_choice()
+        self.render_status()
+
+    def _show_choice(self) -> None:
+        answer = self._answer
+        visible = self.showing_choice
+        self._select(answer.choice if answer is not None and visible else None)
+        wanted = self.buttons_box if answer is None or visible else self.answered_tag
+        if self.choice_slot.children != (wanted,):
+            self.choice_slot.children = [wanted]
+        self.title.button_style = "info" if self.opened else ""
 
     def _select(self, choice: int | str | None) -> None:
         if choice == self._selected:
             return
         old = self.buttons.get(self._selected) if self._selected is not None else None
         if old is not None:
-            old.icon, old.button_style = "", ""
+            old.button_style = ""
+            old.remove_class("ak-chosen")
         new = self.buttons.get(choice) if choice is not None else None
         if new is not None:
-            new.icon, new.button_style = "check", "primary"
+            new.button_style = "primary"
+            new.add_class("ak-chosen")
         self._selected = choice
 
-    def _show_status(self, answer: Answer | None, *, saved_now: bool, pending: str = "") -> None:
-        parts = []
+    @property
+    def chosen(self) -> int | str | None:
+        """The button shown as chosen (None while results are hidden)."""
+        return self._selected
+
+    def render_status(self) -> None:
+        """Write the row's status line: answered or not, and any problem, in words."""
+        answer, parts = self._answer, []
         if answer is None:
-            parts.append("<span>not answered yet</span>")
+            parts.append("not yet")
         else:
             at = answer.recorded_at.astimezone().strftime("%H:%M:%S")
-            verb = "saved" if saved_now else "answered"
-            parts.append(f"<b>✓ {verb} {at}</b> · {_esc(self.controller.answer_label(answer))}")
-        if pending:
-            parts.append(f"<i>{_esc(pending)}</i>")
-        if self.controller.round == 2:
+            verb = "saved" if self._saved_now else "answered"
+            text = f"<b>✓ {verb} {at}</b>"
+            if self.showing_choice:
+                text += f" · {_esc(self.controller.answer_label(answer))}"
+            parts.append(text)
+        if self._pending:
+            parts.append(f"<i>{_esc(self._pending)}</i>")
+        if self.controller.round == 2 and self.showing_choice:
             first = self.controller.answer(self.respondent_id, round=1)
             parts.append(f"round 1: {_esc(self.controller.answer_label(first))}")
+        problems = [p for p in (self._note_problem, self.notice.message) if p]
+        for problem in problems:
+            parts.append(f"<b class='ak-problem'>⚠ {_esc(problem)}</b>")
+        whole = " · ".join(parts)
         self.status.value = (
-            f"<div style='font-size:{ROW_PX}px;color:{_INK}'>{' · '.join(parts)}</div>"
+            f"<div class='ak-status-text' title='{_esc(_strip_tags(whole))}'>{whole}</div>"
         )
 
     # -- handlers
+    def on_key(self, event: dict[str, Any]) -> bool:
+        """Rate this row from the keyboard: 1-5 for a level, D for "Don't know".
+
+        Returns whether the key was taken. Keys typed into the note or a list are left alone.
+        """
+        if _typing(event):
+            return False
+        key = str(event.get("key", ""))
+        if key.lower() == "d":
+            self._on_dont_know(self.buttons["dont_know"])
+            return True
+        if key.isdigit() and int(key) in self.buttons:
+            self._on_rate(int(key), self.buttons[int(key)])
+            return True
+        return False
+
+    @_guarded
+    def _on_name(self, _button: w.Button) -> None:
+        self.opened = not self.opened
+        self._show_choice()
+        self.render_status()
+
     @_guarded
     def _on_rate(self, value: int, _button: w.Button) -> None:
+        self.notice.clear()
         answer = self.controller.rate(self.respondent_id, value)
         self._after_save(answer)
 
     @_guarded
     def _on_dont_know(self, _button: w.Button) -> None:
+        self.notice.clear()
         answer = self.controller.dont_know(self.respondent_id)
         self._after_save(answer)
 
@@ -644,25 +1063,34 @@ class RespondentRow(w.VBox):
     def _on_evidence(self, change: dict[str, Any]) -> None:
         if self._syncing:
             return
+        self.notice.clear()
         level = None if change["new"] == _NOT_GIVEN else int(change["new"])
         answer = self.controller.set_evidence(self.respondent_id, level)
         self._after_amend(answer, "evidence kept; saved with the rating")
 
-    @_guarded
     def _on_note(self, change: dict[str, Any]) -> None:
         if self._syncing:
             return
-        answer = self.controller.set_note(self.respondent_id, change["new"])
+        try:
+            answer = self.controller.set_note(self.respondent_id, change["new"])
+        except AssuredKitError as exc:
+            # The row must never look saved when its note was refused.
+            self._note_problem = f"note not saved: {exc.plain()}"
+            self.render_status()
+            return
+        self._note_problem = ""
         self._after_amend(answer, "note kept; saved with the rating")
 
     def _after_save(self, answer: Answer) -> None:
-        self._select(answer.choice)
-        self._show_status(answer, saved_now=True)
+        self._answer, self._saved_now, self._pending = answer, True, ""
+        self._show_choice()
+        self.render_status()
         self.panel.answers_changed()
 
     def _after_amend(self, answer: Answer | None, pending: str) -> None:
         if answer is None:
-            self._show_status(None, saved_now=False, pending=pending)
+            self._pending = pending
+            self.render_status()
         else:
             self._after_save(answer)
 
@@ -678,15 +1106,9 @@ class RunPanel(w.VBox):
         self.progress = w.HTML()
         self.question = w.HTML()
         self.state = w.HTML()
-        self.glossary_toggle = w.ToggleButton(
-            description="Explain terms",
-            tooltip="Show what the acronyms stood for and mean today",
-            icon="book",
-            layout=w.Layout(width="auto", min_height="40px"),
-            style={"font_size": "17px"},
-        )
-        self.glossary_toggle.observe(self._on_glossary, names="value")
         self.glossary = w.HTML()
+        self._last_move = -float("inf")
+        self._round_armed = False
 
         self.previous_button = _button("◀ Previous", "Open the previous question")
         self.next_button = _button("Next ▶", "Open the next question")
@@ -696,35 +1118,51 @@ class RunPanel(w.VBox):
             options=[("Jump to theme…", "")]
             + [(controller.ws.framework.theme_title(t), t) for t in controller.theme_ids()],
             value="",
-            layout=w.Layout(width="22em"),
+            tooltip="Jump to the first question of a theme",
+            layout=w.Layout(width="14em"),
         )
         self.theme_jump.observe(self._on_jump, names="value")
         self.reveal_button = _button("Reveal results", "Show the room's answers to this question")
         self.reveal_button.on_click(self._on_reveal)
         self.round_button = _button("Start round 2", "Vote again after discussion")
         self.round_button.on_click(self._on_round)
-        self.voting_button = _button("Close voting", "Stop devices changing their answers")
+        self.voting_button = _button(
+            "Close voting on this question", "Stop devices changing their answers"
+        )
         self.voting_button.on_click(self._on_voting)
+        self.timer = w.Dropdown(
+            options=[("No timer", 0), ("Timer: 2 min", 2), ("Timer: 5 min", 5),
+                     ("Timer: 10 min", 10)],
+            value=0,
+            tooltip="A discussion timer on the room view",
+            layout=w.Layout(width="9em"),
+        )  # fmt: skip
+        self.timer.observe(self._on_timer, names="value")
         self.refresh_button = _button("↻ Refresh", "Read answers saved from other devices")
         self.refresh_button.on_click(self._on_refresh)
         self.count = w.HTML()
 
         self.rows: dict[str, RespondentRow] = {}
         self.rows_box = w.VBox(layout=w.Layout(width="100%"))
+        self.live_count = w.HTML()
 
         self.charts = {1: FigureImage(), 2: FigureImage()}
         self.chart_titles = {r: w.HTML(f"<b style='font-size:20px'>Round {r}</b>") for r in (1, 2)}
         self.chart_boxes = {
             r: w.VBox(
                 [self.chart_titles[r], self.charts[r].widget],
-                layout=w.Layout(flex="1 1 480px", max_width="648px", margin="0 12px 0 0"),
+                layout=w.Layout(
+                    flex="1 1 480px", max_width="648px", margin="0 12px 0 0", overflow="visible"
+                ),
             )
             for r in (1, 2)
         }
         self.theme_picture = w.HTML(layout=w.Layout(flex="1 1 420px"))
         # Shown above the rows when revealed: the charts side by side, then the theme picture.
         self.results = w.HBox(
-            layout=w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")
+            layout=w.Layout(
+                flex_flow="row wrap", align_items="flex-start", width="100%", overflow="visible"
+            )
         )
 
         self.prompts = w.Accordion()
@@ -739,37 +1177,56 @@ class RunPanel(w.VBox):
             ),
         )
         self._prompts_theme: str | None = None
-        self._seen = _file_signature(controller.ws.path)
+        self._seen = file_signature(controller.ws.path)
         # Our own writes are not news: remember the file as it is after each of them.
         controller.on_change(self._note_own_write)
-        super().__init__(
+        # The question bar stays pinned at the top while the rows scroll beneath it; its
+        # messages appear inside it, beside the buttons that caused them.
+        self.bar = w.VBox(
             [
-                self.notice,
-                self.progress,
-                self.question,
-                w.HBox([self.glossary_toggle, self.state]),
-                self.glossary,
                 w.HBox(
-                    [self.previous_button, self.next_button, self.theme_jump],
-                    layout=w.Layout(flex_flow="row wrap"),
+                    [self.progress, self.state, self.count, self.glossary],
+                    layout=w.Layout(flex_flow="row wrap", align_items="baseline"),
                 ),
+                self.question,
                 w.HBox(
                     [
+                        self.previous_button,
+                        self.next_button,
                         self.reveal_button,
                         self.round_button,
                         self.voting_button,
+                        self.theme_jump,
+                        self.timer,
                         self.refresh_button,
-                        self.count,
                     ],
                     layout=w.Layout(flex_flow="row wrap", align_items="center"),
                 ),
-                self.results,
-                self.rows_box,
-                self.extras,
+                self.notice,
+                self.live_count,
             ],
+            layout=w.Layout(width="100%"),
         )
+        self.bar.add_class("ak-bar")
+        self.shortcuts = Shortcuts(self)
+        super().__init__([self.bar, self.shortcuts, self.rows_box, self.results, self.extras])
         self.sync_rows()
         self.show_question()
+
+    def on_key(self, event: dict[str, Any]) -> bool:
+        """Act on a shortcut: → next, ← previous, R reveal or hide; return whether it did."""
+        if _typing(event):
+            return False
+        key = str(event.get("key", ""))
+        if key == "ArrowRight":
+            self._on_next(self.next_button)
+        elif key == "ArrowLeft":
+            self._on_previous(self.previous_button)
+        elif key.lower() == "r":
+            self._on_reveal(self.reveal_button)
+        else:
+            return False
+        return True
 
     # -- building
     def sync_rows(self) -> None:
@@ -777,10 +1234,14 @@ class RunPanel(w.VBox):
         people = self.controller.respondents()
         for _, person in people.iterrows():
             rid = str(person["respondent_id"])
-            if rid not in self.rows:
+            # A live voter in a pseudonymous or anonymous workshop never gets a row of their
+            # own: the room sees only how many have answered and, after reveal, the picture.
+            if rid not in self.rows and self.controller.shows_individual(rid):
                 self.rows[rid] = RespondentRow(self, person)
                 self.rows[rid].show()
-        if not self.rows:
+        # Withdrawn respondents keep their row object (and answers) but leave the screen.
+        shown = [self.rows[rid] for rid in people["respondent_id"] if rid in self.rows]
+        if not shown:
             self.rows_box.children = [
                 w.HTML(
                     "<p style='font-size:20px'>No respondents yet: add them in "
@@ -788,10 +1249,14 @@ class RunPanel(w.VBox):
                 )
             ]
         else:
-            self.rows_box.children = list(self.rows.values())
+            self.rows_box.children = shown
 
-    def show_question(self) -> None:
-        """Show the open question, its state and every row's answer."""
+    def show_question(self, *, new_question: bool = True) -> None:
+        """Show the open question, its state and every row's answer.
+
+        ``new_question`` (a move to another question or round) also closes rows opened by
+        their name and clears old messages; a reload of the same question keeps them.
+        """
         c = self.controller
         row = c.question()
         self.progress.value = (
@@ -799,15 +1264,16 @@ class RunPanel(w.VBox):
             f"{_esc(c.progress())}</div>"
         )
         self.question.value = (
-            f"<div lang='en' style='font-size:{QUESTION_PX}px;line-height:1.3;color:{_INK};"
-            f"background:{_PAPER};padding:12px 16px;border-left:8px solid #333'>"
-            f"<span style='font-size:18px;font-weight:bold'>{_esc(row['question_id'])}</span><br>"
+            f"<div lang='en' style='font-size:{QUESTION_PX}px;line-height:1.25;color:{_INK};"
+            f"background:{_PAPER};padding:4px 12px;border-left:8px solid #333'>"
             f"{_esc(row['text'])}</div>"
         )
+        if new_question:
+            self._round_armed = False
         self._show_glossary()
         self._show_prompts()
         for answer_row in self.rows.values():
-            answer_row.show()
+            answer_row.show(new_question=new_question)
         self._show_state()
         self.answers_changed(redraw_all=True)
 
@@ -820,33 +1286,30 @@ class RunPanel(w.VBox):
         )
         self.reveal_button.description = "Hide results" if c.revealed else "Reveal results"
         self.reveal_button.icon = "eye-slash" if c.revealed else "eye"
-        self.voting_button.description = "Reopen voting" if c.closed else "Close voting"
+        self.voting_button.description = (
+            f"Reopen round {c.round} voting" if c.closed else f"Close round {c.round} voting"
+        )
+        self.voting_button.tooltip = (
+            f"Let devices answer this question in round {c.round} again"
+            if c.closed
+            else f"Stop devices answering or changing their answers to this question in round "
+            f"{c.round} (answers you enter here are still saved)"
+        )
         self.voting_button.icon = "unlock" if c.closed else "lock"
-        self.round_button.description = "Back to round 1" if c.round == 2 else "Start round 2"
+        if c.round == 2:
+            self.round_button.description = "Back to round 1"
+        elif self._round_armed:
+            self.round_button.description = "Start round 2 anyway"
+        else:
+            self.round_button.description = "Start round 2"
         self.round_button.tooltip = (
             "Show and record round 1 again" if c.round == 2 else "Vote again after discussion"
         )
 
     def _show_glossary(self) -> None:
-        entries = self.controller.glossary_entries()
-        self.glossary_toggle.description = f"Explain terms ({len(entries)})"
-        if not self.glossary_toggle.value:
-            self.glossary.value = ""
-            return
-        if entries.empty:
-            self.glossary.value = (
-                "<p style='font-size:18px'>No glossary terms in this question.</p>"
-            )
-            return
-        items = "".join(
-            f"<li style='margin-bottom:6px'><b>{_esc(e.term)}</b>: {_esc(e.stands_for)}.<br>"
-            f"<i>In 2010:</i> {_esc(e.meaning_in_2010)}<br>"
-            f"<i>Today's nearest equivalent:</i> {_esc(e.today)}</li>"
-            for e in entries.itertuples()
-        )
-        self.glossary.value = (
-            f"<ul style='font-size:18px;color:{_INK};background:{_PAPER}'>{items}</ul>"
-        )
+        # "Explain terms" is offered only when the question has terms or notes to explain:
+        # a closed <details> the facilitator opens with a click or the keyboard.
+        self.glossary.value = self.controller.help_html()
 
     def _show_prompts(self) -> None:
         theme = self.controller.theme_id
@@ -879,17 +1342,14 @@ class RunPanel(w.VBox):
         """Update the answer count and, when revealed, the live picture."""
         c = self.controller
         answered = len(c.answers())
-        total = len(self.rows)
+        total = len(c.respondents())
         self.count.value = (
-            f"<div style='font-size:{PROGRESS_PX}px;color:{_INK};padding-left:1em'>"
-            f"<b>{answered} of {total}</b> answered in round {c.round}</div>"
+            f"<div style='font-size:{PROGRESS_PX}px;color:{_INK};padding-left:0.6em'>"
+            f"· <b>{answered} of {total}</b> answered</div>"
         )
+        self._show_live_count()
         if not c.revealed:
             self.results.layout.display = "none"
-            self.count.value += (
-                "<div style='font-size:16px;color:#111;padding-left:1em'>Results hidden until "
-                "you press <b>Reveal results</b>.</div>"
-            )
             return
         self.results.layout.display = None
         rounds = [1, 2] if c.round == 2 else [1]
@@ -899,6 +1359,30 @@ class RunPanel(w.VBox):
         for r in rounds if redraw_all else [c.round]:
             self._draw_round(mine, r)
         self._draw_theme_picture(ratings)
+
+    def _show_live_count(self) -> None:
+        """Who has not answered (by name in a named workshop), and live voters as a count."""
+        c = self.controller
+        parts = []
+        missing = c.not_answered()
+        if missing:
+            more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+            shown = ", ".join(missing[:8]) + more
+            parts.append(f"Not answered yet: {_esc(shown)}")
+        voters = [rid for rid in c.live_voters() if not c.shows_individual(rid)]
+        if voters:
+            done = sum(c.answer(rid) is not None for rid in voters)
+            parts.append(
+                f"Live voters: {len(voters)} joined, {done} answered "
+                "(counted, never shown one by one)"
+            )
+        self.live_count.value = (
+            f"<div style='font-size:16px;color:{_INK};padding-left:1em'>"
+            + "<br>".join(parts)
+            + "</div>"
+            if parts
+            else ""
+        )
 
     def _draw_round(self, ratings: pd.DataFrame, round_number: int) -> None:
         from . import charts
@@ -916,20 +1400,39 @@ class RunPanel(w.VBox):
         )
 
     def _note_own_write(self, _event: str, _controller: Facilitator) -> None:
-        self._seen = _file_signature(self.controller.ws.path)
+        self._seen = file_signature(self.controller.ws.path)
 
     # -- handlers
     @_guarded
+    def _on_timer(self, change: dict[str, Any]) -> None:
+        minutes = int(change["new"])
+        self.controller.start_timer(minutes)
+        if minutes:
+            self.notice.ok(f"a {minutes}-minute discussion timer is running on the room view")
+        else:
+            self.notice.clear()
+
+    def _debounced(self) -> bool:
+        """Tell whether a move comes so soon after the last one that it is a double click."""
+        return time.monotonic() - self._last_move < NAVIGATION_DEBOUNCE
+
+    @_guarded
     def _on_previous(self, _button: w.Button) -> None:
+        if self._debounced():
+            return
         self.controller.previous_question()
         self.notice.clear()
         self.show_question()
+        self._last_move = time.monotonic()
 
     @_guarded
     def _on_next(self, _button: w.Button) -> None:
+        if self._debounced():
+            return
         self.controller.next_question()
         self.notice.clear()
         self.show_question()
+        self._last_move = time.monotonic()
 
     @_guarded
     def _on_jump(self, change: dict[str, Any]) -> None:
@@ -947,11 +1450,20 @@ class RunPanel(w.VBox):
         else:
             self.controller.reveal()
         self._show_state()
+        for answer_row in self.rows.values():
+            answer_row.show()
         self.answers_changed(redraw_all=True)
 
     @_guarded
     def _on_round(self, _button: w.Button) -> None:
+        warning = self.controller.round_two_warning()
+        if warning and not self._round_armed:
+            self._round_armed = True
+            self.notice.error(f"{warning} Press “Start round 2 anyway” to start it all the same.")
+            self._show_state()
+            return
         self.controller.start_round(1 if self.controller.round == 2 else 2)
+        self.notice.clear()
         self.show_question()
 
     @_guarded
@@ -970,7 +1482,7 @@ class RunPanel(w.VBox):
         """Re-read the file (votes and session changes from other devices) and redraw."""
         self.controller.refresh()
         self.sync_rows()
-        self.show_question()
+        self.show_question(new_question=False)
 
     def reload_if_changed(self) -> bool:
         """Reload when another process wrote to the workshop file since we last looked.
@@ -978,29 +1490,12 @@ class RunPanel(w.VBox):
         Returns True when it reloaded. Cheap when nothing changed: it only looks at the file's
         size and modification time.
         """
-        signature = _file_signature(self.controller.ws.path)
+        signature = file_signature(self.controller.ws.path)
         if signature == self._seen:
             return False
         self.reload()
-        self._seen = _file_signature(self.controller.ws.path)
+        self._seen = file_signature(self.controller.ws.path)
         return True
-
-    @_guarded
-    def _on_glossary(self, _change: dict[str, Any]) -> None:
-        self._show_glossary()
-
-
-def _file_signature(path: str | os.PathLike[str]) -> tuple[tuple[int, int], ...]:
-    """Size and modification time of a workshop file and its write-ahead log."""
-    found = []
-    for candidate in (Path(path), Path(f"{path}-wal")):
-        try:
-            stat = candidate.stat()
-        except OSError:
-            found.append((0, 0))
-        else:
-            found.append((stat.st_mtime_ns, stat.st_size))
-    return tuple(found)
 
 
 #: Words and symbols for each classification, so the picture never rests on colour.
@@ -1031,12 +1526,12 @@ def _theme_table(themes: pd.DataFrame) -> str:
     return _table_html(shown)
 
 
-def _question_table(questions: pd.DataFrame) -> str:
-    """Weakest questions or biggest disagreements (`assured_kit.summary`) as HTML."""
+def _question_table(controller: Facilitator, questions: pd.DataFrame) -> str:
+    """Render the weakest questions or biggest disagreements (`assured_kit.summary`)."""
     if questions.empty:
         return _table_html(questions, empty="None yet.")
     columns = {
-        "Question": questions["question_id"].astype(str),
+        "Question": [controller.place_words(None, str(q)) for q in questions["question_id"]],
         "Text": questions["question_text"].astype(str).map(lambda t: _shorten(t, 110)),
         "Answers": questions["n_answers"],
         "Top": questions["top_share"].map(percent),
@@ -1044,6 +1539,45 @@ def _question_table(questions: pd.DataFrame) -> str:
         "Picture": questions["classification"].astype(str).map(lambda c: _CLASS_MARKS.get(c, c)),
     }
     return _table_html(pd.DataFrame(columns))
+
+
+def _about_table(
+    controller: Facilitator, frame: pd.DataFrame, columns: dict[str, Any], empty: str
+) -> str:
+    """Render actions or examples: what each is about in words (never ids), then ``columns``."""
+    if frame.empty:
+        return _table_html(frame, empty=empty)
+    about = [
+        controller.place_words(t, q)
+        for t, q in zip(frame["theme_id"], frame["question_id"], strict=True)
+    ]
+    return _table_html(pd.DataFrame({"About": about, **columns}))
+
+
+def _actions_html(
+    controller: Facilitator, actions: pd.DataFrame, empty: str = "No actions yet."
+) -> str:
+    """Render the actions as a table with plain headings."""
+    columns = {
+        "What": actions["what"],
+        "Owner": actions["owner"],
+        "By when": actions["due"],
+        "Status": actions["status"],
+    }
+    return _about_table(controller, actions, columns, empty)
+
+
+def _examples_html(
+    controller: Facilitator, examples: pd.DataFrame, empty: str = "No examples yet."
+) -> str:
+    """Render the good practice offered in the room: plain headings, consent in words."""
+    columns = {
+        "Practice": examples["text"],
+        "Role": examples["role"],
+        "Authority": examples["authority"],
+        "May be shared": examples["consent_to_share"].map({True: "yes", False: "no"}),
+    }
+    return _about_table(controller, examples, columns, empty)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -1087,17 +1621,28 @@ class ActionForm(w.VBox):
             value="question",
             style=dstyle,
         )
+        self.pick = w.Dropdown(
+            description="Action",
+            tooltip="A new action, or one captured earlier to change or mark done",
+            style=dstyle,
+            layout=w.Layout(width="40em"),
+        )
+        self.pick.observe(self._on_pick, names="value")
         self.add_button = _button("Add action", "Save this action now")
         self.add_button.on_click(self._on_add)
+        self.done_button = _button("Mark done", "Mark the chosen action done")
+        self.done_button.on_click(self._on_done)
         self.listing = w.HTML()
+        self._syncing = False
         super().__init__(
             [
-                self.notice,
+                self.pick,
                 self.what,
                 self.owner,
                 self.due,
                 self.link,
-                self.add_button,
+                w.HBox([self.add_button, self.done_button]),
+                self.notice,
                 _heading("Actions captured"),
                 self.listing,
             ]
@@ -1105,25 +1650,68 @@ class ActionForm(w.VBox):
         self.refresh()
 
     def refresh(self) -> None:
-        """List the actions captured so far."""
+        """List the actions captured so far, and offer each one to change."""
         actions = self.controller.actions()
-        shown = (
-            actions[["theme_id", "question_id", "what", "owner", "due", "status"]]
-            if not actions.empty
-            else actions
-        )
-        self.listing.value = _table_html(shown, empty="No actions yet.")
+        self.listing.value = _actions_html(self.controller, actions)
+        current = self.pick.value
+        self._syncing = True
+        try:
+            self.pick.options = [("— a new action —", "")] + [
+                (f"{_shorten(str(a.what), 60)} ({a.status})", str(a.action_id))
+                for a in actions.itertuples()
+            ]
+            self.pick.value = current if current in {v for _, v in self.pick.options} else ""
+        finally:
+            self._syncing = False
+        self._show_pick()
+
+    def _show_pick(self) -> None:
+        editing = bool(self.pick.value)
+        self.add_button.description = "Save changes" if editing else "Add action"
+        self.done_button.layout.display = None if editing else "none"
+        self.link.layout.display = "none" if editing else None
+
+    @_guarded
+    def _on_pick(self, _change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        self.notice.clear()
+        if self.pick.value:
+            actions = self.controller.actions().set_index("action_id")
+            chosen = actions.loc[self.pick.value]
+            due = chosen["due"]
+            self.what.value = str(chosen["what"])
+            self.owner.value = str(chosen["owner"] or "")
+            self.due.value = None if due is None or pd.isna(due) else pd.Timestamp(due).date()
+        else:
+            self.what.value, self.owner.value, self.due.value = "", "", None
+        self._show_pick()
 
     @_guarded
     def _on_add(self, _button: w.Button) -> None:
-        self.controller.add_action(
-            self.what.value,
-            owner=self.owner.value.strip(),
-            due=self.due.value,
-            link=self.link.value,
-        )
-        self.notice.ok("action saved")
-        self.what.value, self.owner.value, self.due.value = "", "", None
+        if self.pick.value:
+            self.controller.update_action(
+                self.pick.value,
+                what=self.what.value,
+                owner=self.owner.value.strip(),
+                due=self.due.value,
+            )
+            self.notice.ok("changes saved")
+        else:
+            self.controller.add_action(
+                self.what.value,
+                owner=self.owner.value.strip(),
+                due=self.due.value,
+                link=self.link.value,
+            )
+            self.notice.ok("action saved")
+            self.what.value, self.owner.value, self.due.value = "", "", None
+        self.refresh()
+
+    @_guarded
+    def _on_done(self, _button: w.Button) -> None:
+        self.controller.mark_action_done(self.pick.value)
+        self.notice.ok("marked done")
         self.refresh()
 
 
@@ -1175,12 +1763,7 @@ class ExampleForm(w.VBox):
 
     def refresh(self) -> None:
         """List the examples captured so far."""
-        examples = self.controller.examples()
-        if not examples.empty:
-            examples = examples.assign(
-                consent_to_share=examples["consent_to_share"].map({True: "yes", False: "no"})
-            )[["theme_id", "question_id", "text", "role", "authority", "consent_to_share"]]
-        self.listing.value = _table_html(examples, empty="No examples yet.")
+        self.listing.value = _examples_html(self.controller, self.controller.examples())
 
     @_guarded
     def _on_add(self, _button: w.Button) -> None:
@@ -1222,13 +1805,18 @@ class SummaryPanel(w.VBox):
         for kind, button in self.export_buttons.items():
             button.on_click(functools.partial(self._on_export, kind))
         self.exported = w.HTML()
+        # Messages under the button pressed: the summary's above the summary, the exports'
+        # under the export buttons.
+        self.refresh_notice = Notice()
+        self.notices = {"_on_refresh": self.refresh_notice}
         super().__init__(
             [
-                self.notice,
                 self.refresh_button,
+                self.refresh_notice,
                 self.body,
                 _heading("Exports (saved beside the workshop file)"),
                 w.HBox(list(self.export_buttons.values()), layout=w.Layout(flex_flow="row wrap")),
+                self.notice,
                 self.exported,
             ]
         )
@@ -1243,8 +1831,6 @@ class SummaryPanel(w.VBox):
             return ", ".join(str(t) for t in chosen) or "none"
 
         actions = picture.actions
-        if not actions.empty:
-            actions = actions[["theme_id", "question_id", "what", "owner", "due", "status"]]
         examples = picture.examples
         shared = int(examples["consent_to_share"].sum()) if not examples.empty else 0
         self.body.value = (
@@ -1256,19 +1842,14 @@ class SummaryPanel(w.VBox):
             "<h3 style='font-size:20px'>Theme by theme</h3>"
             + _theme_table(themes)
             + "<h3 style='font-size:20px'>Weakest questions</h3>"
-            + _question_table(picture.weakest)
+            + _question_table(self.controller, picture.weakest)
             + "<h3 style='font-size:20px'>Biggest disagreements</h3>"
-            + _question_table(picture.disagreements)
+            + _question_table(self.controller, picture.disagreements)
             + f"<h3 style='font-size:20px'>Actions ({len(actions)})</h3>"
-            + _table_html(actions, empty="No actions captured.")
+            + _actions_html(self.controller, actions, empty="No actions captured.")
             + f"<h3 style='font-size:20px'>Good practice offered ({len(examples)}, "
             f"{shared} agreed to share)</h3>"
-            + _table_html(
-                examples[["theme_id", "text", "role", "authority"]]
-                if not examples.empty
-                else examples,
-                empty="No examples captured.",
-            )
+            + _examples_html(self.controller, examples, empty="No examples captured.")
             + "</div>"
         )
 
@@ -1279,8 +1860,272 @@ class SummaryPanel(w.VBox):
     @_guarded
     def _on_export(self, kind: str, _button: w.Button) -> None:
         path = self.controller.export(kind)
-        self.notice.ok(f"saved {path}")
-        self.exported.value += f"<div style='font-size:17px'>✓ {_esc(path)}</div>"
+        self.notice.ok(f"saved {path.name} beside the workshop file")
+        self.exported.value += export_link(path)
+
+
+#: What a browser is told each export holds, so a click on its link opens or saves it well.
+_MEDIA = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv",
+    ".html": "text/html",
+}
+
+
+def export_link(path: Path, *, start: Path | None = None) -> str:
+    """Offer a saved export as a link: a download, and where it is in Jupyter's file browser.
+
+    The download carries the file itself (nothing is fetched from anywhere); the folder is
+    given relative to the notebook's folder when the file is under it, as the file browser
+    shows it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> target = folder / "out" / "a.csv"
+    >>> target.parent.mkdir(); _ = target.write_text("x")
+    >>> html = export_link(target, start=folder)
+    >>> "download='a.csv'" in html and "out/a.csv" in html
+    True
+    """
+    here = (start or Path.cwd()).resolve()
+    where = path.resolve()
+    try:
+        shown = where.relative_to(here).as_posix()
+        place = f"in the file browser: <code>{_esc(shown)}</code>"
+    except ValueError:
+        place = f"in the folder <code>{_esc(where.parent)}</code>"
+    media = _MEDIA.get(path.suffix.lower(), "application/octet-stream")
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (
+        f"<div style='font-size:17px;margin:4px 0'>✓ <a download='{_esc(path.name)}' "
+        f"href='data:{media};base64,{data}'>Download {_esc(path.name)}</a> · saved {place}"
+        "</div>"
+    )
+
+
+# ---------------------------------------------------------------------------- room and live
+def _stop_server(server: Any) -> None:
+    with contextlib.suppress(Exception):
+        if server.running:
+            server.stop()
+
+
+class LiveControls(w.VBox):
+    """Start and stop the workshop's page server: the room view and live voting.
+
+    One server (`assured_kit.live.start_server`) serves both the room view for the projector
+    and the voting page for phones. Its join link is announced in the workshop file, so the
+    room view shows the QR code while voting is open.
+
+    Parameters
+    ----------
+    app : FacilitatorApp
+    controller : Facilitator
+    starter : callable, optional
+        Starts the server (`assured_kit.live.start_server` by default; tests pass another).
+    """
+
+    def __init__(
+        self,
+        app: FacilitatorApp,
+        controller: Facilitator,
+        *,
+        starter: Callable[..., Any] | None = None,
+    ) -> None:
+        self.app = app
+        self.controller = controller
+        self.starter = starter
+        self.server: Any = None
+        self.notice = Notice()
+        dstyle = {"description_width": "12em"}
+        self.address = w.Dropdown(
+            description="Phones reach me at",
+            tooltip="The address in the join link and QR code: this laptop's address on the "
+            "venue's Wi-Fi. 127.0.0.1 lets only this laptop in (for trying it out).",
+            style=dstyle,
+            layout=w.Layout(width="44em"),
+        )
+        self.port = w.BoundedIntText(
+            value=8866, min=1024, max=65535, description="Port", style=dstyle
+        )
+        self.room_button = _button(
+            "Open room view", "Start the page server (if needed) and show the room view's link"
+        )
+        self.room_button.on_click(self._on_room)
+        self.voting_button = _button(
+            "Start live voting", "Let participants vote from their own phones"
+        )
+        self.voting_button.on_click(self._on_voting)
+        self.stop_button = _button(
+            "Stop the page server", "Close the room view and voting pages; answers are kept"
+        )
+        self.stop_button.on_click(self._on_stop)
+        self.links = w.HTML()
+        self.list_addresses()
+        super().__init__(
+            [
+                _heading("Room view for the projector, and live voting"),
+                w.HTML(
+                    "<p style='font-size:17px'>Open the room view on the projector: it shows the "
+                    "question, progress and, when you reveal them, the room's answers, and never "
+                    "who said what. Live voting lets people answer from their phones.</p>"
+                ),
+                self.address,
+                self.port,
+                w.HBox([self.room_button, self.voting_button, self.stop_button]),
+                self.notice,
+                self.links,
+            ]
+        )
+        self._show()
+
+    def list_addresses(self) -> None:
+        """Offer this computer's addresses, the best candidates first."""
+        from .live import candidate_addresses
+
+        options = []
+        try:
+            found = candidate_addresses()
+        except Exception:  # no address list on this system: loopback still works
+            found = []
+        for a in found:
+            if a.kind == "loopback":
+                continue
+            warn = f" — {a.warning}" if a.warning else ""
+            options.append((f"{a.address} ({a.interface}){warn}", a.address))
+        options.append(("127.0.0.1 — this laptop only (to try it out)", "127.0.0.1"))
+        self.address.options = options
+        self.address.value = options[0][1]
+
+    @property
+    def running(self) -> bool:
+        """Whether the page server is running."""
+        return self.server is not None and bool(self.server.running)
+
+    def _start(self) -> None:
+        if self.running:
+            return
+        starter = self.starter
+        if starter is None:
+            from .live import start_server as starter
+        self.server = starter(
+            self.controller.ws.path, host=self.address.value, port=int(self.port.value)
+        )
+        # A kernel that is shut down or restarted takes its page server with it, so the port
+        # is free when the console starts again.
+        atexit.register(_stop_server, self.server)
+
+    def _show(self) -> None:
+        running = self.running
+        voting = running and self.controller.join_url() is not None
+        self.voting_button.description = "Stop live voting" if voting else "Start live voting"
+        self.stop_button.layout.display = None if running else "none"
+        if not running:
+            self.links.value = ""
+            return
+        from .live import qr_svg
+
+        room = _esc(self.server.room_url)
+        parts = [
+            "<div style='font-size:18px'><b>Room view</b> (open it on the projector, full "
+            f"screen with F11): <a href='{room}' target='_blank' rel='noopener'>{room}</a></div>"
+        ]
+        if voting:
+            join = _esc(self.server.vote_url)
+            parts.append(
+                "<div style='font-size:18px;display:flex;gap:16px;align-items:center'>"
+                f"<div role='img' aria-label='QR code for the join link'>"
+                f"{qr_svg(self.server.vote_url, scale=4)}</div>"
+                f"<div><b>Join link</b> (also on the room view): {join}</div></div>"
+            )
+        self.links.value = "".join(parts)
+
+    @_guarded
+    def _on_room(self, _button: w.Button) -> None:
+        self._start()
+        self.notice.ok("the room view is ready: open its link on the projector")
+        self._show()
+
+    @_guarded
+    def _on_voting(self, _button: w.Button) -> None:
+        if self.running and self.controller.join_url() is not None:
+            self.controller.announce_join_url(None)
+            self.notice.ok("live voting stopped; the room view stays open")
+        else:
+            self._start()
+            self.controller.announce_join_url(self.server.vote_url)
+            self.notice.ok(f"live voting started on {self.controller.progress()}")
+        self._show()
+
+    @_guarded
+    def _on_stop(self, _button: w.Button) -> None:
+        self.stop()
+        self.notice.ok("the page server is stopped; every answer is kept")
+
+    def stop(self) -> None:
+        """Stop the page server (if running) and take the join link off the room view."""
+        if self.server is not None:
+            if self.controller.join_url() is not None:
+                self.controller.announce_join_url(None)
+            self.server.stop()
+            self.server = None
+        self._show()
+
+
+#: The browser side of `KernelWatch`.
+_WATCH_JS = """
+function render({ model, el }) {
+  el.style.display = "none";
+  let last = Date.now();
+  const banner = document.createElement("div");
+  banner.setAttribute("role", "alert");
+  banner.className = "ak-stale";
+  banner.textContent = model.get("message");
+  model.on("msg:custom", (msg) => {
+    if (msg && msg.pong) { last = Date.now(); banner.remove(); }
+  });
+  const timer = setInterval(() => {
+    try { model.send({ ping: 1 }); } catch (e) { /* the connection is gone */ }
+    const app = el.closest(".assured-kit-facilitator");
+    if (Date.now() - last > model.get("patience_ms") && app && !banner.isConnected) {
+      app.prepend(banner);
+    }
+  }, 2000);
+  return () => { clearInterval(timer); banner.remove(); };
+}
+export default { render };
+"""
+
+
+class KernelWatch(anywidget.AnyWidget):
+    """Say plainly on screen when the kernel behind the console stops answering.
+
+    The page asks every two seconds; the kernel answers at once. When no answer has come for
+    ``patience_ms`` (a restarted or stopped kernel, so the buttons no longer do anything), a
+    banner at the top of the console says so and what to press. It goes again as soon as the
+    kernel answers.
+    """
+
+    _esm = _WATCH_JS
+    message = traitlets.Unicode(
+        "⚠ The console has lost its kernel: it was restarted or stopped, so these buttons do "
+        "nothing now. Nothing saved is lost. In JupyterLab press Run ▸ Run All Cells; in a "
+        "browser tab, reload the page. The workshop reopens where it was."
+    ).tag(sync=True)
+    patience_ms = traitlets.Int(8000).tag(sync=True)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_msg(lambda _widget, content, _buffers: self.answer(content))
+
+    def answer(self, content: dict[str, Any]) -> bool:
+        """Answer the page's question "are you there?"; return whether it was one."""
+        if isinstance(content, dict) and content.get("ping"):
+            self.send({"pong": 1})
+            return True
+        return False
 
 
 # ---------------------------------------------------------------------------- the app
@@ -1298,6 +2143,11 @@ class FacilitatorApp(w.VBox):
         `Facilitator` and returning one (called whenever a workshop is loaded).
     auto_refresh : float, optional
         Seconds between looks for votes from other devices; see `facilitator_app`.
+    starter : callable, optional
+        Starts the page server for the room view and live voting
+        (`assured_kit.live.start_server` by default).
+    remember : bool, optional
+        Note each workshop opened, so `facilitator_app` reopens it after a restart.
     """
 
     def __init__(
@@ -1307,10 +2157,13 @@ class FacilitatorApp(w.VBox):
         folder: str | os.PathLike[str] | None = None,
         live_panel: w.Widget | Callable[[Facilitator], w.Widget] | None = None,
         auto_refresh: float | None = None,
+        starter: Callable[..., Any] | None = None,
+        remember: bool = True,
     ) -> None:
-        self.auto_refresh = (
-            auto_refresh if auto_refresh is not None else (2.0 if live_panel is not None else 0.0)
-        )
+        self.starter = starter
+        self.remember = remember
+        self.live: LiveControls | None = None
+        self.auto_refresh = auto_refresh if auto_refresh is not None else 2.0
         self._poller: asyncio.Task[None] | None = None
         self.folder = Path(folder).expanduser() if folder is not None else default_folder()
         self.controller: Facilitator | None = None
@@ -1325,11 +2178,15 @@ class FacilitatorApp(w.VBox):
         waiting = w.HTML(
             "<p style='font-size:20px'>Create or open a workshop in <b>1 Set up</b> first.</p>"
         )
-        self.live_slot = w.VBox([self._live_placeholder()])
+        self.live_slot = w.VBox([waiting])
         self.tabs = w.Tab(
             children=[self.setup, waiting, waiting, waiting, self.live_slot], titles=_TAB_TITLES
         )
-        super().__init__([self.header, self.notice, self.tabs], layout=w.Layout(width="100%"))
+        self.watch = KernelWatch()
+        super().__init__(
+            [w.HTML(_CONSOLE_CSS), self.watch, self.header, self.notice, self.tabs],
+            layout=w.Layout(width="100%"),
+        )
         self.add_class("assured-kit-facilitator")
         if controller is not None:
             self.load(controller)
@@ -1343,17 +2200,14 @@ class FacilitatorApp(w.VBox):
             bits = [str(held) if held else "", d.get("venue") or "", d.get("facilitator") or ""]
             synthetic = " (synthetic demo data)" if d.get("synthetic") else ""
             text = f"{d['title']}{synthetic}"
-            sub = " · ".join([*(b for b in bits if b), f"file: {self.controller.ws.path}"])
+            # The file by its name only: a full path on the projector says too much.
+            name = Path(self.controller.ws.path).name
+            sub = " · ".join([*(b for b in bits if b), f"file {name}"])
         return (
-            f"<div style='color:{_INK};background:{_PAPER}'>"
-            "<h2 style='margin:4px 0;font-size:26px'>"
-            f"{_esc(text)}</h2><div style='font-size:15px'>{_esc(sub)}</div></div>"
-        )
-
-    def _live_placeholder(self) -> w.HTML:
-        return w.HTML(
-            "<p style='font-size:18px'>Live voting from participants' own devices is not running "
-            "in this notebook. Ratings entered here on the Run tab need no devices.</p>"
+            f"<div style='color:{_INK};background:{_PAPER};margin:0 0 4px'>"
+            "<h2 style='display:inline;margin:0;font-size:22px'>"
+            f"{_esc(text)}</h2><span style='font-size:15px;margin-left:1em'>{_esc(sub)}</span>"
+            "</div>"
         )
 
     def load(self, controller: Facilitator) -> None:
@@ -1361,6 +2215,8 @@ class FacilitatorApp(w.VBox):
         if self.controller is not None and self.controller is not controller:
             self.controller.close()
         self.controller = controller
+        if self.remember:
+            remember_workshop(controller.ws.path, self.folder)
         self.header.value = self._header_html()
         self.respondents = RespondentsPanel(self, controller)
         self.run = RunPanel(self, controller)
@@ -1368,7 +2224,10 @@ class FacilitatorApp(w.VBox):
         live = self.live_panel
         if live is not None and not isinstance(live, w.Widget):
             live = live(controller)
-        self.live_slot.children = [live if live is not None else self._live_placeholder()]
+        if self.live is not None:
+            self.live.stop()
+        self.live = LiveControls(self, controller, starter=self.starter)
+        self.live_slot.children = [self.live] if live is None else [self.live, live]
         self.tabs.children = [self.setup, self.respondents, self.run, self.summary, self.live_slot]
         self.tabs.titles = _TAB_TITLES
         if controller.respondents().empty:
@@ -1398,7 +2257,9 @@ class FacilitatorApp(w.VBox):
                 log.warning("could not re-read the workshop file: %s", exc)
 
     def close(self) -> None:
-        """Stop looking for other devices' votes and close the widgets."""
+        """Stop the page server and the look for other devices' votes; close the widgets."""
+        if self.live is not None:
+            self.live.stop()
         if self._poller is not None:
             self._poller.cancel()
             self._poller = None
@@ -1409,8 +2270,7 @@ class FacilitatorApp(w.VBox):
         if self.respondents is not None:
             self.respondents.refresh()
         if self.run is not None:
-            self.run.sync_rows()
-            self.run.answers_changed()
+            self.run.reload()
 
 
 def _demo_controller() -> Facilitator:
@@ -1455,8 +2315,13 @@ def facilitator_app(
     demo: bool = False,
     live_panel: w.Widget | Callable[[Facilitator], w.Widget] | None = None,
     auto_refresh: float | None = None,
+    starter: Callable[..., Any] | None = None,
 ) -> FacilitatorApp:
     """Return the facilitator's projector app (the notebook's one call).
+
+    Without a workshop it reopens the one open last (named in ``.last-workshop`` in the
+    folder), at the same question and round, so a kernel restart or a browser reload needs no
+    more than running the notebook again; the set-up form opens when there is none.
 
     Parameters
     ----------
@@ -1470,8 +2335,9 @@ def facilitator_app(
     live_panel : widget or callable, optional
         A live-voting panel for the "Live voting" tab (see `FacilitatorApp`).
     auto_refresh : float, optional
-        Seconds between looks for votes from other devices (inside a kernel); 2 when a live
-        panel is given, else off (the Refresh button does it by hand).
+        Seconds between looks for votes from other devices (inside a kernel; default 2, 0
+        turns it off). Each look only compares the file's size and time, so answered counts
+        refresh by themselves at no cost.
 
     Returns
     -------
@@ -1486,21 +2352,39 @@ def facilitator_app(
     >>> path = Path(tempfile.mkdtemp()) / "x.workshop.sqlite"
     >>> ws = Workshop.create(path, title="Example", themes=["CR"]); _ = ws.add_respondent("Table 1")
     >>> ws.close()
-    >>> app = facilitator_app(path)
+    >>> app = facilitator_app(path, folder=path.parent)
     >>> app.run.rows[next(iter(app.run.rows))].buttons[4].click()
     >>> app.controller.answers()[0].rating
     4
     """
+    problem: AssuredKitError | None = None
     if demo and workshop is None:
         controller: Facilitator | None = _demo_controller()
     elif workshop is None:
         controller = None
+        last = last_workshop(folder)
+        if last is not None:
+            try:
+                controller = Facilitator.open(last)
+            except AssuredKitError as exc:  # moved, damaged or locked: say so, pick another
+                problem = exc
     elif isinstance(workshop, Facilitator):
         controller = workshop
     elif isinstance(workshop, str | os.PathLike):
         controller = Facilitator.open(workshop)
     else:
         controller = Facilitator(workshop)
-    return FacilitatorApp(
-        controller, folder=folder, live_panel=live_panel, auto_refresh=auto_refresh
+    app = FacilitatorApp(
+        controller,
+        folder=folder,
+        live_panel=live_panel,
+        auto_refresh=auto_refresh,
+        starter=starter,
+        remember=not demo,
     )
+    if problem is not None:
+        app.setup.open_notice.error(
+            f"the workshop open last could not be reopened: {problem.plain()} "
+            "Pick it again below, or another one."
+        )
+    return app

@@ -56,14 +56,39 @@ class AssuredKitError(ValueError):
         self.hint = hint
         super().__init__(self._compose())
 
-    def _compose(self) -> str:
+    def plain(self) -> str:
+        """Return the message in the words a facilitator reads on screen.
+
+        The same facts as ``str(err)``, without programmer wording: the file by its name (not
+        its full path), the field as words (``respondent_id`` becomes "Respondent id"), and no
+        quotes around it.
+
+        Examples
+        --------
+        >>> err = AssuredKitError("the label is empty", file="/tmp/a/q.csv", row=4,
+        ...                       field="label", allowed="any words")
+        >>> err.plain()
+        'q.csv, row 4, Label: the label is empty. Allowed: any words.'
+        """
         where = []
         if self.file is not None:
-            where.append(self.file)
+            where.append(self.file.replace("\\", "/").rsplit("/", 1)[-1])
         if self.row is not None:
             where.append(f"row {self.row}")
-        if self.field is not None:
-            where.append(f"field {self.field!r}")
+        if self.field:
+            words = self.field.replace("_", " ").strip()
+            where.append(words[:1].upper() + words[1:])
+        return self._compose(where)
+
+    def _compose(self, where: list[str] | None = None) -> str:
+        if where is None:
+            where = []
+            if self.file is not None:
+                where.append(self.file)
+            if self.row is not None:
+                where.append(f"row {self.row}")
+            if self.field is not None:
+                where.append(f"field {self.field!r}")
         text = f"{', '.join(where)}: {self.problem}" if where else self.problem
         if not text.endswith((".", "?", "!")):
             text += "."

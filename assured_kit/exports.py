@@ -60,6 +60,8 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HEADER_FILL = "DCE6F1"
 _MAX_WIDTH = 60
 _WRAP_WIDTH = 50
+_READ_ME_CHARS = 90  # characters per line of the Read me's explanations
+_PORTRAIT_WIDTH = 100  # total column width (characters) above which a sheet prints landscape
 
 
 # --------------------------------------------------------------------------- atomic files
@@ -269,8 +271,27 @@ def _width_for(header: str, cells: Sequence[Any]) -> float:
     return float(min(longest + 2, _MAX_WIDTH))
 
 
-def _write_frame(sheet: Sheet, table: pd.DataFrame) -> None:
-    """Fill a sheet with a table: bold, frozen header; typed cells; widths; filter."""
+def _print_setup(sheet: Sheet, widths: Sequence[float]) -> None:
+    """Set a sheet up to print on A4: one page wide, header row repeated, landscape when wide."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if sum(widths) > _PORTRAIT_WIDTH else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages tall as needed
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.print_options.gridLines = True
+    sheet.oddFooter.center.text = "Page &P of &N"
+    sheet.oddHeader.center.text = "&A"  # the sheet's name
+
+
+def _write_frame(
+    sheet: Sheet, table: pd.DataFrame, number_formats: Mapping[str, str] | None = None
+) -> None:
+    """Fill a sheet with a table: bold, frozen header; typed cells; widths; filter; print set-up.
+
+    ``number_formats`` maps a column's header to a spreadsheet number format (e.g. ``"0%"``)
+    for its numeric cells.
+    """
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -283,24 +304,34 @@ def _write_frame(sheet: Sheet, table: pd.DataFrame) -> None:
         cell.font = bold
         cell.fill = fill
     wrap = Alignment(wrap_text=True, vertical="top")
+    formats = number_formats or {}
+    widths = []
     for j, column in enumerate(cells, start=1):
         width = _width_for(columns[j - 1], column)
         wrapping = any(
             isinstance(v, str) and (len(v) > _WRAP_WIDTH or "\n" in v) for v in column[:500]
         )
+        number_format = formats.get(columns[j - 1])
         for i, value in enumerate(column, start=2):
             cell = sheet.cell(row=i, column=j, value=value)
             if isinstance(value, dt.datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm:ss"
             elif isinstance(value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
+            elif number_format and isinstance(value, int | float) and not isinstance(value, bool):
+                cell.number_format = number_format
             elif wrapping and isinstance(value, str):
                 cell.alignment = wrap
+        if number_format or wrapping:  # long headers wrap rather than widen the column
+            width = min(width, max(12.0, _width_for("", column)))
+            sheet.cell(row=1, column=j).alignment = wrap
         sheet.column_dimensions[get_column_letter(j)].width = width
+        widths.append(width)
     sheet.freeze_panes = "A2"
     if columns:
         last = get_column_letter(len(columns))
         sheet.auto_filter.ref = f"A1:{last}{max(len(table) + 1, 1)}"
+    _print_setup(sheet, widths)
 
 
 def _write_read_me(sheet: Sheet, lines: Iterable[tuple[str, str]], title: str) -> None:
@@ -316,11 +347,19 @@ def _write_read_me(sheet: Sheet, lines: Iterable[tuple[str, str]], title: str) -
             row += 1
             sheet.cell(row=row, column=1, value=_xlsx_value(text)).font = Font(bold=True, size=12)
         else:
-            sheet.cell(row=row, column=1, value=_xlsx_value(key)).font = Font(bold=True)
+            label = sheet.cell(row=row, column=1, value=_xlsx_value(key))
+            label.font = Font(bold=True)
+            label.alignment = wrap
             sheet.cell(row=row, column=2, value=_xlsx_value(text)).alignment = wrap
+            # Programs that do not fit rows to wrapped text still show every line.
+            lines_needed = sum(
+                max(1, -(-len(part) // _READ_ME_CHARS)) for part in str(text).split("\n")
+            )
+            sheet.row_dimensions[row].height = 15 * max(lines_needed, 1)
         row += 1
     sheet.column_dimensions["A"].width = 24
-    sheet.column_dimensions["B"].width = 100
+    sheet.column_dimensions["B"].width = _READ_ME_CHARS + 2
+    _print_setup(sheet, [24, 0])  # portrait: the text wraps to the page
 
 
 def write_workbook(
@@ -329,12 +368,15 @@ def write_workbook(
     *,
     read_me: Iterable[tuple[str, str]] | None = None,
     title: str = "Read me",
+    number_formats: Mapping[str, str] | None = None,
 ) -> Path:
     """Write tables to an XLSX workbook, one sheet each, ready for spreadsheet programs.
 
     Each sheet has a bold, frozen header row with a filter, sensible column widths, dates as
     real dates, numbers as numbers and every text cell neutralised against formula injection.
-    Written atomically.
+    Every sheet is set up to print on A4: one page wide, the header row repeated on each page,
+    landscape when wide, page numbers in the footer. The Read me's text wraps. Written
+    atomically.
 
     Parameters
     ----------
@@ -347,6 +389,9 @@ def write_workbook(
         ``("#", heading)`` starts a section.
     title : str
         The heading at the top of the "Read me" sheet.
+    number_formats : mapping of str to str, optional
+        Column header to spreadsheet number format for that column's numbers, on every sheet
+        (e.g. ``{"Top share": "0%"}`` shows 0.45 as 45 % and keeps it a number).
 
     Returns
     -------
@@ -379,7 +424,7 @@ def write_workbook(
     else:
         book.remove(first)
     for name, table in tables.items():
-        _write_frame(book.create_sheet(title=name), table)
+        _write_frame(book.create_sheet(title=name), table, number_formats)
     return atomic_write(path, book.save)
 
 

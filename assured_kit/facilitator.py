@@ -40,9 +40,13 @@ __all__ = [
     "Progress",
     "RespondentLine",
     "SessionSummary",
+    "Timer",
     "default_folder",
+    "file_signature",
+    "last_workshop",
     "new_workshop_path",
     "parse_respondent_list",
+    "remember_workshop",
     "workshop_files",
 ]
 
@@ -52,6 +56,16 @@ HOME_ENV = "ASSURED_KIT_HOME"
 WORKSHOP_SUFFIX = ".workshop.sqlite"
 #: Where an action or example captured in the room is attached.
 LINKS = ("question", "theme", "workshop")
+#: The small file (in `default_folder`) naming the workshop the console had open last.
+LAST_FILE = ".last-workshop"
+#: The event live voting logs when a device joins; its subject is the respondent id.
+_DEVICE_EVENT = "live.device"
+#: The event the console logs when a respondent is withdrawn (or brought back).
+WITHDRAW_EVENT = "console.withdrawn"
+#: The event that starts (``seconds`` > 0) or stops (0) the room's discussion timer.
+TIMER_EVENT = "room.timer"
+#: The event naming the live-voting join link the room view shows (``url`` None: stopped).
+JOIN_EVENT = "room.join"
 
 Listener = Callable[[str, "Facilitator"], None]
 
@@ -120,6 +134,75 @@ def new_workshop_path(
         candidate = where / f"{stem}-{n}{WORKSHOP_SUFFIX}"
         n += 1
     return candidate
+
+
+def file_signature(path: str | os.PathLike[str]) -> tuple[tuple[int, int], ...]:
+    """Return the modification time and size of a workshop file and its write-ahead log.
+
+    Two equal signatures mean nothing was written in between, so a screen that polls the file
+    redraws only when another process (a voting page, the console) changed it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "none.workshop.sqlite"
+    >>> file_signature(path)
+    ((0, 0), (0, 0))
+    """
+    found = []
+    for candidate in (Path(path), Path(f"{path}-wal")):
+        try:
+            stat = candidate.stat()
+        except OSError:
+            found.append((0, 0))
+        else:
+            found.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+def remember_workshop(
+    path: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None
+) -> None:
+    """Note which workshop the console has open, so it reopens there after a restart.
+
+    The note is one line in ``.last-workshop`` inside ``folder`` (default `default_folder`).
+    Failing to write it (a read-only folder) is not an error: the facilitator can still pick
+    the file by hand.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> target = folder / "a.workshop.sqlite"
+    >>> _ = target.write_bytes(b"")
+    >>> remember_workshop(target, folder)
+    >>> last_workshop(folder) == target.resolve()
+    True
+    """
+    where = Path(folder).expanduser() if folder is not None else default_folder()
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        (where / LAST_FILE).write_text(str(Path(path).expanduser().resolve()) + "\n", "utf-8")
+    except OSError:
+        return
+
+
+def last_workshop(folder: str | os.PathLike[str] | None = None) -> Path | None:
+    """Return the workshop the console had open last, if that file still exists.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> last_workshop(tempfile.mkdtemp()) is None
+    True
+    """
+    where = Path(folder).expanduser() if folder is not None else default_folder()
+    try:
+        named = (where / LAST_FILE).read_text("utf-8").strip()
+    except OSError:
+        return None
+    path = Path(named)
+    return path if named and path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -232,6 +315,34 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Timer:
+    """A discussion timer: when it started and for how long.
+
+    Examples
+    --------
+    >>> start = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
+    >>> Timer(start, 300).left(start + dt.timedelta(seconds=75))
+    225
+    >>> Timer(start, 300).words(start + dt.timedelta(seconds=75))
+    'Discussion: 3:45 left'
+    """
+
+    started: dt.datetime
+    seconds: int
+
+    def left(self, now: dt.datetime) -> int:
+        """Return the whole seconds left (never below 0)."""
+        return max(0, self.seconds - int((now - self.started).total_seconds()))
+
+    def words(self, now: dt.datetime) -> str:
+        """Return the timer as the room reads it."""
+        left = self.left(now)
+        if left == 0:
+            return "Discussion: time is up"
+        return f"Discussion: {left // 60}:{left % 60:02d} left"
+
+
+@dataclass(frozen=True)
 class Answer:
     """One respondent's current answer to one question in one round.
 
@@ -338,6 +449,9 @@ class Facilitator:
         self._listeners: list[Listener] = []
         self._pending: dict[str, dict[str, Any]] = {}
         self._answers: dict[tuple[str, str, int], Answer] = {}
+        self._anonymity = workshop.anonymity
+        self._device_bound: dict[str, bool] = {}
+        self._withdrawn: frozenset[str] | None = None
         self._load_session()
 
     # ------------------------------------------------------------------ opening
@@ -477,6 +591,16 @@ class Facilitator:
         """Return the glossary entries for terms in the open question (``framework.terms_in``)."""
         return self.ws.framework.terms_in(str(self.question()["text"]))
 
+    def help_html(self) -> str:
+        """Return "Explain terms" for the open question (`assured_kit.glossary.help_html`).
+
+        A closed ``<details>`` element holding each term's meaning then and its nearest
+        equivalent today, or ``""`` when the question has nothing to explain.
+        """
+        from .glossary import help_html
+
+        return help_html(self.ws.framework, self._question_id, summary="Explain terms")
+
     def examples_of_practice(self) -> pd.DataFrame:
         """Return the source's examples of practice for the open question's theme."""
         return self.ws.framework.examples_for(self.theme_id)
@@ -574,9 +698,16 @@ class Facilitator:
             self._session_written = True
 
     # ------------------------------------------------------------------ respondents
-    def respondents(self) -> pd.DataFrame:
-        """Return the workshop's respondents (``ws.respondents()``)."""
-        return self.ws.respondents()
+    def respondents(self, *, withdrawn: bool = False) -> pd.DataFrame:
+        """Return the workshop's respondents (``ws.respondents()``).
+
+        Withdrawn respondents are left out unless ``withdrawn=True``.
+        """
+        people = self.ws.respondents()
+        if withdrawn:
+            return people
+        gone = self.withdrawn()
+        return people[~people["respondent_id"].isin(gone)].reset_index(drop=True)
 
     def add_respondent(
         self, label: str, *, role: str = "DCS", authority: str | None = None, kind: str = "person"
@@ -641,6 +772,7 @@ class Facilitator:
     def refresh(self) -> None:
         """Re-read the session and the answers from the file (other devices' votes included)."""
         self._read_session()
+        self._withdrawn = None
         ratings = self.ws.ratings()
         answers: dict[tuple[str, str, int], Answer] = {}
         for row in ratings.itertuples(index=False):
@@ -715,7 +847,10 @@ class Facilitator:
         previous = self.answer(respondent_id)
         pending = self._pending.get(respondent_id, {})
         if evidence is _KEEP:
-            evidence = pending.get("evidence", previous.evidence if previous else None)
+            evidence = pending.get(
+                "evidence",
+                previous.evidence if previous else self.carried_evidence(respondent_id),
+            )
         if note is _KEEP:
             note = pending.get("note", previous.note if previous else None)
         self._ensure_session()
@@ -750,6 +885,168 @@ class Facilitator:
         if answer.dont_know or answer.rating is None:
             return DONT_KNOW_LABEL
         return f"{answer.rating} {self.scale.label_for(answer.rating)}"
+
+    # ------------------------------------------------------------------ what the room may see
+    @property
+    def anonymity(self) -> str:
+        """The workshop's anonymity mode: ``named``, ``pseudonymous`` or ``anonymous``."""
+        return self._anonymity
+
+    def live_voters(self) -> frozenset[str]:
+        """Return the respondents who joined from their own device (live voting).
+
+        Live voting records each device as a ``live.device`` event about its respondent; a
+        respondent the facilitator added has none.
+        """
+        for rid in self.respondents()["respondent_id"]:
+            if rid not in self._device_bound:
+                self._device_bound[rid] = (
+                    self.ws.latest_event(_DEVICE_EVENT, subject=str(rid)) is not None
+                )
+        return frozenset(rid for rid, bound in self._device_bound.items() if bound)
+
+    def shows_individual(self, respondent_id: str) -> bool:
+        """Whether this respondent's own answer may ever be shown in the room.
+
+        Never for a live voter in a pseudonymous or anonymous workshop: those voters were told
+        the facilitator sees only how many have answered, so only the room's distribution is
+        shown. Answers the facilitator entered, and everyone's in a named workshop, may be shown
+        once results are revealed.
+        """
+        return self._anonymity == "named" or respondent_id not in self.live_voters()
+
+    def not_answered(self) -> list[str]:
+        """Return who has not answered the open question in this round, by label.
+
+        Only in a named workshop; in the other modes an empty list (people are counted, not
+        named).
+        """
+        if self._anonymity != "named":
+            return []
+        people = self.respondents()
+        return [
+            str(label)
+            for rid, label in zip(people["respondent_id"], people["label"], strict=True)
+            if self.answer(str(rid)) is None
+        ]
+
+    def carried_evidence(self, respondent_id: str) -> int | None:
+        """Return the evidence level carried into round 2 from round 1 (None in round 1).
+
+        Evidence rarely changes between votes, so round 2 starts from each respondent's
+        round-1 level; it is shown and can be changed, and is saved with the round-2 rating.
+        """
+        if self._round != 2:
+            return None
+        first = self.answer(respondent_id, round=1)
+        return None if first is None else first.evidence
+
+    def round_two_warning(self) -> str | None:
+        """Return why starting round 2 now may be a slip, or None when it is not.
+
+        Round 2 is a second vote after discussion; with no round-1 answers to the open
+        question there is nothing to compare it with.
+        """
+        if self._round == 1 and not self.answers(round=1):
+            return (
+                "No one has answered round 1 of this question yet, so round 2 would have "
+                "nothing to compare with."
+            )
+        return None
+
+    # ------------------------------------------------------------------ the room view
+    def start_timer(self, minutes: float) -> None:
+        """Start (or, with 0 minutes, stop) the discussion timer the room view shows."""
+        self.ws.log_event(TIMER_EVENT, {"seconds": max(0, round(minutes * 60))})
+        self._emit("timer")
+
+    def discussion_timer(self) -> Timer | None:
+        """Return the running discussion timer, or None when none was started or it stopped."""
+        event = self.ws.latest_event(TIMER_EVENT)
+        if event is None or int(event["detail"].get("seconds") or 0) <= 0:
+            return None
+        return Timer(event["at"], int(event["detail"]["seconds"]))
+
+    def announce_join_url(self, url: str | None) -> None:
+        """Tell the room view the live-voting join link (None when live voting stops).
+
+        The room view shows it, with its QR code, while voting on the open question is open.
+        The open question is written to the file too, so voting pages follow it at once.
+        """
+        self._ensure_session()
+        self.ws.log_event(JOIN_EVENT, {"url": url})
+        self._emit("live")
+
+    def join_url(self) -> str | None:
+        """Return the join link announced by `announce_join_url`, or None."""
+        event = self.ws.latest_event(JOIN_EVENT)
+        return None if event is None else event["detail"].get("url")
+
+    # ------------------------------------------------------------------ housekeeping
+    def clear_answer(self, respondent_id: str) -> None:
+        """Clear a respondent's answer to the open question in this round (kept in history).
+
+        Raises
+        ------
+        AssuredKitError
+            When they have no answer to clear (said with their label, not their id).
+        """
+        if self.answer(respondent_id) is None:
+            people = self.respondents(withdrawn=True).set_index("respondent_id")["label"]
+            who = str(people.get(respondent_id, "this respondent"))
+            raise AssuredKitError(
+                f"{who} has no answer to this question in round {self._round} to clear",
+                allowed="someone who has answered the open question in this round",
+                hint="already cleared, or the answer is in the other round",
+            )
+        self.retract(respondent_id)
+
+    def withdraw_respondent(self, respondent_id: str, *, withdrawn: bool = True) -> None:
+        """Withdraw a respondent (added by mistake, or left the room), or bring them back.
+
+        One event: the respondent and every answer they gave stay in the file and its history;
+        a withdrawn respondent only drops out of the rating rows and the answered counts.
+        """
+        self.ws.update_respondent(respondent_id)  # refuses an unknown id, writes nothing
+        self.ws.log_event(WITHDRAW_EVENT, {"withdrawn": bool(withdrawn)}, subject=respondent_id)
+        self._withdrawn = None
+        self._emit("respondents")
+
+    def withdrawn(self) -> frozenset[str]:
+        """Return the respondents withdrawn from the room (read again on `refresh`)."""
+        if self._withdrawn is None:
+            out = set()
+            for rid in self.ws.respondents()["respondent_id"]:
+                event = self.ws.latest_event(WITHDRAW_EVENT, subject=str(rid))
+                if event is not None and event["detail"].get("withdrawn"):
+                    out.add(str(rid))
+            self._withdrawn = frozenset(out)
+        return self._withdrawn
+
+    def import_rating_sheet(self, path: str | os.PathLike[str], **options: Any) -> int:
+        """Record a filled paper or spreadsheet rating sheet, all or nothing; return the count.
+
+        ``options`` are those of `Workshop.import_rating_sheet` (``label``, ``role``,
+        ``authority``, ``respondent_id``, ``round``).
+        """
+        count = int(self.ws.import_rating_sheet(path, **options))
+        self.refresh()
+        self._emit("respondents")
+        return count
+
+    def rename_respondent(self, respondent_id: str, label: str) -> None:
+        """Give a respondent a new label (one event; their answers stay theirs)."""
+        self.ws.update_respondent(respondent_id, label=label)
+        self._emit("respondents")
+
+    def update_action(self, action_id: str, **changes: Any) -> None:
+        """Change an action's ``what``, ``owner``, ``due`` or ``status`` (one event)."""
+        self.ws.update_action(action_id, **changes)
+        self._emit("actions")
+
+    def mark_action_done(self, action_id: str) -> None:
+        """Mark an action done."""
+        self.update_action(action_id, status="done")
 
     def theme_picture(self, ratings: pd.DataFrame | None = None) -> pd.DataFrame:
         """Return the running theme-by-theme picture (`assured_kit.summary.by_theme`).
@@ -818,6 +1115,20 @@ class Facilitator:
         )
         self._emit("examples")
         return example_id
+
+    def place_words(self, theme_id: object, question_id: object) -> str:
+        """Say in words what an action or example is attached to.
+
+        ``"Workforce · DCS 2"`` for a question, ``"Workforce"`` for a theme, ``"the whole
+        workshop"`` otherwise: never an id.
+        """
+        if isinstance(question_id, str) and question_id in self._qids:
+            row = self.question(question_id)
+            theme = self.ws.framework.theme_title(str(row["theme_id"]))
+            return f"{theme} · {row['role']} {int(row['number'])}"
+        if isinstance(theme_id, str) and theme_id:
+            return self.ws.framework.theme_title(theme_id)
+        return "the whole workshop"
 
     def actions(self) -> pd.DataFrame:
         """Return the actions captured so far."""

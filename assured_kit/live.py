@@ -1,25 +1,37 @@
-"""Live voting: serve the voting page with Voilà, join codes, the QR code, the facilitator's panel.
+"""Live voting: the page server for a whole room, its address and QR code, the facilitator's panel.
 
-Participants vote from their own phones or laptops. `serve` starts Voilà serving only the kit's
-voting notebook (``notebooks/vote.ipynb``), which shows the page built by `assured_kit.voting`.
-Every vote goes straight into the workshop file, so the facilitator's notebook (and its
-`live_panel`) sees it on its next refresh.
+Participants vote from their own phones or laptops. `start_server` starts ONE page server per
+workshop, in a child process: Solara's server (every phone gets a light session in that one
+process, not a Jupyter kernel of its own), behind `assured_kit.gate.Gate`, which checks the join
+code before any session exists. It serves
+
+- the voting page at ``/`` (and ``/vote``), for links with ``?code=<join code>``
+  (`LiveServer.vote_url`, the QR code);
+- the room view for the projector at ``/room?key=<room key>`` (`LiveServer.room_url`), built by
+  ``assured_kit.room.room_page`` when that module is installed.
+
+Every vote goes straight into the workshop file; whether voting is open, the current question
+and round, and whether results are revealed are read from the same file, so the server needs no
+messages from the facilitator's console.
+
+Why Solara's server: it runs ipywidgets pages (the kit's `assured_kit.voting.VoterPage` stays
+an ipywidgets page) as virtual kernels in one process, ships its browser assets for offline use
+(``solara-assets``) and is actively maintained. Its telemetry and remote checks are switched off
+here, and its asset fetcher points at a closed port on this computer, so nothing is fetched
+from outside.
 
 Safety, in one place:
 
-- The server listens only on the address the facilitator chooses (loopback by default).
-- A page needs the workshop's join code (``?code=...``, made by `secrets.token_urlsafe`, 128
-  bits); without it the page shows a refusal and nothing else. Changing the code
-  (`ensure_join_code` with ``rotate=True``) shuts out every page still open with the old one.
-- Voilà forwards only widget (comm) messages to a voter's kernel, never code to execute; the
-  voter's page accepts only taps on its own buttons and text in its own boxes, and every write
-  goes through `assured_kit.voting.cast_vote`, which checks the voter's device token, the open
-  question, the round and whether voting is closed.
-- Tracebacks are never shown to voters, and Voilà serves no files from the notebook folder.
+- The server listens only on the address the facilitator chooses (loopback by default);
+  `candidate_addresses` lists this computer's addresses for the QR code (Wi-Fi first, then
+  wired) with warnings for loopback, VPN and link-local ones. No packet is sent to learn them.
+- The join code (``?code=...``, 128 random bits) is checked by the gate before a session
+  starts; sessions are capped, page loads, joins and taps are rate-limited per device, idle
+  sessions are closed, and no client ever receives a traceback.
+- A tap counts only for the question and round the voter's page showed (`cast_vote`).
 
 Examples
 --------
->>> from assured_kit.live import join_url
 >>> join_url("http://192.168.1.20:8866", "s3cret-Code_1")
 'http://192.168.1.20:8866/?code=s3cret-Code_1'
 """
@@ -33,14 +45,12 @@ import ipaddress
 import json
 import os
 import re
-import secrets
-import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,157 +60,62 @@ from urllib.parse import quote
 import ipywidgets as widgets
 
 from .errors import AssuredKitError
+from .gate import Limits
 from .safety import escape_html
+from .voting import (
+    close_on_reveal,
+    ensure_join_code,
+    ensure_room_key,
+    join_code,
+    new_join_code,
+    retire_join_code,
+    room_key,
+    set_close_on_reveal,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     import pandas as pd
-    from traitlets.config import Config
 
     from .store import Workshop
 
 __all__ = [
     "DEFAULT_PORT",
-    "ENV_WORKSHOP",
+    "Address",
+    "Limits",
     "LivePanel",
     "LiveServer",
     "answer_count",
     "answered",
     "base_url_for",
+    "candidate_addresses",
+    "close_on_reveal",
     "ensure_join_code",
+    "ensure_room_key",
     "join_code",
     "join_url",
-    "lan_address",
     "live_panel",
     "new_join_code",
     "qr_svg",
     "record_proxy",
     "retire_join_code",
+    "room_key",
+    "room_url",
     "serve",
-    "voila_config",
-    "vote_notebook",
+    "server_environment",
+    "set_close_on_reveal",
+    "start_server",
 ]
 
-#: The port Voilà listens on unless the facilitator chooses another.
+#: The port the server listens on unless the facilitator chooses another.
 DEFAULT_PORT = 8866
-#: Environment variable through which the server tells each voter's kernel the workshop file.
-ENV_WORKSHOP = "ASSURED_KIT_LIVE_WORKSHOP"
-#: Key of the join code in its ``live.code`` event.
-JOIN_CODE_KEY = "join_code"
-_CODE_EVENT = "live.code"
-
-_REPO_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "vote.ipynb"
+#: Where the page server's asset fetcher points: a closed port on this computer, so an asset
+#: missing from the installed packages fails loudly instead of being fetched from outside.
+DEAD_ASSETS_URL = "http://127.0.0.1:9/"
 _WILDCARDS = {"", "0.0.0.0", "::"}
-_LINK_PREFIX = "Join link: "
+_READY = "assured-kit live ready: "
 
 
-# --------------------------------------------------------------------------- join codes
-
-
-def new_join_code() -> str:
-    """Return a fresh, unguessable join code (128 random bits, URL-safe text).
-
-    Examples
-    --------
-    >>> code = new_join_code()
-    >>> len(code) >= 22 and code != new_join_code()
-    True
-    """
-    return secrets.token_urlsafe(16)
-
-
-def join_code(ws: Workshop) -> str | None:
-    """Return the workshop's current join code, or None when live voting has none.
-
-    Examples
-    --------
-    >>> join_code(ws)  # doctest: +SKIP
-    'mG3v0z1Hq2Rk9sY5bXw7Tg'
-    """
-    detail = _latest_live_event(ws, _CODE_EVENT)
-    code = None if detail is None else detail.get(JOIN_CODE_KEY)
-    return code if isinstance(code, str) and code else None
-
-
-def ensure_join_code(ws: Workshop, *, rotate: bool = False, author: str = "facilitator") -> str:
-    """Return the workshop's join code, making (or replacing) one when asked or missing.
-
-    The code is kept in the workshop (an event in its log), so a restarted server and a
-    re-printed QR code keep working. ``rotate=True`` replaces it: every page still open with
-    the old code shows the refusal at its next refresh.
-
-    Parameters
-    ----------
-    ws : Workshop
-        The open workshop.
-    rotate : bool, optional
-        Replace an existing code with a new one.
-    author : str, optional
-        Who changed it, for the event log.
-
-    Returns
-    -------
-    str
-        The join code now in force.
-
-    Examples
-    --------
-    >>> code = ensure_join_code(ws)  # doctest: +SKIP
-    >>> ensure_join_code(ws) == code  # doctest: +SKIP
-    True
-    """
-    with ws.batch():
-        code = join_code(ws)
-        if code is None or rotate:
-            code = new_join_code()
-            _append_live_event(ws, _CODE_EVENT, {JOIN_CODE_KEY: code}, author=author)
-    return code
-
-
-def retire_join_code(ws: Workshop, *, author: str = "facilitator") -> None:
-    """End live voting for the workshop: no join code is valid any more.
-
-    Pages still open show the refusal at their next refresh; `ensure_join_code` makes a new
-    code when live voting starts again.
-
-    Examples
-    --------
-    >>> retire_join_code(ws)  # doctest: +SKIP
-    >>> join_code(ws) is None  # doctest: +SKIP
-    True
-    """
-    if join_code(ws) is not None:
-        _append_live_event(ws, _CODE_EVENT, {JOIN_CODE_KEY: None}, author=author)
-
-
-# Live voting keeps two kinds of record in the workshop's append-only event log: the join code
-# (``live.code``) and which device token speaks for which respondent (``live.device``, see
-# `assured_kit.voting`). Until the store offers such records itself, these two helpers are the
-# only places that reach into its event log, through its own transaction and append helpers.
-
-
-def _latest_live_event(
-    ws: Workshop, kind: str, *, where: tuple[str, str] | None = None
-) -> dict[str, Any] | None:
-    """Return the detail of the latest event of ``kind`` (optionally with detail[key] == value)."""
-    sql = "SELECT subject, detail FROM events WHERE kind = ?"
-    params: list[Any] = [kind]
-    if where is not None:
-        sql += " AND json_extract(detail, ?) = ?"
-        params += [f"$.{where[0]}", where[1]]
-    rows = ws._query(sql + " ORDER BY event_id DESC LIMIT 1", params)
-    if not rows:
-        return None
-    detail = json.loads(rows[0][1])
-    detail["_subject"] = rows[0][0]
-    return detail
-
-
-def _append_live_event(
-    ws: Workshop, kind: str, detail: dict[str, Any], *, author: str, subject: str | None = None
-) -> None:
-    """Append one live-voting event (inside the caller's batch, if any)."""
-    with ws._write() as conn:
-        ws._append(conn, kind, subject or ws.workshop_id, detail, author)
+# --------------------------------------------------------------------------- links and addresses
 
 
 def join_url(base_url: str, code: str) -> str:
@@ -214,30 +129,124 @@ def join_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/?code={quote(code, safe='')}"
 
 
-def lan_address() -> str:
-    """Return this computer's address on the local network (no packet is sent).
-
-    Opening a UDP socket towards a private address makes the operating system choose the
-    outgoing interface without sending anything; with no network at all, loopback is returned.
+def room_url(base_url: str, key: str) -> str:
+    """Return the room view's link for the projector: the server's address with the room key.
 
     Examples
     --------
-    >>> import ipaddress
-    >>> ipaddress.ip_address(lan_address()).version
-    4
+    >>> room_url("http://127.0.0.1:8866/", "k1")
+    'http://127.0.0.1:8866/room?key=k1'
     """
-    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.connect(("10.255.255.255", 9))
-        address = s.getsockname()[0]
-        if address and not address.startswith("0."):
-            return str(address)
-    return "127.0.0.1"
+    return f"{base_url.rstrip('/')}/room?key={quote(key, safe='')}"
 
 
-def base_url_for(host: str, port: int) -> str:
+@dataclass(frozen=True)
+class Address:
+    """One of this computer's network addresses, as a candidate for the QR code.
+
+    Attributes
+    ----------
+    address : str
+        The IP address.
+    interface : str
+        The network interface's name (``wlan0``, ``Wi-Fi``, ``eth0``, ...).
+    kind : str
+        ``wifi``, ``wired``, ``other``, ``vpn``, ``link-local`` or ``loopback``.
+    warning : str or None
+        Why phones are unlikely to reach it, in plain words; None for a good candidate.
+    """
+
+    address: str
+    interface: str
+    kind: str
+    warning: str | None
+
+
+_WIFI = re.compile(r"^(wl|wlan|wifi|wi-fi|wireless|ath|ra\d)", re.IGNORECASE)
+_WIRED = re.compile(r"^(eth|en|em|eno|enp|ens|ethernet|local area connection)", re.IGNORECASE)
+_VPN = re.compile(r"^(tun|tap|wg|utun|ppp|ipsec|vpn|tailscale|zt|nordlynx|gpd|cscotun)",
+                  re.IGNORECASE)
+_ORDER = {"wifi": 0, "wired": 1, "other": 2, "vpn": 3, "link-local": 4, "loopback": 5}
+_WARNINGS = {
+    "loopback": "only this computer can reach this address; phones cannot",
+    "vpn": "a VPN tunnel: phones on the venue's network usually cannot reach it",
+    "link-local": "a self-assigned address: the network gave this computer no proper address",
+}
+
+
+def classify_address(interface: str, address: str) -> Address:
+    """Return an `Address` with its kind and any warning, judged from its interface and value.
+
+    Examples
+    --------
+    >>> classify_address("wlan0", "192.168.1.20").kind
+    'wifi'
+    >>> classify_address("utun3", "10.8.0.2").kind
+    'vpn'
+    >>> classify_address("eth0", "169.254.10.1").kind
+    'link-local'
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.is_loopback:
+        kind = "loopback"
+    elif ip.is_link_local:
+        kind = "link-local"
+    elif _VPN.match(interface):
+        kind = "vpn"
+    elif _WIFI.match(interface):
+        kind = "wifi"
+    elif _WIRED.match(interface):
+        kind = "wired"
+    else:
+        kind = "other"
+    return Address(str(ip), interface, kind, _WARNINGS.get(kind))
+
+
+def candidate_addresses(*, interfaces: dict[str, list[str]] | None = None) -> list[Address]:
+    """List this computer's addresses for the join link: Wi-Fi first, then wired, then the rest.
+
+    Read from the operating system's list of network interfaces; no packet is sent anywhere.
+    The facilitator chooses one (the console offers them); addresses with a warning come last.
+
+    Parameters
+    ----------
+    interfaces : dict, optional
+        Interface name to addresses, instead of this computer's (for tests).
+
+    Examples
+    --------
+    >>> found = candidate_addresses(interfaces={"tun0": ["10.8.0.2"], "eth0": ["192.168.1.5"],
+    ...                                         "wlan0": ["10.0.0.7"], "lo": ["127.0.0.1"]})
+    >>> [(a.interface, a.kind) for a in found]
+    [('wlan0', 'wifi'), ('eth0', 'wired'), ('tun0', 'vpn'), ('lo', 'loopback')]
+    """
+    if interfaces is None:
+        import psutil
+
+        interfaces = {}
+        stats = psutil.net_if_stats()
+        for name, entries in psutil.net_if_addrs().items():
+            if name in stats and not stats[name].isup:
+                continue
+            interfaces[name] = [
+                e.address for e in entries if e.family in (socket.AF_INET, socket.AF_INET6)
+            ]
+    found = []
+    for name, addresses in interfaces.items():
+        for address in addresses:
+            with contextlib.suppress(ValueError):
+                found.append(classify_address(name, address))
+    found.sort(key=lambda a: (_ORDER[a.kind], ipaddress.ip_address(a.address).version,
+                              a.interface, a.address))
+    return found
+
+
+def base_url_for(host: str, port: int, *, advertise: str | None = None) -> str:
     """Return the address participants use for a server listening on ``host:port``.
 
-    A wildcard address (``0.0.0.0``) is replaced by this computer's local-network address.
+    ``advertise`` (an address the facilitator chose from `candidate_addresses`) wins; a
+    wildcard listening address (``0.0.0.0``) becomes the best candidate without a warning,
+    or loopback when there is none.
 
     Examples
     --------
@@ -245,10 +254,14 @@ def base_url_for(host: str, port: int) -> str:
     'http://127.0.0.1:8866/'
     >>> base_url_for("::1", 9000)
     'http://[::1]:9000/'
+    >>> base_url_for("0.0.0.0", 8866, advertise="192.168.1.20")
+    'http://192.168.1.20:8866/'
     """
-    if host in _WILDCARDS:
-        host = lan_address()
-    return f"http://{_bracketed(host)}:{int(port)}/"
+    shown = advertise or host
+    if shown in _WILDCARDS:
+        good = [a for a in candidate_addresses() if a.warning is None and ":" not in a.address]
+        shown = good[0].address if good else "127.0.0.1"
+    return f"http://{_bracketed(shown)}:{int(port)}/"
 
 
 def _bracketed(host: str) -> str:
@@ -278,145 +291,56 @@ def qr_svg(url: str, *, scale: int = 6) -> str:
 # --------------------------------------------------------------------------- the server
 
 
-def vote_notebook() -> Path:
-    """Return the voting notebook Voilà serves.
+def server_environment(workshop: Path, *, limits: Limits, room: str | None = None,
+                       assets_url: str = DEAD_ASSETS_URL) -> dict[str, str]:
+    """Return the environment the server process runs with (Solara's settings and the kit's).
 
-    The repository's ``notebooks/vote.ipynb`` when the kit runs from a source checkout (or an
-    editable install). An installed wheel does not carry the notebooks, so an identical thin
-    notebook is written to a temporary folder instead.
+    Telemetry off, production mode, sessions closed ``limits.cull_seconds`` after their page
+    has gone, the asset fetcher pointed at ``assets_url`` (a closed local port by default).
 
     Examples
     --------
-    >>> vote_notebook().name
-    'vote.ipynb'
+    >>> env = server_environment(Path("w.workshop.sqlite"), limits=Limits(cull_seconds=60))
+    >>> env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"], env["SOLARA_KERNEL_CULL_TIMEOUT"]
+    ('False', '60s')
     """
-    if _REPO_NOTEBOOK.is_file():
-        return _REPO_NOTEBOOK
-    import nbformat
+    from .liveapp import ENV_ROOM, ENV_WORKSHOP
 
-    folder = Path(tempfile.mkdtemp(prefix="assured-kit-live-"))
-    target = folder / "vote.ipynb"
-    nbformat.write(_thin_vote_notebook(), str(target))
-    return target
-
-
-def _thin_vote_notebook() -> Any:
-    """Build the voting notebook (the same cells as the committed ``notebooks/vote.ipynb``)."""
-    import nbformat
-
-    v4 = nbformat.v4
-    nb = v4.new_notebook()
-    # No markdown cell: Voilà would show it to participants, even on the refusal page.
-    nb.cells = [
-        v4.new_code_cell(
-            "# The live-voting page, served by `assured-kit live` (Voila shows only its output).\n"
-            "# Parameters: the workshop file; None means the one the server passes on.\n"
-            "WORKSHOP = None",
-            metadata={"tags": ["parameters"]},
-        ),
-        v4.new_code_cell("from assured_kit import voting"),
-        v4.new_code_cell("voting.page(WORKSHOP)"),
-    ]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
+    env = {
+        ENV_WORKSHOP: str(workshop),
+        "SOLARA_APP": "assured_kit.liveapp",
+        "SOLARA_MODE": "production",
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        "SOLARA_KERNEL_CULL_TIMEOUT": f"{int(limits.cull_seconds)}s",
+        "SOLARA_ASSETS_CDN": assets_url,
+        "SOLARA_THEME_LOADER": "plain",
+        "SOLARA_THEME_SHOW_BANNER": "False",
+        "SOLARA_THEME_TITLE": "Live vote",
+        "SOLARA_SSG_ENABLED": "False",
+        "SOLARA_SEARCH_ENABLED": "False",
+        "ASSURED_KIT_LIVE_LIMITS": limits.to_json(),
     }
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
-
-
-def voila_config(
-    *,
-    host: str = "127.0.0.1",
-    port: int = DEFAULT_PORT,
-    open_browser: bool = False,
-    preheat: int = 4,
-    cull_idle_timeout: int = 900,
-    cull_interval: int = 60,
-) -> Config:
-    """Return the Voilà settings `serve` uses (traitlets `Config`), for inspection and tests.
-
-    Parameters
-    ----------
-    host, port : str, int
-        Where Voilà listens. It never moves to another port when this one is taken.
-    open_browser : bool
-        Open the page in this computer's browser once started.
-    preheat : int
-        Kernels kept started and rendered ahead of the next participant (0 turns it off).
-    cull_idle_timeout, cull_interval : int
-        Seconds after which a kernel with no page connected and no activity is shut down, and
-        how often that is checked.
-
-    Examples
-    --------
-    >>> cfg = voila_config(port=9000, preheat=2)
-    >>> cfg.Voila.port, cfg.VoilaConfiguration.default_pool_size
-    (9000, 2)
-    >>> cfg.VoilaConfiguration.show_tracebacks
-    False
-    """
-    from traitlets.config import Config
-
-    if preheat < 0:
-        raise AssuredKitError(
-            f"preheat must not be negative, got {preheat}",
-            field="preheat",
-            allowed="0 (off) or a small number of kernels such as 2 to 6",
-        )
-    cfg = Config()
-    cfg.Voila.ip = host
-    cfg.Voila.port = int(port)
-    cfg.Voila.port_retries = 0
-    cfg.Voila.open_browser = bool(open_browser)
-    # Read no voila.json/voila.py from the working folder or the user's Jupyter config: the
-    # safety settings below must be the ones in force.
-    cfg.Voila.config_file_paths = []
-    cfg.Voila.tornado_settings = {"serve_traceback": False}
-    cfg.Voila.log_format = "%(asctime)s [%(name)s]%(highlevel)s %(message)s"
-    cfg.Voila.log_datefmt = "%H:%M:%S"
-    cfg.VoilaConfiguration.show_tracebacks = False
-    cfg.VoilaConfiguration.strip_sources = True
-    cfg.VoilaConfiguration.file_allowlist = []
-    cfg.VoilaConfiguration.preheat_kernel = preheat > 0
-    cfg.VoilaConfiguration.default_pool_size = int(preheat)
-    # A kernel that starts slowly while a whole room joins must not fail its page: Voilà leaves
-    # a page waiting for ever when a kernel misses this deadline (60 s by default).
-    cfg.VoilaExecutor.startup_timeout = 300
-    cfg.MappingKernelManager.cull_idle_timeout = int(cull_idle_timeout)
-    cfg.MappingKernelManager.cull_interval = int(cull_interval)
-    cfg.MappingKernelManager.cull_connected = False
-    return cfg
-
-
-def _kernel_env(workshop: Path, host: str) -> dict[str, str]:
-    """Environment variables the server passes on to every voter's kernel."""
-    env = {ENV_WORKSHOP: str(workshop)}
-    # A preheated kernel fetches its page's query string from the server; it must call back on
-    # an address the server listens on (Voilà assumes 127.0.0.1).
-    env["VOILA_APP_IP"] = "127.0.0.1" if host in _WILDCARDS else _bracketed(host)
-    # Let kernels import this kit even when the Python kernel spec points elsewhere.
-    package_root = str(Path(__file__).resolve().parent.parent)
-    paths = [package_root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    if room:
+        env[ENV_ROOM] = room
     return env
 
 
 @dataclass
 class LiveServer:
-    """A running live-voting server started by ``serve(..., wait=False)``.
+    """A running live-voting server (see `start_server`).
 
     Attributes
     ----------
     process : subprocess.Popen
-        The server process (Voilà and, below it, one kernel per open page).
+        The server process.
     workshop_path : Path
         The workshop file votes go into.
     base_url : str
         The server's address as participants reach it.
-    url : str
-        The join link (with the join code): put it on the projector or in the QR code.
+    vote_url : str
+        The join link with the join code: put it on the projector or in the QR code.
+    room_url : str
+        The room view's link, with its own key (for the projector, not for participants).
     log_path : Path
         Where the server writes its log.
     """
@@ -424,35 +348,39 @@ class LiveServer:
     process: subprocess.Popen[bytes]
     workshop_path: Path
     base_url: str
-    url: str
+    vote_url: str
+    room_url: str
     log_path: Path
     _log: Any = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        """The join link (the same as `vote_url`)."""
+        return self.vote_url
 
     @property
     def running(self) -> bool:
         """Whether the server process is still alive."""
         return self.process.poll() is None
 
-    def stop(self, timeout: float = 20.0) -> int | None:
-        """Stop the server and its kernels; return the process's exit status.
+    def stop(self, grace: float = 5.0) -> int | None:
+        """Stop the server: SIGTERM, then SIGKILL if it is still running after ``grace`` seconds.
+
+        Returns the process's exit status.
 
         Examples
         --------
-        >>> server = serve("room.workshop.sqlite", wait=False)  # doctest: +SKIP
+        >>> server = start_server(ws.path)  # doctest: +SKIP
         >>> server.stop()  # doctest: +SKIP
         0
         """
         if self.running:
-            # Voilà shuts its kernels down cleanly on an interrupt.
-            if os.name == "nt":  # pragma: no cover - Windows
-                self.process.send_signal(signal.CTRL_BREAK_EVENT)
-            else:
-                self.process.send_signal(signal.SIGINT)
+            self.process.terminate()  # SIGTERM (TerminateProcess on Windows)
             try:
-                self.process.wait(timeout)
+                self.process.wait(grace)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait(timeout)
+                self.process.wait(grace)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -465,64 +393,58 @@ class LiveServer:
         self.stop()
 
 
-def serve(
-    workshop_path: str | os.PathLike[str],
+def start_server(
+    workshop: str | os.PathLike[str] | Workshop,
     *,
     host: str = "127.0.0.1",
     port: int = DEFAULT_PORT,
-    open_browser: bool = False,
-    preheat: int = 4,
-    cull_idle_timeout: int = 900,
-    cull_interval: int = 60,
+    advertise: str | None = None,
+    limits: Limits | None = None,
+    max_sessions: int | None = None,
+    cull_seconds: int | None = None,
+    close_on_reveal: bool | None = None,
     new_code: bool = False,
-    wait: bool = True,
-    ready_timeout: float = 90.0,
-) -> LiveServer | None:
-    """Serve the live-voting page for a workshop with Voilà.
+    room_factory: str | None = None,
+    ready_timeout: float = 60.0,
+) -> LiveServer:
+    """Start the workshop's page server (voting page and room view) in a child process.
 
-    Voilà serves only the voting notebook, listening on ``host:port`` (loopback by default; use
-    ``host="0.0.0.0"`` or the laptop's address on the venue network to let phones join), with
-    preheated kernels and idle-kernel culling. The workshop path reaches every voter's kernel
-    through the ``ASSURED_KIT_LIVE_WORKSHOP`` environment variable; the join code lives in the
-    workshop (`ensure_join_code`) and must be in every page's address.
+    One server per workshop; `assured-kit live`, ``make live`` and the facilitator's console
+    all start it through this function.
 
     Parameters
     ----------
-    workshop_path : str or path-like
-        An existing ``*.workshop.sqlite`` file.
+    workshop : path-like or Workshop
+        An existing ``*.workshop.sqlite`` file (or the open workshop).
     host, port : str, int, optional
-        Where to listen. The port is never silently changed: a port in use is an error.
-    open_browser : bool, optional
-        Open the join page in this computer's browser.
-    preheat : int, optional
-        Kernels started and rendered ahead of time, so joining is quick (0 turns it off).
-    cull_idle_timeout, cull_interval : int, optional
-        Shut down kernels whose page has gone (phone asleep, tab closed) after this many idle
-        seconds, checked every ``cull_interval`` seconds.
+        Where to listen (loopback by default; the laptop's address on the venue network, or
+        ``0.0.0.0``, lets phones join). A port in use is an error, never silently changed.
+    advertise : str, optional
+        The address put in the links and QR code (one of `candidate_addresses`).
+    limits : Limits, optional
+        Caps and rates; ``max_sessions`` and ``cull_seconds`` override single values.
+    close_on_reveal : bool, optional
+        Switch closing voting on reveal on or off for this workshop (kept in the file).
     new_code : bool, optional
         Replace the workshop's join code (old links and QR codes stop working).
-    wait : bool, optional
-        True (the command line): print the join link and serve until interrupted (Ctrl+C),
-        then return None. False (a notebook or a test): start the server in a child process,
-        wait until it answers, and return a `LiveServer` to stop it later.
+    room_factory : str, optional
+        ``module:function`` building the room view (``assured_kit.room:room_page`` by default).
     ready_timeout : float, optional
-        Seconds to wait for the server to answer when ``wait=False``.
+        Seconds to wait for the server to answer.
 
     Returns
     -------
-    LiveServer or None
-        The running server when ``wait=False``.
+    LiveServer
 
     Examples
     --------
-    >>> server = serve("room.workshop.sqlite", port=8866, wait=False)  # doctest: +SKIP
-    >>> server.url  # doctest: +SKIP
+    >>> server = start_server("room.workshop.sqlite", port=8866)  # doctest: +SKIP
+    >>> server.vote_url  # doctest: +SKIP
     'http://127.0.0.1:8866/?code=mG3v0z1Hq2Rk9sY5bXw7Tg'
     >>> server.stop()  # doctest: +SKIP
     """
-    from .store import Workshop
-
-    path = Path(workshop_path).expanduser().resolve()
+    raw = getattr(workshop, "path", workshop)
+    path = Path(raw).expanduser().resolve()
     if not path.is_file():
         raise AssuredKitError(
             "the workshop file does not exist",
@@ -530,142 +452,46 @@ def serve(
             allowed="an existing *.workshop.sqlite file",
             hint="create it first in the facilitator notebook, or check the folder",
         )
-    config = voila_config(
-        host=host,
-        port=port,
-        open_browser=open_browser,
-        preheat=preheat,
-        cull_idle_timeout=cull_idle_timeout,
-        cull_interval=cull_interval,
-    )  # validates the numbers before anything starts
-    base = base_url_for(host, port)
-    if not wait:
-        # The child process opens the workshop, not this one: the facilitator's notebook
-        # (this process) may hold the file open already, and a second handle opened and
-        # closed here could release that connection's file locks (POSIX locks are per
-        # process).
-        return _start_child(
-            path,
-            host=host,
-            port=port,
-            base=base,
-            args=[
-                f"--preheat={int(preheat)}",
-                f"--cull-idle-timeout={int(cull_idle_timeout)}",
-                f"--cull-interval={int(cull_interval)}",
-                *(["--open-browser"] if open_browser else []),
-                *(["--new-code"] if new_code else []),
-            ],
-            ready_timeout=ready_timeout,
+    limits = limits or Limits()
+    if max_sessions is not None or cull_seconds is not None:
+        changes = {k: v for k, v in {"max_sessions": max_sessions,
+                                     "cull_seconds": cull_seconds}.items() if v is not None}
+        limits = Limits(**{**limits.__dict__, **changes})
+    if limits.max_sessions < 1 or limits.cull_seconds < 10:
+        raise AssuredKitError(
+            f"max_sessions {limits.max_sessions} or cull_seconds {limits.cull_seconds} is too low",
+            field="limits",
+            allowed="at least 1 session, and at least 10 seconds before an idle page is closed",
         )
-    _settle_wal(path)
-    with Workshop.open(path) as ws:  # validates the file; refuses bad ones untouched
-        code = ensure_join_code(ws, rotate=new_code)
-    url = join_url(base, code)
-    os.environ.update(_kernel_env(path, host))
-    print(f"Live voting for {path.name}\n{_LINK_PREFIX}{url}\nStop with Ctrl+C.", flush=True)
-    _run_voila(vote_notebook(), config)
-    return None
-
-
-def _settle_wal(path: Path) -> None:
-    """Copy committed pages from the write-ahead log into a workshop file (nothing else).
-
-    A workshop another program holds open (the facilitator's notebook) may still have its
-    header only in the ``-wal`` file; a passive checkpoint puts it in the main file, where
-    `Workshop.open` in each voter's kernel looks for it. Done only for a file SQLite itself
-    reports as a workshop (by its application id); any other file is left alone.
-    """
-    from .schema import APPLICATION_ID
-
-    if not Path(f"{path}-wal").exists():
-        return
-    with contextlib.suppress(sqlite3.Error):
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=5)
-        try:
-            if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            conn.close()
-
-
-def _poll_in_slices() -> None:
-    """Make the server's kernel clients look at their sockets again at least every second.
-
-    While a page loads, Voilà waits for each cell's reply with no time limit. On this machine,
-    with many pages loading at once, about one page in thirty waited for ever although its
-    kernel had answered and was idle: the wake-up for the arriving reply was lost. Waiting in
-    one-second slices makes each slice look at the socket afresh, so a reply that is already
-    there is read. Only the live-voting server process is changed; the time limits callers
-    ask for are kept.
-    """
-    from queue import Empty
-
-    from jupyter_client.channels import AsyncZMQSocketChannel
-
-    original = AsyncZMQSocketChannel.get_msg
-    if getattr(original, "_in_slices", False):
-        return
-
-    async def get_msg(self: Any, timeout: float | None = None) -> dict[str, Any]:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
-            try:
-                return await original(self, left)
-            except Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise
-
-    get_msg._in_slices = True  # type: ignore[attr-defined]
-    AsyncZMQSocketChannel.get_msg = get_msg  # type: ignore[method-assign]
-
-
-def _run_voila(notebook: Path, config: Config) -> None:
-    """Run Voilà in this process until interrupted."""
-    from voila.app import Voila
-
-    _poll_in_slices()
-    app = Voila(config=config)
-    app.initialize([str(notebook)])
-    app.start()
-
-
-def _start_child(
-    path: Path,
-    *,
-    host: str,
-    port: int,
-    base: str,
-    args: list[str],
-    ready_timeout: float,
-) -> LiveServer:
-    """Start ``python -m assured_kit.live`` and wait for its join link and its port."""
-    log_path = Path(tempfile.mkdtemp(prefix="assured-kit-live-")) / "voila.log"
-    log = open(log_path, "wb")  # noqa: SIM115 - kept open for the child's lifetime
-    env = {**os.environ, **_kernel_env(path, host)}
+    base = base_url_for(host, port, advertise=advertise)
+    log_path = Path(tempfile.mkdtemp(prefix="assured-kit-live-")) / "server.log"
+    log_file = open(log_path, "wb")  # noqa: SIM115 - kept open for the child's lifetime
     command = [
         sys.executable, "-m", "assured_kit.live", str(path),
-        f"--host={host}", f"--port={int(port)}", *args,
+        f"--host={host}", f"--port={int(port)}", f"--limits={limits.to_json()}",
+        *([f"--room-factory={room_factory}"] if room_factory else []),
+        *(["--new-code"] if new_code else []),
+        *([] if close_on_reveal is None
+          else ["--close-on-reveal" if close_on_reveal else "--no-close-on-reveal"]),
     ]  # fmt: skip
-    kwargs: dict[str, Any] = {}
-    if os.name == "nt":  # pragma: no cover - Windows: lets stop() send Ctrl+Break
-        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
     process = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, **kwargs
+        command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
     )
-    server = LiveServer(process, path, base, "", log_path, _log=log)
+    server = LiveServer(process, path, base, "", "", log_path, _log=log_file)
     probe = "127.0.0.1" if host in _WILDCARDS else host
     deadline = time.monotonic() + ready_timeout
     while time.monotonic() < deadline and server.running:
-        if not server.url:
+        if not server.vote_url:
             text = log_path.read_text(encoding="utf-8", errors="replace")
-            found = re.search(re.escape(_LINK_PREFIX) + r"(\S+)", text)
-            server.url = found.group(1) if found else ""
-        if server.url:
+            found = re.search(re.escape(_READY) + r"(\{.*\})", text)
+            if found:
+                keys = json.loads(found.group(1))
+                server.vote_url = join_url(base, keys["code"])
+                server.room_url = room_url(base, keys["room"])
+        if server.vote_url:
             with contextlib.suppress(OSError), socket.create_connection((probe, port), timeout=1):
                 return server
-        time.sleep(0.2)
+        time.sleep(0.1)
     server.stop()
     tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
     problem = re.search(r"^error: (.+)$", tail, re.MULTILINE)
@@ -679,8 +505,103 @@ def _start_child(
     )
 
 
+def serve(workshop: str | os.PathLike[str], **options: Any) -> int:
+    """Start the server (`start_server`), print its links and serve until Ctrl+C.
+
+    What ``assured-kit live`` and ``make live`` run. Returns the server's exit status.
+
+    Examples
+    --------
+    >>> serve("room.workshop.sqlite", port=8866)  # doctest: +SKIP
+    """
+    server = start_server(workshop, **options)
+    _announce(server.workshop_path, server.vote_url)
+    print(
+        f"Live voting for {server.workshop_path.name}\n"
+        f"Join link (for the QR code): {server.vote_url}\n"
+        f"Room view (projector only): {server.room_url}\n"
+        f"Server log: {server.log_path}\nStop with Ctrl+C.",
+        flush=True,
+    )
+    if host_warning := _address_warning(server.base_url):
+        print(f"Warning: {host_warning}", flush=True)
+    try:
+        while server.running:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    status = server.stop() or 0
+    _announce(server.workshop_path, None)
+    return status
+
+
+def _announce(path: Path, url: str | None) -> None:
+    """Tell the room view (through the workshop file) the join link, or that voting stopped."""
+    from .facilitator import Facilitator
+
+    room = Facilitator.open(path)
+    try:
+        room.announce_join_url(url)
+    finally:
+        room.close()
+
+
+def _address_warning(base_url: str) -> str | None:
+    host = base_url.split("//", 1)[1].rsplit(":", 1)[0].strip("[]")
+    for candidate in candidate_addresses():
+        if candidate.address == host:
+            return candidate.warning
+    return None
+
+
+def _run_server(path: Path, *, host: str, port: int, limits: Limits, room: str | None,
+                new_code: bool, closes_on_reveal: bool | None) -> None:
+    """Run the page server in this process until SIGTERM or Ctrl+C (the child's main loop)."""
+    os.environ.update(server_environment(path, limits=limits, room=room))
+    # Solara reads its settings when first imported, so only after the environment is set.
+    import uvicorn
+    from solara.server import kernel_context
+
+    # Solara warns on every page load that plain http cannot use SameSite=None cookies; the
+    # kit needs none (no embedding), so the log keeps only warnings that matter.
+    warnings.filterwarnings("ignore", message="Cookies with samesite", category=UserWarning)
+    from solara.server.starlette import app as solara_app
+
+    from . import liveapp
+    from .gate import Gate, GateKeys
+
+    shared = liveapp.hub()
+    ws = shared.ws
+    code = ensure_join_code(ws, rotate=new_code, author="live voting")
+    key = ensure_room_key(ws, author="live voting")
+    if closes_on_reveal is not None:
+        set_close_on_reveal(ws, closes_on_reveal, author="live voting")
+
+    def read_keys() -> tuple[str | None, str | None]:
+        return join_code(ws), room_key(ws)
+
+    gate = Gate(
+        solara_app,
+        GateKeys(read_keys),
+        limits=limits,
+        session_count=lambda: len(kernel_context.contexts),
+        session_exists=lambda kernel: kernel in kernel_context.contexts,
+        room=liveapp.room_factory() is not None,
+    ).install()
+    config = uvicorn.Config(
+        gate, host=host, port=port, log_level="warning", access_log=False,
+        server_header=False, timeout_graceful_shutdown=3, lifespan="on",
+        # Compressing every small widget message cost more CPU than anything else per tap
+        # (profiled under 100 voters); on a local network it saves nothing worth that.
+        ws_per_message_deflate=False,
+    )
+    server = uvicorn.Server(config)
+    print(_READY + json.dumps({"code": code, "room": key}), flush=True)
+    server.run()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``python -m assured_kit.live WORKSHOP [--host H] [--port P] ...`` (serves until Ctrl+C).
+    """Run ``python -m assured_kit.live WORKSHOP [--host H] [--port P] ...`` (the server process).
 
     Examples
     --------
@@ -690,27 +611,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("workshop")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument("--preheat", type=int, default=4)
-    parser.add_argument("--cull-idle-timeout", type=int, default=900)
-    parser.add_argument("--cull-interval", type=int, default=60)
-    parser.add_argument("--open-browser", action="store_true")
+    parser.add_argument("--limits", default=None)
+    parser.add_argument("--room-factory", default=None)
     parser.add_argument("--new-code", action="store_true")
+    reveal = parser.add_mutually_exclusive_group()
+    reveal.add_argument("--close-on-reveal", dest="reveal", action="store_const", const=True)
+    reveal.add_argument("--no-close-on-reveal", dest="reveal", action="store_const", const=False)
     args = parser.parse_args(argv)
     try:
-        serve(
-            args.workshop,
+        _run_server(
+            Path(args.workshop).expanduser().resolve(),
             host=args.host,
             port=args.port,
-            open_browser=args.open_browser,
-            preheat=args.preheat,
-            cull_idle_timeout=args.cull_idle_timeout,
-            cull_interval=args.cull_interval,
+            limits=Limits.from_json(args.limits) if args.limits else Limits(),
+            room=args.room_factory,
             new_code=args.new_code,
-            wait=True,
+            closes_on_reveal=args.reveal,
         )
     except AssuredKitError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return 2
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

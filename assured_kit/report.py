@@ -1488,8 +1488,13 @@ def report_from_sources(
     named_authorities: Sequence[str] = (),
     key: str | Path | None = None,
     allow_small_groups: bool = False,
+    select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> Path:
     """Write a report from workshop files, folders of them and tidy exports (the CLI's ``report``).
+
+    ``select``, when given, keeps some of the answers (e.g. one year, role or workshop:
+    `assured_kit.analysis.filter_ratings`); the actions and examples of workshops left with no
+    answer are dropped with them.
 
     The scope defaults to ``"authority"`` when ``authority`` is given, ``"workshop"`` when
     the sources hold one workshop, else ``"region"``. In an authority report only the actions
@@ -1507,6 +1512,11 @@ def report_from_sources(
     'r.xlsx'
     """
     ratings, actions, examples = gather(sources)
+    if select is not None:
+        ratings = select(ratings)
+        kept = set(ratings["workshop_id"])
+        actions = actions[actions["workshop_id"].isin(kept)] if len(actions) else actions
+        examples = examples[examples["workshop_id"].isin(kept)] if len(examples) else examples
     if scope is None:
         if authority:
             scope = "authority"
@@ -1635,65 +1645,6 @@ def summary_text(
 #: Notes written to the workbook at most (the newest first).
 MAX_NOTES_IN_WORKBOOK = 20_000
 
-_KEY_COLUMNS = {
-    "theme_id",
-    "theme_title",
-    "question_id",
-    "question_text",
-    "authority",
-    "position",
-    "why",
-    "apart",
-    "notable",
-    "unfounded_confidence",
-    "others_suppressed",
-}
-
-
-def _withheld(table: pd.DataFrame, words: str) -> pd.DataFrame:
-    """Write the suppression words into every figure of a suppressed row (or side)."""
-    out = table.copy()
-    flags = [c for c in out.columns if c == "suppressed" or c.endswith("_suppressed")]
-    for flag in flags:
-        if flag == "others_suppressed":
-            prefix, figures = (
-                "others_",
-                [
-                    c
-                    for c in out.columns
-                    if c.startswith("others_") and c not in ("others_n", "others_suppressed")
-                ],
-            )
-        elif flag == "suppressed":
-            prefix = ""
-            figures = [
-                c
-                for c in out.columns
-                if c not in _KEY_COLUMNS
-                and not c.endswith("suppressed")
-                and not any(
-                    c.startswith(p + "_") for p in ("dcs", "lm", "before", "after", "others")
-                )
-            ]
-            figures = [c for c in figures if c not in ("classification",)]
-        else:
-            prefix = flag[: -len("suppressed")]
-            figures = [
-                c
-                for c in out.columns
-                if c.startswith(prefix) and c != flag and not c.endswith("classification")
-            ]
-        hidden = out[flag].fillna(False).astype(bool).to_numpy()
-        if not hidden.any():
-            continue
-        for column in figures:
-            values = out[column].astype(object).to_numpy(copy=True)
-            values[hidden] = words
-            out[column] = values
-        del prefix
-    return out
-
-
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for column in out.columns:
@@ -1703,25 +1654,25 @@ def _rounded(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_workbook(target: Path, rep: _Report) -> Path:
-    from .exports import write_workbook
+    from .workbook import write_tables
 
     s = rep.summaries
     words = rep.suppressed_words
     tables: dict[str, pd.DataFrame] = {
-        "Themes": _withheld(_rounded(s["themes"]), words),
-        "Questions": _withheld(_rounded(s["questions"]), words),
-        "Roles": _withheld(_rounded(s["roles"]), words),
-        "Evidence by theme": _withheld(_rounded(s["evidence"]), words),
-        "Evidence by question": _withheld(_rounded(s["evidence_questions"]), words),
+        "Themes": _rounded(s["themes"]),
+        "Questions": _rounded(s["questions"]),
+        "Roles": _rounded(s["roles"]),
+        "Evidence by theme": _rounded(s["evidence"]),
+        "Evidence by question": _rounded(s["evidence_questions"]),
     }
     if "position" in s:
-        tables["Position"] = _withheld(_rounded(s["position"]), words)
+        tables["Position"] = _rounded(s["position"])
     if "authorities" in s:
-        tables["Authorities"] = _withheld(_rounded(s["authorities"]), words)
+        tables["Authorities"] = _rounded(s["authorities"])
     if "rounds" in s:
-        tables["Change rounds"] = _withheld(_rounded(s["rounds"]), words)
+        tables["Change rounds"] = _rounded(s["rounds"])
     if "years" in s:
-        tables["Change years"] = _withheld(_rounded(s["years"]), words)
+        tables["Change years"] = _rounded(s["years"])
     actions = rep.actions
     tables["Actions"] = pd.DataFrame(
         {
@@ -1758,9 +1709,22 @@ def _write_workbook(target: Path, rep: _Report) -> Path:
     read_me += [("Strong, weak, contested", rules)]
     read_me += [
         ("What is withheld", describe_disclosure(rep.min_group)),
-        ("Suppressed", f"A withheld figure reads '{words}', never 0."),
-        ("n", "n_respondents is the number of people a figure rests on."),
-        ("Shares", "Fractions from 0 to 1 of the rated answers (Don't know counted apart)."),
+        (
+            "Suppressed",
+            f"A withheld figure is {words}: its cells are left blank (never 0), and the "
+            "Suppressed column just before them says TRUE, so sums and pivots still work.",
+        ),
+        ("People", "The number of people a figure rests on (n)."),
+        (
+            "Shares",
+            "Numbers from 0 to 1 of the rated answers (Don't know counted apart), shown as "
+            "percentages: 0.45 reads 45%.",
+        ),
+        (
+            "Headers",
+            "Plain words; the Data dictionary sheet gives each header's machine name (as used "
+            "by scripts and the kit's Python functions) and what it holds.",
+        ),
         (
             "Authorities",
             "Other authorities appear as Authority A, B, ... unless they agreed to be named; "
@@ -1772,7 +1736,7 @@ def _write_workbook(target: Path, rep: _Report) -> Path:
             "first, and only from a group (question, role, authority) whose figures are shown.",
         ),
     ]
-    return write_workbook(target, tables, read_me=read_me, title=rep.title)
+    return write_tables(target, tables, read_me=read_me, title=rep.title, scale=rep.scale)
 
 
 def _notes_table(rep: _Report) -> pd.DataFrame:

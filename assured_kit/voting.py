@@ -1,16 +1,25 @@
 """The participant's live-voting page: join from a phone, then vote on the open question.
 
-Voilà runs ``notebooks/vote.ipynb`` (served by `assured_kit.live.serve`), which calls `page`.
-The page is built from two layers:
+The live-voting server (`assured_kit.live.start_server`) builds one `VoterPage` for every phone
+that opens the join link, all in one process. The page is built from two layers:
 
-- **Rules** (plain functions, tested without a browser): `check_code`, `join`,
-  `respondent_for_token`, `cast_vote`, `my_answer`, `room_result`. A voter is known only by a
-  device token (random, kept in the page's address and the browser's storage, and stored in the
+- **Rules** (plain functions, tested without a browser): the join code (`ensure_join_code`,
+  `check_code`), the room key (`ensure_room_key`), `join`, `respondent_for_token`,
+  `cast_vote`, `my_answer`, `room_result`, `live_state`. A voter is known only by a device
+  token (random, kept in the page's address and the browser's storage, and stored in the
   workshop only as a SHA-256 digest); `cast_vote` writes only for the respondent bound to that
-  token, only to the question the facilitator has open, in its round, while voting is open.
+  token, only for the question and round the page showed when they are still the open ones,
+  and only while voting is open (voting closes when results are revealed, unless the
+  facilitator switched that off with `set_close_on_reveal`).
 - **Widgets** (`VoterPage`): the join form, then big tap targets for the rating and "Don't
   know", optional evidence and note, and the room's result once the facilitator reveals it. The
-  page re-reads the facilitator's state every 1.5 seconds.
+  server's hub (`assured_kit.liveapp.Hub`) hands the page the facilitator's state when it
+  changes (`VoterPage.refresh`).
+
+Live voting keeps its own records in the workshop's event log through the public
+`Workshop.log_event` and `Workshop.latest_event`: the join code (``live.code``), the room key
+(``live.room``), the options (``live.options``) and which device token speaks for which
+respondent (``live.device``).
 
 Every piece of participant text is escaped before it is shown; nothing a voter sends is run.
 
@@ -22,25 +31,19 @@ Examples
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
-import json
-import os
+import logging
 import secrets
-import sys
-import threading
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 import ipywidgets as widgets
 
 from .errors import AssuredKitError
-from .live import ENV_WORKSHOP, _append_live_event, _latest_live_event, join_code
+from .glossary import help_html
 from .safety import escape_html as _esc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,17 +53,31 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ANONYMITY_TEXT",
+    "MOVED_ON",
     "ROLE_CHOICES",
+    "VOTING_CLOSED",
+    "Vote",
     "VoterPage",
     "cast_vote",
+    "cast_votes",
     "check_code",
+    "close_on_reveal",
     "device_digest",
+    "ensure_join_code",
+    "ensure_room_key",
     "join",
+    "join_code",
+    "live_state",
     "my_answer",
-    "page",
+    "new_join_code",
     "parse_query",
     "respondent_for_token",
+    "retire_join_code",
+    "room_key",
     "room_result",
+    "save_vote",
+    "set_close_on_reveal",
+    "voting_closed",
 ]
 
 #: Roles a participant picks from, with the words shown on the page.
@@ -87,11 +104,155 @@ ANONYMITY_TEXT: dict[str, str] = {
     ),
 }
 #: The longest label a participant may type.
+
+#: The longest label a participant may type.
 LABEL_LIMIT = 60
 #: Query-string values longer than this are ignored (codes and tokens are 22-43 characters).
 _QUERY_LIMIT = 100
+#: What a voter reads when their tap was for a question or round that is no longer open.
+MOVED_ON = "This question has moved on — here is the current one"
+#: What every page says while voting is closed.
+VOTING_CLOSED = "Voting closed"
 _DEVICE_EVENT = "live.device"
+_CODE_EVENT = "live.code"
+_ROOM_EVENT = "live.room"
+_OPTIONS_EVENT = "live.options"
 _CHANGE_HINT = " You can change it until voting closes."
+
+log = logging.getLogger("assured_kit.live")
+
+
+# --------------------------------------------------------------------------- codes and keys
+
+
+def new_join_code() -> str:
+    """Return a fresh, unguessable join code (128 random bits, URL-safe text).
+
+    Examples
+    --------
+    >>> code = new_join_code()
+    >>> len(code) >= 22 and code != new_join_code()
+    True
+    """
+    return secrets.token_urlsafe(16)
+
+
+def _latest_value(ws: Workshop, kind: str, key: str) -> str | None:
+    event = ws.latest_event(kind)
+    value = None if event is None else event["detail"].get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _ensure_secret(ws: Workshop, kind: str, key: str, *, rotate: bool, author: str) -> str:
+    """Return the secret kept under ``kind``/``key``, making a new one when missing or asked."""
+    with ws.batch():
+        value = _latest_value(ws, kind, key)
+        if value is None or rotate:
+            value = new_join_code()
+            ws.log_event(kind, {key: value}, author=author)
+    return value
+
+
+def join_code(ws: Workshop) -> str | None:
+    """Return the workshop's current join code, or None when live voting has none.
+
+    Examples
+    --------
+    >>> join_code(ws)  # doctest: +SKIP
+    'mG3v0z1Hq2Rk9sY5bXw7Tg'
+    """
+    return _latest_value(ws, _CODE_EVENT, "join_code")
+
+
+def ensure_join_code(ws: Workshop, *, rotate: bool = False, author: str = "facilitator") -> str:
+    """Return the workshop's join code, making (or replacing) one when asked or missing.
+
+    The code is kept in the workshop (an event in its log), so a restarted server and a
+    re-printed QR code keep working. ``rotate=True`` replaces it: every page still open with
+    the old code is shut out.
+
+    Examples
+    --------
+    >>> code = ensure_join_code(ws)  # doctest: +SKIP
+    >>> ensure_join_code(ws) == code  # doctest: +SKIP
+    True
+    """
+    return _ensure_secret(ws, _CODE_EVENT, "join_code", rotate=rotate, author=author)
+
+
+def retire_join_code(ws: Workshop, *, author: str = "facilitator") -> None:
+    """End live voting for the workshop: no join code is valid any more.
+
+    Examples
+    --------
+    >>> retire_join_code(ws)  # doctest: +SKIP
+    >>> join_code(ws) is None  # doctest: +SKIP
+    True
+    """
+    if join_code(ws) is not None:
+        ws.log_event(_CODE_EVENT, {"join_code": None}, author=author)
+
+
+def room_key(ws: Workshop) -> str | None:
+    """Return the key of the room view (a separate secret from the join code), or None.
+
+    Examples
+    --------
+    >>> room_key(ws)  # doctest: +SKIP
+    'Zq0...'
+    """
+    return _latest_value(ws, _ROOM_EVENT, "room_key")
+
+
+def ensure_room_key(ws: Workshop, *, rotate: bool = False, author: str = "facilitator") -> str:
+    """Return the room view's key, making (or replacing) one when asked or missing.
+
+    Examples
+    --------
+    >>> ensure_room_key(ws) == ensure_room_key(ws)  # doctest: +SKIP
+    True
+    """
+    return _ensure_secret(ws, _ROOM_EVENT, "room_key", rotate=rotate, author=author)
+
+
+def close_on_reveal(ws: Workshop) -> bool:
+    """Whether revealing the room's answers closes voting (on unless switched off).
+
+    Examples
+    --------
+    >>> close_on_reveal(ws)  # doctest: +SKIP
+    True
+    """
+    event = ws.latest_event(_OPTIONS_EVENT)
+    value = None if event is None else event["detail"].get("close_on_reveal")
+    return True if value is None else bool(value)
+
+
+def set_close_on_reveal(ws: Workshop, on: bool, *, author: str = "facilitator") -> None:
+    """Switch closing on reveal on or off (kept in the workshop, so every page follows it).
+
+    Examples
+    --------
+    >>> set_close_on_reveal(ws, False)  # doctest: +SKIP
+    """
+    if not isinstance(on, bool):
+        raise AssuredKitError(f"{on!r} is not on or off", field="close on reveal",
+                              allowed="True or False")
+    if close_on_reveal(ws) != on:
+        ws.log_event(_OPTIONS_EVENT, {"close_on_reveal": on}, author=author)
+
+
+def voting_closed(session: dict[str, Any], closes_on_reveal: bool) -> bool:
+    """Whether voting is closed for a session state: closed, or revealed with close on reveal.
+
+    Examples
+    --------
+    >>> voting_closed({"closed": False, "revealed": True}, True)
+    True
+    >>> voting_closed({"closed": False, "revealed": True}, False)
+    False
+    """
+    return bool(session["closed"]) or (bool(session["revealed"]) and closes_on_reveal)
 
 
 # --------------------------------------------------------------------------- rules
@@ -152,16 +313,14 @@ def respondent_for_token(ws: Workshop, token: str | None) -> str | None:
     """
     if not isinstance(token, str) or not token or len(token) > _QUERY_LIMIT:
         return None
-    detail = _latest_live_event(ws, _DEVICE_EVENT, where=("device", device_digest(token)))
-    return None if detail is None else str(detail["_subject"])
+    event = ws.latest_event(_DEVICE_EVENT, where=("device", device_digest(token)))
+    return None if event is None else str(event["subject"])
 
 
 def _bind_device(ws: Workshop, respondent_id: str, token: str) -> None:
     """Record that a device token speaks for a respondent (one ``live.device`` event)."""
-    _append_live_event(
-        ws, _DEVICE_EVENT, {"device": device_digest(token)}, author=respondent_id,
-        subject=respondent_id,
-    )
+    ws.log_event(_DEVICE_EVENT, {"device": device_digest(token)}, subject=respondent_id,
+                 author=respondent_id)
 
 
 def join(
@@ -233,6 +392,24 @@ def join(
         hint="someone with the same name; add an initial or your authority",
     ) from last
 
+@dataclass(frozen=True)
+class Vote:
+    """One tap to save: the device token, the question and round the page showed, the answer.
+
+    Examples
+    --------
+    >>> Vote("token", "LA-DCS-1", 4, round=1).dont_know
+    False
+    """
+
+    token: str
+    question_id: str
+    rating: int | None = None
+    round: int = 1
+    dont_know: bool = False
+    evidence: int | None = None
+    note: str | None = None
+
 
 def cast_vote(
     ws: Workshop,
@@ -245,23 +422,90 @@ def cast_vote(
     evidence: int | None = None,
     note: str | None = None,
 ) -> int:
-    """Save a voter's own answer to the open question; return the event id.
+    """Save a voter's own answer to the question and round their page showed; return the event id.
 
     The checks and the write share one transaction, so a vote cannot slip in after the
-    facilitator closes the question or moves on.
+    facilitator closes the question, reveals the answers (with close on reveal) or moves on.
 
     Raises
     ------
     AssuredKitError
-        When the token is unknown, the question is not the open one, the round is not the
-        current one, voting is closed, or the answer is invalid. Nothing is written then.
+        When the token is unknown, the question or round shown is no longer the open one
+        (the message is `MOVED_ON`), voting is closed, or the answer is invalid. Nothing is
+        written then.
 
     Examples
     --------
     >>> cast_vote(ws, token, "LA-DCS-1", 4, round=1)  # doctest: +SKIP
     42
     """
-    rid = respondent_for_token(ws, token)
+    return save_vote(ws, Vote(token, question_id, rating, round=round, dont_know=dont_know,
+                              evidence=evidence, note=note))
+
+
+def save_vote(ws: Workshop, vote: Vote) -> int:
+    """Save one `Vote` as `cast_vote` does; return the event id or raise its error.
+
+    Examples
+    --------
+    >>> save_vote(ws, Vote(token, "LA-DCS-1", 4, round=1))  # doctest: +SKIP
+    42
+    """
+    (result,) = cast_votes(ws, [vote])
+    if isinstance(result, AssuredKitError):
+        raise result
+    return result
+
+
+def cast_votes(ws: Workshop, votes: list[Vote]) -> list[int | AssuredKitError]:
+    """Save many taps in one transaction (one disk write for a whole wave); one result each.
+
+    Each vote is checked as `cast_vote` checks it; a vote that fails gets its error in the
+    result list and is not written, while the others are. The server's hub gathers the taps
+    that arrive together and saves them with this.
+
+    Examples
+    --------
+    >>> cast_votes(ws, [Vote(token, "LA-DCS-1", 4, round=1)])  # doctest: +SKIP
+    [42]
+    """
+    results: list[int | AssuredKitError | None] = [None] * len(votes)
+    pending = list(range(len(votes)))
+    while pending:
+        written: dict[int, int] = {}
+        refused: dict[int, AssuredKitError] = {}
+        bad: tuple[int, AssuredKitError] | None = None
+        try:
+            with ws.batch():
+                session = ws.session()
+                closes = close_on_reveal(ws)
+                for i in pending:
+                    try:
+                        rid = _voter_may_vote(ws, session, closes, votes[i])
+                    except AssuredKitError as exc:
+                        refused[i] = exc
+                        continue
+                    try:
+                        written[i] = _record(ws, rid, votes[i])
+                    except AssuredKitError as exc:
+                        bad = (i, exc)
+                        raise
+        except AssuredKitError:
+            if bad is None:
+                raise
+            # One invalid answer undid the whole transaction: keep its error, save the rest.
+            results[bad[0]] = bad[1]
+            pending = [i for i in pending if i != bad[0]]
+            continue
+        for i, outcome in [*written.items(), *refused.items()]:
+            results[i] = outcome
+        pending = []
+    return [r for r in results if r is not None]
+
+
+def _voter_may_vote(ws: Workshop, session: dict[str, Any], closes: bool, vote: Vote) -> str:
+    """Return the respondent a vote is for, or raise why it may not be saved."""
+    rid = respondent_for_token(ws, vote.token)
     if rid is None:
         raise AssuredKitError(
             "this device has not joined the workshop",
@@ -269,42 +513,39 @@ def cast_vote(
             allowed="a device that joined through the join page",
             hint="the page address lost its voter part; open the join link again",
         )
-    with ws.batch():
-        session = ws.session()
-        if session["question_id"] is None or session["question_id"] != question_id:
-            raise AssuredKitError(
-                f"question {question_id!r} is not open for voting",
-                field="question_id",
-                allowed=f"the open question ({session['question_id'] or 'none is open'})",
-                hint="the facilitator moved on; the page shows the open question",
-            )
-        if int(session["round"]) != int(round):
-            raise AssuredKitError(
-                f"round {round} is not the current round",
-                field="round",
-                allowed=f"round {session['round']}",
-                hint="the facilitator started another round",
-            )
-        if session["closed"]:
-            raise AssuredKitError(
-                "voting on this question is closed",
-                field="question_id",
-                allowed="a vote while the facilitator keeps the question open",
-                hint="the facilitator closed the vote",
-            )
-        return int(
-            ws.record(
-                rid,
-                question_id,
-                rating,
-                dont_know=dont_know,
-                evidence=evidence,
-                note=note or None,
-                round=int(round),
-                author=rid,
-                proxy=False,
-            )
+    if (session["question_id"] is None or session["question_id"] != vote.question_id
+            or int(session["round"]) != int(vote.round)):
+        raise AssuredKitError(
+            MOVED_ON,
+            field="question_id",
+            allowed=f"the open question ({session['question_id'] or 'none is open'}), "
+            f"round {session['round']}",
+            hint="the facilitator moved on after the page showed the question",
         )
+    if voting_closed(session, closes):
+        raise AssuredKitError(
+            "voting on this question is closed",
+            field="question_id",
+            allowed="a vote while the facilitator keeps the question open",
+            hint="the facilitator closed the vote or revealed the answers",
+        )
+    return rid
+
+
+def _record(ws: Workshop, rid: str, vote: Vote) -> int:
+    return int(
+        ws.record(
+            rid,
+            vote.question_id,
+            vote.rating,
+            dont_know=vote.dont_know,
+            evidence=vote.evidence,
+            note=vote.note or None,
+            round=int(vote.round),
+            author=rid,
+            proxy=False,
+        )
+    )
 
 
 def my_answer(
@@ -374,6 +615,57 @@ def room_result(ws: Workshop) -> pd.DataFrame | None:
     )
 
 
+def live_state(ws: Workshop) -> dict[str, Any]:
+    """Return what every voting page shows of the facilitator's state, read once for all pages.
+
+    Returns
+    -------
+    dict
+        ``code`` (the join code in force), ``question_id``, ``help`` (what the question's
+        2010 terms mean today, `assured_kit.glossary.help_html`), ``round``, ``closed`` (voting
+        closed, counting close on reveal), ``revealed``, ``result`` (the room's answers as
+        ``(label, value, count)`` rows once revealed, else None) and ``answers`` (each
+        respondent's current answer to the open question and round).
+
+    Examples
+    --------
+    >>> sorted(live_state(ws))  # doctest: +SKIP
+    ['answers', 'closed', 'code', 'help', 'question_id', 'result', 'revealed', 'round']
+    """
+    session = ws.session()
+    qid, rnd = session["question_id"], int(session["round"])
+    answers: dict[str, dict[str, Any]] = {}
+    if qid is not None:
+        table = ws.ratings()
+        rows = table[(table["question_id"] == qid) & (table["round"] == rnd)]
+        for row in rows.itertuples(index=False):
+            answers[str(row.respondent_id)] = _answer_of(row._asdict())
+    result = room_result(ws)
+    return {
+        "code": join_code(ws),
+        "question_id": qid,
+        "help": "" if qid is None else help_html(ws.framework, qid),
+        "round": rnd,
+        "closed": qid is None or voting_closed(session, close_on_reveal(ws)),
+        "revealed": bool(session["revealed"]),
+        "result": None if result is None else [
+            (str(label), None if _missing(value) else int(value), int(count))
+            for label, value, count in zip(result["label"], result["value"], result["count"],
+                                           strict=True)
+        ],
+        "answers": answers,
+    }
+
+
+def _answer_of(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "rating": None if _missing(row["rating"]) else int(row["rating"]),
+        "dont_know": bool(row["dont_know"]),
+        "evidence": None if _missing(row["evidence"]) else int(row["evidence"]),
+        "note": None if _missing(row["note"]) or row["note"] == "" else str(row["note"]),
+    }
+
+
 # --------------------------------------------------------------------------- the page
 
 _CSS = """
@@ -398,12 +690,15 @@ _CSS = """
 .ak-vote .ak-bar { display: flex; align-items: center; gap: 8px; margin: 4px 0; }
 .ak-vote .ak-bar-fill { background: #0b5394; height: 18px; }
 .ak-vote .ak-saved { font-weight: 700; }
+.ak-vote .ak-label { font-weight: 700; margin-top: 8px; }
+.ak-vote .jupyter-widget-Collapse-header, .ak-vote .widget-label { color: #111; }
+.ak-vote .ak-title { font-size: 24px; margin: 8px 0; }
 </style>
 """
 
 
 class VoterPage:
-    """The live-voting page for one device (see `page`).
+    """The live-voting page for one device (built by the server for each phone).
 
     Parameters
     ----------
@@ -411,8 +706,13 @@ class VoterPage:
         The workshop, or None when the server gave none (the page then refuses).
     query : dict
         ``code`` and ``voter`` from the page's address (`parse_query`).
-    poll : bool, optional
-        Re-read the facilitator's state every `refresh_seconds` (inside a kernel only).
+    state : dict, optional
+        The facilitator's state (`live_state`); read from the workshop when not given.
+    may_join, may_tap : callable, optional
+        Return False when this device joins or taps too often (the server's per-device limits).
+    cast : callable, optional
+        Saves a `Vote` and returns its event id (by default `cast_vote` on ``ws``; the server
+        passes its hub's, which saves the taps arriving together in one transaction).
 
     Attributes
     ----------
@@ -420,27 +720,43 @@ class VoterPage:
         What the page shows.
     respondent_id : str or None
         The respondent this device speaks for, once joined.
+    joining : bool
+        Whether the page shows the join form.
     """
 
-    refresh_seconds = 1.5
-
-    def __init__(self, ws: Workshop | None, query: dict[str, str], *, poll: bool = True) -> None:
+    def __init__(
+        self,
+        ws: Workshop | None,
+        query: dict[str, str],
+        *,
+        state: dict[str, Any] | None = None,
+        may_join: Callable[[], bool] | None = None,
+        may_tap: Callable[[], bool] | None = None,
+        cast: Callable[[Vote], int] | None = None,
+    ) -> None:
         self.ws = ws
+        self._cast = cast
         self.query = dict(query)
         self.token: str | None = None
         self.respondent_id: str | None = None
+        self.joining = False
+        self._may_join = may_join or (lambda: True)
+        self._may_tap = may_tap or (lambda: True)
         self.widget = widgets.VBox(layout=widgets.Layout(width="100%"))
         self.widget.add_class("ak-vote")
-        self._script = widgets.Output(layout=widgets.Layout(height="0px", overflow="hidden"))
-        self._task: asyncio.Task[None] | None = None
         self._shown: tuple[Any, ...] | None = None
         self._pending_evidence: int | None = None
         self._answer: dict[str, Any] | None = None
+        self._state = state
         self._build()
-        if poll and self.token is not None:
-            self._start_timer()
 
     # -- which view ----------------------------------------------------------------------------
+
+    def _current(self) -> dict[str, Any]:
+        if self._state is None:
+            assert self.ws is not None
+            self._state = live_state(self.ws)
+        return self._state
 
     def _build(self) -> None:
         if self.ws is None or not check_code(self.ws, self.query.get("code")):
@@ -456,9 +772,9 @@ class VoterPage:
 
     def refuse(self) -> None:
         """Show the refusal and nothing else (wrong, missing or retired join code)."""
-        self.stop()
         self.token = None
         self.respondent_id = None
+        self.joining = False
         self.widget.children = [
             widgets.HTML(_CSS),
             widgets.HTML(
@@ -472,11 +788,12 @@ class VoterPage:
     def _show_join(self) -> None:
         ws = self.ws
         assert ws is not None
+        self.joining = True
         mode = ws.anonymity
         held = ws.held_on
         when = f" · {held:%d %B %Y}" if held else ""
         header = widgets.HTML(
-            f"<h2>{_esc(ws.title)}</h2>"
+            f'<h1 class="ak-title" data-ak-join="{_esc(ws.workshop_id)}">{_esc(ws.title)}</h1>'
             f'<div class="ak-muted">Live vote{_esc(when)}</div>'
             f"<p><b>{_esc(mode.capitalize())}.</b> {_esc(ANONYMITY_TEXT[mode])}</p>"
         )
@@ -487,11 +804,14 @@ class VoterPage:
             layout=widgets.Layout(width="100%"),
         )
         self.authority = widgets.Dropdown(
+            description="Authority",
             options=[("Choose your authority", ""), *[(a, a) for a in ws.details["authorities"]],
                      ("Prefer not to say", None)],
             value="",
+            style={"description_width": "initial"},
             layout=widgets.Layout(width="100%"),
         )
+        self.authority.add_class("ak-authority")
         self.label = widgets.Text(
             placeholder="Your name" if mode == "named" else "A nickname or table name",
             layout=widgets.Layout(width="100%"),
@@ -503,17 +823,17 @@ class VoterPage:
         rows: list[widgets.Widget] = [
             widgets.HTML(_CSS),
             header,
-            widgets.HTML("<b>I am</b>"),
+            widgets.HTML('<div class="ak-label">I am</div>'),
             self.role,
-            widgets.HTML("<b>Authority</b>"),
             self.authority,
         ]
         if mode != "anonymous":
-            rows += [widgets.HTML("<b>Name</b>" if mode == "named" else "<b>Label</b>"),
-                     self.label]
-        rows += [self.join_button, self.join_message, self._script]
+            name = "Name" if mode == "named" else "Label"
+            self.label.description = name
+            self.label.style.description_width = "initial"
+            rows += [self.label]
+        rows += [self.join_button, self.join_message]
         self.widget.children = rows
-        self._remember_device(recall=True)
 
     def submit_join(self) -> None:
         """Join with the choices made on the form, then show the voting view."""
@@ -528,6 +848,12 @@ class VoterPage:
         if self.authority.value == "":
             self.join_message.value = "<p><b>Choose your authority (or Prefer not to say).</b></p>"
             return
+        if not self._may_join():
+            self.join_message.value = (
+                "<p><b>Not joined:</b> this device has joined too often. Please wait a few "
+                "minutes, or ask the facilitator.</p>"
+            )
+            return
         try:
             token, rid = join(
                 ws, role=self.role.value, authority=self.authority.value, label=self.label.value
@@ -537,47 +863,8 @@ class VoterPage:
             return
         self.token, self.respondent_id = token, rid
         self.query["voter"] = token
+        self.joining = False
         self._show_vote()
-        self._remember_device(recall=False)
-        self._start_timer()
-
-    def _remember_device(self, *, recall: bool) -> None:
-        """Run `device_script` in the browser (through a hidden output area)."""
-        from IPython.display import Javascript, display
-
-        script = self.device_script(recall=recall)
-        self._script.clear_output()
-        with self._script:
-            display(Javascript(script))
-
-    def device_script(self, *, recall: bool) -> str:
-        """Return the browser script that keeps the device token across reloads.
-
-        After joining (``recall=False``) it puts the token in the page's address and the
-        browser's storage. On the join form (``recall=True``) it sends a browser that joined
-        before back to its own voting page. Only the checked join code and tokens this page
-        made go into the script, JSON-encoded; a stored token must look like one.
-        """
-        ws = self.ws
-        assert ws is not None
-        key = json.dumps(f"assured-kit-voter-{ws.workshop_id}")
-        code = json.dumps(self.query.get("code", ""))
-        if recall:
-            script = (
-                "(function(){try{var t=localStorage.getItem(" + key + ");"
-                "if(t&&/^[A-Za-z0-9_-]{20,60}$/.test(t)&&location.search.indexOf('voter=')<0){"
-                "location.replace('?'+new URLSearchParams({code:" + code + ",voter:t}));}"
-                "}catch(e){}})();"
-            )
-        else:
-            token = json.dumps(self.token or "")
-            query = json.dumps("?" + urlencode({"code": self.query.get("code", ""),
-                                                "voter": self.token or ""}))
-            script = (
-                "(function(){try{history.replaceState(null,''," + query + ");"
-                "localStorage.setItem(" + key + "," + token + ");}catch(e){}})();"
-            )
-        return script
 
     # -- voting --------------------------------------------------------------------------------
 
@@ -589,8 +876,12 @@ class VoterPage:
         who = [str(me["label"]), ROLE_CHOICES.get(str(me["role"]), str(me["role"]))]
         if isinstance(me["authority"], str) and me["authority"] not in ("", "None", "nan"):
             who.append(str(me["authority"]))
+        # The device token is shown to the browser's script (live.js), which keeps it in the
+        # page's address and the browser's storage: a reload is the same respondent.
         self.who = widgets.HTML(
-            f'<div class="ak-muted">{_esc(ws.title)}<br>You: {_esc(" · ".join(who))}</div>'
+            f'<div class="ak-muted" data-ak-voter="{_esc(self.token or "")}" '
+            f'data-ak-workshop="{_esc(ws.workshop_id)}">{_esc(ws.title)}<br>'
+            f'You: {_esc(" · ".join(who))}</div>'
         )
         self.status = widgets.HTML()
         self.question = widgets.HTML()
@@ -634,37 +925,46 @@ class VoterPage:
             self.saved,
             extras,
             self.result,
-            self._script,
         ]
         self._shown = None
-        self.refresh()
+        self.refresh(self._current())
 
     def _tap(self, text: str, *, small: bool = False) -> widgets.Button:
         button = widgets.Button(description=text, layout=widgets.Layout(width="100%"))
         button.add_class("ak-small" if small else "ak-tap")
         return button
 
-    def refresh(self) -> None:
-        """Re-read the facilitator's state and update the page (called every 1.5 s)."""
+    def refresh(self, state: dict[str, Any] | None = None) -> None:
+        """Show the facilitator's state (`live_state`; read from the workshop when not given).
+
+        The server's hub calls this with the shared state whenever it changes.
+        """
         ws = self.ws
-        if ws is None or self.respondent_id is None:
+        if ws is None or (self.respondent_id is None and not self.joining):
             return
-        if not check_code(ws, self.query.get("code")):
+        self._state = state if state is not None else live_state(ws)
+        state = self._state
+        code = self.query.get("code")
+        if not (state["code"] and code
+                and secrets.compare_digest(code.encode(), str(state["code"]).encode())):
             self.refuse()
             return
-        session = ws.session()
-        qid, rnd = session["question_id"], int(session["round"])
-        key = (qid, rnd)
-        if self._shown is None or self._shown[:2] != key:
+        if self.respondent_id is None:
+            return  # the join form follows nothing else
+        qid, rnd, closed = state["question_id"], int(state["round"]), bool(state["closed"])
+        view = (qid, rnd, closed, state["result"])
+        if self._shown == view:
+            return
+        if self._shown is None or self._shown[:2] != (qid, rnd):
             self._pending_evidence = None
             self.note.value = ""
             self.saved.value = ""
-            self._answer = None if qid is None else my_answer(ws, self.respondent_id, qid, rnd)
+            self._answer = state["answers"].get(self.respondent_id)
             if self._answer:
                 self._pending_evidence = self._answer["evidence"]
                 self.note.value = self._answer["note"] or ""
+                self._confirm(stamp=None)
             self._show_question(qid, rnd)
-        closed = bool(session["closed"]) or qid is None
         for _, button in [*self.rating_buttons, *self.evidence_buttons]:
             button.disabled = closed
         self.note_button.disabled = closed
@@ -673,16 +973,18 @@ class VoterPage:
             self.status.value = (
                 '<p class="ak-muted">Waiting for the facilitator to open a question…</p>'
             )
-        elif session["closed"]:
-            self.status.value = f"<p><b>Round {rnd}: voting on this question is closed.</b></p>"
+        elif closed:
+            self.status.value = (
+                f'<p class="ak-closed"><b>{VOTING_CLOSED}</b> on this question '
+                f"(round {rnd}).</p>"
+            )
             self.saved.value = self.saved.value.replace(_CHANGE_HINT, "")
         else:
             again = " (after discussion)" if rnd == 2 else ""
             self.status.value = f'<p class="ak-muted">Round {rnd}{again}: tap your answer.</p>'
         self._mark()
-        result = room_result(ws)
-        self.result.value = "" if result is None else self._result_html(result)
-        self._shown = (qid, rnd, bool(session["closed"]), bool(session["revealed"]))
+        self.result.value = "" if state["result"] is None else self._result_html(state["result"])
+        self._shown = view
 
     def _show_question(self, qid: str | None, rnd: int) -> None:
         ws = self.ws
@@ -696,25 +998,40 @@ class VoterPage:
         self.question.value = (
             f'<div class="ak-muted">{_esc(fw.theme_title(str(q["theme_id"])))} · '
             f"{_esc(role)} question {int(q['number'])}</div>"
-            f'<div class="ak-question">{_esc(q["text"])}</div>'
+            f'<h1 class="ak-question">{_esc(q["text"])}</h1>'
+            # What the question's 2010 terms mean today (already escaped by the glossary).
+            f'{self._current().get("help", "")}'
         )
 
     def vote(self, rating: int | None) -> None:
-        """Save a tap: a rating on the scale, or None for "Don't know"."""
+        """Save a tap (a rating, or None for "Don't know") for the question and round shown.
+
+        The answer is shown as saved only after the workshop file has it. A tap for a question
+        the facilitator has moved on from is refused, and the page shows the current question.
+        """
         ws = self.ws
-        if ws is None or self.token is None:
+        if ws is None or self.token is None or self._shown is None:
             return
-        session = ws.session()
-        qid, rnd = session["question_id"], int(session["round"])
+        qid, rnd = self._shown[0], self._shown[1]
         if qid is None:
             return
+        if not self._may_tap():
+            self.saved.value = (
+                "<p><b>Not saved:</b> too many taps at once. Wait a second and tap again.</p>"
+            )
+            return
         note = self.note.value.strip() or None
+        vote = Vote(self.token, qid, rating, round=rnd, dont_know=rating is None,
+                    evidence=self._pending_evidence, note=note)
         try:
-            cast_vote(ws, self.token, qid, rating, round=rnd, dont_know=rating is None,
-                      evidence=self._pending_evidence, note=note)
+            if self._cast is not None:
+                self._cast(vote)
+            else:
+                save_vote(ws, vote)
         except AssuredKitError as exc:
-            self.saved.value = f"<p><b>Not saved:</b> {_esc(exc.problem)}.</p>"
+            self._state = live_state(ws)
             self.refresh()
+            self.saved.value = f"<p><b>Not saved:</b> {_esc(exc.problem)}.</p>"
             return
         self._answer = {"rating": rating, "dont_know": rating is None,
                         "evidence": self._pending_evidence, "note": note}
@@ -736,7 +1053,7 @@ class VoterPage:
         else:
             self.saved.value = '<p class="ak-muted">Tap your answer; the note is saved with it.</p>'
 
-    def _confirm(self) -> None:
+    def _confirm(self, *, stamp: str | None = "now") -> None:
         answer = self._answer
         assert answer is not None
         ws = self.ws
@@ -751,9 +1068,9 @@ class VoterPage:
         if answer["note"]:
             extra.append("note")
         more = f" (with {' and '.join(extra)})" if extra else ""
-        stamp = datetime.now().strftime("%H:%M:%S")
+        at = "" if stamp is None else f" at {datetime.now():%H:%M:%S}"
         self.saved.value = (
-            f'<p class="ak-saved">✓ Saved: {_esc(text)}{_esc(more)} at {stamp}.{_CHANGE_HINT}</p>'
+            f'<p class="ak-saved">✓ Saved: {_esc(text)}{_esc(more)}{at}.{_CHANGE_HINT}</p>'
         )
         self._mark()
 
@@ -772,28 +1089,28 @@ class VoterPage:
     @staticmethod
     def _set_chosen(button: widgets.Button, chosen: bool) -> None:
         text = button.description.removeprefix("✓ ")
-        button.description = f"✓ {text}" if chosen else text
-        button.button_style = "primary" if chosen else ""
-        if chosen:
-            button.add_class("ak-chosen")
-        else:
-            button.remove_class("ak-chosen")
+        with button.hold_sync():  # one message to the phone per button, not three
+            button.description = f"✓ {text}" if chosen else text
+            button.button_style = "primary" if chosen else ""
+            if chosen:
+                button.add_class("ak-chosen")
+            else:
+                button.remove_class("ak-chosen")
 
-    def _result_html(self, result: pd.DataFrame) -> str:
-        total = int(result["count"].sum())
+    def _result_html(self, result: list[tuple[str, int | None, int]]) -> str:
+        total = sum(count for _, _, count in result)
         rows = []
-        for label, value, count in zip(result["label"], result["value"], result["count"],
-                                       strict=True):
-            name = "Don't know" if _missing(value) else f"{int(value)} · {label}"
+        for label, value, count in result:
+            name = "Don't know" if value is None else f"{value} · {label}"
             share = 0 if total == 0 else round(100 * count / total)
             rows.append(
                 f'<div class="ak-bar"><span style="flex:0 0 55%">{_esc(name)}</span>'
                 f'<span class="ak-bar-fill" style="width:{share * 0.3:.0f}%"></span>'
                 f"<span>{int(count)} ({share}%)</span></div>"
             )
-        return f"<h3>The room's answers ({total})</h3>" + "".join(rows)
+        return f"<h2>The room's answers ({total})</h2>" + "".join(rows)
 
-    # -- timer and errors ----------------------------------------------------------------------
+    # -- errors --------------------------------------------------------------------------------
 
     def _guard(self, action: Callable[..., None]) -> Callable[[Any], None]:
         """Wrap a button handler: any failure becomes a short message, never a traceback."""
@@ -802,141 +1119,9 @@ class VoterPage:
             try:
                 action()
             except Exception:
-                import traceback
-
-                _server_log(f"live voting: a tap failed\n{traceback.format_exc()}")
+                log.exception("live voting: a tap failed")
                 target = getattr(self, "saved", None) or getattr(self, "join_message", None)
                 if target is not None:
                     target.value = "<p><b>Something went wrong; please tap again.</b></p>"
 
         return handler
-
-    def _start_timer(self) -> None:
-        if self._task is not None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._task = loop.create_task(self._poll())
-
-    async def _poll(self) -> None:
-        last = ""
-        while True:
-            await asyncio.sleep(self.refresh_seconds)
-            try:
-                self.refresh()
-            except Exception:  # a busy file must not end the page; the log says why
-                import traceback
-
-                text = traceback.format_exc()
-                if text != last:
-                    _server_log(f"live voting: a page refresh failed\n{text}")
-                last = text
-
-    def stop(self) -> None:
-        """Stop re-reading the workshop."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
-
-
-def page(workshop: str | os.PathLike[str] | None = None, *, query_string: str | None = None,
-         poll: bool = True) -> widgets.VBox:
-    """Return the live-voting page for this request (what ``notebooks/vote.ipynb`` shows).
-
-    Parameters
-    ----------
-    workshop : str or path-like, optional
-        The workshop file; by default the one `assured_kit.live.serve` passes to the kernel in
-        ``ASSURED_KIT_LIVE_WORKSHOP``.
-    query_string : str, optional
-        The page address's query string; by default the one Voilà gives the kernel (for a
-        preheated kernel, this waits for the request). Outside Voilà there is none, so the
-        page refuses.
-    poll : bool, optional
-        Follow the facilitator's state while the page is open.
-
-    Examples
-    --------
-    >>> page(None, query_string="").children[-1].value.startswith('<div class="ak-refusal">')
-    True
-    """
-    if query_string is None:
-        query_string = _voila_query_string()
-    query = parse_query(query_string)
-    target = workshop if workshop is not None else os.environ.get(ENV_WORKSHOP)
-    ws = None
-    if target and query.get("code"):
-        from .store import Workshop
-
-        try:
-            ws = Workshop.open(Path(target))
-        except (AssuredKitError, OSError) as exc:  # refuse, and tell the server's log why
-            _server_log(f"live voting cannot open the workshop: {exc}")
-    voter = VoterPage(ws, query, poll=poll)
-    return voter.widget
-
-
-def _server_log(message: str) -> None:
-    """Write a line to the server's log, never to the voter's page.
-
-    Inside a kernel, ipykernel forwards everything written to the process's standard error to
-    the page; it keeps a copy of the original stream, which reaches the server's terminal, and
-    only that copy is used. Where no such copy exists in a kernel, nothing is written.
-    """
-    data = (message.rstrip("\n") + "\n").encode("utf-8", "replace")
-    original = getattr(sys.stderr, "_original_stdstream_copy", None)
-    if isinstance(original, int):
-        with contextlib.suppress(OSError):
-            os.write(original, data)
-    elif "ipykernel" not in sys.modules and sys.__stderr__ is not None:
-        sys.__stderr__.write(data.decode("utf-8"))
-        sys.__stderr__.flush()
-
-
-def _voila_query_string(*, retry_for: float = 60.0) -> str:
-    """Return the query string of the request this kernel serves ("" outside Voilà).
-
-    A kernel Voilà starts for a request finds it in ``QUERY_STRING``. A preheated kernel ran
-    the notebook before anyone asked for it, so it waits here until Voilà hands it a request:
-    Voilà sends the request's details over a websocket (``/voila/query/<kernel id>``) once
-    the page is asked for. This does the same as ``voila.utils.get_query_string`` without
-    importing Voilà's server modules into every voter's kernel (about 50 MB and a second of
-    start-up each), retries the connection while the server is busy, and sends no keep-alive
-    pings that a busy server could miss.
-    """
-    if os.environ.get("VOILA_PREHEAT") != "True":
-        return os.environ.get("QUERY_STRING", "")
-    kernel_id = os.environ.get("VOILA_KERNEL_ID", "")
-    host = os.environ.get("VOILA_APP_IP", "127.0.0.1")
-    port = os.environ.get("VOILA_APP_PORT", "8866")
-    base = os.environ.get("VOILA_WS_BASE_URL") or os.environ.get("VOILA_SERVER_URL") or "/"
-    url = f"ws://{host}:{port}{base}voila/query/{kernel_id}"
-    found: dict[str, str] = {}
-
-    async def fetch() -> None:
-        from websockets.asyncio.client import connect
-        from websockets.exceptions import WebSocketException
-
-        deadline = time.monotonic() + retry_for
-        while True:
-            try:
-                async with connect(url, open_timeout=10, ping_interval=None) as socket:
-                    found.update(json.loads(await socket.recv()))
-                    return
-            except (OSError, TimeoutError, ValueError, WebSocketException) as exc:
-                # refused or slow connections, a failed handshake or a closed connection
-                if time.monotonic() > deadline:
-                    _server_log(f"live voting: no request details from Voila ({exc!r})")
-                    return
-                await asyncio.sleep(0.5)
-
-    # The kernel's own event loop is busy running this cell: wait on a private loop instead.
-    thread = threading.Thread(target=lambda: asyncio.run(fetch()), daemon=True)
-    thread.start()
-    thread.join()
-    for key, value in found.items():
-        if isinstance(key, str) and isinstance(value, str):
-            os.environ[key] = value
-    return found.get("QUERY_STRING", "") if found else ""

@@ -5,9 +5,13 @@ synthetic workshop files (two years) holding over a million answers, with their 
 examples. They are written once into ``benchmarks/out/`` (git-ignored) and reused by later runs.
 
 Prints, in one run: how long reading the files takes (`read_ratings`, plus the actions and
-examples), then the time to write the full regional HTML report from the tidy table (median of
-repeats; target under 10 s on this machine), with the summaries' share of it, and the
-end-to-end time from the files (what ``assured-kit report FOLDER -o region.html`` does).
+examples); the time to draw each chart kind the report uses and save it as SVG the way the
+report embeds it (median of repeats, against the 0.3 s per chart target and a baseline measured
+in the same run); the time to write the full regional HTML report from the tidy table (median
+of repeats; target under 10 s on a quiet 2-core machine), with the summaries' share of it; and
+the end-to-end time from the files (what ``assured-kit report FOLDER -o region.html`` does).
+The load average is printed beside the figures: absolute times on a shared machine mean little
+without it. ``--charts-only`` times the charts on the small demo data alone.
 
 It also prints what the disclosure rule's complementary (secondary) suppression costs: the
 summaries timed as the report makes them, and again with only primary suppression (fewer than
@@ -19,20 +23,119 @@ Run: ``.venv/bin/python benchmarks/bench_report.py [--repeats R] [--scale-factor
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import os
 import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 
-from assured_kit import summary
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from assured_kit import charts, summary
 from assured_kit.demo import demo_workshops
 from assured_kit.report import _prepare, _summaries, gather, report_from_sources, write_report
 
 OUT = Path(__file__).resolve().parent / "out"
 TARGET_SECONDS = 10.0
+CHART_TARGET_SECONDS = 0.3
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes), to read beside any absolute time."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def chart_cases(ratings: pd.DataFrame) -> dict[str, tuple]:
+    """Each chart kind the regional report draws, with the summary it draws from."""
+    theme = str(ratings["theme_id"].iloc[0])
+    one_theme = ratings[ratings["theme_id"] == theme]
+    authority = str(ratings["authority"].dropna().iloc[0])
+    cases = {
+        "diverging bars by theme": (charts.diverging_bars, summary.by_theme(ratings), {}),
+        "diverging bars by question": (
+            charts.diverging_bars,
+            summary.by_question(one_theme),
+            {"by": "question_id"},
+        ),
+        "heatmap themes x authorities": (
+            charts.heatmap,
+            summary.summarise(ratings, by=["theme_id", "authority"]),
+            {},
+        ),
+        "DCS and Lead Member pairs": (charts.role_pairs, summary.compare_roles(ratings), {}),
+        "confidence against evidence": (
+            charts.confidence_evidence,
+            summary.evidence_grid(one_theme),
+            {},
+        ),
+        "authority against the region": (
+            charts.authority_spread,
+            summary.authority_position(ratings, authority),
+            {},
+        ),
+        "theme profile": (charts.theme_profile, summary.by_theme(ratings), {}),
+    }
+    with contextlib.suppress(ValueError):  # fewer than two years in the data
+        cases["change between years"] = (
+            charts.change_dumbbell,
+            summary.change(ratings, between="year"),
+            {},
+        )
+    return cases
+
+
+def _save_svg(fig: object) -> None:
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.1)  # type: ignore[attr-defined]
+    plt.close(fig)  # type: ignore[arg-type]
+
+
+def baseline_seconds(repeats: int) -> float:
+    """The floor of any chart on this machine now: one labelled axes of the same size, as SVG."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fig, ax = plt.subplots(figsize=(13, 9), layout="constrained")
+        ax.set_title("Baseline", fontsize=20)
+        ax.set_yticks(range(6), [f"Theme {i}" for i in range(6)])
+        _save_svg(fig)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def time_charts(ratings: pd.DataFrame, repeats: int) -> None:
+    """Print the median time to draw and save each chart kind, against the per-chart target."""
+    base = baseline_seconds(repeats)
+    print(
+        f"charts (draw + SVG as the report embeds it), load {load()}; baseline (one plain "
+        f"labelled axes as SVG) {base:.2f} s:"
+    )
+    medians = []
+    for name, (draw, table, options) in chart_cases(ratings).items():
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            _save_svg(draw(table, **options).figure)
+            times.append(time.perf_counter() - t0)
+        median = statistics.median(times)
+        medians.append(median)
+        print(
+            f"  {name:32s} median {median:.2f} s, {median / base:.1f}x the baseline "
+            f"(ratio {median / CHART_TARGET_SECONDS:.2f} of the {CHART_TARGET_SECONDS} s target)"
+        )
+    print(
+        f"  per chart: median {statistics.median(medians):.2f} s, slowest {max(medians):.2f} s "
+        f"(ratio {max(medians) / CHART_TARGET_SECONDS:.2f})"
+    )
 
 
 def demo_folder(scale_factor: float, per_year: int) -> Path:
@@ -52,8 +155,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--scale-factor", type=float, default=7)
     parser.add_argument("--workshops-per-year", type=int, default=100)
+    parser.add_argument(
+        "--charts-only", action="store_true", help="time the charts on the small demo data only"
+    )
     args = parser.parse_args()
 
+    if args.charts_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            demo_workshops(Path(tmp), seed=0)
+            small, _actions, _examples = gather([Path(tmp)])
+        print(f"answers: {len(small):,} (the demo data)")
+        time_charts(small, args.repeats)
+        return
     folder = demo_folder(args.scale_factor, args.workshops_per_year)
     started = time.perf_counter()
     ratings, actions, examples = gather([folder])
@@ -66,6 +179,8 @@ def main() -> None:
     )
     if len(ratings) < 1_000_000:
         print("warning: fewer than 1,000,000 answers; raise --scale-factor")
+
+    time_charts(ratings, args.repeats)
 
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "region.html"
@@ -98,7 +213,7 @@ def main() -> None:
     median = statistics.median(times)
     print(
         f"regional HTML report: median {median:.2f} s over {args.repeats} runs "
-        f"(min {min(times):.2f}, max {max(times):.2f}); {size / 1e6:.1f} MB"
+        f"(min {min(times):.2f}, max {max(times):.2f}); {size / 1e6:.1f} MB; load {load()}"
     )
     print(f"  of which summaries: median {statistics.median(summary_times):.2f} s")
     print(f"  against the {TARGET_SECONDS:.0f} s target: ratio {median / TARGET_SECONDS:.2f}")

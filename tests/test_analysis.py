@@ -203,6 +203,10 @@ def test_summary_widget_shows_the_table(group):
     out = group.summary()
     text = _widget_outputs(out)
     assert "Leadership/Accountability" in text and "Answers" in text
+    html = out.outputs[0]["data"]["text/html"]
+    assert html.startswith("<table") and "<pre" not in html  # a table, not a text block
+    assert "<th>People</th>" in html and "<th>Share at the top of the scale</th>" in html
+    assert out.outputs[0]["data"]["text/plain"].split()[0] == "Theme"  # plain text kept
 
 
 # ----------------------------------------------------------------------------- exports
@@ -249,3 +253,65 @@ def test_open_steering_group_on_a_folder(demo_folder):
     sg = open_steering_group(demo_folder, min_group=4)
     assert sg.data.demo is False and sg.min_group == 4
     assert "fewer than 4 people" in sg.status.value
+
+
+def test_panels_carry_a_static_image_for_exported_notebooks(group):
+    import base64
+
+    box = group.panel("themes")
+    bundle = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # live: the widget
+    png = base64.b64decode(bundle["image/png"])  # exported or offline: the chart as drawn
+    assert png.startswith(b"\x89PNG")
+    # nbconvert, exporting a notebook saved without widget state, picks the PNG.
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    choose = WidgetsDataTypeFilter(notebook_metadata={}, resources={})
+    choose.display_data_priority = HTMLExporter().default_config.NbConvertBase.display_data_priority
+    assert choose(bundle)[0] == "image/png"
+    # After a filter changes, the static image follows the redrawn chart.
+    group.theme_filter.value = ("WF",)
+    assert box._repr_mimebundle_()["image/png"] != bundle["image/png"]
+
+
+def test_the_picker_chooses_files_without_code(group, tmp_path):
+    from assured_kit import Workshop
+
+    other = tmp_path / "other" / "2027"
+    other.mkdir(parents=True)
+    with Workshop.create(
+        other / "rutland.workshop.sqlite", title="Rutland", held_on="2027-01-20"
+    ) as ws:
+        for label in ("A", "B", "C"):
+            rid = ws.add_respondent(label, role="Officer", authority="Rutland")
+            ws.record(rid, "WF-DCS-1", 4)
+    group.year_filter.value = tuple(group.year_filter.options[:1])
+    box = group.picker()
+    controls = group.picker_controls
+    assert box is not None and controls["files"].options == ()
+    controls["folder"].value = str(tmp_path / "nowhere")
+    controls["find"].click()
+    assert "is not a folder" in group.picker_message.value
+    controls["folder"].value = str(tmp_path / "other")
+    controls["find"].click()
+    assert [label for label, _path in controls["files"].options] == [
+        str(Path("2027") / "rutland.workshop.sqlite")
+    ]
+    controls["files"].value = (str(other / "rutland.workshop.sqlite"),)
+    controls["read"].click()
+    assert "Read 3 answers from 1 source(s)." in group.picker_message.value
+    assert group.data.sources == [other / "rutland.workshop.sqlite"]
+    # The filters offer what the new answers hold; the old year no longer applies.
+    assert group.year_filter.options == (2027,) and group.year_filter.value == ()
+    assert group.authority_filter.options == ("Rutland",)
+    assert set(group.filtered()["authority"]) == {"Rutland"}
+
+
+def test_the_picker_keeps_the_data_when_reading_fails(group, tmp_path):
+    before = group.data
+    group.picker()
+    group.picker_controls["folder"].value = str(tmp_path / "missing")
+    group.picker_controls["read"].click()
+    assert "does not exist" in group.picker_message.value
+    assert group.data is before

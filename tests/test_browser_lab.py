@@ -55,7 +55,7 @@ def _env(root: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _server(command: list[str], root: Path, log: Path):
+def server_process(command: list[str], root: Path, log: Path):
     """Run a server in its own process group; always stop the whole group afterwards."""
     with log.open("wb") as out:
         server = subprocess.Popen(
@@ -140,7 +140,7 @@ def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
     shot.unlink(missing_ok=True)
     found = None
     with (
-        _server(_lab_command(root, port, token), root, log) as server,
+        server_process(_lab_command(root, port, token), root, log) as server,
         chromium_browser() as browser,
     ):
         wait_for_http(f"{base}/api/status?token={token}", timeout=60)
@@ -152,6 +152,11 @@ def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
             page.wait_for_selector(
                 ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000
             )
+            # JupyterLab may ask which kernel to use; a facilitator keeps the one offered.
+            choose = page.get_by_role("button", name="Select", exact=True)
+            with contextlib.suppress(Exception):
+                choose.wait_for(state="visible", timeout=5_000)
+                choose.click()
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
             try:
@@ -164,6 +169,8 @@ def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
                     f"no rating button: {exc}\n--- page ---\n{visible}\n--- log ---\n{server_log}"
                 )
             found = _saved_answers(workshop)
+            # Results hidden: the rated row says it answered, never what.
+            rated = page.locator(".ak-row").first.inner_text()
         finally:
             page.screenshot(path=str(shot))
         assert server.poll() is None, log.read_text(errors="replace")[-3000:]
@@ -172,6 +179,7 @@ def test_rating_click_in_jupyterlab_is_saved(tmp_path, artifacts):
     assert found[["respondent_label", "question_id", "round", "rating"]].values.tolist() == [
         ["Table Alpha", question, 1, 4]
     ]
+    assert "✓" in rated and not any(w in rated for w in ("confident", "Don't know")), rated
     assert shot.stat().st_size > 10_000
 
 
@@ -188,7 +196,7 @@ def test_rating_click_in_voila_is_saved(tmp_path, artifacts):
     shot.unlink(missing_ok=True)
     found = None
     command = _voila_command(root / "facilitator.ipynb", port, token)
-    with _server(command, root, log) as server, chromium_browser() as browser:
+    with server_process(command, root, log) as server, chromium_browser() as browser:
         wait_for_http(f"{base}/?token={token}", timeout=60)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         try:

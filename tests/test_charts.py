@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -338,7 +340,7 @@ def test_diverging_bars_fit_long_level_labels(demo_ratings):
     assert _layout_problems(ax.figure) == []
     # Every word of the labels is still there, only wrapped.
     legend_words = " ".join(t.get_text() for t in ax.figure.legends[0].get_texts()).split()
-    assert legend_words == " ".join(wordy.labels).split()
+    assert legend_words == " ".join([*wordy.labels, "Don't know"]).split()
     low, high = " / ".join(wordy.labels[:2]), " / ".join(wordy.labels[3:])
     assert ax.get_xlabel().split() == f"% of rated answers ← {low} {high} →".split()
 
@@ -420,7 +422,9 @@ def test_heatmap_cells_colours_and_suppressed_cells():
     labels = {
         (round(t.get_position()[0]), round(t.get_position()[1])): t.get_text() for t in ax.texts
     }
-    assert labels[(0, la)] == f"{derby_top * 100:.0f}%"
+    table = sm.summarise(tidy(answers), by=["theme_id", "authority"])
+    people = table.query("theme_id == 'LA' and authority == 'Derby'")["n_respondents"].iloc[0]
+    assert labels[(0, la)] == f"{derby_top * 100:.0f}%\nn={people}"  # the share and its people
     assert labels[(2, la)] == "<3"
     assert labels[(0, wf)] == "no\nratings"
     assert labels[(2, wf)] == "none"
@@ -462,9 +466,21 @@ def test_role_pairs_positions_and_flags():
         assert [d.get_xdata()[0] for d in dots] == pytest.approx(tops)
         assert all(_same_colour(d.get_color(), pal.ROLE_COLOURS[role]) for d in dots)
         assert {d.get_marker() for d in dots} == {pal.ROLE_MARKERS[role]}
+        bottoms = [line for line in ax.lines if line.get_gid() == f"{role} bottom"]
+        lows = [100 * sum(r <= 2 for r in spec[t][index]) / 3 for t in spec]
+        assert [d.get_xdata()[0] for d in bottoms] == pytest.approx(lows)
+        assert all(_same_colour(d.get_markerfacecolor(), "white") for d in bottoms)  # hollow
     flags = [t for t in ax.texts if t.get_gid() == "apart"]
     assert len(flags) == 1 and flags[0].get_position()[1] == _row_of(ax, "LA")
     assert flags[0].get_text().startswith("apart")
+    figures = [t.get_text() for t in ax.texts if t.get_gid() == "figures"]
+    assert figures == [
+        "top: DCS 100% · LM 0%",
+        "bottom: DCS 0% · LM 100%",
+        "top: DCS 33% · LM 33%",
+        "bottom: DCS 0% · LM 0%",
+    ]
+    assert [t.get_text().split("\n")[-1] for t in ax.get_yticklabels()] == ["(DCS n=3, LM n=3)"] * 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,9 +572,25 @@ def test_change_dumbbell_between_rounds():
     assert [line.get_xdata()[0] for line in ax.lines if line.get_gid() == "after"] == pytest.approx(
         [after]
     )
+    # The bottom of the scale is drawn too: hollow grey before, red square after.
+    bottom_before = 100 * sum(x <= 2 for x in first) / 3
+    bottom_after = 100 * sum(x <= 2 for x in second) / 3
+    drawn = {line.get_gid(): line.get_xdata()[0] for line in ax.lines}
+    assert drawn["before bottom"] == pytest.approx(bottom_before)
+    assert drawn["after bottom"] == pytest.approx(bottom_after)
     changes = [t.get_text() for t in ax.texts if t.get_gid() == "change"]
-    assert changes == [f"{after - before:+.0f} points\nnotable"]
+    assert changes == [
+        f"top {after - before:+.0f}\nbottom {bottom_after - bottom_before:+.0f} points\nnotable"
+    ]
+    figures = [t.get_text() for t in ax.texts if t.get_gid() == "figures"]
+    assert figures == ["top: 33% → 100%", "bottom: 67% → 0%"]
     assert {"before: round 1", "after: round 2"} <= set(_texts(ax))
+    # Each row says how many people each side rests on.
+    assert [t.get_text().split("\n")[-1] for t in ax.get_yticklabels()] == ["(n=3 → n=3)"]
+    # Only the top share, as before, when asked.
+    single = charts.change_dumbbell(tidy(answers), value="top_share")
+    changes = [t.get_text() for t in single.texts if t.get_gid() == "change"]
+    assert changes == [f"{after - before:+.0f} points\nnotable"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -585,7 +617,9 @@ def test_live_distribution_counts_and_updates_in_place():
     assert again is ax and list(ax.patches) == bars
     expected = [votes.count(v) for v in CONF.values] + [votes.count(DK)]
     assert [b.get_height() for b in ax.patches] == expected
-    assert sorted(t.get_text() for t in ax.texts) == sorted(str(c) for c in expected)
+    counts = [t.get_text() for t in ax.texts if t.get_gid() != "n"]
+    assert sorted(counts) == sorted(str(c) for c in expected)
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "n"] == ["n=5 answers"]
     assert ax.get_ylim()[1] >= max(expected)
     # Another scale rebuilds the chart.
     rag = charts.live_distribution(
@@ -602,3 +636,222 @@ def test_live_distribution_counts_and_updates_in_place():
 def test_no_answers_yet_is_said_not_left_blank(draw):
     ax = draw(tidy([]))
     assert "No answers to show yet" in _texts(ax)
+
+
+# --------------------------------------------------------------------------------------------
+# Honest labels: n on every chart, keys, swatches, flag colours, nothing on the zero line.
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_every_chart_says_how_many_people(name):
+    ax = CHARTS[name](tidy(_region_answers()))
+    assert any("n=" in text for text in _texts(ax)), _texts(ax)
+
+
+def test_diverging_bars_have_a_dont_know_swatch(room):
+    for ax in (charts.diverging_bars(room), charts.diverging_bars(room, ax=plt.subplots()[1])):
+        legend = ax.figure.legends[0] if ax.figure.legends else ax.get_legend()
+        labels = [t.get_text() for t in legend.get_texts()]
+        assert labels[-1] == "Don't know"
+        assert _same_colour(legend.legend_handles[-1].get_facecolor(), pal.DONT_KNOW)
+
+
+def _zero_pixel(ax, x: float = 0.0) -> float:
+    return ax.transData.transform((x, 0))[0]
+
+
+def test_percentage_labels_stay_off_the_zero_line():
+    # A big middle level (its share used to be written across the centre line).
+    answers = [A(f"r{i}", "LA-DCS-1", x) for i, x in enumerate([3, 3, 3, 3, 2, 4, 5, 1])]
+    for given in (None, plt.subplots()[1]):
+        ax = charts.diverging_bars(tidy(answers), ax=given)
+        ax.figure.canvas.draw()
+        zero = _zero_pixel(ax)
+        shares = [t for t in ax.texts if t.get_gid() == "share"]
+        assert "50%" in [t.get_text() for t in shares]  # the middle level is still labelled
+        crossing = [
+            t.get_text()
+            for t in shares
+            if t.get_window_extent().x0 <= zero <= t.get_window_extent().x1
+        ]
+        assert crossing == []
+    # Figures at 0% on the dot charts sit inside the plot, not on the axis line.
+    low = [A(f"d{i}", "PR-DCS-1", 1, role="DCS") for i in range(3)]
+    low += [A(f"l{i}", "PR-LM-1", 2, role="LM") for i in range(3)]
+    ax = charts.role_pairs(tidy(low))
+    ax.figure.canvas.draw()
+    for text in (t for t in ax.texts if t.get_gid() == "figures"):
+        assert text.get_window_extent().x0 > _zero_pixel(ax)
+
+
+def test_heatmap_has_a_colour_key():
+    ax = charts.heatmap(tidy(_region_answers()))
+    keys = [a for a in ax.figure.axes if a.get_gid() == "colour-key"]
+    assert len(keys) == 1
+    key = keys[0]
+    assert [t.get_text() for t in key.get_yticklabels()] == ["0%", "25%", "50%", "75%", "100%"]
+    from matplotlib.collections import QuadMesh
+
+    cmap = next(c for c in key.collections if isinstance(c, QuadMesh)).get_cmap()
+    assert _same_colour(cmap(0.0), pal.share_colour(0.0))
+    assert _same_colour(cmap(1.0), pal.share_colour(1.0))
+    assert "top of the scale" in key.get_ylabel()
+    medians = charts.heatmap(tidy(_region_answers()), value="median")
+    key = next(a for a in medians.figure.axes if a.get_gid() == "colour-key")
+    assert [t.get_text() for t in key.get_yticklabels()] == [str(v) for v in CONF.values]
+
+
+def test_evidence_labels_take_the_flag_colour_only_when_flagged():
+    founded = [A(r, "IN-DCS-1", 5, evidence=3) for r in "abc"]  # nothing unfounded
+    ax = charts.confidence_evidence(tidy(founded))
+    notes = {t.get_text(): t for t in ax.texts if t.get_gid() == "unfounded-share"}
+    assert set(notes) == {"unfounded:\n0%"}
+    assert all(not _same_colour(t.get_color(), pal.FLAG) for t in notes.values())
+    unfounded = [*founded, A("d", "IN-DCS-1", 5, evidence=0), A("e", "IN-DCS-1", 4, evidence=2)]
+    ax = charts.confidence_evidence(tidy(unfounded))
+    five = next(t for t in ax.texts if t.get_text() == "unfounded:\n25%")
+    assert _same_colour(five.get_color(), pal.FLAG)
+    four = next(t for t in ax.texts if t.get_text() == "unfounded:\n0%")
+    assert not _same_colour(four.get_color(), pal.FLAG)
+    assert "(n=5 people)" in ax.get_xlabel().replace("\n", " ")
+
+
+# --------------------------------------------------------------------------------------------
+# Charts compose: into any axes of a grid with sharex, and as small multiples.
+# --------------------------------------------------------------------------------------------
+
+GRID = {
+    "diverging_bars": lambda f, ax: charts.diverging_bars(f, ax=ax, title="Themes"),
+    "diverging_by_question": lambda f, ax: charts.diverging_bars(f, by="question_id", ax=ax),
+    "theme_profile": lambda f, ax: charts.theme_profile(f, ax=ax),
+    "heatmap": lambda f, ax: charts.heatmap(f, ax=ax, title="Authorities by theme"),
+    "role_pairs": lambda f, ax: charts.role_pairs(f, ax=ax, title="DCS and Lead Member"),
+    "confidence_evidence": lambda f, ax: charts.confidence_evidence(f, ax=ax, title="Evidence"),
+    "authority_spread": lambda f, ax: charts.authority_spread(f, "Derby", ax=ax),
+    "change_dumbbell": lambda f, ax: charts.change_dumbbell(f, between="year", ax=ax),
+}
+
+
+def _columns(fig, panels) -> list[tuple[float, float]]:
+    """Each panel's own strip of the figure: from its left edge to the next panel's."""
+    edges = [p.get_window_extent().x0 for p in panels] + [fig.bbox.x1]
+    return list(itertools.pairwise(edges))
+
+
+def _outside_own_panel(fig, panels) -> list[str]:
+    """Legends, insets, colour keys, titles and notes that reach into another panel's strip."""
+    fig.canvas.draw()
+    columns = _columns(fig, panels)
+    problems = []
+    for ax, (left, right) in zip(panels, columns, strict=True):
+        pieces = [
+            (f"text {t.get_text()!r}", t.get_window_extent())
+            for t in ax.texts
+            if t.get_visible() and t.get_text().strip()
+        ]
+        pieces += [
+            ("title", t.get_window_extent()) for t in (ax.title, ax._left_title) if t.get_text()
+        ]
+        if ax.get_legend():
+            pieces.append(("legend", ax.get_legend().get_window_extent()))
+        pieces += [("inset", child.get_tightbbox()) for child in ax.child_axes]
+        for name, box in pieces:
+            if box.x0 < left - 1 or box.x1 > right + 1:
+                problems.append(f"{name} of panel {panels.index(ax)} leaves its panel")
+    for extra in (a for a in fig.axes if a.get_gid() == "colour-key"):
+        box = extra.get_tightbbox()
+        if not any(box.x0 >= lo - 1 and box.x1 <= hi + 1 for lo, hi in columns):
+            problems.append(f"{extra.get_gid() or 'an extra axes'} straddles two panels")
+    return problems
+
+
+def _overlapping_panels(fig, panels) -> list[str]:
+    """Pairs of panels whose drawn extents (labels, legends, insets and all) overlap."""
+    fig.canvas.draw()
+    boxes = [ax.get_tightbbox() for ax in panels]
+    return [
+        f"panels {i} and {j} overlap"
+        for i in range(len(boxes))
+        for j in range(i + 1, len(boxes))
+        if boxes[i].overlaps(boxes[j])
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(GRID))
+@pytest.mark.parametrize("layout", [None, "constrained"])
+def test_charts_stay_in_their_own_panel_of_a_shared_grid(demo_ratings, name, layout):
+    fig, panels = plt.subplots(1, 3, sharex=True, figsize=(36, 12), layout=layout)
+    for ax in panels:
+        GRID[name](demo_ratings, ax)
+    panels = list(panels)
+    assert _outside_own_panel(fig, panels) == []
+    if layout == "constrained":
+        assert _overlapping_panels(fig, panels) == []
+    # The Don't know panel of the bars sits inside its own axes' box.
+    for ax in panels:
+        inset = charts.dont_know_axes(ax)
+        if inset is not None:
+            outer, inner = ax.get_window_extent(), inset.get_window_extent()
+            assert outer.x0 <= inner.x0 and inner.x1 <= outer.x1 + 1
+
+
+@pytest.mark.parametrize("kind", charts.FACET_KINDS)
+def test_facet_draws_one_panel_per_group_on_shared_axes(demo_ratings, kind):
+    names = ["Derby", "Leicester", "Rutland"]
+    fig = charts.facet(kind, demo_ratings, by="authority", groups=names, title="By authority")
+    panels = [ax for ax in fig.axes if ax.get_gid() != "colour-key"]
+    assert [ax.get_title(loc="left").replace("\n", " ") for ax in panels] == names
+    assert all(panels[0].get_shared_x_axes().joined(panels[0], ax) for ax in panels)
+    assert len({ax.get_xlim() for ax in panels}) == 1
+    assert _overlapping_panels(fig, panels) == []
+    assert _outside_own_panel(fig, panels) == []
+
+
+def test_facet_wraps_into_rows(demo_ratings):
+    names = ["Derby", "Leicester", "Rutland", "Nottingham"]
+    fig = charts.facet("role_pairs", demo_ratings, groups=names, ncols=2)
+    assert [round(ax.get_subplotspec().rowspan.start) for ax in fig.axes] == [0, 0, 1, 1]
+    assert _overlapping_panels(fig, fig.axes) == []
+
+
+def test_facet_by_year_and_role(demo_ratings):
+    years = sorted(pd.to_datetime(demo_ratings["held_on"]).dt.year.unique())
+    fig = charts.facet("diverging_bars", demo_ratings, by="year")
+    assert [ax.get_title(loc="left") for ax in fig.axes] == [str(y) for y in years]
+    fig = charts.facet("theme_profile", demo_ratings, by="role", groups=["DCS", "LM"])
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["DCS", "LM"]
+
+
+def test_facet_refuses_an_unknown_kind_or_group(demo_ratings):
+    from assured_kit import AssuredKitError
+
+    with pytest.raises(AssuredKitError, match="small multiples of 'pie'"):
+        charts.facet("pie", demo_ratings)
+    with pytest.raises(AssuredKitError, match="no answers for authority Atlantis"):
+        charts.facet("heatmap", demo_ratings, groups=["Atlantis"])
+    with pytest.raises(AssuredKitError, match="tidy ratings"):
+        charts.facet("heatmap", sm.by_theme(demo_ratings))
+
+
+def test_share_labels_never_overlap_in_narrow_panels(demo_ratings):
+    fig, panels = plt.subplots(1, 3, sharex=True, figsize=(30, 10))
+    for ax, authority in zip(panels, ["Derby", "Leicester", "Nottingham"], strict=True):
+        charts.diverging_bars(demo_ratings, ax=ax, where={"authority": authority})
+    fig.canvas.draw()
+    written = 0
+    for ax in panels:
+        boxes = [t.get_window_extent() for t in ax.texts if t.get_gid() == "share"]
+        written += len(boxes)
+        clashes = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
+        assert clashes == []
+    assert written > 0, "some shares are written"
+
+
+def test_facet_withholds_as_the_reports_do(demo_ratings):
+    fig = charts.facet("diverging_bars", demo_ratings, groups=["Derby"])
+    expected = sm.summarise(demo_ratings, by=["theme_id"], where={"authority": "Derby"})
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    people = [f"(n={int(n)})" for n in expected["n_respondents"].dropna()]
+    assert [label.split("\n")[-1] for label in labels if "(n=" in label] == people
+    assert len(labels) == len(expected)

@@ -10,9 +10,11 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from assured_kit import load_framework
+from assured_kit import summary as sm
 from assured_kit.ratings import read_ratings
 from assured_kit.store import Workshop
 
@@ -180,3 +182,46 @@ def test_bad_workshop_file_is_a_clear_error(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
     assert bogus.read_bytes() == b"not a database at all" * 50
+
+
+def test_live_lists_addresses_for_the_join_link(tmp_path):
+    from assured_kit.store import Workshop
+
+    path = tmp_path / "w.workshop.sqlite"
+    Workshop.create(path, title="W").close()
+    done = run("live", path, "--addresses", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "127.0.0.1" in done.stdout and "loopback" in done.stdout
+    assert "only this computer can reach this address" in done.stdout
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def test_report_and_summary_filter_by_year_role_and_workshop(tmp_path, capsys):
+    from assured_kit.cli import main
+    from assured_kit.workbook import read_tables
+
+    folder = tmp_path / "demo"
+    assert main(["demo", str(folder)]) == 0
+    ratings = read_ratings(folder)
+    year = int(pd.to_datetime(ratings["held_on"]).dt.year.max())
+    out = tmp_path / "year.xlsx"
+    assert main(["report", str(folder), "-o", str(out), "--year", str(year), "--role", "DCS"]) == 0
+    themes = read_tables(out)["Themes"]
+    kept = ratings[
+        (pd.to_datetime(ratings["held_on"]).dt.year == year) & (ratings["role"] == "DCS")
+    ]
+    expected = sm.by_theme(kept)
+    assert (
+        themes["n_answers"].fillna(-1).tolist()
+        == expected["n_answers"].astype("Float64").fillna(-1).tolist()
+    )
+    capsys.readouterr()
+    title = str(ratings["workshop_title"].iloc[0])
+    assert main(["summary", str(folder), "--workshop", title]) == 0
+    one = capsys.readouterr().out
+    assert main(["summary", str(folder)]) == 0
+    assert one != capsys.readouterr().out  # one workshop's table differs from the region's
+    assert main(["summary", str(folder), "--workshop", "No such workshop"]) == 2
+    assert "unknown workshop(s) 'No such workshop'" in capsys.readouterr().err

@@ -34,6 +34,12 @@ NOTEBOOK = REPO / "notebooks" / "facilitator.ipynb"
 
 
 @pytest.fixture(autouse=True)
+def _kit_home(tmp_path, monkeypatch):
+    """Keep the console's reopen note (and anything else) out of the real home folder."""
+    monkeypatch.setenv("ASSURED_KIT_HOME", str(tmp_path / "kit-home"))
+
+
+@pytest.fixture(autouse=True)
 def _no_callback_errors(caplog):
     """ipywidgets swallows exceptions raised in click handlers; make them fail the test."""
     caplog.set_level(logging.WARNING)
@@ -255,8 +261,12 @@ def test_run_panel_reloads_only_when_another_process_wrote(tmp_path):
     with Workshop.open(path) as other:
         other.record(phone.respondent_id, app.controller.question_id, 5, author="respondent")
     assert app.run.reload_if_changed() is True
-    assert "5 Fully confident" in phone.status.value and phone.buttons[5].icon == "check"
+    # Results hidden: the row says only that it answered.
+    assert "✓ answered" in phone.status.value and "Fully" not in phone.status.value
+    assert phone.chosen is None and phone.choice_slot.children == (phone.answered_tag,)
     assert "2 of 2" in app.run.count.value
+    app.run.reveal_button.click()
+    assert "5 Fully confident" in phone.status.value and phone.chosen == 5
     assert app.run.reload_if_changed() is False
     app.controller.close()
 
@@ -354,17 +364,18 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
         assert people.notice.kind == "ok", people.notice.message
     people.paste.value = "Table 7, Mixed, Leicester\nTABLE 1\nTable 8"
     people.paste_button.click()
-    assert people.notice.kind == "error"
-    assert "Problem" in people.notice.value and "line 2" in people.notice.value
-    assert "Traceback" not in people.notice.value
+    assert people.paste_notice.kind == "error"  # beside the paste button
+    assert "Problem" in people.paste_notice.value and "line 2" in people.paste_notice.value
+    assert "Traceback" not in people.paste_notice.value
     people.label.value = "   "
     people.add_button.click()
-    assert people.notice.kind == "error" and "label" in people.notice.message
+    assert people.notice.kind == "error" and people.notice.message.startswith("Label: ")
+    assert "field '" not in people.notice.value  # plain words, not programmer wording
     with _reread(path) as ws:
         assert ws.respondents()["label"].tolist() == ["Table 1", "Cllr A", "Director <B>"]
         assert ws.respondents()["authority"].fillna("").tolist() == ["Derby", "", "Rutland"]
     assert len(app.run.rows) == 3
-    assert "Director &lt;B&gt;" in _row_for(app, "Director <B>").title.value
+    assert _row_for(app, "Director <B>").title.description == "Director <B>"
 
     # -- question 1: one-click ratings, evidence, note, Don't know
     run = app.run
@@ -374,29 +385,35 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     table1.evidence.value = 2
     assert "saved with the rating" in table1.status.value
     table1.buttons[4].click()
-    assert "✓ saved" in table1.status.value and "4 Mostly confident" in table1.status.value
-    assert table1.buttons[4].icon == "check"
+    # Results hidden: saved, but the choice is not shown on the projector.
+    assert "✓ saved" in table1.status.value and "Mostly" not in table1.status.value
+    assert table1.chosen is None and table1.choice_slot.children == (table1.answered_tag,)
     cllr.buttons[2].click()
+    cllr.title.click()  # the facilitator opens her row to correct it
+    assert cllr.chosen == 2 and "2 Slightly confident" in cllr.status.value
     cllr.buttons[1].click()  # changed her mind: latest wins
-    assert cllr.buttons[2].icon == "" and cllr.buttons[1].icon == "check"
+    assert cllr.buttons[2].button_style == "" and cllr.buttons[1].button_style == "primary"
     director.buttons["dont_know"].click()
     director.note.value = "=new in post"
     assert "3 of 3" in run.count.value
-    assert run.results.layout.display == "none" and "Results hidden" in run.count.value
+    assert run.results.layout.display == "none" and "results hidden" in run.state.value
 
     # -- question 2 via Next, then reveal, then round 2
     run.next_button.click()
     q2 = app.controller.question_id
-    assert q2 != q1 and "not answered" in table1.status.value
+    assert q2 != q1 and "not yet" in table1.status.value
+    assert not cllr.opened and cllr.choice_slot.children == (cllr.buttons_box,)
     table1.buttons[5].click()
     cllr.buttons[1].click()
     run.reveal_button.click()
     assert app.controller.revealed and run.reveal_button.description == "Hide results"
-    assert run.charts[1].image.value[:4] == b"\x89PNG"
+    assert run.charts[1].png[:4] == b"\x89PNG"
     assert "2 answers" in run.charts[1].caption.value
     assert "Theme by theme" in run.theme_picture.value
     run.round_button.click()
     assert app.controller.round == 2 and not app.controller.revealed
+    assert "round 1" not in cllr.status.value  # hidden: no round-1 answer either
+    cllr.title.click()
     assert "round 1: 1 Not confident" in cllr.status.value
     cllr.buttons[3].click()
     run.reveal_button.click()
@@ -405,10 +422,7 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     assert "1 answers" in run.charts[2].caption.value
 
     # -- glossary and the source's examples as prompts
-    run.glossary_toggle.value = True
-    terms = app.controller.glossary_entries()
-    for term in terms["term"]:
-        assert term.replace("'", "&#x27;") in run.glossary.value
+    assert run.glossary.value == app.controller.help_html()
     assert len(run.prompts.children) == len(app.controller.examples_of_practice())
 
     # -- an action and an example of good practice
@@ -440,6 +454,8 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     app.summary.export_buttons["xlsx"].click()
     app.summary.export_buttons["csv"].click()
     assert app.summary.notice.kind == "ok", app.summary.notice.message
+    links = app.summary.exported.value  # offered as downloads, and where they are
+    assert "Download 2026-06-02-mini-workshop" in links and "data:text/csv;base64," in links
     exported = pd.read_csv(path.with_name(path.name.replace(".workshop.sqlite", ".csv")))
     assert len(exported) == 6
     assert path.with_name(path.name.replace(".workshop.sqlite", ".xlsx")).stat().st_size > 0
@@ -470,7 +486,7 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     assert str(path) in [v for _, v in again.setup.existing.options]
     again.setup.existing.value = str(path)
     again.setup.open_button.click()
-    assert again.controller is not None, again.setup.notice.message
+    assert again.controller is not None, again.setup.open_notice.message
     assert again.tabs.selected_index == 2
     assert (again.controller.question_id, again.controller.round, again.controller.revealed) == (
         q2,
@@ -479,7 +495,7 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     )
     assert "Round 2" in again.run.state.value and "results shown" in again.run.state.value
     assert "3 Partly confident" in _row_for(again, "Cllr A").status.value
-    assert _row_for(again, "Cllr A").buttons[3].icon == "check"
+    assert _row_for(again, "Cllr A").chosen == 3
     assert "1 answers" in again.run.charts[2].caption.value
     again.controller.close()
 
@@ -494,14 +510,17 @@ def test_opening_a_bad_file_shows_a_message_and_leaves_it_alone(tmp_path):
     app.setup.path.value = str(bogus)
     app.setup.open_button.click()
     assert app.controller is None
-    assert app.setup.notice.kind == "error" and "Problem" in app.setup.notice.value
+    # Said under the button pressed, not at the top of the form.
+    assert app.setup.open_notice.kind == "error" and "Problem" in app.setup.open_notice.value
+    assert app.setup.children[0].children[-1] is app.setup.open_notice
     assert bogus.read_bytes() == before
     app.setup.path.value = ""
     app.setup.open_button.click()
-    assert "no workshop file given" in app.setup.notice.message
+    assert "no workshop file given" in app.setup.open_notice.message
     app.setup.title.value = ""
     app.setup.create_button.click()
     assert "needs a title" in app.setup.notice.message
+    assert app.setup.children[1].children[-1] is app.setup.notice  # under Create workshop
     assert app.unexpected == []
 
 
@@ -516,9 +535,12 @@ def test_app_resumes_a_workshop_passed_by_path(tmp_path):
     app = facilitator_app(path)
     assert app.controller.question_id == "IN-DCS-2"
     assert "Integration · DCS 2 of" in app.run.progress.value
-    assert "IN-DCS-2" in app.run.question.value
+    assert "integrated service delivery" in app.run.question.value
+    assert "IN-DCS-2" not in app.run.question.value  # ids are not for the room
     row = _row_for(app, "Only one")
-    assert row.buttons[3].icon == "check" and "answered" in row.status.value
+    assert (
+        row.chosen is None and "✓ answered" in row.status.value and "Partly" not in row.status.value
+    )
     assert row.buttons[3].tooltip.startswith("Only one: 3 Partly confident")
     app.controller.close()
 
@@ -538,10 +560,10 @@ def test_live_panel_slot_takes_a_widget_or_a_factory(tmp_path):
 
     app = facilitator_app(path, live_panel=factory)
     assert made == [app.controller]
-    assert app.live_slot.children[0].value == "live here"
+    assert app.live_slot.children[1].value == "live here"
     fixed = widgets.Label("fixed")
     other = facilitator_app(path, live_panel=fixed)
-    assert other.live_slot.children == (fixed,)
+    assert other.live_slot.children == (other.live, fixed)
     app.controller.close()
     other.controller.close()
 
@@ -609,7 +631,10 @@ def test_notebook_resumes_the_workshop_it_is_pointed_at(tmp_path, monkeypatch):
     assert answers[["respondent_label", "question_id", "rating"]].values.tolist() == [
         ["Table 1", "PM-LM-2", 2]
     ]
-    assert not (tmp_path / "home").exists()
+    # The home folder holds only the note of which workshop to reopen after a restart.
+    home = tmp_path / "home"
+    assert [p.name for p in home.iterdir()] == [".last-workshop"]
+    assert (home / ".last-workshop").read_text("utf-8").strip() == str(path.resolve())
 
 
 def test_notebook_is_thin_and_committed_clean():
@@ -625,3 +650,456 @@ def test_notebook_is_thin_and_committed_clean():
             if ln.strip() and not ln.lstrip().startswith("#")
         ]
         assert len(statements) <= 3
+
+
+# ---------------------------------------------------------------------------- projector-safe run
+def _console(tmp_path: Path, *labels: str):
+    """A Workforce workshop with these respondents, open in the console: (app, path, ids)."""
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "console.workshop.sqlite"
+    with Workshop.create(path, title="Console", themes=["WF"]) as ws:
+        ids = [ws.add_respondent(label) for label in labels]
+    return facilitator_app(path), path, ids
+
+
+def _scale_labels(app) -> list[str]:
+    scale = app.controller.scale
+    return [f"{v} {t}" for v, t in zip(scale.values, scale.labels, strict=True)]
+
+
+def test_hidden_results_show_only_answered_never_the_choice(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "hidden.workshop.sqlite"
+    with Workshop.create(path, title="Hidden", themes=["WF"]) as ws:
+        for n in range(1, 6):
+            ws.add_respondent(f"Table {n}", role="Mixed", kind="table")
+    app = facilitator_app(path)
+    rows = list(app.run.rows.values())
+    for row, value in zip(rows[:4], [1, 3, 5, 2], strict=True):
+        row.buttons[value].click()
+        row.evidence.value = 2
+    labels = _scale_labels(app)
+    for row in rows[:4]:
+        assert row.chosen is None
+        assert row.choice_slot.children == (row.answered_tag,)  # no buttons, no labels
+        assert "✓ saved" in row.status.value
+        assert not any(label in row.status.value for label in labels)
+        assert all(b.button_style == "" for b in row.buttons.values())
+    assert rows[4].choice_slot.children == (rows[4].buttons_box,)  # still to answer
+    assert "not yet" in rows[4].status.value
+
+    # Round 2: round-1 answers stay hidden too.
+    app.run.round_button.click()
+    assert app.controller.round == 2
+    for row in rows[:4]:
+        assert "round 1" not in row.status.value
+        assert not any(label in row.status.value for label in labels)
+    # Clicking a name opens that row alone, to check or correct it ...
+    rows[1].title.click()
+    assert rows[1].opened and "round 1: 3 Partly confident" in rows[1].status.value
+    assert all(not r.opened for r in rows if r is not rows[1])
+    rows[1].buttons[4].click()
+    assert rows[1].chosen == 4
+    # ... and the next question hides it again.
+    app.run.next_button.click()
+    assert not rows[1].opened and rows[1].chosen is None
+    assert app.unexpected == []
+    app.controller.close()
+
+
+def test_live_votes_are_never_shown_one_by_one_unless_named(tmp_path):
+    from assured_kit import voting
+    from assured_kit.console import facilitator_app
+
+    for mode in ("pseudonymous", "anonymous", "named"):
+        path = tmp_path / f"{mode}.workshop.sqlite"
+        with Workshop.create(path, title=mode, themes=["WF"], anonymity=mode) as ws:
+            table = ws.add_respondent("Table 1", role="Mixed", kind="table")
+        app = facilitator_app(path)
+        app.controller.open_question(app.controller.question_id)  # voting follows it
+        with Workshop.open(path) as phone:  # a live-voting page in another process
+            token, voter = voting.join(phone, role="DCS", label="Sam Phone")
+            voting.cast_vote(phone, token, app.controller.question_id, 5, round=1)
+            _, quiet = voting.join(phone, role="LM", label="Lee Phone")
+        app.run.reload_if_changed()
+        app.run.reveal_button.click()
+        if mode == "named":
+            assert voter in app.run.rows and app.run.rows[voter].chosen == 5
+            assert "Not answered yet: Table 1, Lee Phone" in app.run.live_count.value
+        else:
+            assert set(app.run.rows) == {table}  # no row, even after reveal
+            assert "Sam Phone" not in app.run.live_count.value
+            assert "Live voters: 2 joined, 1 answered" in app.run.live_count.value
+            assert "Not answered" not in app.run.live_count.value
+        assert quiet not in app.run.rows or mode == "named"
+        assert "1 of 3" in app.run.count.value
+        assert "1 answers" in app.run.charts[1].caption.value  # the room's distribution
+        app.controller.close()
+
+
+def test_a_refused_note_keeps_the_row_marked_not_saved(tmp_path):
+    from assured_kit.console import facilitator_app
+    from assured_kit.store import NOTE_LIMIT
+
+    path = tmp_path / "note.workshop.sqlite"
+    with Workshop.create(path, title="Note", themes=["WF"]) as ws:
+        ws.add_respondent("Table 1")
+    app = facilitator_app(path)
+    row = _row_for(app, "Table 1")
+    row.buttons[4].click()
+    row.note.value = "x" * (NOTE_LIMIT + 9)
+    assert "note not saved" in row.status.value
+    assert "field '" not in row.status.value
+    assert app.run.notice.kind == ""  # the message is in the row, not elsewhere
+    assert _answers(path)["note"].isna().all()
+    row.evidence.value = 1  # another change saves; the note is still reported unsaved
+    assert "note not saved" in row.status.value
+    row.note.value = "short"
+    assert "note not saved" not in row.status.value
+    assert _answers(path)["note"].tolist() == ["short"]
+    app.controller.close()
+
+
+def test_a_double_click_on_next_moves_one_question(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "next.workshop.sqlite"
+    Workshop.create(path, title="Next", themes=["WF"]).close()
+    app = facilitator_app(path)
+    first = app.controller.progress().position
+    app.run.next_button.click()
+    app.run.next_button.click()
+    assert app.controller.progress().position == first + 1
+    app.run._last_move -= 5  # a deliberate second press, later
+    app.run.next_button.click()
+    assert app.controller.progress().position == first + 2
+    app.controller.close()
+
+
+def test_round_two_without_round_one_answers_asks_first(tmp_path):
+    app, _path, _ids = _console(tmp_path, "Table 1")
+    app.run.round_button.click()
+    assert app.controller.round == 1
+    assert "No one has answered round 1" in app.run.notice.message
+    assert app.run.round_button.description == "Start round 2 anyway"
+    app.run.round_button.click()
+    assert app.controller.round == 2 and app.run.notice.kind == ""
+    assert app.run.voting_button.description == "Close round 2 voting"
+    app.controller.close()
+
+
+def test_evidence_is_carried_into_round_two_and_can_change(tmp_path):
+    app, path, _ids = _console(tmp_path, "Table 1", "Table 2")
+    one, two = _row_for(app, "Table 1"), _row_for(app, "Table 2")
+    one.evidence.value = 3
+    one.buttons[4].click()
+    two.evidence.value = 2
+    two.buttons[2].click()
+    app.run.round_button.click()
+    assert (one.evidence.value, two.evidence.value) == (3, 2)  # shown in round 2
+    one.buttons[5].click()
+    two.evidence.value = 1  # changed before the rating
+    two.buttons[3].click()
+    got = _answers(path).set_index(["respondent_label", "round"])["evidence"]
+    assert got.to_dict() == {
+        ("Table 1", 1): 3,
+        ("Table 2", 1): 2,
+        ("Table 1", 2): 3,
+        ("Table 2", 2): 1,
+    }
+    app.controller.close()
+
+
+def test_explain_terms_is_offered_only_when_there_are_terms(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "terms.workshop.sqlite"
+    Workshop.create(path, title="Terms").close()
+    app = facilitator_app(path)
+    seen = set()
+    for qid in app.controller.questions["question_id"]:
+        app.controller.open_question(str(qid))
+        app.run.show_question()
+        shown = app.run.glossary.value
+        seen.add(bool(shown))
+        assert ("Explain terms" in shown) == bool(shown)
+        assert "Nearest equivalent: Nearest equivalent" not in shown
+    assert seen == {True, False}
+    app.controller.close()
+
+
+# ---------------------------------------------------------------------------- housekeeping
+def test_rename_withdraw_and_clear_from_the_respondents_tab(tmp_path):
+    app, path, (first, second) = _console(tmp_path, "Tabel 1", "Table 2")
+    people, run = app.respondents, app.run
+    run.rows[second].buttons[4].click()
+
+    people.rename_button.click()  # nobody chosen
+    assert (
+        people.change_notice.kind == "error" and "no one is chosen" in people.change_notice.message
+    )
+    people.who.value = first
+    assert people.new_label.value == "Tabel 1"
+    people.new_label.value = "Table 1"
+    people.rename_button.click()
+    assert people.change_notice.kind == "ok"
+    assert "Table 1" in people.listing.value
+
+    people.who.value = second
+    people.clear_button.click()
+    assert (
+        people.change_notice.kind == "ok" and "kept in the history" in people.change_notice.message
+    )
+    assert "not yet" in run.rows[second].status.value and "0 of 2" in run.count.value
+    people.clear_button.click()  # nothing left to clear: said beside the button, by label
+    assert people.change_notice.kind == "error" and "field '" not in people.change_notice.value
+    assert people.change_notice.message.startswith("Table 2 has no answer")
+    assert second not in people.change_notice.message  # no ids
+
+    people.withdraw_button.click()
+    assert run.rows_box.children == (run.rows[first],) and "0 of 1" in run.count.value
+    assert (
+        "withdrawn" in people.listing.value and people.withdraw_button.description == "Bring back"
+    )
+    people.withdraw_button.click()
+    assert len(run.rows_box.children) == 2
+    assert app.unexpected == []
+    app.controller.close()
+    with Workshop.open(path) as ws:
+        assert ws.respondents()["label"].tolist() == ["Table 1", "Table 2"]
+        history = ws.history()
+        assert (history["kind"] == "answer.retract").sum() == 1  # cleared as a new event
+        assert (history["kind"] == "answer.record").sum() == 1
+
+
+def _upload(name: str, content: bytes) -> dict:
+    """A file as the browser's upload button hands it to the kernel."""
+    return {
+        "name": name,
+        "type": "text/csv",
+        "size": len(content),
+        "content": memoryview(content),
+        "last_modified": dt.datetime.now(dt.UTC),
+    }
+
+
+def test_a_paper_sheet_is_imported_from_the_console_all_or_nothing(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    data = Path(__file__).parent / "data" / "io" / "sheet_utf8_bom.csv"
+    path = tmp_path / "sheet.workshop.sqlite"
+    Workshop.create(path, title="Sheet").close()
+    app = facilitator_app(path)
+    people = app.respondents
+    people.sheet_button.click()
+    assert people.sheet_notice.kind == "error" and "no sheet chosen" in people.sheet_notice.message
+    broken = data.read_bytes().replace(b"Partly confident,1", b"Partly confident,9")
+    people.sheet.value = (_upload("bad.csv", broken),)
+    people.sheet_button.click()
+    assert people.sheet_notice.kind == "error"
+    assert "nothing from bad.csv was recorded" in people.sheet_notice.message
+    assert _answers(path).empty
+    people.sheet.value = (_upload(data.name, data.read_bytes()),)
+    people.sheet_button.click()
+    assert people.sheet_notice.kind == "ok", people.sheet_notice.message
+    assert "recorded 2 answers" in people.sheet_notice.message
+    assert len(_answers(path)) == 2 and "Table 2" in people.listing.value
+    assert app.unexpected == []
+    app.controller.close()
+
+
+def test_actions_can_be_changed_and_marked_done(tmp_path):
+    app, path, _ids = _console(tmp_path, "Table 1")
+    form = app.run.action_form
+    assert form.done_button.layout.display == "none"
+    form.what.value, form.owner.value = "Audit supervision", "QA lead"
+    form.add_button.click()
+    assert form.notice.kind == "ok"
+    action_id = form.pick.options[1][1]
+    form.pick.value = action_id
+    assert form.what.value == "Audit supervision" and form.add_button.description == "Save changes"
+    form.owner.value = "Head of QA"
+    form.due.value = dt.date(2027, 1, 31)
+    form.add_button.click()
+    form.done_button.click()
+    assert form.notice.kind == "ok" and "marked done" in form.notice.message
+    listing = form.listing.value
+    assert "Workforce · DCS 1" in listing and "Head of QA" in listing and "done" in listing
+    for word in ("theme_id", "question_id", "WF-DCS-1"):
+        assert word not in listing
+    app.summary.refresh_button.click()
+    for word in ("theme_id", "question_id", "consent_to_share", "WF-DCS-1"):
+        assert word not in app.summary.body.value
+    app.controller.close()
+    with Workshop.open(path) as ws:
+        got = ws.actions().iloc[0]
+        assert (got["owner"], got["status"], str(got["due"])[:10]) == (
+            "Head of QA",
+            "done",
+            "2027-01-31",
+        )
+
+
+class _FakeServer:
+    """Stands in for `assured_kit.live.LiveServer` (the real one is a child process)."""
+
+    def __init__(self, path, host, port):
+        self.base_url = f"http://{host}:{port}"
+        self.vote_url = f"{self.base_url}/?code=c0de"
+        self.room_url = f"{self.base_url}/room?key=k3y"
+        self.path, self.running, self.stops = path, True, 0
+
+    def stop(self):
+        self.running, self.stops = False, self.stops + 1
+
+
+def test_console_starts_one_server_for_room_view_and_live_voting(tmp_path):
+    from assured_kit.console import facilitator_app
+    from assured_kit.live import ensure_join_code
+    from assured_kit.room import room_page
+
+    path = tmp_path / "live.workshop.sqlite"
+    with Workshop.create(path, title="Live", themes=["WF"]) as ws:
+        ws.add_respondent("Table 1")
+        ensure_join_code(ws)
+    started = []
+
+    def starter(workshop, *, host, port):
+        started.append(_FakeServer(workshop, host, port))
+        return started[-1]
+
+    app = facilitator_app(path, starter=starter)
+    live = app.live
+    assert "127.0.0.1" in [v for _, v in live.address.options]
+    live.address.value = "127.0.0.1"
+    live.room_button.click()
+    assert live.notice.kind == "ok" and "room?key=k3y" in live.links.value
+    live.voting_button.click()  # the same server: no second one
+    assert len(started) == 1 and started[0].path == path
+    assert live.voting_button.description == "Stop live voting"
+    assert "<svg" in live.links.value and "?code=c0de" in live.links.value
+    room = room_page(path)  # as the server builds it, in its own process
+    assert "?code=c0de" in room.join.value  # the QR code is on the projector
+    assert room.controller.question_id == app.controller.question_id  # voting follows
+    live.voting_button.click()
+    room.refresh_if_changed()
+    assert room.join.value == "" and live.voting_button.description == "Start live voting"
+    live.stop_button.click()
+    assert started[0].stops == 1 and not live.running and live.links.value == ""
+    room.close()
+    app.close()
+    app.controller.close()
+
+
+def test_after_a_restart_the_console_reopens_the_last_workshop_where_it_was(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    home = tmp_path / "home"
+    path = tmp_path / "restart.workshop.sqlite"
+    with Workshop.create(path, title="Restart", themes=["WF"]) as ws:
+        ws.add_respondent("Table 1")
+    first = facilitator_app(path, folder=home)
+    first.run.next_button.click()
+    first.run._last_move -= 5
+    first.run.next_button.click()
+    _row_for(first, "Table 1").buttons[3].click()
+    first.run.round_button.click()
+    where = (first.controller.question_id, first.controller.round)
+    first.controller.close()  # the kernel dies
+
+    again = facilitator_app(folder=home)  # "Run All" after the restart, no file picked
+    assert again.controller is not None and again.tabs.selected_index == 2
+    assert (again.controller.question_id, again.controller.round) == where
+    assert "DCS 3 of 4" in again.run.progress.value
+    again.controller.close()
+
+    path.write_bytes(b"damaged" * 50)  # the file went bad in between
+    broken = facilitator_app(folder=home)
+    assert broken.controller is None and broken.tabs.selected_index == 0
+    assert "could not be reopened" in broken.setup.open_notice.message
+    assert "field '" not in broken.setup.open_notice.value
+    path.unlink()
+    assert facilitator_app(folder=home).setup.open_notice.message == ""  # gone: the form
+
+
+def test_the_timer_menu_starts_and_stops_the_room_timer(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "timer.workshop.sqlite"
+    Workshop.create(path, title="Timer", themes=["WF"]).close()
+    app = facilitator_app(path)
+    app.run.timer.value = 5
+    assert app.controller.discussion_timer().seconds == 300
+    assert "5-minute" in app.run.notice.message
+    app.run.timer.value = 0
+    assert app.controller.discussion_timer() is None
+    app.controller.close()
+
+
+def test_keyboard_shortcuts_run_a_question(tmp_path):
+    app, path, (one, two) = _console(tmp_path, "Table 1", "Table 2")
+    keys = app.run.shortcuts  # what the browser sends for each key
+    assert f"ak-rid-{one}" in app.run.rows[one]._dom_classes
+    assert keys.press({"key": "4", "row": one, "tag": "BUTTON"})
+    assert keys.press({"key": "D", "row": two, "tag": "BUTTON"})
+    assert not keys.press({"key": "3", "row": one, "tag": "INPUT"})  # typing a note
+    assert not keys.press({"key": "7", "row": one, "tag": "BUTTON"})
+    assert not keys.press({"key": "2", "row": one, "tag": "BUTTON", "ctrl": True})
+    assert not keys.press({"key": "2", "row": None, "tag": "BODY"})  # no row: nothing rated
+    assert keys.press({"key": "r", "row": None, "tag": "BODY"}) and app.controller.revealed
+    assert not keys.press({"key": "r", "row": None, "tag": "TEXTAREA"})
+    first = app.controller.question_id
+    assert keys.press({"key": "ArrowRight", "row": one, "tag": "BUTTON"})
+    assert app.controller.question_id != first
+    app.run._last_move -= 5
+    assert keys.press({"key": "ArrowLeft", "row": None, "tag": "BODY"})
+    assert app.controller.question_id == first
+    assert not keys.press({"key": "ArrowLeft", "row": None, "tag": "SELECT"})
+    got = _answers(path).set_index("respondent_label")
+    assert got.loc["Table 1", "rating"] == 4 and bool(got.loc["Table 2", "dont_know"])
+    app.controller.close()
+
+
+def test_the_kernel_answers_the_pages_are_you_there(tmp_path):
+    from assured_kit.console import facilitator_app
+
+    app = facilitator_app(folder=tmp_path)
+    sent = []
+    app.watch.send = sent.append  # what would travel to the page
+    assert app.watch.answer({"ping": 1}) and sent == [{"pong": 1}]
+    assert not app.watch.answer({"other": 1}) and len(sent) == 1
+    words = app.watch.message
+    assert (
+        "Run All Cells" in words and "reload the page" in words and "Nothing saved is lost" in words
+    )
+
+
+@pytest.mark.slow
+def test_the_console_starts_and_stops_the_real_page_server(tmp_path):
+    import socket
+    import urllib.request
+
+    from assured_kit.console import facilitator_app
+
+    path = tmp_path / "real.workshop.sqlite"
+    with Workshop.create(path, title="Real", themes=["WF"]) as ws:
+        ws.add_respondent("Table 1")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = facilitator_app(path)
+    live = app.live
+    live.address.value, live.port.value = "127.0.0.1", port
+    try:
+        live.voting_button.click()
+        assert live.notice.kind == "ok", live.notice.message
+        assert live.running and live.server.vote_url.startswith(f"http://127.0.0.1:{port}/")
+        assert app.controller.join_url() == live.server.vote_url
+        with urllib.request.urlopen(live.server.room_url, timeout=30) as answer:
+            assert answer.status == 200
+    finally:
+        live.stop_button.click()
+    assert not live.running and app.controller.join_url() is None
+    app.controller.close()

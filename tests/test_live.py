@@ -3,14 +3,15 @@ the facilitator's panel and proxy votes, and the real server refusing a page wit
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from assured_kit import live, voting
@@ -197,9 +198,10 @@ def test_cast_vote_writes_only_the_tokens_respondent(ws):
 @pytest.mark.parametrize(
     ("session", "question", "rnd", "message"),
     [
-        ({"question_id": None}, Q1, 1, "not open"),
-        ({"question_id": Q2}, Q1, 1, "not open"),
-        ({"question_id": Q1, "round": 2}, Q1, 1, "not the current round"),
+        ({"question_id": None}, Q1, 1, "moved on"),
+        ({"question_id": Q2}, Q1, 1, "moved on"),
+        ({"question_id": Q1, "round": 2}, Q1, 1, "moved on"),
+        ({"question_id": Q1, "revealed": True}, Q1, 1, "closed"),
         ({"question_id": Q1, "closed": True}, Q1, 1, "closed"),
     ],
 )
@@ -230,21 +232,20 @@ def test_cast_vote_refuses_unknown_or_forged_tokens(ws):
 def test_page_without_the_code_shows_the_refusal_and_nothing_else(ws):
     code = live.ensure_join_code(ws)
     for query in ["", "code=wrong", f"voter=abc&code={code}x", f"code={code[:-1]}"]:
-        shown = voting.page(ws.path, query_string=query, poll=False)
+        shown = voting.VoterPage(ws, voting.parse_query(query)).widget
         text = _text_of(shown)
         assert "needs a valid join link" in text
         assert ws.title not in text
         assert len(shown.children) == 2  # the style sheet and the refusal
     # No workshop given by the server: refused too, and nothing is opened or written.
-    assert "needs a valid join link" in _text_of(voting.page(None, query_string=f"code={code}",
-                                                             poll=False))
+    assert "needs a valid join link" in _text_of(voting.VoterPage(None, {"code": code}).widget)
 
 
 def test_join_page_states_title_and_mode_before_asking(make_ws):
     for mode in ("named", "pseudonymous", "anonymous"):
         ws = make_ws(mode, title="Leicester <b>spring</b> & more")
         code = live.ensure_join_code(ws)
-        page = voting.VoterPage(ws, {"code": code}, poll=False)
+        page = voting.VoterPage(ws, {"code": code})
         header = page.widget.children[1].value
         assert "Leicester &lt;b&gt;spring&lt;/b&gt; &amp; more" in header
         assert "<b>spring</b>" not in header
@@ -255,7 +256,7 @@ def test_join_page_states_title_and_mode_before_asking(make_ws):
 
 def test_voter_page_join_vote_change_close_reveal(ws):
     code = live.ensure_join_code(ws)
-    page = voting.VoterPage(ws, {"code": code}, poll=False)
+    page = voting.VoterPage(ws, {"code": code})
     page.join_button.click()
     assert "Choose your role" in page.join_message.value
     page.role.value = "LM"
@@ -307,7 +308,7 @@ def test_reload_with_the_token_is_the_same_respondent(ws):
     token, rid = voting.join(ws, role="DCS", label="Pat")
     ws.set_session(question_id=Q1)
     voting.cast_vote(ws, token, Q1, 3, round=1)
-    again = voting.VoterPage(ws, voting.parse_query(f"code={code}&voter={token}"), poll=False)
+    again = voting.VoterPage(ws, voting.parse_query(f"code={code}&voter={token}"))
     assert again.respondent_id == rid
     assert dict(again.rating_buttons)[3].description.startswith("✓")
     assert len(ws.respondents()) == 1
@@ -316,7 +317,7 @@ def test_reload_with_the_token_is_the_same_respondent(ws):
 def test_new_question_and_round_two_follow_the_facilitator(ws):
     code = live.ensure_join_code(ws)
     token, _ = voting.join(ws, role="DCS", label="Pat")
-    page = voting.VoterPage(ws, {"code": code, "voter": token}, poll=False)
+    page = voting.VoterPage(ws, {"code": code, "voter": token})
     ws.set_session(question_id=Q1)
     page.refresh()
     page.vote(2)
@@ -339,26 +340,11 @@ def test_new_question_and_round_two_follow_the_facilitator(ws):
 def test_rotating_the_code_shuts_open_pages_out(ws):
     code = live.ensure_join_code(ws)
     token, _ = voting.join(ws, role="DCS", label="Pat")
-    page = voting.VoterPage(ws, {"code": code, "voter": token}, poll=False)
+    page = voting.VoterPage(ws, {"code": code, "voter": token})
     live.ensure_join_code(ws, rotate=True)
     page.refresh()
     assert page.respondent_id is None
     assert "needs a valid join link" in _text_of(page.widget)
-
-
-def test_device_script_carries_only_json_encoded_values(ws):
-    code = live.ensure_join_code(ws)
-    page = voting.VoterPage(ws, {"code": code}, poll=False)
-    page.role.value = "DCS"
-    page.authority.value = None
-    page.label.value = "Robin"
-    recall = page.device_script(recall=True)
-    assert json.dumps(code) in recall and "location.replace" in recall
-    page.join_button.click()
-    script = page.device_script(recall=False)
-    assert json.dumps(f"?code={code}&voter={page.token}") in script
-    assert "localStorage.setItem" in script
-    assert json.dumps(page.token) in script
 
 
 # --------------------------------------------------------------------------- facilitator side
@@ -432,49 +418,23 @@ def test_panel_controls_close_and_reveal(ws):
 # --------------------------------------------------------------------------- the server
 
 
-def test_voila_settings_are_safe_by_default():
-    cfg = live.voila_config()
-    assert cfg.Voila.ip == "127.0.0.1"
-    assert cfg.Voila.port == live.DEFAULT_PORT
-    assert cfg.Voila.port_retries == 0
-    assert cfg.Voila.open_browser is False
-    assert cfg.Voila.config_file_paths == []
-    assert cfg.Voila.tornado_settings == {"serve_traceback": False}
-    assert cfg.VoilaConfiguration.show_tracebacks is False
-    assert cfg.VoilaConfiguration.file_allowlist == []
-    assert cfg.VoilaConfiguration.preheat_kernel is True
-    assert cfg.VoilaExecutor.startup_timeout >= 300
-    assert cfg.MappingKernelManager.cull_idle_timeout > 0
-    assert cfg.MappingKernelManager.cull_interval > 0
-    off = live.voila_config(preheat=0, host="0.0.0.0", port=9000)
-    assert off.VoilaConfiguration.preheat_kernel is False
-    assert (off.Voila.ip, off.Voila.port) == ("0.0.0.0", 9000)
-    with pytest.raises(AssuredKitError, match="preheat"):
-        live.voila_config(preheat=-1)
+def test_server_environment_is_offline_quiet_and_culls():
+    env = live.server_environment(Path("w.workshop.sqlite"), limits=live.Limits(cull_seconds=90))
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["SOLARA_MODE"] == "production"
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == "90s"
+    assert env["SOLARA_ASSETS_CDN"].startswith("http://127.0.0.1:")
+    assert env["SOLARA_APP"] == "assured_kit.liveapp"
+    assert live.Limits.from_json(env["ASSURED_KIT_LIVE_LIMITS"]) == live.Limits(cull_seconds=90)
 
 
-def test_kernel_environment_names_the_workshop_and_a_reachable_address(tmp_path):
-    env = live._kernel_env(tmp_path / "a.workshop.sqlite", "0.0.0.0")
-    assert env[live.ENV_WORKSHOP] == str(tmp_path / "a.workshop.sqlite")
-    assert env["VOILA_APP_IP"] == "127.0.0.1"
-    assert live._kernel_env(tmp_path / "a", "192.168.1.9")["VOILA_APP_IP"] == "192.168.1.9"
-    assert str(REPO) in env["PYTHONPATH"].split(":")
-
-
-def test_vote_notebook_is_thin_and_matches_the_built_in_copy():
-    committed = nbformat.read(live.vote_notebook(), as_version=4)
-    built = live._thin_vote_notebook()
-    assert [c.source for c in committed.cells] == [c.source for c in built.cells]
-    code = [c for c in committed.cells if c.cell_type == "code"]
-    assert [c.source.splitlines()[-1] for c in code] == [
-        "WORKSHOP = None", "from assured_kit import voting", "voting.page(WORKSHOP)"
-    ]
-    assert all(c.cell_type == "code" for c in committed.cells)  # nothing else for voters to see
-
-
-def test_serve_refuses_a_missing_workshop(tmp_path):
+def test_start_server_refuses_a_missing_workshop_or_silly_limits(tmp_path):
     with pytest.raises(AssuredKitError, match="does not exist"):
-        live.serve(tmp_path / "nope.workshop.sqlite", wait=False)
+        live.start_server(tmp_path / "nope.workshop.sqlite")
+    path = tmp_path / "w.workshop.sqlite"
+    Workshop.create(path, title="W").close()
+    with pytest.raises(AssuredKitError, match="too low"):
+        live.start_server(path, max_sessions=0)
 
 
 def _free_port() -> int:
@@ -483,144 +443,591 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+ROOM_MODULE = """
+import ipywidgets as widgets
+
+def page(path):
+    return widgets.HTML("<h1>Room view for " + path.name + "</h1>")
+"""
+
+
+@pytest.fixture
+def room_module(tmp_path, monkeypatch):
+    """A test-only room page factory, importable by the server process."""
+    folder = tmp_path / "roompkg"
+    folder.mkdir()
+    (folder / "ak_test_room.py").write_text(ROOM_MODULE, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(folder))
+    return "ak_test_room:page"
+
+
+def _get(url: str, **headers: str) -> tuple[int, str, dict[str, str]]:
+    """GET a page: status, body and headers (repeated headers joined with a newline)."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        reply = urllib.request.urlopen(request, timeout=30)
+    except urllib.error.HTTPError as exc:
+        reply = exc
+    with reply:
+        names = {k.lower() for k in reply.headers}
+        got = {k: "\n".join(reply.headers.get_all(k)) for k in names}
+        return reply.status, reply.read().decode(), got
+
+
 @pytest.mark.slow
-def test_real_server_ignores_code_sent_to_a_voters_kernel(tmp_path):
-    """Voilà passes only widget messages to kernels: an execute request runs nothing."""
-    import websocket  # websocket-client, installed with jupyter_server
+def test_real_server_checks_codes_and_keys_before_any_session(tmp_path, room_module):
+    path = tmp_path / "srv.workshop.sqlite"
+    Workshop.create(path, title="Server test").close()
+    server = live.start_server(path, port=_free_port(), room_factory=room_module)
+    try:
+        base = server.base_url
+        assert server.vote_url.startswith(base + "?code=")
+        assert server.room_url.startswith(base + "room?key=")
+        code = server.vote_url.split("code=", 1)[1]
+        key = server.room_url.split("key=", 1)[1]
+        assert code != key
+        refusals = [
+            base, base + "?code=guess", f"{base}?code={code}&template=lab",
+            f"{base}?code={code}&theme=dark", f"{base}?code={code}&kernelid=abc",
+            f"{base}room?key={code}", f"{base}room", f"{base}?key={key}",
+            base + "readyz", base + "resourcez", base + "api/kernels", base + "tree",
+        ]
+        for url in refusals:
+            status, body, _ = _get(url)
+            assert status in (403, 404), url
+            assert len(body) < 2000 and "Traceback" not in body and "solara" not in body.lower()
+        status, body, headers = _get(server.vote_url)
+        assert status == 200 and "/_ak/live.js" in body
+        # Solara's settings are the kit's (read after the server set them): no banner, no
+        # "made with" loader, zooming allowed, the page's language stated.
+        assert '"show_banner": false' in body and '"loader": "plain"' in body
+        assert "user-scalable=no" not in body and '<html lang="en"' in body
+        assert "ak_vote=" in headers.get("set-cookie", "")
+        assert "default-src 'self'" in headers.get("content-security-policy", "")
+        status, body, headers = _get(server.room_url)
+        assert status == 200 and "ak_room=" in headers.get("set-cookie", "")
+        # A pass cookie for the room view is not a pass for the voting page, and the other way.
+        room_pass = next(c for c in headers["set-cookie"].split("\n") if c.startswith("ak_room"))
+        status, _, _ = _get(base, Cookie=room_pass.split(";")[0])
+        assert status == 403
+    finally:
+        assert server.stop() is not None
+    assert not server.running
+
+
+@pytest.mark.slow
+def test_stop_ends_a_server_that_ignores_interrupts(tmp_path):
+    """stop() sends SIGTERM (not SIGINT, which a server under nohup ignores)."""
+    path = tmp_path / "srv.workshop.sqlite"
+    Workshop.create(path, title="Server test").close()
+    server = live.start_server(path, port=_free_port())
+    started = time.monotonic()
+    server.stop(grace=5)
+    assert not server.running
+    assert time.monotonic() - started < 12
+
+
+@pytest.mark.slow
+def test_start_server_reports_a_bad_workshop_file_and_leaves_it_alone(tmp_path):
+    bad = tmp_path / "bad.workshop.sqlite"
+    bad.write_bytes(b"not a database " * 20)
+    with pytest.raises(AssuredKitError, match="not an SQLite database"):
+        live.start_server(bad, port=_free_port())
+    assert bad.read_bytes() == b"not a database " * 20
+
+
+# --------------------------------------------------------------------------- the gate
+
+
+class _Inner:
+    """A stand-in page server: counts what reaches it and answers a small HTML page."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+
+    async def __call__(self, scope, receive, send):
+        self.calls.append(scope["path"])
+        if scope["type"] == "websocket":
+            await receive()
+            await send({"type": "websocket.accept"})
+            return
+        body = b"<html><head><title>t</title></head><body>page</body></html>"
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _call(gate, path, query="", *, cookies="", client="10.0.0.5", kind="http"):
+    """Send one request through the gate; return (status or websocket outcome, body, headers)."""
+    headers = [(b"cookie", cookies.encode())] if cookies else []
+    scope = {"type": kind, "path": path, "query_string": query.encode(), "headers": headers,
+             "client": (client, 5555), "method": "GET"}
+    sent = []
+    messages = [{"type": "websocket.connect"} if kind == "websocket" else
+                {"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(gate(scope, receive, send))
+    if kind == "websocket":
+        return sent[0]["type"], b"", {}
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    got: dict[str, list[str]] = {}
+    for k, v in start["headers"]:
+        got.setdefault(k.decode(), []).append(v.decode())
+    return start["status"], body, got
+
+
+def _pass(headers, name):
+    return next(c.split(";")[0] for c in headers["set-cookie"] if c.startswith(name))
+
+
+@pytest.fixture
+def gate_parts():
+    from assured_kit.gate import Gate, GateKeys, Limits
+
+    inner = _Inner()
+    sessions: set[str] = set()
+    keys = GateKeys(lambda: ("the-code-0123456789abcd", "the-room-key-0123456789"))
+
+    def make(**limits):
+        return Gate(inner, keys, limits=Limits(**limits), session_count=lambda: len(sessions),
+                    session_exists=lambda k: k in sessions)
+
+    return make, inner, sessions
+
+
+def test_gate_refuses_wrong_codes_and_overrides_without_reaching_the_page_server(gate_parts):
+    make, inner, _ = gate_parts
+    gate = make()
+    code = "the-code-0123456789abcd"
+    for path, query in [("/", ""), ("/", "code=guess"), ("/", f"code={code}&template=lab"),
+                        ("/", f"code={code}&theme=dark"), ("/", f"code={code}&code={code}"),
+                        ("/vote", f"code={code}x"), ("/room", f"key={code}"),
+                        ("/room", "key=the-room-key-0123456789&code=x"), ("/readyz", ""),
+                        ("/resourcez", ""), ("/api/kernels", ""), ("/_solara/api/close/ab", "")]:
+        status, body, _ = _call(gate, path, query)
+        assert status in (403, 404), (path, query)
+        assert len(body) < 2000 and b"Traceback" not in body
+    assert inner.calls == []
+    # Websockets without a pass never reach the page server either.
+    outcome, _, _ = _call(gate, "/jupyter/api/kernels/0123abcd-0000/channels", kind="websocket")
+    assert outcome == "websocket.close" and inner.calls == []
+
+
+def test_gate_passes_a_valid_code_with_cookies_the_script_and_a_content_policy(gate_parts):
+    make, inner, _ = gate_parts
+    gate = make()
+    status, body, headers = _call(gate, "/", "code=the-code-0123456789abcd&voter=t" + "x" * 20)
+    assert status == 200 and inner.calls == ["/"]
+    assert body.startswith(b'<html lang="en"><head><script src="/_ak/live.js"></script>')
+    assert headers["content-length"] == [str(len(body))]
+    assert "default-src 'self'" in headers["content-security-policy"][0]
+    vote = _pass(headers, "ak_vote")
+    device = _pass(headers, "ak_device")
+    assert all("HttpOnly" in c and "SameSite=Strict" in c for c in headers["set-cookie"])
+    # With the pass, the page's websocket goes through, and the gate notes who opened it.
+    kernel = "0123abcd-1111-2222"
+    outcome, _, _ = _call(gate, f"/jupyter/api/kernels/{kernel}/channels",
+                          cookies=f"{vote}; {device}", kind="websocket")
+    assert outcome == "websocket.accept"
+    owner = gate.owner_of(kernel)
+    assert owner.vote and not owner.room and owner.device == device.split("=", 1)[1]
+    # A room pass is a different cookie; the voting pass does not open the room view.
+    status, _, headers = _call(gate, "/room", "key=the-room-key-0123456789")
+    assert status == 200 and _pass(headers, "ak_room")
+    status, _, _ = _call(gate, "/room", "", cookies=vote)
+    assert status == 403
+
+
+def test_gate_pass_stops_working_when_the_code_rotates():
+    from assured_kit.gate import Gate, GateKeys
+
+    current = ["code-one-0123456789abcdef"]
+    keys = GateKeys(lambda: (current[0], None), ttl=0)
+    gate = Gate(_Inner(), keys)
+    _, _, headers = _call(gate, "/", f"code={current[0]}")
+    vote = _pass(headers, "ak_vote")
+    current[0] = "code-two-0123456789abcdef"
+    outcome, _, _ = _call(gate, "/jupyter/api/kernels/0123abcd/channels", cookies=vote,
+                          kind="websocket")
+    assert outcome == "websocket.close"
+
+
+def test_gate_caps_sessions(gate_parts):
+    make, _, sessions = gate_parts
+    gate = make(max_sessions=2)
+    query = "code=the-code-0123456789abcd"
+    _, _, headers = _call(gate, "/", query)
+    vote = _pass(headers, "ak_vote")
+    sessions.update({"0123abcd-1", "0123abcd-2"})
+    status, body, _ = _call(gate, "/", query, client="10.0.0.6")
+    assert status == 503 and b"The room is full" in body
+    # A new session is refused at the websocket too; an existing one may reconnect.
+    new, _, _ = _call(gate, "/jupyter/api/kernels/0123abcd-3/channels", cookies=vote,
+                      kind="websocket")
+    again, _, _ = _call(gate, "/jupyter/api/kernels/0123abcd-1/channels", cookies=vote,
+                        kind="websocket")
+    assert (new, again) == ("websocket.close", "websocket.accept")
+    sessions.clear()
+    assert _call(gate, "/", query, client="10.0.0.7")[0] == 200
+
+
+def test_gate_limits_page_loads_per_device_and_per_address(gate_parts):
+    make, _, _ = gate_parts
+    gate = make(loads_per_device=(3, 0.0), loads_per_address=(5, 0.0))
+    query = "code=the-code-0123456789abcd"
+    _, _, headers = _call(gate, "/", query, client="10.0.0.8")
+    device = _pass(headers, "ak_device")
+    seen = [_call(gate, "/", query, cookies=device, client=f"10.0.1.{i}")[0] for i in range(3)]
+    assert seen == [200, 200, 429]  # the device's third load after the first
+    # Without cookies (a script), the address's allowance runs out instead.
+    seen = [_call(gate, "/", query, client="10.0.0.9")[0] for _ in range(6)]
+    assert seen == [200] * 5 + [429]
+    assert b"Too many attempts" in _call(gate, "/", query, client="10.0.0.9")[1]
+
+
+def test_gate_limits_joins_and_taps_per_device(gate_parts):
+    from assured_kit.gate import Owner
+
+    make, _, _ = gate_parts
+    gate = make(joins_per_device=(2, 0.0), taps_per_device=(4, 0.0))
+    phone = Owner("phone-token-aaaaaaaaaaaaaaaa", "10.0.0.5", True, False)
+    same_phone_other_tab = Owner("phone-token-aaaaaaaaaaaaaaaa", "10.0.0.5", True, False)
+    with gate._owners_lock:
+        gate._owners["k1"] = phone
+        gate._owners["k2"] = same_phone_other_tab
+    assert [gate.may_join(phone) for _ in range(3)] == [True, True, False]
+    taps = [gate.may_tap(phone), gate.may_tap(phone), gate.may_tap(same_phone_other_tab),
+            gate.may_tap(same_phone_other_tab), gate.may_tap(phone)]
+    assert taps == [True, True, True, True, False]
+
+
+def test_gate_alive_answers_only_with_a_pass(gate_parts):
+    make, _, sessions = gate_parts
+    gate = make()
+    status, body, _ = _call(gate, "/_ak/alive", "kernel=0123abcd-1")
+    assert status == 200 and json.loads(body) == {"boot": gate.boot, "pass": False,
+                                                  "session": False, "full": False}
+    _, _, headers = _call(gate, "/", "code=the-code-0123456789abcd")
+    sessions.add("0123abcd-1")
+    _, body, _ = _call(gate, "/_ak/alive", "kernel=0123abcd-1",
+                       cookies=_pass(headers, "ak_vote"))
+    assert json.loads(body)["session"] is True
+    status, body, headers = _call(gate, "/_ak/live.js")
+    assert status == 200 and b"Connection lost" in body
+    assert headers["content-type"][0].startswith("text/javascript")
+
+
+def test_gate_answers_a_failing_page_server_without_a_traceback(gate_parts):
+    from assured_kit.gate import Gate, GateKeys
+
+    async def broken(scope, receive, send):
+        raise RuntimeError("/secret/path/server.py exploded")
+
+    gate = Gate(broken, GateKeys(lambda: ("the-code-0123456789abcd", None)))
+    status, body, _ = _call(gate, "/", "code=the-code-0123456789abcd")
+    assert status == 500 and b"secret" not in body and b"Traceback" not in body
+
+
+# --------------------------------------------------------------------------- what a voter saw
+
+
+def _joined_page(ws, **kwargs):
+    code = live.ensure_join_code(ws)
+    token, rid = voting.join(ws, role="DCS", label="Pat")
+    page = voting.VoterPage(ws, {"code": code, "voter": token}, **kwargs)
+    return page, rid
+
+
+def test_a_tap_counts_only_for_the_question_the_page_showed(ws):
+    ws.set_session(question_id=Q1)
+    page, rid = _joined_page(ws)
+    assert "Leadership" in page.question.value and page._shown[:2] == (Q1, 1)
+    # The facilitator moves on; the tap arrives before the page has heard of it.
+    ws.set_session(question_id=Q2)
+    dict(page.rating_buttons)[4].click()
+    assert ws.ratings().empty  # counted for neither question
+    assert voting.MOVED_ON in page.saved.value
+    assert page._shown[:2] == (Q2, 1)  # ... and the page now shows the current question
+    assert "question 2" in page.question.value
+    dict(page.rating_buttons)[4].click()
+    assert ws.ratings()[["respondent_id", "question_id", "rating"]].values.tolist() == [
+        [rid, Q2, 4]
+    ]
+
+
+def test_a_tap_from_round_one_is_not_stored_in_round_two(ws):
+    ws.set_session(question_id=Q1)
+    page, _ = _joined_page(ws)
+    ws.set_session(round=2)
+    dict(page.rating_buttons)[2].click()
+    assert ws.ratings().empty and voting.MOVED_ON in page.saved.value
+    assert "Round 2" in page.status.value
+
+
+def test_reveal_closes_voting_unless_switched_off(ws):
+    ws.set_session(question_id=Q1)
+    page, _ = _joined_page(ws)
+    dict(page.rating_buttons)[3].click()
+    assert voting.close_on_reveal(ws) is True
+    ws.set_session(revealed=True)
+    page.refresh()
+    assert voting.VOTING_CLOSED in page.status.value
+    assert all(b.disabled for _, b in page.rating_buttons)
+    page.vote(5)
+    assert ws.ratings()["rating"].tolist() == [3]
+    assert "The room's answers (1)" in page.result.value
+    # Switched off: the room sees the answers and may still change theirs.
+    voting.set_close_on_reveal(ws, False)
+    page.refresh()
+    assert voting.VOTING_CLOSED not in page.status.value
+    page.vote(5)
+    assert ws.ratings()["rating"].tolist() == [5]
+    with pytest.raises(AssuredKitError, match="on or off"):
+        voting.set_close_on_reveal(ws, "no")
+
+
+def test_page_refuses_taps_and_joins_beyond_the_device_limits(ws):
+    ws.set_session(question_id=Q1)
+    allowance = iter([True, True, False])
+    page, _ = _joined_page(ws, may_tap=lambda: next(allowance))
+    buttons = dict(page.rating_buttons)
+    buttons[1].click()
+    buttons[2].click()
+    buttons[3].click()  # one tap too many: nothing written, and the page says so
+    assert ws.ratings()["rating"].tolist() == [2]
+    assert "too many taps" in page.saved.value
+    assert "Saved" not in page.saved.value
+
+    code = live.ensure_join_code(ws)
+    form = voting.VoterPage(ws, {"code": code}, may_join=lambda: False)
+    form.role.value, form.authority.value, form.label.value = "LM", "Derby", "Sam"
+    form.join_button.click()
+    assert form.respondent_id is None and "joined too often" in form.join_message.value
+    assert len(ws.respondents()) == 1
+
+
+def test_the_question_shows_what_its_2010_terms_mean_today(ws):
+    ws.set_session(question_id="PM-LM-1")  # mentions the LSCB
+    page, _ = _joined_page(ws)
+    assert "What does this mean?" in page.question.value
+    assert "data-term='LSCB'" in page.question.value
+    ws.set_session(question_id="LA-DCS-3")  # nothing to explain
+    page.refresh()
+    assert "What does this mean?" not in page.question.value
+
+
+def test_shared_state_is_read_once_for_every_page(ws):
+    ws.set_session(question_id=Q1)
+    page, rid = _joined_page(ws)
+    page.vote(4)
+    state = voting.live_state(ws)
+    assert state["answers"][rid]["rating"] == 4
+    assert state["closed"] is False and state["result"] is None
+    other = voting.VoterPage(ws, {"code": state["code"], "voter": page.token}, state=state)
+    assert dict(other.rating_buttons)[4].description.startswith("✓")
+    assert "Saved: 4" in other.saved.value
+
+
+def test_live_code_keeps_its_records_through_the_public_store_api():
+    for name in ("live.py", "voting.py", "liveapp.py", "gate.py"):
+        text = (REPO / "assured_kit" / name).read_text(encoding="utf-8")
+        assert not re.search(r"\bws\._|\._(write|append|query|events|db)\(", text), name
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+def test_candidate_addresses_put_wifi_first_and_warn_about_the_rest():
+    found = live.candidate_addresses(interfaces={
+        "lo": ["127.0.0.1", "::1"], "wg0": ["10.6.0.2"], "utun4": ["100.64.0.3"],
+        "Ethernet 2": ["192.168.0.12"], "Wi-Fi": ["10.20.30.40", "fe80::1%12"],
+        "eth1": ["169.254.3.4"], "docker0": ["172.17.0.1"],
+    })
+    assert [(a.interface, a.address, a.kind) for a in found] == [
+        ("Wi-Fi", "10.20.30.40", "wifi"), ("Ethernet 2", "192.168.0.12", "wired"),
+        ("docker0", "172.17.0.1", "other"), ("utun4", "100.64.0.3", "vpn"),
+        ("wg0", "10.6.0.2", "vpn"), ("eth1", "169.254.3.4", "link-local"),
+        ("Wi-Fi", "fe80::1", "link-local"), ("lo", "127.0.0.1", "loopback"),
+        ("lo", "::1", "loopback"),
+    ]
+    assert [a.warning is None for a in found[:3]] == [True, True, True]
+    assert all(a.warning for a in found[3:])
+    assert "VPN" in found[3].warning and "only this computer" in found[-1].warning
+
+
+def test_addresses_are_found_without_sending_anything(monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("no socket may be connected to learn an address")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "sendto", refuse)
+    found = live.candidate_addresses()
+    assert any(a.kind == "loopback" for a in found)
+    assert live.base_url_for("0.0.0.0", 8866).startswith("http://")
+    assert not hasattr(live, "lan_address")
+
+
+# --------------------------------------------------------------------------- a wave of taps
+
+
+def test_cast_votes_saves_a_wave_together_and_refuses_only_the_bad_taps(ws):
+    ws.set_session(question_id=Q1)
+    tokens = [voting.join(ws, role="DCS", label=f"V{i}")[0] for i in range(4)]
+    results = voting.cast_votes(ws, [
+        voting.Vote(tokens[0], Q1, 4, round=1),
+        voting.Vote(tokens[1], Q1, 9, round=1),  # not on the scale: undoes the transaction
+        voting.Vote(tokens[2], Q2, 3, round=1),  # a question the facilitator left
+        voting.Vote("forged-token", Q1, 2, round=1),
+        voting.Vote(tokens[3], Q1, None, round=1, dont_know=True),
+    ])
+    assert isinstance(results[0], int) and isinstance(results[4], int)
+    assert "not a level" in str(results[1])
+    assert voting.MOVED_ON in str(results[2])
+    assert "not joined" in str(results[3])
+    table = ws.ratings().sort_values("respondent_label")
+    assert table["respondent_label"].tolist() == ["V0", "V3"]
+    assert table["dont_know"].tolist() == [False, True]
+
+
+def test_hub_saves_taps_from_many_sessions_and_answers_each(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assured_kit.liveapp import Hub
+
+    path = tmp_path / "hub.workshop.sqlite"
+    with Workshop.create(path, title="Hub") as ws:
+        ws.set_session(question_id=Q1)
+        tokens = [voting.join(ws, role="DCS", label=f"V{i}")[0] for i in range(40)]
+    hub = Hub(path, poll_seconds=0.2)
+    try:
+        votes = [voting.Vote(t, Q1, 1 + i % 5, round=1) for i, t in enumerate(tokens)]
+        votes.append(voting.Vote(tokens[0], Q2, 1, round=1))
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            futures = [pool.submit(hub.cast, v) for v in votes]
+        assert all(isinstance(f.result(), int) for f in futures[:-1])
+        with pytest.raises(AssuredKitError, match="moved on"):
+            futures[-1].result()
+        table = hub.ws.ratings()
+        assert len(table) == 40
+        assert sorted(table["rating"].astype(int)) == sorted(1 + i % 5 for i in range(40))
+    finally:
+        hub.ws.close()
+
+
+def test_hub_refreshes_pages_on_a_change_and_lets_closed_sessions_go(tmp_path):
+    from assured_kit.liveapp import Hub, SessionClosedError
+
+    path = tmp_path / "hub.workshop.sqlite"
+    with Workshop.create(path, title="Hub") as ws:
+        code = live.ensure_join_code(ws)
+        token, _ = voting.join(ws, role="DCS", label="Pat")
+    hub = Hub(path, poll_seconds=0.05)
+    try:
+        page = voting.VoterPage(hub.ws, {"code": code, "voter": token}, state=hub.state)
+        gone = voting.VoterPage(hub.ws, {"code": code, "voter": token}, state=hub.state)
+
+        def closed(_action):
+            raise SessionClosedError("k2")
+
+        hub.subscribe(page, lambda action: action())
+        hub.subscribe(gone, closed)
+        hub.ws.set_session(question_id=Q1)
+        deadline = time.monotonic() + 10
+        while "Leadership" not in page.question.value and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "Leadership" in page.question.value
+        while len(hub._pages) > 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(hub._pages) == [id(page)]
+    finally:
+        hub.close()
+
+
+def test_room_key_is_a_secret_of_its_own(ws):
+    code = live.ensure_join_code(ws)
+    key = live.ensure_room_key(ws)
+    assert key != code and live.ensure_room_key(ws) == key and live.room_key(ws) == key
+    rotated = live.ensure_room_key(ws, rotate=True)
+    assert rotated != key and live.join_code(ws) == code
+    assert not voting.check_code(ws, rotated)
+
+
+def test_a_page_that_fails_to_build_shows_a_short_message_not_a_traceback(monkeypatch):
+    from assured_kit import liveapp
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("/home/secret/path exploded")
+
+    monkeypatch.setattr(liveapp, "page_for", broken)
+    text = liveapp._safe_page("/", "code=x").value
+    assert "Something went wrong" in text
+    assert "secret" not in text and "Traceback" not in text
+
+
+@pytest.mark.slow
+def test_a_session_runs_no_code_a_client_sends(tmp_path):
+    """The page server passes only widget messages to a session: an execute request runs nothing."""
+    import uuid
+
+    from websockets.sync.client import connect
 
     path = tmp_path / "srv.workshop.sqlite"
     Workshop.create(path, title="Server test").close()
     marker = tmp_path / "executed.txt"
-    server = live.serve(path, port=_free_port(), wait=False, preheat=0)
-    assert server is not None
+    server = live.start_server(path, port=_free_port())
     try:
-        page = urllib.request.urlopen(server.url, timeout=120).read().decode()
-        kernel = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', page) or re.search(
-            r"kernel_id\W+([0-9a-f-]{36})", page
-        )
-        assert kernel, "the page names its kernel"
+        _, _, headers = _get(server.vote_url)
+        cookies = "; ".join(c.split(";")[0] for c in headers["set-cookie"].split("\n"))
         host = server.base_url.removeprefix("http://").rstrip("/")
-        sock = websocket.create_connection(
-            f"ws://{host}/api/kernels/{kernel.group(1)}/channels", timeout=30
-        )
-        message = {
-            "header": {"msg_id": "x1", "msg_type": "execute_request", "username": "",
-                       "session": "s1", "date": "", "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell",
-            "content": {"code": f"open({str(marker)!r}, 'w').write('ran')", "silent": False,
-                        "store_history": False, "user_expressions": {}, "allow_stdin": False,
-                        "stop_on_error": True},
-        }
-        sock.send(json.dumps(message))
-        deadline = time.monotonic() + 8
-        while time.monotonic() < deadline and not marker.exists():
-            time.sleep(0.2)
-        sock.close()
+        url = (f"ws://{host}/jupyter/api/kernels/{uuid.uuid4()}/channels"
+               f"?session_id={uuid.uuid4()}")
+        with connect(url, additional_headers={"Cookie": cookies}, open_timeout=30) as sock:
+            sock.send(json.dumps({
+                "header": {"msg_id": "x1", "msg_type": "execute_request", "username": "",
+                           "session": "s1", "date": "", "version": "5.3"},
+                "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+                "content": {"code": f"open({str(marker)!r}, 'w').write('ran')",
+                            "silent": False, "store_history": False, "user_expressions": {},
+                            "allow_stdin": False, "stop_on_error": True},
+            }))
+            time.sleep(3)
         assert not marker.exists()
         assert server.running
     finally:
         server.stop()
-    assert not server.running
-    assert "Traceback" not in page
 
 
-@pytest.mark.slow
-def test_serve_reports_a_bad_workshop_file_and_leaves_it_alone(tmp_path):
-    bad = tmp_path / "bad.workshop.sqlite"
-    bad.write_bytes(b"not a database " * 20)
-    with pytest.raises(AssuredKitError, match="not an SQLite database"):
-        live.serve(bad, port=_free_port(), wait=False)
-    assert bad.read_bytes() == b"not a database " * 20
+def test_command_line_server_announces_the_join_link_to_the_room_view(ws, monkeypatch, capsys):
+    """`assured-kit live` tells the room view its join link, and takes it back on stopping."""
+    from assured_kit.facilitator import Facilitator
 
+    seen: list[str | None] = []
 
-def test_query_string_outside_preheat_comes_from_the_environment(monkeypatch):
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-    monkeypatch.setenv("QUERY_STRING", "code=abc")
-    assert voting._voila_query_string() == "code=abc"
-    monkeypatch.setenv("VOILA_PREHEAT", "False")
-    assert voting._voila_query_string() == "code=abc"
+    class Stopped:
+        workshop_path = ws.path
+        vote_url = "http://127.0.0.1:8866/?code=abc"
+        room_url = "http://127.0.0.1:8866/room?key=k"
+        base_url = "http://127.0.0.1:8866"
+        log_path = ws.path.with_suffix(".log")
 
+        @property
+        def running(self) -> bool:
+            seen.append(Facilitator(ws).join_url())
+            return False
 
-def test_preheated_kernel_waits_for_its_request_details(monkeypatch):
-    """A preheated kernel gets its page's query string over Voila's request-info websocket,
-    even when the server starts listening only after the kernel began asking."""
-    import asyncio
-    import threading
+        def stop(self) -> int:
+            return 0
 
-    from websockets.asyncio.server import serve as ws_serve
-
-    port = _free_port()
-    seen_paths: list[str] = []
-    started = threading.Event()
-    stop = threading.Event()
-
-    async def handler(connection):
-        seen_paths.append(connection.request.path)
-        await connection.send(json.dumps({"QUERY_STRING": "code=xyz&voter=t1",
-                                          "SERVER_NAME": "127.0.0.1"}))
-
-    async def run_server():
-        await asyncio.sleep(1.5)  # the kernel asks before the server listens
-        async with ws_serve(handler, "127.0.0.1", port):
-            started.set()
-            while not stop.is_set():
-                await asyncio.sleep(0.05)
-
-    server = threading.Thread(target=lambda: asyncio.run(run_server()), daemon=True)
-    server.start()
-    monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setenv("VOILA_KERNEL_ID", "0123abcd-0000-0000-0000-000000000000")
-    monkeypatch.setenv("VOILA_APP_IP", "127.0.0.1")
-    monkeypatch.setenv("VOILA_APP_PORT", str(port))
-    monkeypatch.setenv("VOILA_SERVER_URL", "/")
-    monkeypatch.delenv("VOILA_WS_BASE_URL", raising=False)
-    monkeypatch.setenv("QUERY_STRING", "stale")
-    try:
-        assert voting._voila_query_string(retry_for=20) == "code=xyz&voter=t1"
-    finally:
-        stop.set()
-        server.join(5)
-    assert started.is_set()
-    assert seen_paths == ["/voila/query/0123abcd-0000-0000-0000-000000000000"]
-    import os
-
-    assert os.environ["QUERY_STRING"] == "code=xyz&voter=t1"
-
-
-def test_server_side_waits_look_at_the_socket_every_second(monkeypatch):
-    import asyncio
-    from queue import Empty
-
-    from jupyter_client.channels import AsyncZMQSocketChannel
-
-    calls: list[float | None] = []
-
-    async def fake_get_msg(self, timeout=None):
-        calls.append(timeout)
-        if len(calls) < 3:
-            await asyncio.sleep(0)
-            raise Empty
-        return {"msg_type": "execute_reply"}
-
-    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", fake_get_msg)
-    live._poll_in_slices()
-    patched = AsyncZMQSocketChannel.get_msg
-    assert patched is not fake_get_msg
-    # No time limit: keeps asking in one-second slices until the reply is there.
-    assert asyncio.run(patched(object(), None)) == {"msg_type": "execute_reply"}
-    assert calls == [1.0, 1.0, 1.0]
-    # A time limit is kept: Empty once it has passed.
-    calls.clear()
-
-    async def never(self, timeout=None):
-        calls.append(timeout)
-        await asyncio.sleep(timeout or 0)
-        raise Empty
-
-    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", never)
-    live._poll_in_slices()
-    with pytest.raises(Empty):
-        asyncio.run(AsyncZMQSocketChannel.get_msg(object(), 0.3))
-    assert calls and all(c is not None and c <= 0.3 for c in calls)
-    live._poll_in_slices()  # applying it twice wraps only once
-    assert AsyncZMQSocketChannel.get_msg._in_slices
+    monkeypatch.setattr(live, "start_server", lambda *a, **k: Stopped())
+    assert live.serve(ws.path) == 0
+    assert seen == ["http://127.0.0.1:8866/?code=abc"]
+    assert Facilitator(ws).join_url() is None
+    assert "Join link (for the QR code): http://127.0.0.1:8866/?code=abc" in capsys.readouterr().out

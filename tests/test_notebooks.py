@@ -33,8 +33,6 @@ def _parameters(name: str, tmp_path: Path) -> dict[str, object]:
     """Values injected after each notebook's parameters cell."""
     if name == "facilitator.ipynb":
         return {"WORKSHOP": _workshop_for(tmp_path)}
-    if name == "vote.ipynb":
-        return {}
     return {}
 
 

@@ -304,7 +304,7 @@ def test_xlsx_neutralises_participant_text(region, tmp_path):
     assert formulas == []
 
 
-def test_xlsx_suppression_reads_as_words(region, tmp_path):
+def test_xlsx_suppressed_cells_are_blank_with_a_flag(region, tmp_path):
     book = openpyxl.load_workbook(report_from_sources([region], tmp_path / "r.xlsx"))
     read_me = [tuple(r) for r in book["Read me"].iter_rows(values_only=True)]
     assert ("Strong, weak, contested", describe_classification(min_group=3)) in [
@@ -314,11 +314,19 @@ def test_xlsx_suppression_reads_as_words(region, tmp_path):
     header = [c.value for c in themes[1]]
     wf = next(r for r in themes.iter_rows(min_row=2, values_only=True) if r[0] == "WF")
     row = dict(zip(header, wf, strict=True))
-    for column in ("n_respondents", "n_answers", "median", "top_share", "bottom_share"):
-        assert row[column] == SUPPRESSED, column
-    assert row["classification"] == "suppressed"
+    for column in ("People", "Answers", "Median rating", "Share at the top of the scale"):
+        assert row[column] is None, column
+    assert row["Suppressed"] is True and row["Classification"] == "suppressed"
     la = next(r for r in themes.iter_rows(min_row=2, values_only=True) if r[0] == "LA")
-    assert dict(zip(header, la, strict=True))["n_respondents"] == 18
+    assert dict(zip(header, la, strict=True))["People"] == 18
+    data_cells = [
+        c.value
+        for sheet in book.worksheets
+        if sheet.title not in ("Read me", "Data dictionary")
+        for row in sheet.iter_rows()
+        for c in row
+    ]
+    assert not [v for v in data_cells if isinstance(v, str) and SUPPRESSED in v]
 
 
 def test_xlsx_authority_report_is_anonymised(region, tmp_path):
