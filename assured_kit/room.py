@@ -1,7 +1,8 @@
 """The room view: what the projector shows while a workshop runs (an ipywidgets page, no code).
 
 `room_page` builds the page for one workshop file. It shows, in large dark-on-light type and
-without scrolling at 1280x720: the theme, the question in full, where it sits ("Workforce ·
+without scrolling at 1280x720: the theme, the question in full (with "What does this mean?" for
+its 2010 terms, from `assured_kit.glossary`), where it sits ("Workforce ·
 DCS 2 of 4 · 14 of 47"), the round and state (voting open or closed, results hidden or shown),
 how many have answered, the discussion timer when one is running, the join QR code and short
 link while live voting is open and, once the facilitator reveals the results, the room's
@@ -37,6 +38,7 @@ from typing import Any
 import ipywidgets as w
 
 from .facilitator import Facilitator, file_signature
+from .glossary import help_html
 from .safety import escape_html as _esc
 
 __all__ = ["RoomView", "bars_html", "room_page"]
@@ -58,6 +60,8 @@ _ROOM_CSS = """<style>
 .ak-room .ak-room-question { font-size: 38px; line-height: 1.22; margin: 10px 0;
   border-left: 10px solid #111; padding-left: 16px; }
 .ak-room .ak-room-question.ak-long { font-size: 30px; }
+.ak-room .ak-room-help { font-size: 22px; margin: 0 0 8px 26px; }
+.ak-room .ak-room-help summary { cursor: pointer; }
 .ak-room .ak-room-state { font-size: 26px; }
 .ak-room .ak-room-count { font-size: 34px; font-weight: 700; }
 .ak-room .ak-room-timer { font-size: 34px; font-weight: 700; }
@@ -88,9 +92,14 @@ def _progress_html(fac: Facilitator) -> str:
 
 
 def _question_html(fac: Facilitator) -> str:
-    text = str(fac.question()["text"])
+    row = fac.question()
+    text = str(row["text"])
     size = " ak-long" if len(text) > 170 else ""
-    return f"<div class='ak-room-question{size}' lang='en'>{_esc(text)}</div>"
+    # What the question's 2010 terms mean today, closed until someone opens it on the screen.
+    help_part = help_html(fac.ws.framework, str(row["question_id"]))
+    if help_part:
+        help_part = f"<div class='ak-room-help'>{help_part}</div>"
+    return f"<div class='ak-room-question{size}' lang='en'>{_esc(text)}</div>{help_part}"
 
 
 def _state_html(fac: Facilitator) -> str:

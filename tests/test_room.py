@@ -147,3 +147,22 @@ def test_join_code_and_link_only_while_live_voting_is_open(room):
     console.announce_join_url(None)  # live voting stopped
     page.refresh_if_changed()
     assert page.join.value == "" and path.exists()
+
+
+def test_room_explains_2010_terms_under_the_question(tmp_path):
+    """Help wherever a question is shown: the room view glosses LSCB under LA-DCS-1."""
+    path = tmp_path / "terms.workshop.sqlite"
+    Workshop.create(path, title="Terms", themes=["LA"]).close()
+    console = Facilitator.open(path)
+    page = room_page(path)
+    try:
+        assert console.question()["question_id"] == "LA-DCS-1"
+        assert "<details" in page.question.value and "What does this mean?" in page.question.value
+        assert "LSCB" in _words(page.question.value)
+        assert "Editorial note" in _words(page.question.value)
+        console.open_question("LA-DCS-2")  # no 2010 term there: no help box
+        page.refresh()
+        assert "<details" not in page.question.value
+    finally:
+        page.close()
+        console.close()
