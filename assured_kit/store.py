@@ -54,6 +54,7 @@ import pandas as pd
 
 from .errors import AssuredKitError
 from .schema import APPLICATION_ID, SCHEMA_VERSION, fold_details, fold_entities, migrate
+from .summary import check_min_group
 from .text import (
     NOTE_LIMIT,
     RESPONDENT_ROLES,
@@ -2034,13 +2035,7 @@ def _check_details(given: dict[str, Any], fw: Framework) -> dict[str, Any]:
     order = _theme_order(fw)
     themes = _subset(given["themes"], order, "themes")
     roles = _subset(given["roles"], ["DCS", "LM"], "roles")
-    min_group = _whole(given["min_group"])
-    if min_group is None or min_group < 1:
-        raise AssuredKitError(
-            f"{given['min_group']!r} is not a group size",
-            field="min_group",
-            allowed="a whole number of respondents, 1 or more (3 is the default)",
-        )
+    min_group = check_min_group(given["min_group"])
     anonymity = _choice(given["anonymity"], ANONYMITY_MODES, "anonymity")
     raw_authorities = given["authorities"]
     if raw_authorities is None:
