@@ -212,18 +212,30 @@ def test_summary_widget_shows_the_table(group):
 # ----------------------------------------------------------------------------- exports
 
 
-def test_exporter_writes_only_when_pressed(group, tmp_path):
+def test_exporter_writes_only_when_pressed(group, tmp_path, monkeypatch):
+    # The button's wiring, not the report itself (tested whole in test_report and test_cli).
+    import assured_kit.report
+
+    calls = []
+
+    def fake_report(path, ratings, **options):
+        calls.append((path, len(ratings), options))
+        Path(path).write_text("report", encoding="utf-8")
+        return Path(path)
+
+    monkeypatch.setattr(assured_kit.report, "write_report", fake_report)
     box = group.exporter()
     assert box is not None
     controls = group.export_controls
     target = tmp_path / "pack.html"
     controls["path"].value = str(target)
-    assert not target.exists()
+    assert not target.exists() and calls == []
     controls["button"].click()
     assert target.exists()
     assert "Written" in controls["result"].value
-    text = target.read_text(encoding="utf-8")
-    assert "SYNTHETIC DATA" in text and "Regional report" in text
+    [(path, rows, options)] = calls
+    assert Path(path) == target and rows == len(group.data.ratings)
+    assert options["scope"] == "region" and options["min_group"] == group.min_group
 
 
 def test_exporter_authority_report_and_errors(group, tmp_path):
