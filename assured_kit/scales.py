@@ -21,17 +21,13 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import AssuredKitError
+from .text import fold
 
 __all__ = ["DONT_KNOW_LABEL", "Scale", "scales_from_table"]
 
 DONT_KNOW_LABEL = "Don't know"
 _DONT_KNOW_SPELLINGS = {"dont know", "don't know", "don’t know", "dk", "do not know", "not sure"}
 _LEADING_NUMBER = re.compile(r"^\s*(-?\d+)\s*(?:[-–—:.)]\s*(.*))?$")
-
-
-def _fold(text: str) -> str:
-    """Lower-case, fold curly apostrophes and squeeze white space, for forgiving matches."""
-    return " ".join(text.replace("’", "'").casefold().split())
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,19 +166,19 @@ class Scale:
             if answer is None or (not isinstance(answer, str) and pd.isna(answer))
             else str(answer)
         )
-        folded = _fold(text)
+        folded = fold(text)
         if not folded:
             raise AssuredKitError("the answer is blank", allowed=self.describe_allowed(), **where)
         if folded in _DONT_KNOW_SPELLINGS:
             return None
-        by_label = {_fold(label): v for v, label in zip(self.values, self.labels, strict=True)}
+        by_label = {fold(label): v for v, label in zip(self.values, self.labels, strict=True)}
         if folded in by_label:
             return by_label[folded]
         match = _LEADING_NUMBER.match(folded)
         if match:
             number_text, rest = match.groups()
             number = int(number_text)
-            if number in self.values and (not rest or by_label.get(_fold(rest)) == number):
+            if number in self.values and (not rest or by_label.get(fold(rest)) == number):
                 return number
             if number in self.values:
                 hint = f"the number says {self.label_for(number)!r} but the words say {rest!r}"
@@ -274,16 +270,16 @@ def scales_from_table(table: pd.DataFrame, *, file: str | Path = "scales.csv") -
                     allowed="a short label such as 'Mostly confident'",
                     **where,
                 )
-            if _fold(label) in seen_labels or _fold(label) in _DONT_KNOW_SPELLINGS:
+            if fold(label) in seen_labels or fold(label) in _DONT_KNOW_SPELLINGS:
                 raise AssuredKitError(
                     f"label {label!r} is used twice in scale {scale_id!r}"
-                    if _fold(label) in seen_labels
+                    if fold(label) in seen_labels
                     else f"label {label!r} is reserved: Don't know is its own answer, not a level",
                     field="label",
                     allowed="distinct labels, none of them Don't know",
                     **where,
                 )
-            seen_labels[_fold(label)] = value
+            seen_labels[fold(label)] = value
             values.append(value)
         if len(values) < 2:
             raise AssuredKitError(
