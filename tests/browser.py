@@ -77,3 +77,19 @@ def wait_for_http(url: str, *, timeout: float = 60.0) -> None:
             last = exc
             time.sleep(0.25)
     pytest.fail(f"server at {url} did not answer within {timeout:.0f} s ({last})")
+
+
+#: The WCAG 2.2 AA rule tags axe-core runs (levels A and AA of 2.0, 2.1 and 2.2).
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+#: What axe-core is asked to run, for its sync and async front ends alike.
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}}
+
+
+def serious_violations(response: dict) -> list[str]:
+    """Return axe-core's serious and critical violations, one readable line each."""
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])}, "
+        f"e.g. {v['nodes'][0]['target']} {v['nodes'][0]['html'][:160]}"
+        for v in response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]

@@ -14,7 +14,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from browser import CHROMIUM_ARGS, free_port, require_chromium
+from browser import (
+    AXE_OPTIONS,
+    CHROMIUM_ARGS,
+    free_port,
+    require_chromium,
+    serious_violations,
+)
 
 from assured_kit import live
 from assured_kit.store import Workshop
@@ -49,19 +55,12 @@ async def _tap(page, rating: int | None) -> None:
                                  timeout=TIMEOUT)
 
 
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
 async def _serious_problems(page) -> list[str]:
     """Run axe-core (bundled with axe-playwright-python) on the page: serious or worse."""
     from axe_playwright_python.async_playwright import Axe
 
-    results = await Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} elements)"
-        for v in results.response["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
+    results = await Axe().run(page, options=AXE_OPTIONS)
+    return serious_violations(results.response)
 
 
 def _watch_network(context, seen: list[str]) -> None:

@@ -16,7 +16,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser import chromium_browser, free_port, require_chromium, wait_for_http
+from browser import (
+    AXE_OPTIONS,
+    chromium_browser,
+    free_port,
+    require_chromium,
+    serious_violations,
+    wait_for_http,
+)
 from test_browser_lab import server_process
 
 from assured_kit.store import NOTE_LIMIT, Workshop
@@ -81,13 +88,7 @@ def _console_notebook(target: Path, workshop: Path) -> None:
 def _serious(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]})
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])}, "
-        f"e.g. {v['nodes'][0]['target']} {v['nodes'][0]['html'][:160]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    return serious_violations(Axe().run(page, options=AXE_OPTIONS).response)
 
 
 @pytest.fixture(scope="module")

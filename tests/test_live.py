@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser import free_port
 
 from assured_kit import live, voting
 from assured_kit.errors import AssuredKitError
@@ -437,12 +438,6 @@ def test_start_server_refuses_a_missing_workshop_or_silly_limits(tmp_path):
         live.start_server(path, max_sessions=0)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 ROOM_MODULE = """
 import ipywidgets as widgets
 
@@ -478,7 +473,7 @@ def _get(url: str, **headers: str) -> tuple[int, str, dict[str, str]]:
 def test_real_server_checks_codes_and_keys_before_any_session(tmp_path, room_module):
     path = tmp_path / "srv.workshop.sqlite"
     Workshop.create(path, title="Server test").close()
-    server = live.start_server(path, port=_free_port(), room_factory=room_module)
+    server = live.start_server(path, port=free_port(), room_factory=room_module)
     try:
         base = server.base_url
         assert server.vote_url.startswith(base + "?code=")
@@ -520,7 +515,7 @@ def test_stop_ends_a_server_that_ignores_interrupts(tmp_path):
     """stop() sends SIGTERM (not SIGINT, which a server under nohup ignores)."""
     path = tmp_path / "srv.workshop.sqlite"
     Workshop.create(path, title="Server test").close()
-    server = live.start_server(path, port=_free_port())
+    server = live.start_server(path, port=free_port())
     started = time.monotonic()
     server.stop(grace=5)
     assert not server.running
@@ -532,7 +527,7 @@ def test_start_server_reports_a_bad_workshop_file_and_leaves_it_alone(tmp_path):
     bad = tmp_path / "bad.workshop.sqlite"
     bad.write_bytes(b"not a database " * 20)
     with pytest.raises(AssuredKitError, match="not an SQLite database"):
-        live.start_server(bad, port=_free_port())
+        live.start_server(bad, port=free_port())
     assert bad.read_bytes() == b"not a database " * 20
 
 
@@ -982,7 +977,7 @@ def test_a_session_runs_no_code_a_client_sends(tmp_path):
     path = tmp_path / "srv.workshop.sqlite"
     Workshop.create(path, title="Server test").close()
     marker = tmp_path / "executed.txt"
-    server = live.start_server(path, port=_free_port())
+    server = live.start_server(path, port=free_port())
     try:
         _, _, headers = _get(server.vote_url)
         cookies = "; ".join(c.split(";")[0] for c in headers["set-cookie"].split("\n"))
