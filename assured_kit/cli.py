@@ -28,7 +28,7 @@ from . import __version__
 from .errors import AssuredKitError
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+    pass
 
 __all__ = ["build_parser", "main"]
 
@@ -124,16 +124,9 @@ def _add_filters(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _selection(args: argparse.Namespace) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
-    """Return the answers filter the --year, --role and --workshop options ask for, if any."""
-    if not (args.year or args.role or args.workshop):
-        return None
-    from .analysis import filter_ratings
-
-    def select(ratings: pd.DataFrame) -> pd.DataFrame:
-        return filter_ratings(ratings, years=args.year, roles=args.role, workshops=args.workshop)
-
-    return select
+def _selection(args: argparse.Namespace) -> dict[str, list[Any]]:
+    """Return the slice the --year, --role and --workshop options pick (see `where_from`)."""
+    return {"years": args.year, "roles": args.role, "workshops": args.workshop}
 
 
 def _add_workshop(command: argparse.ArgumentParser) -> None:
@@ -450,7 +443,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         named_authorities=tuple(args.named_authorities),
         key=args.key,
         allow_small_groups=args.allow_small_groups,
-        select=_selection(args),
+        **_selection(args),
     )
     print(f"wrote {written}")
     return 0
@@ -483,21 +476,21 @@ def _cmd_agreed_actions(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
+    from .ratings import read_ratings
     from .report import summary_text
+    from .summary import where_from
 
-    sources: Any = _existing_sources(args.sources)
-    select = _selection(args)
-    if select is not None:
-        from .ratings import read_ratings
-
-        sources = select(read_ratings(*sources))
+    # The whole data, sliced: what is withheld agrees with the full summary and the reports.
+    ratings = read_ratings(*_existing_sources(args.sources))
+    where = where_from(ratings, **_selection(args))
     print(
         summary_text(
-            sources,
+            ratings,
             by=args.by,
             authority=args.authority,
             min_group=args.min_group,
             allow_small_groups=args.allow_small_groups,
+            where=where or None,
         )
     )
     return 0

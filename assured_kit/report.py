@@ -35,7 +35,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,8 @@ from .summary import (
     describe_disclosure,
     small_groups_text,
     suppressed_text,
+    where_from,
+    where_mask,
 )
 from .text import percent
 
@@ -242,13 +244,18 @@ class _Report:
     actions: pd.DataFrame
     examples: pd.DataFrame
     allow_small_groups: bool = False
+    selection: dict[str, Any] = field(default_factory=dict)  # a slice: where_from(...)
     summaries: dict[str, pd.DataFrame] = field(default_factory=dict)
     glossed: set[str] = field(default_factory=set)  # glossary terms already marked in the page
 
     @property
-    def where(self) -> dict[str, str]:
-        """The slice of the whole data this report shows (one authority's, or everything)."""
-        return {"authority": self.authority} if self.scope == "authority" and self.authority else {}
+    def where(self) -> dict[str, Any]:
+        """The slice of the whole data this report shows.
+
+        The selection, and for scope authority the authority's own answers.
+        """
+        own = {"authority": self.authority} if self.scope == "authority" and self.authority else {}
+        return {**self.selection, **own}
 
     @property
     def suppressed_words(self) -> str:
@@ -320,6 +327,7 @@ def _prepare(
     key: str | Path | None = None,
     beside: object = None,
     allow_small_groups: bool = False,
+    where: Mapping[str, Any] | None = None,
 ) -> _Report:
     from .framework import get_scale, load_framework
 
@@ -332,6 +340,14 @@ def _prepare(
             allowed="a DataFrame from Workshop.ratings() or read_ratings()",
         )
     check_min_group(min_group, allow_small_groups=allow_small_groups)
+    selection = dict(where or {})
+    if scope == "authority" and "authority" in selection:
+        raise AssuredKitError(
+            "an authority report is about its own authority: it cannot also pick authorities",
+            field="where",
+            allowed="years, roles, themes or workshops",
+            hint="pass the authority as authority=..., and leave it out of where",
+        )
     fw = framework if framework is not None else load_framework()
     ratings = _compact(ratings)
     present = (
@@ -356,7 +372,8 @@ def _prepare(
     example_table = _frame_or_empty(examples, _EXAMPLE_COLUMNS, "examples")
     everyone = authorities_in(ratings, example_table, fw)
     names = AuthorityNames(everyone, named=named, seed=seed, key=key, beside=beside)
-    own = ratings[ratings["authority"] == authority] if scope == "authority" else ratings
+    own_where = {**selection, **({"authority": authority} if scope == "authority" else {})}
+    own = ratings[where_mask(ratings, own_where)] if own_where else ratings
     scale = get_scale("confidence")  # replaced by the summaries' own scale in _summaries
     if title is None:
         if scope == "authority":
@@ -381,6 +398,7 @@ def _prepare(
         actions=_frame_or_empty(actions, _ACTION_COLUMNS, "actions"),
         examples=example_table,
         allow_small_groups=allow_small_groups,
+        selection=selection,
     )
 
 
@@ -411,10 +429,11 @@ def _summaries(rep: _Report) -> None:
     years = pd.to_datetime(own["held_on"]).dt.year.dropna().unique() if "held_on" in own else []
     if len(years) >= 2:
         s["years"] = sm.change(r, between="year", before=min(years), after=max(years), **opts)
+    chosen = rep.selection or None
     if rep.scope == "authority":
-        s["position"] = sm.authority_position(rep.region, rep.authority, **whole)
+        s["position"] = sm.authority_position(rep.region, rep.authority, where=chosen, **whole)
     elif "authority" in r.columns and r["authority"].notna().any():
-        s["authorities"] = sm.summarise(r, by=["theme_id", "authority"], **whole)
+        s["authorities"] = sm.summarise(r, by=["theme_id", "authority"], where=chosen, **whole)
         names = rep.names
         table = s["authorities"]
         if len(table):
@@ -449,6 +468,7 @@ def write_report(
     seed: int | None = None,
     key: str | Path | None = None,
     allow_small_groups: bool = False,
+    where: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a report: one self-contained HTML page, or (``.xlsx``) a workbook of the tables.
 
@@ -489,6 +509,11 @@ def write_report(
     allow_small_groups : bool
         Required with ``min_group=1`` (nothing withheld); the report then says so on its first
         page.
+    where : mapping, optional
+        Show only a slice of ``ratings`` (e.g. ``{"year": 2026}``, ``{"role": ["DCS", "LM"]}``;
+        see `assured_kit.summary.where_from`). Pass the whole data with the slice, never a
+        filtered table: every figure is then withheld as decided on the whole data, so the
+        report agrees with the full report and with every other slice of the same answers.
 
     Returns
     -------
@@ -535,6 +560,7 @@ def write_report(
         key=key,
         beside=target.parent,
         allow_small_groups=allow_small_groups,
+        where=where,
     )
     _summaries(rep)
     from .exports import atomic_write
@@ -603,7 +629,37 @@ def _scope_line(rep: _Report) -> str:
     parts = [what, f"{workshops} workshop{'s' if workshops != 1 else ''}", people]
     if when:
         parts.insert(2, when)
+    chosen = _selection_words(rep)
+    if chosen:
+        parts.insert(1, chosen)
     return " · ".join(parts)
+
+
+def _selection_words(rep: _Report) -> str:
+    """Say which slice of the answers the report shows (never naming a hidden authority)."""
+    words = []
+    for key, values in rep.selection.items():
+        values = list(values) if isinstance(values, list | tuple | set | frozenset) else [values]
+        if key == "year":
+            words.append("only " + ", ".join(str(v) for v in sorted(values)))
+        elif key == "role":
+            words.append("only " + ", ".join(_ROLE_WORDS.get(str(v), str(v)) for v in values))
+        elif key == "theme_id":
+            titles = dict(zip(rep.framework.theme_ids, rep.framework.themes["title"], strict=True))
+            words.append("only " + ", ".join(titles.get(str(v), str(v)) for v in values))
+        elif key == "workshop_id":
+            words.append(f"{len(values)} chosen workshop{'s' if len(values) != 1 else ''}")
+        elif key == "authority":
+            words.append(f"{len(values)} chosen authorit{'ies' if len(values) != 1 else 'y'}")
+    return "; ".join(words)
+
+
+_ROLE_WORDS = {
+    "DCS": "Directors of Children's Services",
+    "LM": "Lead Members",
+    "Officer": "officers",
+    "Mixed": "mixed tables",
+}
 
 
 # --------------------------------------------------------------------------- HTML sections
@@ -1408,8 +1464,12 @@ def _charts_theme_evidence(rep: _Report, theme: str) -> str:
     row = themes[themes["theme_id"].astype(str) == theme]
     if not len(row) or bool(row["suppressed"].iloc[0]):
         return ""
-    r = rep.ratings
-    grid = evidence_grid(r[r["theme_id"] == theme], scale=rep.scale, min_group=rep.min_group)
+    grid = evidence_grid(
+        rep.region,
+        scale=rep.scale,
+        min_group=rep.min_group,
+        where={**rep.where, "theme_id": theme},
+    )
     if bool(grid["suppressed"].all()) or int(grid["n"].fillna(0).sum()) == 0:
         return ""
     return _embed(
@@ -1488,13 +1548,16 @@ def report_from_sources(
     named_authorities: Sequence[str] = (),
     key: str | Path | None = None,
     allow_small_groups: bool = False,
-    select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    years: Sequence[int] = (),
+    roles: Sequence[str] = (),
+    workshops: Sequence[str] = (),
 ) -> Path:
     """Write a report from workshop files, folders of them and tidy exports (the CLI's ``report``).
 
-    ``select``, when given, keeps some of the answers (e.g. one year, role or workshop:
-    `assured_kit.analysis.filter_ratings`); the actions and examples of workshops left with no
-    answer are dropped with them.
+    ``years``, ``roles`` and ``workshops`` (ids or titles), when given, pick a slice of the
+    answers (`assured_kit.summary.where_from`): the report is made from every answer with that
+    slice, so it withholds what the full report withholds and cannot be subtracted from it.
+    The actions and examples of workshops left with no answer in the slice are dropped.
 
     The scope defaults to ``"authority"`` when ``authority`` is given, ``"workshop"`` when
     the sources hold one workshop, else ``"region"``. In an authority report only the actions
@@ -1512,20 +1575,21 @@ def report_from_sources(
     'r.xlsx'
     """
     ratings, actions, examples = gather(sources)
-    if select is not None:
-        ratings = select(ratings)
-        kept = set(ratings["workshop_id"])
+    where = where_from(ratings, years=years, roles=roles, workshops=workshops)
+    sliced = ratings[where_mask(ratings, where)] if where else ratings
+    if where:
+        kept = set(sliced["workshop_id"])
         actions = actions[actions["workshop_id"].isin(kept)] if len(actions) else actions
         examples = examples[examples["workshop_id"].isin(kept)] if len(examples) else examples
     if scope is None:
         if authority:
             scope = "authority"
-        elif ratings["workshop_id"].nunique() <= 1:
+        elif sliced["workshop_id"].nunique() <= 1:
             scope = "workshop"
         else:
             scope = "region"
     if scope == "authority" and authority:
-        took_part = set(ratings.loc[ratings["authority"] == authority, "workshop_id"])
+        took_part = set(sliced.loc[sliced["authority"] == authority, "workshop_id"])
         actions = actions[actions["workshop_id"].isin(took_part)]
         examples = examples[examples["workshop_id"].isin(took_part)]
     return write_report(
@@ -1540,6 +1604,7 @@ def report_from_sources(
         named_authorities=named_authorities,
         key=key_path(key, beside=sources[0] if sources else None),
         allow_small_groups=allow_small_groups,
+        where=where or None,
     )
 
 

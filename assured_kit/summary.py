@@ -129,6 +129,8 @@ __all__ = [
     "evidence_grid",
     "summarise",
     "weakest_questions",
+    "where_from",
+    "where_mask",
 ]
 
 #: Every classification, in the order charts list them.
@@ -1056,7 +1058,9 @@ def summarise(
         Keep only the groups whose keys have these values, e.g. ``{"authority": "Derby"}``
         for one authority's own figures. Pass the whole data set and ``where`` rather than a
         filtered table: what is withheld is then decided against the whole data set, so the
-        figures agree with every other output made from it.
+        figures agree with every other output made from it. A key may name several values
+        (``{"year": [2025, 2026]}``, see `where_from`): their answers are summed, and a sum is
+        shown only where each of its parts is shown.
 
     Returns
     -------
@@ -1081,12 +1085,41 @@ def summarise(
     >>> summarise(answers, min_group=5)["top_share"].isna().all()
     np.True_
     """
-    keys, added = _with_where(by, where)
-    prepared, the_scale, ev_scale = _prepare(
-        ratings, keys, scale, evidence_scale, min_group, rounds, framework, thresholds
-    )
-    result = _figures(prepared, the_scale, ev_scale, min_group, thresholds, framework)
-    return _sliced(result, where, added)
+
+    def make(frame: pd.DataFrame, keys: list[str], floor: int) -> pd.DataFrame:
+        prepared, the_scale, ev_scale = _prepare(
+            frame, keys, scale, evidence_scale, floor, rounds, framework, thresholds
+        )
+        return _figures(prepared, the_scale, ev_scale, floor, thresholds, framework)
+
+    return _in_slice(make, ratings, by, where, min_group)
+
+
+def _chosen(where: Mapping[str, Any] | None) -> dict[str, tuple[Any, ...]]:
+    """Return ``where`` with every value as a tuple of the values chosen (one or several)."""
+    if where is None:
+        return {}
+    if not isinstance(where, Mapping):
+        raise AssuredKitError(
+            f"where={where!r} is not a mapping",
+            field="where",
+            allowed="e.g. {'authority': 'Derby'} or {'year': [2025, 2026]}",
+        )
+    chosen: dict[str, tuple[Any, ...]] = {}
+    for key, value in where.items():
+        values = (
+            tuple(value)
+            if isinstance(value, list | tuple | set | frozenset | np.ndarray | pd.Index)
+            else (value,)
+        )
+        if not values:
+            raise AssuredKitError(
+                f"where names no value for {key!r}",
+                field="where",
+                allowed="one value, or a list of the values to keep",
+            )
+        chosen[key] = values
+    return chosen
 
 
 def _with_where(
@@ -1094,30 +1127,196 @@ def _with_where(
 ) -> tuple[list[str], list[str]]:
     """Return the keys to group by (``by`` plus the keys of ``where``) and those added."""
     keys = _check_by(by)
-    if where is None:
-        return keys, []
-    if not isinstance(where, Mapping):
-        raise AssuredKitError(
-            f"where={where!r} is not a mapping",
-            field="where",
-            allowed="e.g. {'authority': 'Derby'}",
-        )
-    added = [k for k in _check_by(list(where)) if k not in keys]
+    chosen = _chosen(where)
+    added = [k for k in _check_by(list(chosen)) if k not in keys]
     return [*keys, *added], added
+
+
+def where_mask(ratings: pd.DataFrame, where: Mapping[str, Any] | None) -> np.ndarray:
+    """Flag the answers inside a ``where`` slice (``year`` read from ``held_on``).
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy ratings.
+    where : mapping, optional
+        Key to one value, or to a list of the values to keep (as `summarise` takes it).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"authority": ["Derby", "Rutland", "Leicester"],
+    ...     "held_on": ["2025-03-01", "2026-03-01", "2026-04-01"]})
+    >>> where_mask(answers, {"year": 2026, "authority": ["Derby", "Rutland"]}).tolist()
+    [False, True, False]
+    """
+    keep = np.ones(len(ratings), dtype=bool)
+    for key, values in _chosen(where).items():
+        _require(ratings, ["held_on" if key == "year" else key])
+        column = pd.to_datetime(ratings["held_on"]).dt.year if key == "year" else ratings[key]
+        keep &= column.astype(object).isin(list(values)).to_numpy(dtype=bool, na_value=False)
+    return keep
 
 
 def _sliced(
     result: pd.DataFrame, where: Mapping[str, Any] | None, added: list[str]
 ) -> pd.DataFrame:
     """Keep the rows matching ``where``; drop the keys only ``where`` brought."""
-    if not where:
+    chosen = _chosen(where)
+    if not chosen:
         return result
     keep = np.ones(len(result), dtype=bool)
-    for key, value in where.items():
-        keep &= (result[key].astype(object) == value).to_numpy(dtype=bool, na_value=False)
+    for key, values in chosen.items():
+        keep &= result[key].astype(object).isin(list(values)).to_numpy(dtype=bool, na_value=False)
     out = result[keep].drop(columns=added).reset_index(drop=True)
-    out.attrs.update(result.attrs, where=dict(where))
+    out.attrs.update(result.attrs, where=dict(where or {}))
     return out
+
+
+def where_from(
+    ratings: pd.DataFrame,
+    *,
+    years: Iterable[int] | int | None = None,
+    authorities: Iterable[str] | str | None = None,
+    roles: Iterable[str] | str | None = None,
+    themes: Iterable[str] | str | None = None,
+    workshops: Iterable[str] | str | None = None,
+) -> dict[str, tuple[Any, ...]]:
+    """Turn chosen years, authorities, roles, themes and workshops into a ``where`` slice.
+
+    Every output that shows part of the answers (the command line's ``--year``, ``--role`` and
+    ``--workshop``, the steering-group notebook's filters) passes the whole data with this
+    slice, so what is withheld is decided on the whole data and agrees with every other output
+    of it. ``None`` or an empty choice leaves that key out. Workshops may be named by id or by
+    title; the slice holds their ids.
+
+    Raises
+    ------
+    AssuredKitError
+        For a role, theme or workshop that does not exist (a typing slip would otherwise show
+        nothing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": ["w1", "w2"], "workshop_title": ["Spring", "May"],
+    ...     "held_on": ["2025-03-01", "2026-05-01"]})
+    >>> where_from(answers, years=2026, workshops=["Spring"], roles=())
+    {'year': (2026,), 'workshop_id': ('w1',)}
+    """
+
+    def chosen(values: Iterable[Any] | Any | None) -> list[Any]:
+        if values is None:
+            return []
+        return [values] if isinstance(values, str | int) else list(values)
+
+    def refuse_unknown(picked: list[Any], known: Sequence[str], field: str, hint: str) -> None:
+        wrong = [c for c in picked if c not in known]
+        if wrong:
+            raise AssuredKitError(
+                f"unknown {field[:-1]}(s) {', '.join(map(repr, wrong))}",
+                field=field,
+                allowed=", ".join(known),
+                hint=hint,
+            )
+
+    where: dict[str, tuple[Any, ...]] = {}
+    if chosen(years):
+        where["year"] = tuple(int(y) for y in chosen(years))
+    if chosen(authorities):
+        where["authority"] = tuple(chosen(authorities))
+    if chosen(roles):
+        refuse_unknown(chosen(roles), _RESPONDENT_ROLES, "roles", "DCS, LM, Officer or Mixed")
+        where["role"] = tuple(chosen(roles))
+    if chosen(themes):
+        refuse_unknown(
+            chosen(themes),
+            _framework(None).theme_ids,
+            "themes",
+            "theme ids are two letters, e.g. WF for Workforce",
+        )
+        where["theme_id"] = tuple(chosen(themes))
+    if chosen(workshops):
+        _require(ratings, ["workshop_id"])
+        ids = ratings["workshop_id"].astype(str)
+        titles = ratings["workshop_title"].astype(str) if "workshop_title" in ratings else ids
+        pairs = set(zip(ids, titles, strict=True))
+        refuse_unknown(
+            chosen(workshops),
+            tuple(sorted({i for i, _ in pairs} | {t for _, t in pairs})),
+            "workshops",
+            "a workshop's id or its title as the report shows it",
+        )
+        picked = set(chosen(workshops))
+        where["workshop_id"] = tuple(sorted({i for i, t in pairs if i in picked or t in picked}))
+    return where
+
+
+#: Columns that name a group rather than describe its answers: kept when a group is withheld.
+_NAMING = ("theme_title", "question_text", "respondent_label")
+
+
+def _withhold_rows(table: pd.DataFrame, hit: np.ndarray, keys: Sequence[str]) -> None:
+    """Withhold every figure of the flagged rows of a summary table, in place."""
+    if not hit.any():
+        return
+    for column in table.columns:
+        if column in keys or column in _NAMING:
+            continue
+        if column == "suppressed":
+            table.loc[hit, column] = True
+        elif column == "classification":
+            table.loc[hit, column] = "suppressed"
+        elif pd.api.types.is_bool_dtype(table[column].dtype):
+            table.loc[hit, column] = False
+        else:
+            table.loc[hit, column] = pd.NA
+
+
+def _in_slice(
+    make: Any,
+    ratings: pd.DataFrame,
+    by: Iterable[str] | str | None,
+    where: Mapping[str, Any] | None,
+    min_group: int,
+) -> pd.DataFrame:
+    """Make a summary table of the ``where`` slice, withheld as decided on the whole data.
+
+    ``make(frame, keys, min_group)`` returns the table of ``frame`` grouped by ``keys``. With one
+    value per key of ``where``, the slice is some of the groups of the whole table. With several
+    values of a key that is not a key of the table (e.g. two years summed), each group of the
+    slice is the sum of groups of the whole table (one per value): it is shown only where every
+    one of those is shown, so its figures are sums of figures shown anyway and give nothing
+    away that those do not (see "The one disclosure rule").
+    """
+    keys, added = _with_where(by, where)
+    chosen = _chosen(where)
+    table = make(ratings, keys, min_group)
+    summed = [k for k in added if len(chosen[k]) > 1]
+    if not summed:
+        return _sliced(table, chosen, added)
+    own = [k for k in keys if k not in added]
+    parts = _sliced(table, chosen, [])
+    withheld = {
+        tuple(row)
+        for row in parts.loc[parts["suppressed"].to_numpy(dtype=bool), own]
+        .astype(object)
+        .itertuples(index=False, name=None)
+    }
+    whole = make(ratings[where_mask(ratings, chosen)], own, 1)
+    hit = np.array(
+        [tuple(r) in withheld for r in whole[own].astype(object).itertuples(index=False, name=None)]
+        if own
+        else [bool(parts["suppressed"].any()) or not len(parts)] * len(whole),
+        dtype=bool,
+    )
+    _withhold_rows(whole, hit, own)
+    whole.attrs.update(table.attrs, where=dict(where or {}))
+    return whole
 
 
 def _figures(
@@ -1400,11 +1599,7 @@ def evidence_grid(
             ratings, by=[], scale=scale, min_group=min_group, rounds=rounds, where=where
         )
         withheld = not len(cell) or bool(cell["suppressed"].iloc[0])
-        keep = np.ones(len(ratings), dtype=bool)
-        for key, value in where.items():
-            column = pd.to_datetime(ratings["held_on"]).dt.year if key == "year" else ratings[key]
-            keep &= (column.astype(object) == value).to_numpy(dtype=bool, na_value=False)
-        ratings = ratings[keep]
+        ratings = ratings[where_mask(ratings, where)]
     prepared, the_scale, ev_scale = _prepare(
         ratings, None, scale, evidence_scale, min_group, rounds, framework=None
     )
@@ -1482,7 +1677,26 @@ def confidence_vs_evidence(
     >>> int(row["n_unfounded"]), int(row["n_confident"]), bool(row["unfounded_confidence"])
     (2, 3, True)
     """
-    keys, added = _with_where(by, where)
+
+    def make(frame: pd.DataFrame, keys: list[str], floor: int) -> pd.DataFrame:
+        return _unfounded(
+            frame, keys, scale, evidence_scale, floor, thresholds, rounds, framework
+        )
+
+    return _in_slice(make, ratings, by, where, min_group)
+
+
+def _unfounded(
+    ratings: pd.DataFrame,
+    keys: list[str],
+    scale: str | Scale | None,
+    evidence_scale: str | Scale,
+    min_group: int,
+    thresholds: Thresholds,
+    rounds: Literal["latest", "all"] | int,
+    framework: Framework | None,
+) -> pd.DataFrame:
+    """`confidence_vs_evidence` of ``ratings`` grouped by ``keys`` (no slice)."""
     prepared, the_scale, ev_scale = _prepare(
         ratings, keys, scale, evidence_scale, min_group, rounds, framework, thresholds
     )
@@ -1506,8 +1720,7 @@ def confidence_vs_evidence(
         flagged = ~suppressed & (share >= thresholds.unfounded_share - _EPS)
     out["unfounded_confidence"] = flagged
     out["suppressed"] = suppressed
-    result = _stamped(pd.DataFrame(out), the_scale, ev_scale, min_group, thresholds=thresholds)
-    return _sliced(result, where, added)
+    return _stamped(pd.DataFrame(out), the_scale, ev_scale, min_group, thresholds=thresholds)
 
 
 _MEASURES = ("top_share", "median", "bottom_share")

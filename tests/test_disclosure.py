@@ -694,3 +694,116 @@ def test_an_authority_missing_from_one_year_is_not_the_difference_of_two_tables(
         not bool(region_years.set_index("year").loc[2026, "suppressed"]),
     ]
     assert not all(shown)
+
+
+# --------------------------------------------------------------------------- filtered outputs
+
+
+def _cli_rows(main: object, capsys: pytest.CaptureFixture[str], args: list[str]) -> dict:
+    """Run ``assured-kit summary ARGS`` and return {theme title: shown?} from its text."""
+    assert main(["summary", *args]) == 0  # type: ignore[operator]
+    titles = {str(t) for t in ak.load_framework().themes["title"]}
+    out = {}
+    for line in capsys.readouterr().out.splitlines():
+        for title in titles:
+            if line.startswith(title):
+                out[title] = "suppressed" not in line
+    return out
+
+
+@pytest.mark.parametrize(
+    ("authority", "flags", "kept"),
+    [
+        # Lincolnshire: 20 people in 2025, one in 2026; West Northamptonshire likewise.
+        ("Lincolnshire", ["--year", "2025"], lambda r: r["year"] == 2025),
+        ("West Northamptonshire", ["--year", "2025"], lambda r: r["year"] == 2025),
+        ("Derbyshire", ["--year", "2026"], lambda r: r["year"] == 2026),
+        ("Leicester", ["--role", "Officer", "--role", "Mixed"], lambda r: r["role"] != "DCS"),
+    ],
+)
+def test_cli_filtered_summary_against_the_full_one_recovers_nothing(
+    demo: Path,
+    rows: pd.DataFrame,
+    capsys: pytest.CaptureFixture[str],
+    authority: str,
+    flags: list[str],
+    kept: object,
+) -> None:
+    """The whole authority's theme minus the filtered one leaves the answers filtered out.
+
+    Failed before filters were slices of the whole data: Lincolnshire's and West
+    Northamptonshire's one 2026 person, Derbyshire's two 2025 people, Leicester's DCS.
+    """
+    from assured_kit.cli import main
+
+    full = _cli_rows(main, capsys, [str(demo), "--authority", authority])
+    part = _cli_rows(main, capsys, [str(demo), "--authority", authority, *flags])
+    titles = dict(zip(ak.load_framework().themes["title"], ak.load_framework().theme_ids))
+    own = rows[rows["authority"] == authority]
+    own = own[~own.apply(kept, axis=1).astype(bool)]  # the answers the filter leaves out
+    for title, shown in full.items():
+        if shown and part.get(title):
+            left_out = own[own["theme_id"] == titles[title]]
+            assert not 0 < n_people(left_out) < MIN, (authority, title, n_people(left_out))
+
+
+def test_filtered_report_against_the_full_report_recovers_nothing(
+    demo: Path, rows: pd.DataFrame, tmp_path: Path, key: Path
+) -> None:
+    """``report --year`` used to summarise the year's answers alone. Failed before the fix:
+    Lincolnshire's 2025 question figures, subtracted from its report's, gave away the one
+    person who answered in 2026."""
+    from assured_kit.cli import main
+
+    books = {}
+    for name, flags in (("all", []), ("2025", ["--year", "2025"])):
+        out = tmp_path / f"{name}.xlsx"
+        args = ["report", str(demo), "-o", str(out), "--authority", "Lincolnshire"]
+        assert main([*args, "--key", str(key), *flags]) == 0
+        books[name] = read_tables(out)
+    lincs = rows[(rows["authority"] == "Lincolnshire") & (rows["year"] != 2025)]
+    for sheet, keys in (("Themes", ["theme_id"]), ("Questions", ["theme_id", "question_id"])):
+        assert sheet_shown(books["all"][sheet], keys)  # the full report shows figures
+        both = sheet_shown(books["all"][sheet], keys) & sheet_shown(books["2025"][sheet], keys)
+        for cell in both:
+            left_out = lincs[(lincs[keys].astype(object) == list(cell)).all(axis=1)]
+            assert not 0 < n_people(left_out) < MIN, (sheet, cell)
+
+
+def test_notebook_with_several_values_picked_recovers_nothing(
+    demo: Path, rows: pd.DataFrame
+) -> None:
+    """Leicester and Rutland in 2025 minus Leicester alone was Rutland's one person (failed
+    before several values were a slice of the whole data)."""
+    from assured_kit.analysis import SteeringGroup, load_steering_data
+
+    group = SteeringGroup(load_steering_data(demo), anonymity_seed=0)
+    group.year_filter.value = (2025,)
+    group.authority_filter.value = ("Leicester", "Rutland")
+    pair = shown_keys(group.summary_table(), ["theme_id"])
+    group.authority_filter.value = ("Leicester",)
+    alone = shown_keys(group.summary_table(), ["theme_id"])
+    rutland = rows[(rows["authority"] == "Rutland") & (rows["year"] == 2025)]
+    assert 0 < n_people(rutland) < MIN
+    for (theme,) in pair & alone:
+        assert not 0 < n_people(rutland[rutland["theme_id"] == theme]) < MIN, theme
+    # The change between years, drawn for the pair, withholds as the years table does.
+    group.authority_filter.value = ("Leicester", "Rutland")
+    group.year_filter.value = ()
+    data, where = group.sliced()
+    assert len(data) == len(group.data.ratings)  # the whole data, sliced with where
+    table = sm.change(data, between="year", min_group=MIN, where=where)
+    assert table["after_suppressed"].all() and table["before_suppressed"].all()
+
+
+def test_sets_of_values_are_shown_only_where_every_part_is() -> None:
+    spec = [("w1", f"l{i}", f"L {i}", "Officer", "Leicester", "PR-DCS-1", 4) for i in range(4)]
+    spec += [("w1", "r1", "R 1", "Officer", "Rutland", "PR-DCS-1", 1)]
+    spec += [("w1", f"d{i}", f"D {i}", "Officer", "Derby", "PR-DCS-1", 2) for i in range(3)]
+    frame = _answers(spec)
+    pair = sm.by_theme(frame, where={"authority": ["Leicester", "Rutland"]})
+    alone = sm.by_theme(frame, where={"authority": "Leicester"})
+    assert not bool(alone["suppressed"].iloc[0])
+    assert bool(pair["suppressed"].iloc[0]) and pd.isna(pair["n_rated"].iloc[0])
+    both = sm.by_theme(frame, where={"authority": ("Leicester",)})
+    pd.testing.assert_frame_equal(both, alone, check_like=True, check_dtype=False)
