@@ -738,7 +738,8 @@ def test_cli_filtered_summary_against_the_full_one_recovers_nothing(
 
     full = _cli_rows(main, capsys, [str(demo), "--authority", authority])
     part = _cli_rows(main, capsys, [str(demo), "--authority", authority, *flags])
-    titles = dict(zip(ak.load_framework().themes["title"], ak.load_framework().theme_ids))
+    fw = ak.load_framework()
+    titles = dict(zip(fw.themes["title"], fw.theme_ids, strict=True))
     own = rows[rows["authority"] == authority]
     own = own[~own.apply(kept, axis=1).astype(bool)]  # the answers the filter leaves out
     for title, shown in full.items():
