@@ -657,14 +657,24 @@ def _person_codes(frame: pd.DataFrame, rows: np.ndarray, pair: np.ndarray) -> np
 
 
 class _Cells:
-    """One table of the lattice: its cells, their people and what is withheld."""
+    """One table of the lattice: its cells, their people and what is withheld.
+
+    ``person`` codes are ``2 * person`` for a rated answer and ``2 * person + 1`` for a Don't
+    know: a cell's people are those who gave a rating, or, where nobody did, those who said
+    Don't know (as `_Prepared.people` counts them), so a withheld part made only of Don't know
+    answers is protected like any other.
+    """
 
     def __init__(self, cell: np.ndarray, person: np.ndarray, ranks: list[np.ndarray]) -> None:
         uniq, self.of_row = np.unique(cell, return_inverse=True)
         self.n = len(uniq)
         n_person = int(person.max()) + 1 if len(person) else 1
         distinct = pd.unique(self.of_row * n_person + person)
-        self.people = np.bincount(distinct // n_person, minlength=self.n)
+        dk = (distinct % n_person) % 2 == 1
+        raters = np.bincount(distinct[~dk] // n_person, minlength=self.n)
+        self.people = np.where(
+            raters > 0, raters, np.bincount(distinct[dk] // n_person, minlength=self.n)
+        )
         order = np.argsort(self.of_row, kind="stable")
         self._persons = person[order]
         self._bounds = np.searchsorted(self.of_row[order], np.arange(self.n + 1))
@@ -696,10 +706,12 @@ def _complement(
             seen: set[int] = set()
             for k in kids[child.withheld[kids]]:
                 seen.update(child.persons(int(k)).tolist())
-                if len(seen) >= min_group:
+                if sum(1 for p in seen if not p % 2) >= min_group:
                     break
+            raters = sum(1 for p in seen if not p % 2)
+            count = raters or len(seen)  # Don't know only: the people who said it
             open_ = kids[~child.withheld[kids]]
-            if not 0 < len(seen) < min_group or not len(open_):
+            if not 0 < count < min_group or not len(open_):
                 break
             pick = open_[np.lexsort((child.rank[open_], child.people[open_]))[0]]
             child.withheld[pick] = changed = True
@@ -719,16 +731,16 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     """
     people = prepared.people()
     primary = people < min_group
-    if min_group <= 1 or prepared.n_groups == 0 or not prepared.rated.any():
+    if min_group <= 1 or prepared.n_groups == 0:
         return people, primary
-    rated = prepared.rated
-    person = prepared.person[rated]
+    # Every answer takes part, rated or Don't know (see _Cells for how people are counted).
+    person = prepared.person * 2 + (~prepared.rated).astype(np.int64)
     names = prepared.key_names
     # Each lattice dimension: its levels (coarse to fine) as (codes, rank per code, radix).
     dims: list[list[tuple[np.ndarray, np.ndarray, int]]] = []
 
     def level(name: str) -> tuple[np.ndarray, np.ndarray, int]:
-        codes = prepared.key_codes[name][rated]
+        codes = prepared.key_codes[name]
         rank = prepared.key_rank[name]
         return codes, rank, len(rank)
 
@@ -740,7 +752,7 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
         items.append(level("theme_id"))
     elif "question_id" in names and "theme_id" in prepared.frame.columns:
         themes = _KeyCodes(prepared.frame["theme_id"].iloc[prepared.rows], None)
-        items.append((themes.codes[rated], themes.rank_of_codes(), themes.radix))
+        items.append((themes.codes, themes.rank_of_codes(), themes.radix))
     if "question_id" in names:
         items.append(level("question_id"))
     if items:
@@ -783,15 +795,15 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
         tables[spec] = table
     top = tables[specs[-1]]
 
-    # Map each group to its lattice cell (through any of its rated rows).
+    # Map each group to its lattice cell (through any of its rows).
     cell_of_rated = top.of_row[reduced_of_rated]
-    groups = prepared.group[rated]
+    groups = prepared.group
     cell_of_group = np.full(prepared.n_groups, -1, dtype=np.int64)
     cell_of_group[groups] = cell_of_rated
     withheld = primary | ((cell_of_group >= 0) & top.withheld[np.maximum(cell_of_group, 0)])
     extra = [n for n in names if n not in DISCLOSURE_KEYS]
     if extra and prepared.n_groups:
-        ranks = [prepared.key_rank[n][prepared.key_codes[n][rated]] for n in names]
+        ranks = [prepared.key_rank[n][prepared.key_codes[n]] for n in names]
         split = _Cells(groups, person, ranks)
         # _Cells numbers the groups with rated rows in order; map back to group codes.
         group_of_cell = groups[split.first]
