@@ -54,8 +54,19 @@ Outside the room nothing may let anyone read *or work out* the answers of fewer 
   depend only on the answers and its coarser margins, so any two outputs made from the same
   answers and ``min_group`` withhold the same groups: the region's report and an authority's
   (made with ``where={"authority": ...}`` from the whole data), HTML and XLSX, year against
-  year. Other keys (workshop, round, respondent, ...) are split off each such group by the same
-  complement rule.
+  year, round against round, a workshop's against the region's. Other keys (respondent, ...)
+  are split off each such group by the same complement rule. "Don't know" answers take part:
+  a withheld part where nobody gave a rating must hold no one or at least ``min_group`` people
+  who said Don't know, so Don't know counts cannot be summed out of a total either.
+- **Slices.** Every output that shows part of the data (one authority, year, role, workshop;
+  the command line's filters, the notebook's) is the whole data summarised with ``where``, never
+  a filtered table summarised alone. A slice that sums several values of a key (two years, three
+  authorities) is shown only where each of its parts is shown, so its figures are sums of
+  figures shown anyway.
+- **Known limit.** The margins protected are those of one lattice: a table and another that is
+  not one of its margins (a workshop's table and an authority's, when all of the authority's
+  answers to a theme were given at that workshop) can still differ by a few people. Reports of
+  single workshops beside authority reports of the same data need care.
 - ``min_group=1`` withholds nothing: only inside the room. Outputs made outside it require
   ``allow_small_groups`` (`check_min_group`) and say so on their first page
   (`small_groups_text`).
@@ -517,7 +528,8 @@ def _require(ratings: pd.DataFrame, columns: Iterable[str]) -> None:
 # --------------------------------------------------------------------------------------------
 
 #: The keys withholding is decided over, so every output of one data set withholds alike.
-DISCLOSURE_KEYS = ("authority", "theme_id", "question_id", "role", "year")
+DISCLOSURE_KEYS = ("authority", "theme_id", "question_id", "role", "year", "workshop_id", "round")
+_LATTICE_DIMENSIONS = ("authority", "role", "year", "workshop_id", "round")  # then theme/question
 #: Roles with one post-holder per authority: all their answers there are one person.
 POSTS = ("DCS", "LM")
 
@@ -612,8 +624,10 @@ def describe_disclosure(min_group: int = 3) -> str:
         "people answering anonymously at one workshop are each one person. A figure resting on "
         f"fewer than {min_group} people is suppressed, and so is any other figure that, "
         "subtracted from a total shown here or in another report from the same answers, would "
-        "give it away. Notes appear only where the group they came from (one question, one role, "
-        "one authority) is shown, and never say who wrote them."
+        "give it away; Don't know answers are protected the same way. A report of part of the "
+        "answers (one year, role or workshop) is cut from the whole, so it withholds what the "
+        "full report withholds. Notes appear only where the group they came from (one question, "
+        "one role, one authority) is shown, and never say who wrote them."
     )
 
 
@@ -727,7 +741,7 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     sibling (ties by the values' text) is withheld until every withheld group's complement in
     each shown margin is empty or has at least ``min_group`` people. A table's decisions depend
     only on the answers and its coarser margins, so every output of one data set agrees.
-    Other keys (workshop, round, ...) are then split off each lattice cell the same way.
+    Other keys (respondent, ...) are then split off each lattice cell the same way.
     """
     people = prepared.people()
     primary = people < min_group
@@ -744,7 +758,7 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
         rank = prepared.key_rank[name]
         return codes, rank, len(rank)
 
-    for name in ("authority", "role", "year"):
+    for name in _LATTICE_DIMENSIONS:
         if name in names:
             dims.append([level(name)])
     items = []

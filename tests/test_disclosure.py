@@ -866,3 +866,90 @@ def test_dont_know_counts_of_withheld_groups_are_not_recoverable(
         shown_keys(child_table, [*parent, child]),
     )
     assert found == []
+
+
+# --------------------------------------------------------------------------- rounds and workshops
+
+
+def _round_rows(ratings: pd.DataFrame, side: int) -> pd.DataFrame:
+    """The answers behind one side of `change(between="round")`: round ``side`` of the
+    questions put to a vote in both rounds of a workshop, rated, with person."""
+    asked = ratings[["workshop_id", "question_id", "round"]].drop_duplicates()
+    both = asked[asked["round"].isin([1, 2])].groupby(
+        ["workshop_id", "question_id"], observed=True
+    )["round"].nunique()
+    both = both[both == 2].reset_index()[["workshop_id", "question_id"]]
+    frame = ratings.merge(both, on=["workshop_id", "question_id"], how="inner")
+    frame = frame[(frame["round"] == side) & ~frame["dont_know"].astype(bool)]
+    frame = frame[frame["rating"].notna()].copy()
+    frame["person"] = people_keys(frame)
+    for column in ("authority", "theme_id"):
+        frame[column] = frame[column].astype(object)
+    return frame
+
+
+@pytest.mark.parametrize("side", [1, 2])
+def test_region_rounds_minus_every_authority_rounds_recovers_nothing(
+    region: pd.DataFrame, side: int
+) -> None:
+    """The region's round figures minus the authorities' own (each from its report) leave
+    the authorities whose round figures are withheld: never a few people."""
+    prefix = "before" if side == 1 else "after"
+    whole = sm.change(region, between="round", min_group=MIN)
+    answers = _round_rows(region, side)
+    shown_by = set()
+    for authority in sorted(answers["authority"].dropna().unique()):
+        own = sm.change(region, between="round", min_group=MIN, where={"authority": authority})
+        shown_by |= {(t, authority) for t in own.loc[~own[f"{prefix}_suppressed"], "theme_id"]}
+    for theme in whole.loc[~whole[f"{prefix}_suppressed"], "theme_id"]:
+        rest = answers[answers["theme_id"] == theme]
+        rest = rest[[(theme, a) not in shown_by for a in rest["authority"]]]
+        assert not 0 < n_people(rest) < MIN, (theme, sorted(set(rest["authority"])))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: complementary suppression covers each table against its own margins; a "
+    "workshop's table and an authority's are not margins of each other, and when all of an "
+    "authority's answers to a theme were given at one workshop the two differ by the rest of "
+    "that workshop. Needs every cell decided on the full cross-classification (see report).",
+)
+def test_workshop_reports_against_authority_reports_recover_nothing(
+    region: pd.DataFrame, rows: pd.DataFrame
+) -> None:
+    """A workshop's figures and an authority's, where one holds all the other's answers to a
+    theme, differ by the rest of the bigger one: never a few people."""
+    by_workshop = sm.summarise(region, by=["theme_id", "workshop_id"], min_group=MIN)
+    by_authority = sm.summarise(region, by=["theme_id", "authority"], min_group=MIN)
+    shown_w = shown_keys(by_workshop, ["theme_id", "workshop_id"])
+    shown_a = shown_keys(by_authority, ["theme_id", "authority"])
+    for (theme, workshop) in shown_w:
+        in_w = rows[(rows["theme_id"] == theme) & (rows["workshop_id"] == workshop)]
+        for authority in set(in_w["authority"].dropna()):
+            if (theme, authority) not in shown_a:
+                continue
+            in_a = rows[(rows["theme_id"] == theme) & (rows["authority"] == authority)]
+            if set(in_a.index) <= set(in_w.index):  # all the authority's answers at W
+                rest = in_w.drop(index=in_a.index)
+            elif set(in_w.index) <= set(in_a.index):
+                rest = in_a.drop(index=in_w.index)
+            else:
+                continue
+            assert not 0 < n_people(rest) < MIN, (theme, workshop, authority)
+
+
+def test_region_round_two_minus_an_authority_round_two_is_not_one_person() -> None:
+    """Failed on main: round was split off each authority's cell on its own, so the region's
+    round 2 minus authority A's round 2 was B's one person who voted only in round 2."""
+    first = [("w1", f"a{i}", f"A {i}", "Officer", "A", "PR-DCS-1", 4) for i in range(5)]
+    first += [("w1", f"c{i}", f"C {i}", "Officer", "C", "PR-DCS-1", 2) for i in range(3)]
+    second = [("w1", f"a{i}", f"A {i}", "Officer", "A", "PR-DCS-1", 5) for i in range(5)]
+    second += [("w1", "b0", "B 0", "Officer", "B", "PR-DCS-1", 1)]
+    frame = pd.concat(
+        [_answers(first), _answers(second).assign(round=pd.array([2] * 6, dtype="Int64"))],
+        ignore_index=True,
+    )
+    region = sm.change(frame, between="round").iloc[0]
+    own = sm.change(frame, between="round", where={"authority": "A"}).iloc[0]
+    if not bool(region["after_suppressed"]) and not bool(own["after_suppressed"]):
+        assert int(region["after_n_rated"]) - int(own["after_n_rated"]) == 0  # nothing left
