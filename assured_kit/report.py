@@ -364,16 +364,22 @@ def _prepare(
                 hint="pass authority=... (on the command line, --authority NAME)",
             )
         _require_authority(authority, present)
+    own_where = {**selection, **({"authority": authority} if scope == "authority" else {})}
+    own = ratings[where_mask(ratings, own_where)] if own_where else ratings
     named = set(named_authorities)
     if authority:
         named.add(authority)
-    elif scope == "workshop" and len(present) == 1:
-        named.add(present[0])  # a local workshop's own authority
+    elif scope == "workshop":
+        local = (
+            {str(a) for a in own["authority"].dropna() if str(a).strip()}
+            if "authority" in own.columns
+            else set()
+        )
+        if len(local) == 1:
+            named |= local  # a local workshop's own authority
     example_table = _frame_or_empty(examples, _EXAMPLE_COLUMNS, "examples")
     everyone = authorities_in(ratings, example_table, fw)
     names = AuthorityNames(everyone, named=named, seed=seed, key=key, beside=beside)
-    own_where = {**selection, **({"authority": authority} if scope == "authority" else {})}
-    own = ratings[where_mask(ratings, own_where)] if own_where else ratings
     scale = get_scale("confidence")  # replaced by the summaries' own scale in _summaries
     if title is None:
         if scope == "authority":
@@ -1115,13 +1121,20 @@ def _open_groups(rep: _Report, table: pd.DataFrame) -> np.ndarray:
 
     A row may be published only where the smallest group it comes from is shown by the
     disclosure rule: its question (or, with none named, its theme), role and authority, each
-    as far as the row names them.
+    as far as the row names them, and in a report of a slice by year or workshop, its year or
+    workshop too.
     """
     from . import summary as sm
 
     flags = np.zeros(len(table), dtype=bool)
     if not len(table) or "authority" not in table.columns:
         return flags
+    sliced_by = []
+    if "year" in rep.selection and "held_on" in table.columns:
+        table = table.assign(year=pd.to_datetime(table["held_on"]).dt.year.astype("Int64"))
+        sliced_by.append("year")
+    if "workshop_id" in rep.selection and "workshop_id" in table.columns:
+        sliced_by.append("workshop_id")
 
     def named(column: str) -> np.ndarray:
         if column not in table.columns:
@@ -1136,6 +1149,7 @@ def _open_groups(rep: _Report, table: pd.DataFrame) -> np.ndarray:
             if not rows.any():
                 continue
             keys = [item, "role", "authority"] if with_role else [item, "authority"]
+            keys += sliced_by
             cache = "groups:" + ",".join(keys)
             if cache not in rep.summaries:
                 rep.summaries[cache] = sm.summarise(

@@ -1061,3 +1061,20 @@ def test_an_authority_in_one_role_is_not_a_key_to_the_role_total() -> None:
     frame = _answers(spec)
     tables = [["theme_id"], ["theme_id", "authority"], ["theme_id", "role"]]
     assert determined_small_groups(frame, tables) == []
+
+
+def test_a_year_report_shows_no_note_from_a_group_withheld_that_year(tmp_path: Path) -> None:
+    """Slicing the whole data by year must not show a note whose group, that year, is one
+    person (shown whole across the years)."""
+    spec = [("w25", f"o{i}", f"O {i}", "Officer", "Derby", "LA-DCS-1", 4) for i in range(3)]
+    spec += [("w26", "o0", "O 0", "Officer", "Derby", "LA-DCS-1", 2)]
+    spec += [("w26", f"l{i}", f"L {i}", "Officer", "Leicester", "LA-DCS-1", 5) for i in range(3)]
+    frame = _answers(spec)
+    frame["held_on"] = frame["workshop_id"].map({"w25": "2025-05-01", "w26": "2026-05-01"})
+    frame["note"] = ["", "", "", "Only I said this in 2026.", "", "", ""]
+    frame["workshop_title"] = frame["workshop_id"]
+    frame["synthetic"] = False
+    out = tmp_path / "year.xlsx"
+    ak.write_report(out, frame, scope="region", where={"year": 2026}, key=tmp_path / "k")
+    notes = read_tables(out)["Notes"]
+    assert "Only I said this in 2026." not in set(notes.get("note", pd.Series(dtype=str)))
