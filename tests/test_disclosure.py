@@ -992,30 +992,27 @@ def determined_small_groups(
     """
     rows = answered(frame)
     atoms = rows[ATOM_KEYS].astype(object).drop_duplicates().reset_index(drop=True)
-    atom_of = {tuple(a): i for i, a in enumerate(atoms.itertuples(index=False, name=None))}
     shown, candidates = [], []
-
-    def vector(cells: pd.Series, value: tuple) -> np.ndarray:
-        out = np.zeros(len(atoms))
-        out[(cells == value).to_numpy()] = 1.0
-        return out
-
     for keys in tables:
-        table = sm.summarise(frame, by=keys, min_group=min_group)
-        cells = atoms[keys].apply(tuple, axis=1) if keys else pd.Series([()] * len(atoms))
+        table = sm.summarise(frame, by=keys, min_group=min_group).astype(object)
+        cells = [()] * len(atoms) if not keys else list(atoms[keys].itertuples(index=False))
+        members: dict[tuple, list[int]] = {}
+        for i, cell in enumerate(cells):
+            members.setdefault(tuple(cell), []).append(i)
         people = rows.groupby(keys, observed=True)["person"].nunique() if keys else None
-        for row in table.astype(object).itertuples(index=False):
+        for row in table.itertuples(index=False):
             value = tuple(getattr(row, k) for k in keys)
-            v = vector(cells, value)
-            if not v.any():
+            if value not in members:
                 continue  # a group with no ratings: nothing to sum
+            v = np.zeros(len(atoms))
+            v[members[value]] = 1.0
             if bool(row.suppressed):
                 n = int(people.get(value if len(keys) > 1 else value[0], 0)) if keys else 0
                 candidates.append((tuple(keys), value, n, v))
             else:
                 shown.append(v)
     per_atom = rows.groupby(ATOM_KEYS, observed=True)["person"].nunique()
-    for atom, i in atom_of.items():
+    for i, atom in enumerate(atoms.itertuples(index=False, name=None)):
         v = np.zeros(len(atoms))
         v[i] = 1.0
         candidates.append((tuple(ATOM_KEYS), atom, int(per_atom.get(atom, 0)), v))
@@ -1023,8 +1020,9 @@ def determined_small_groups(
     if not shown or not small:
         return []
     published = np.array(shown)
-    _, sv, vt = np.linalg.svd(published, full_matrices=False)
-    basis = vt[sv > 1e-9 * sv[0]]
+    # The row space from the Gram matrix (atoms x atoms): small, whatever the number of cells.
+    values, vectors = np.linalg.eigh(published.T @ published)
+    basis = vectors[:, values > 1e-8 * values.max()].T
     wanted = np.array([c[3] for c in small])
     residual = wanted - (wanted @ basis.T) @ basis
     worked_out = np.abs(residual).max(axis=1) < 1e-6
