@@ -204,18 +204,7 @@ def main() -> None:
             t0 = time.perf_counter()
             write_report(target, ratings, scope="region", actions=actions, examples=examples)
             times.append(time.perf_counter() - t0)
-            rep = _prepare(
-                ratings,
-                scope="region",
-                authority=None,
-                framework=None,
-                min_group=3,
-                actions=actions,
-                examples=examples,
-                title=None,
-                named_authorities=(),
-                seed=0,
-            )
+            rep = _model(ratings, actions, examples, "region")
             t1 = time.perf_counter()
             _summaries(rep)
             summary_times.append(time.perf_counter() - t1)
@@ -235,6 +224,31 @@ def main() -> None:
     _print_secondary_cost(ratings, actions, examples, args.repeats)
 
 
+def _model(
+    ratings: pd.DataFrame,
+    actions: pd.DataFrame,
+    examples: pd.DataFrame,
+    scope: str,
+    *,
+    authority: str | None = None,
+    where: dict | None = None,
+) -> object:
+    """The report's model (before its summaries), as `write_report` builds it."""
+    return _prepare(
+        ratings,
+        scope=scope,
+        authority=authority if scope == "authority" else None,
+        framework=None,
+        min_group=3,
+        actions=actions,
+        examples=examples,
+        title=None,
+        named_authorities=(),
+        seed=0,
+        where=where,
+    )
+
+
 def _print_secondary_cost(
     ratings: pd.DataFrame, actions: pd.DataFrame, examples: pd.DataFrame, repeats: int
 ) -> None:
@@ -245,19 +259,7 @@ def _print_secondary_cost(
         ("region report", "region", None),
         (f"authority report, {year} only", "authority", {"year": year}),
     ):
-        rep = _prepare(
-            ratings,
-            scope=scope,
-            authority=authority if scope == "authority" else None,
-            framework=None,
-            min_group=3,
-            actions=actions,
-            examples=examples,
-            title=None,
-            named_authorities=(),
-            seed=0,
-            where=chosen,
-        )
+        rep = _model(ratings, actions, examples, scope, authority=authority, where=chosen)
         with_secondary, primary_only = _secondary_cost(rep, repeats)
         print(
             f"complementary suppression, {what}: summaries median {with_secondary:.2f} s with "
