@@ -385,9 +385,7 @@ def _prepare(
         if scope == "authority":
             title = f"{authority}: Assured Safeguarding self-evaluation"
         elif scope == "workshop":
-            titles = [
-                str(t) for t in pd.unique(ratings.get("workshop_title", pd.Series(dtype=str)))
-            ]
+            titles = [str(t) for t in pd.unique(own.get("workshop_title", pd.Series(dtype=str)))]
             title = titles[0] if len(titles) == 1 else "Assured Safeguarding workshops"
         else:
             title = "Assured Safeguarding: the regional picture"
@@ -653,7 +651,7 @@ def _selection_words(rep: _Report) -> str:
         elif key == "theme_id":
             titles = dict(zip(rep.framework.theme_ids, rep.framework.themes["title"], strict=True))
             words.append("only " + ", ".join(titles.get(str(v), str(v)) for v in values))
-        elif key == "workshop_id":
+        elif key == "workshop_id" and rep.scope != "workshop":
             words.append(f"{len(values)} chosen workshop{'s' if len(values) != 1 else ''}")
         elif key == "authority":
             words.append(f"{len(values)} chosen authorit{'ies' if len(values) != 1 else 'y'}")
