@@ -50,11 +50,13 @@ Outside the room nothing may let anyone read *or work out* the answers of fewer 
   out one level at a time; a question sums into its theme), every withheld group's complement
   in each margin shown, that is the margin minus the groups shown, is empty or holds at least
   ``min_group`` people; otherwise the smallest shown sibling (ties broken by the keys' text) is
-  withheld too, until that holds. Tables are settled coarse to fine, and a table's decisions
-  depend only on the answers and its coarser margins, so any two outputs made from the same
-  answers and ``min_group`` withhold the same groups: the region's report and an authority's
-  (made with ``where={"authority": ...}`` from the whole data), HTML and XLSX, year against
-  year, round against round, a workshop's against the region's. Other keys (respondent, ...)
+  withheld too, until that holds. The same holds against every coarser table further up (the
+  grand total above a theme's questions, a theme above one authority's questions), counting
+  only the groups no table in between already shows. Tables are settled coarse to fine, and a
+  table's decisions depend only on the answers and its coarser margins, so any two outputs made
+  from the same answers and ``min_group`` withhold the same groups: the region's report and an
+  authority's (made with ``where={"authority": ...}`` from the whole data), HTML and XLSX, year
+  against year, round against round, a workshop's against the region's. Other keys (respondent, ...)
   are split off each such group by the same complement rule. "Don't know" answers take part:
   a withheld part where nobody gave a rating must hold no one or at least ``min_group`` people
   who said Don't know, so Don't know counts cannot be summed out of a total either.
@@ -704,13 +706,23 @@ class _Cells:
 
 
 def _complement(
-    child: _Cells, parent_of: np.ndarray, parent_withheld: np.ndarray, min_group: int
+    child: _Cells,
+    parent_of: np.ndarray,
+    parent_withheld: np.ndarray,
+    min_group: int,
+    eligible: np.ndarray | None = None,
 ) -> bool:
     """Withhold children until every shown parent's withheld part has 0 or min_group+ people.
 
+    ``eligible`` (for an ancestor two or more levels up, e.g. the total above a theme's
+    questions) limits the children to those not already known through a shown cell in
+    between: the ancestor minus its shown descendants leaves exactly those withheld.
     Returns whether anything more was withheld.
     """
     changed = False
+    if eligible is not None:
+        parent_of = np.where(eligible, parent_of, len(parent_withheld))
+        parent_withheld = np.r_[parent_withheld, True]
     order = np.argsort(parent_of, kind="stable")
     bounds = np.searchsorted(parent_of[order], np.arange(len(parent_withheld) + 1))
     hidden_parents = np.unique(parent_of[child.withheld])
@@ -739,7 +751,8 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     that can be made from the `DISCLOSURE_KEYS` among the table's keys (each key summed out
     one level at a time, a question into its theme), coarse tables first, the smallest shown
     sibling (ties by the values' text) is withheld until every withheld group's complement in
-    each shown margin is empty or has at least ``min_group`` people. A table's decisions depend
+    each shown margin is empty or has at least ``min_group`` people, and in every coarser
+    table further up, among the groups no table in between shows. A table's decisions depend
     only on the answers and its coarser margins, so every output of one data set agrees.
     Other keys (respondent, ...) are then split off each lattice cell the same way.
     """
@@ -798,14 +811,34 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
                 ranks.append(rank[codes[row_of]])
         table = _Cells(cell, person_r, ranks)
         table.withheld = table.people < min_group
-        parents = [(*spec[:i], spec[i] - 1, *spec[i + 1 :]) for i in range(len(spec)) if spec[i]]
+        # Every coarser table: one level up, the margin itself; further up (the total above a
+        # theme's questions, a theme above an authority's questions), only the cells not known
+        # through a shown cell of a table in between.
+        parents: list[tuple[tuple[int, ...], np.ndarray | None]] = []
+        for up in specs:
+            if up == spec or any(u > d for u, d in zip(up, spec, strict=True)):
+                continue
+            if up not in tables:
+                continue
+            between = [
+                m
+                for m in tables
+                if m not in (up, spec)
+                and all(u <= x <= d for u, x, d in zip(up, m, spec, strict=True))
+            ]
+            eligible = None
+            if between:
+                eligible = np.ones(table.n, dtype=bool)
+                for mid in between:
+                    eligible &= tables[mid].withheld[tables[mid].of_row[table.first]]
+            parents.append((up, eligible))
         changed = bool(parents)
         while changed:
             changed = False
-            for parent_spec in parents:
+            for parent_spec, eligible in parents:
                 parent = tables[parent_spec]
                 parent_of = parent.of_row[table.first]
-                changed |= _complement(table, parent_of, parent.withheld, min_group)
+                changed |= _complement(table, parent_of, parent.withheld, min_group, eligible)
         tables[spec] = table
     top = tables[specs[-1]]
 

@@ -1080,3 +1080,30 @@ def test_a_year_report_shows_no_note_from_a_group_withheld_that_year(tmp_path: P
     ak.write_report(out, frame, scope="region", where={"year": 2026}, key=tmp_path / "k")
     notes = read_tables(out)["Notes"]
     assert "Only I said this in 2026." not in set(notes.get("note", pd.Series(dtype=str)))
+
+
+def test_the_total_minus_a_question_of_a_withheld_theme_is_not_the_other_theme() -> None:
+    """Failed on main: with both themes withheld (one has two people), one question of the
+    other theme was shown, so the total minus it gave the two people away."""
+    spec = [("w1", f"p{i}", f"P {i}", "Officer", "Derby", "WF-DCS-1", 4) for i in range(5)]
+    spec += [("w1", f"q{i}", f"Q {i}", "Officer", "Derby", "LA-DCS-1", 1) for i in range(2)]
+    frame = _answers(spec)
+    tables = [[], ["theme_id"], ["theme_id", "question_id"]]
+    assert determined_small_groups(frame, tables) == []
+
+
+@given(st.lists(_PEOPLE, min_size=1, max_size=60))
+@example(
+    [
+        ("w2", "Rutland", "LM", "Ann", "WF-LM-2", 2),
+        ("w3", "Leicester", "LM", "ann ", "LA-DCS-1", None),
+        ("w2", "Leicester", "Officer", "ann ", "LA-LM-1", 2),
+        ("w2", "Derby", "DCS", "Ann", "LA-LM-1", 5),
+        ("w3", "Rutland", "DCS", "", "LA-LM-1", 5),
+    ]
+)
+def test_no_total_theme_or_question_solves_out_a_small_group(entries: list[tuple]) -> None:
+    """The grand total, themes and questions of any answers: no withheld group under MIN is
+    worked out from every figure shown (the example failed on main)."""
+    tables = [[], ["theme_id"], ["theme_id", "question_id"]]
+    assert determined_small_groups(_frame(entries), tables) == []
