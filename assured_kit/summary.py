@@ -65,10 +65,11 @@ Outside the room nothing may let anyone read *or work out* the answers of fewer 
   a filtered table summarised alone. A slice that sums several values of a key (two years, three
   authorities) is shown only where each of its parts is shown, so its figures are sums of
   figures shown anyway.
-- **Known limit.** The margins protected are those of one lattice: a table and another that is
-  not one of its margins (a workshop's table and an authority's, when all of the authority's
-  answers to a theme were given at that workshop) can still differ by a few people. Reports of
-  single workshops beside authority reports of the same data need care.
+- **Known limit.** The totals protected are those of one lattice, each checked on its own: two
+  tables that are not totals of one another (an authority's and a workshop's, an authority's
+  and a role's) can still differ by a few people when one holds all of the other's answers,
+  e.g. an authority whose answers to a theme all came from one role or one workshop.
+  ``tests/test_disclosure.py`` keeps these cases as expected failures.
 - ``min_group=1`` withholds nothing: only inside the room. Outputs made outside it require
   ``allow_small_groups`` (`check_min_group`) and say so on their first page
   (`small_groups_text`).
