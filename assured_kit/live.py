@@ -318,6 +318,7 @@ def server_environment(workshop: Path, *, limits: Limits, room: str | None = Non
         "SOLARA_THEME_TITLE": "Live vote",
         "SOLARA_SSG_ENABLED": "False",
         "SOLARA_SEARCH_ENABLED": "False",
+        "SOLARA_SERVER_SYNC_WS_WRITE": "True",
         "ASSURED_KIT_LIVE_LIMITS": limits.to_json(),
     }
     if room:
@@ -587,13 +588,14 @@ def _run_server(path: Path, *, host: str, port: int, limits: Limits, room: str |
         session_count=lambda: len(kernel_context.contexts),
         session_exists=lambda kernel: kernel in kernel_context.contexts,
         room=liveapp.room_factory() is not None,
+        tap=liveapp.tap,
     ).install()
     config = uvicorn.Config(
         gate, host=host, port=port, log_level="warning", access_log=False,
         server_header=False, timeout_graceful_shutdown=3, lifespan="on",
         # Compressing every small widget message cost more CPU than anything else per tap
         # (profiled under 100 voters); on a local network it saves nothing worth that.
-        ws_per_message_deflate=False,
+        ws_per_message_deflate=False, ws="websockets",
     )
     server = uvicorn.Server(config)
     print(_READY + json.dumps({"code": code, "room": key}), flush=True)

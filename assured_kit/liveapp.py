@@ -13,10 +13,20 @@ All sessions share one open workshop and one `Hub`, which re-reads the facilitat
 the workshop file once a second and updates only the pages whose view changed. Nothing a page
 does can show a traceback to its browser: failures become a short message, and the server's
 log keeps the detail.
+
+Taps take a shorter road than the rest of the page (`tap`): the page's script sends each one to
+the gate's tap address, which hands it here; the hub saves the taps arriving together in one
+transaction and the answer goes back once the file has them. Only then is the voter's page told
+(its widgets show "Saved"), on the hub's own thread, after the answer: a hall tapping at once
+costs a few disk writes and no widget messages on the way in. Profiled with 200 voters, a tap
+through the widgets cost about 5 ms of server CPU (receiving the widget message, Solara's
+per-message bookkeeping, status messages and replies, each crossing threads), so 200 taps at
+once queued for over a second before the last was stored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import logging
@@ -34,6 +44,7 @@ from .errors import AssuredKitError
 
 __all__ = [
     "ENV_ROOM", "ENV_WORKSHOP", "Hub", "SessionClosedError", "hub", "page_for", "room_factory",
+    "tap",
 ]
 
 #: Environment variable naming the workshop file the server serves.
@@ -94,6 +105,10 @@ class Hub:
         self.ws = Workshop.open(path)
         self.poll_seconds = poll_seconds
         self._pages: dict[int, tuple[Any, Callable[[Callable[[], None]], None]]] = {}
+        self._by_session: dict[str, tuple[Any, Callable[[Callable[[], None]], None]]] = {}
+        self._shows: queue.Queue[tuple[Callable[[Callable[[], None]], None],
+                                       Callable[[], None]]] = queue.Queue()
+        self._shower: threading.Thread | None = None
         self._lock = threading.Lock()
         self._state: dict[str, Any] | None = None
         self._thread: threading.Thread | None = None
@@ -106,6 +121,7 @@ class Hub:
         self._stopped.set()
         with self._lock:
             self._pages.clear()
+            self._by_session.clear()
         self.ws.close()
 
     def cast(self, vote: Any, *, timeout: float = 30.0) -> int:
@@ -115,6 +131,10 @@ class Hub:
         transaction (`assured_kit.voting.cast_votes`): a hall tapping at once costs a few disk
         writes, not one each.
         """
+        return self.cast_soon(vote).result(timeout)
+
+    def cast_soon(self, vote: Any) -> Future[int]:
+        """Queue a tap for saving; the future gives its event id once the file has it."""
         done: Future[int] = Future()
         with self._lock:
             if self._writer is None:
@@ -122,7 +142,7 @@ class Hub:
                                                 daemon=True)
                 self._writer.start()
         self._votes.put((vote, done))
-        return done.result(timeout)
+        return done
 
     def _write_votes(self) -> None:
         from .voting import cast_votes
@@ -157,10 +177,16 @@ class Hub:
             self._state = self.snapshot()
         return self._state
 
-    def subscribe(self, page: Any, run_in: Callable[[Callable[[], None]], None]) -> None:
-        """Refresh ``page`` (inside its session, through ``run_in``) on every change."""
+    def subscribe(self, page: Any, run_in: Callable[[Callable[[], None]], None],
+                  session: str | None = None) -> None:
+        """Refresh ``page`` (inside its session, through ``run_in``) on every change.
+
+        ``session`` (the session's kernel id) lets taps sent to the gate find the page.
+        """
         with self._lock:
             self._pages[id(page)] = (page, run_in)
+            if session is not None:
+                self._by_session[session] = (page, run_in)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="live-hub",
                                                 daemon=True)
@@ -170,6 +196,34 @@ class Hub:
         """Stop refreshing ``page``."""
         with self._lock:
             self._pages.pop(id(page), None)
+            for session, (other, _) in list(self._by_session.items()):
+                if other is page:
+                    del self._by_session[session]
+
+    def page_in(self, session: str) -> tuple[Any, Callable[[Callable[[], None]], None]] | None:
+        """Return the voting page of a session (kernel id) and how to run code in it, or None."""
+        with self._lock:
+            return self._by_session.get(session)
+
+    def show_later(self, run_in: Callable[[Callable[[], None]], None],
+                   action: Callable[[], None]) -> None:
+        """Run ``action`` in a page's session on the hub's own thread, in the order asked."""
+        with self._lock:
+            if self._shower is None:
+                self._shower = threading.Thread(target=self._show, name="live-pages",
+                                                daemon=True)
+                self._shower.start()
+        self._shows.put((run_in, action))
+
+    def _show(self) -> None:
+        while True:
+            run_in, action = self._shows.get()
+            try:
+                run_in(action)
+            except SessionClosedError:
+                pass  # the page has gone; its phone reloads and sees the saved answer
+            except Exception:
+                log.exception("live voting: a page could not show a tap")
 
     def _watch(self) -> None:
         tick = 0
@@ -220,6 +274,31 @@ def hub() -> Hub:
         return _HUB
 
 
+async def tap(session: str, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Save a tap the gate checked (`assured_kit.gate.read_tap`); return the HTTP answer.
+
+    The vote is the session's page's (`VoterPage.vote_for`: its device token, with the evidence
+    and note chosen on it) for the question and round the phone showed. The answer comes only
+    once the workshop file has the vote (200) or has refused it (409, with the reason the page
+    then shows too, e.g. `assured_kit.voting.MOVED_ON`); a session with no voting page, or
+    another device's token, gets 410 (the page reloads).
+    """
+    shared = hub()
+    found = shared.page_in(session)
+    if found is None or found[0].token != request["voter"]:
+        return 410, {"message": "Not saved: the connection was lost. Reconnecting…",
+                     "reload": True}
+    page, run_in = found
+    vote = page.vote_for(request["value"], request["question"], request["round"])
+    try:
+        await asyncio.wrap_future(shared.cast_soon(vote))
+    except AssuredKitError as exc:
+        shared.show_later(run_in, lambda error=exc: page.not_saved(error))
+        return 409, {"saved": False, "message": f"Not saved: {exc.problem}."}
+    shared.show_later(run_in, lambda: page.saved_vote(vote))
+    return 200, {"saved": True}
+
+
 def _gate_owner() -> Any:
     """Return who opened this session, as the gate saw it (None outside the server)."""
     from .gate import current_gate
@@ -230,6 +309,17 @@ def _gate_owner() -> Any:
     from solara.server import kernel_context
 
     return gate.owner_of(kernel_context.get_current_context().id)
+
+
+def _session_id() -> str | None:
+    """Return the current Solara session's kernel id (None outside the server)."""
+    from .gate import current_gate
+
+    if current_gate() is None:
+        return None
+    from solara.server import kernel_context
+
+    return str(kernel_context.get_current_context().id)
 
 
 def _run_in_session() -> Callable[[Callable[[], None]], None]:
@@ -284,7 +374,7 @@ def page_for(path: str, search: str | None, *, owner: Any = None) -> widgets.Wid
         cast=shared.cast,
     )
     if voter.respondent_id is not None or voter.joining:
-        shared.subscribe(voter, _run_in_session())
+        shared.subscribe(voter, _run_in_session(), _session_id())
     return voter.widget
 
 

@@ -891,6 +891,11 @@ class VoterPage:
             self.rating_buttons.append((int(value), self._tap(f"{value} · {label}")))
         self.rating_buttons.append((None, self._tap("Don't know")))
         for value, button in self.rating_buttons:
+            # The page's script (live.js) sends these taps straight to the server's tap
+            # address, reading the answer from this class; without the script, the click
+            # reaches `vote` through the widget.
+            button.add_class("ak-rate")
+            button.add_class(f"ak-value-{'dk' if value is None else value}")
             button.on_click(self._guard(lambda v=value: self.vote(v)))
         ev = ws.evidence_scale
         self.evidence_buttons: list[tuple[int | None, widgets.Button]] = [
@@ -981,7 +986,11 @@ class VoterPage:
             self.saved.value = self.saved.value.replace(_CHANGE_HINT, "")
         else:
             again = " (after discussion)" if rnd == 2 else ""
-            self.status.value = f'<p class="ak-muted">Round {rnd}{again}: tap your answer.</p>'
+            # What the phone shows is what a tap counts for: the page's script sends these.
+            self.status.value = (
+                f'<p class="ak-muted" data-ak-question="{_esc(qid)}" data-ak-round="{rnd}">'
+                f"Round {rnd}{again}: tap your answer.</p>"
+            )
         self._mark()
         self.result.value = "" if state["result"] is None else self._result_html(state["result"])
         self._shown = view
@@ -1009,8 +1018,7 @@ class VoterPage:
         The answer is shown as saved only after the workshop file has it. A tap for a question
         the facilitator has moved on from is refused, and the page shows the current question.
         """
-        ws = self.ws
-        if ws is None or self.token is None or self._shown is None:
+        if self.ws is None or self.token is None or self._shown is None:
             return
         qid, rnd = self._shown[0], self._shown[1]
         if qid is None:
@@ -1020,22 +1028,41 @@ class VoterPage:
                 "<p><b>Not saved:</b> too many taps at once. Wait a second and tap again.</p>"
             )
             return
-        note = self.note.value.strip() or None
-        vote = Vote(self.token, qid, rating, round=rnd, dont_know=rating is None,
-                    evidence=self._pending_evidence, note=note)
+        vote = self.vote_for(rating, qid, rnd)
         try:
             if self._cast is not None:
                 self._cast(vote)
             else:
-                save_vote(ws, vote)
+                save_vote(self.ws, vote)
         except AssuredKitError as exc:
-            self._state = live_state(ws)
-            self.refresh()
-            self.saved.value = f"<p><b>Not saved:</b> {_esc(exc.problem)}.</p>"
+            self.not_saved(exc)
             return
-        self._answer = {"rating": rating, "dont_know": rating is None,
-                        "evidence": self._pending_evidence, "note": note}
+        self.saved_vote(vote)
+
+    def vote_for(self, rating: int | None, question_id: str, round: int) -> Vote:
+        """Return the `Vote` a tap makes: this device's answer with the evidence and note chosen.
+
+        ``question_id`` and ``round`` are those the phone showed when the voter tapped.
+        """
+        if self.token is None:
+            raise AssuredKitError("this page has not joined the workshop", field="voter",
+                                  allowed="a page that joined through the join link")
+        note = self.note.value.strip() if self.respondent_id is not None else ""
+        return Vote(self.token, question_id, rating, round=int(round),
+                    dont_know=rating is None, evidence=self._pending_evidence,
+                    note=note or None)
+
+    def saved_vote(self, vote: Vote) -> None:
+        """Show a vote the workshop file now has as this page's saved answer."""
+        self._answer = {"rating": vote.rating, "dont_know": vote.dont_know,
+                        "evidence": vote.evidence, "note": vote.note}
         self._confirm()
+
+    def not_saved(self, error: AssuredKitError) -> None:
+        """Show why a tap was not saved, with the facilitator's current question and round."""
+        if self.ws is not None:
+            self.refresh(live_state(self.ws))
+        self.saved.value = f"<p><b>Not saved:</b> {_esc(error.problem)}.</p>"
 
     def set_evidence(self, level: int) -> None:
         """Choose an evidence level; re-save the current answer with it, if there is one."""
