@@ -33,6 +33,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -114,6 +115,8 @@ class Hub:
         self._thread: threading.Thread | None = None
         self._votes: queue.Queue[tuple[Any, Future[int]]] = queue.Queue()
         self._writer: threading.Thread | None = None
+        self._writing = threading.Event()
+        self._devices: dict[str, str] = {}
         self._stopped = threading.Event()
 
     def close(self) -> None:
@@ -149,15 +152,20 @@ class Hub:
 
         while True:
             waiting = [self._votes.get()]
+            self._writing.set()
             with contextlib.suppress(queue.Empty):
                 while len(waiting) < 500:
                     waiting.append(self._votes.get_nowait())
             try:
-                results = cast_votes(self.ws, [vote for vote, _ in waiting])
+                results = cast_votes(self.ws, [vote for vote, _ in waiting],
+                                     devices=self._devices)
             except Exception as exc:  # a busy or broken file: every tap hears of it
                 for _, done in waiting:
                     done.set_exception(exc)
                 continue
+            finally:
+                if self._votes.empty():
+                    self._writing.clear()
             for (_, done), result in zip(waiting, results, strict=True):
                 if isinstance(result, Exception):
                     done.set_exception(result)
@@ -218,6 +226,10 @@ class Hub:
     def _show(self) -> None:
         while True:
             run_in, action = self._shows.get()
+            # Saving comes first: while a wave of taps is being written, pages wait to be told.
+            deadline = time.monotonic() + 2.0
+            while self._writing.is_set() and time.monotonic() < deadline:
+                time.sleep(0.005)
             try:
                 run_in(action)
             except SessionClosedError:

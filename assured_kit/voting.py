@@ -457,12 +457,18 @@ def save_vote(ws: Workshop, vote: Vote) -> int:
     return result
 
 
-def cast_votes(ws: Workshop, votes: list[Vote]) -> list[int | AssuredKitError]:
+def cast_votes(
+    ws: Workshop, votes: list[Vote], *, devices: dict[str, str] | None = None
+) -> list[int | AssuredKitError]:
     """Save many taps in one transaction (one disk write for a whole wave); one result each.
 
     Each vote is checked as `cast_vote` checks it; a vote that fails gets its error in the
     result list and is not written, while the others are. The server's hub gathers the taps
     that arrive together and saves them with this.
+
+    ``devices`` (optional) remembers, across calls, which respondent each device token was
+    found to speak for: a binding is written once, when the device joins, and never changes,
+    so a hall's second tap need not look its device up again.
 
     Examples
     --------
@@ -481,7 +487,7 @@ def cast_votes(ws: Workshop, votes: list[Vote]) -> list[int | AssuredKitError]:
                 closes = close_on_reveal(ws)
                 for i in pending:
                     try:
-                        rid = _voter_may_vote(ws, session, closes, votes[i])
+                        rid = _voter_may_vote(ws, session, closes, votes[i], devices)
                     except AssuredKitError as exc:
                         refused[i] = exc
                         continue
@@ -503,9 +509,14 @@ def cast_votes(ws: Workshop, votes: list[Vote]) -> list[int | AssuredKitError]:
     return [r for r in results if r is not None]
 
 
-def _voter_may_vote(ws: Workshop, session: dict[str, Any], closes: bool, vote: Vote) -> str:
+def _voter_may_vote(ws: Workshop, session: dict[str, Any], closes: bool, vote: Vote,
+                    devices: dict[str, str] | None = None) -> str:
     """Return the respondent a vote is for, or raise why it may not be saved."""
-    rid = respondent_for_token(ws, vote.token)
+    rid = None if devices is None else devices.get(vote.token)
+    if rid is None:
+        rid = respondent_for_token(ws, vote.token)
+        if rid is not None and devices is not None:
+            devices[vote.token] = rid
     if rid is None:
         raise AssuredKitError(
             "this device has not joined the workshop",

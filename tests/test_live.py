@@ -1046,16 +1046,25 @@ def test_addresses_are_found_without_sending_anything(monkeypatch):
 # --------------------------------------------------------------------------- a wave of taps
 
 
-def test_cast_votes_saves_a_wave_together_and_refuses_only_the_bad_taps(ws):
+@pytest.mark.parametrize("remember", [False, True])
+def test_cast_votes_saves_a_wave_together_and_refuses_only_the_bad_taps(ws, remember):
     ws.set_session(question_id=Q1)
     tokens = [voting.join(ws, role="DCS", label=f"V{i}")[0] for i in range(4)]
-    results = voting.cast_votes(ws, [
+    # The server remembers devices it has seen; a forged token is never remembered.
+    devices: dict[str, str] | None = {} if remember else None
+    votes = [
         voting.Vote(tokens[0], Q1, 4, round=1),
         voting.Vote(tokens[1], Q1, 9, round=1),  # not on the scale: undoes the transaction
         voting.Vote(tokens[2], Q2, 3, round=1),  # a question the facilitator left
         voting.Vote("forged-token", Q1, 2, round=1),
         voting.Vote(tokens[3], Q1, None, round=1, dont_know=True),
-    ])
+    ]
+    results = voting.cast_votes(ws, votes, devices=devices)
+    if remember:
+        people = ws.respondents().set_index("label")["respondent_id"]
+        assert devices == {tokens[i]: people[f"V{i}"] for i in range(4)}
+        again = voting.cast_votes(ws, votes[3:], devices=devices)
+        assert "not joined" in str(again[0]) and isinstance(again[1], int)
     assert isinstance(results[0], int) and isinstance(results[4], int)
     assert "not a level" in str(results[1])
     assert voting.MOVED_ON in str(results[2])
