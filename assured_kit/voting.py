@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .errors import AssuredKitError
 from .glossary import help_html
@@ -633,7 +634,8 @@ def live_state(ws: Workshop) -> dict[str, Any]:
     -------
     dict
         ``code`` (the join code in force), ``question_id``, ``help`` (what the question's
-        2010 terms mean today, `assured_kit.glossary.help_html`), ``round``, ``closed`` (voting
+        2010 terms mean today, `assured_kit.glossary.help_html`), ``heading`` (the question
+        as the pages show it, with that help), ``round``, ``closed`` (voting
         closed, counting close on reveal), ``revealed``, ``result`` (the room's answers as
         ``(label, value, count)`` rows once revealed, else None) and ``answers`` (each
         respondent's current answer to the open question and round).
@@ -641,10 +643,11 @@ def live_state(ws: Workshop) -> dict[str, Any]:
     Examples
     --------
     >>> sorted(live_state(ws))  # doctest: +SKIP
-    ['answers', 'closed', 'code', 'help', 'question_id', 'result', 'revealed', 'round']
+    ['answers', 'closed', 'code', 'heading', 'help', 'question_id', 'result', 'revealed', 'round']
     """
     session = ws.session()
     qid, rnd = session["question_id"], int(session["round"])
+    help_text = "" if qid is None else help_html(ws.framework, qid)
     answers: dict[str, dict[str, Any]] = {}
     if qid is not None:
         table = ws.ratings()
@@ -655,7 +658,8 @@ def live_state(ws: Workshop) -> dict[str, Any]:
     return {
         "code": join_code(ws),
         "question_id": qid,
-        "help": "" if qid is None else help_html(ws.framework, qid),
+        "help": help_text,
+        "heading": "" if qid is None else _question_heading(ws, qid, help_text),
         "round": rnd,
         "closed": qid is None or voting_closed(session, close_on_reveal(ws)),
         "revealed": bool(session["revealed"]),
@@ -666,6 +670,20 @@ def live_state(ws: Workshop) -> dict[str, Any]:
         ],
         "answers": answers,
     }
+
+
+def _question_heading(ws: Workshop, qid: str, help_text: str) -> str:
+    """Return the open question as every voting page shows it: theme, role, number, text, help."""
+    fw = ws.framework
+    q = fw.question(qid)
+    role = "Director of Children's Services" if q["role"] == "DCS" else "Lead Member"
+    return (
+        f'<div class="ak-muted">{_esc(fw.theme_title(str(q["theme_id"])))} · '
+        f"{_esc(role)} question {int(q['number'])}</div>"
+        f'<h1 class="ak-question">{_esc(q["text"])}</h1>'
+        # What the question's 2010 terms mean today (already escaped by the glossary).
+        f"{help_text}"
+    )
 
 
 def _answer_of(row: dict[str, Any]) -> dict[str, Any]:
@@ -753,7 +771,15 @@ class VoterPage:
         self.joining = False
         self._may_join = may_join or (lambda: True)
         self._may_tap = may_tap or (lambda: True)
-        self.widget = widgets.VBox(layout=widgets.Layout(width="100%"))
+        # One layout and style of each kind for the whole page: a widget each would add two
+        # more widgets (and two more messages to the phone) per button and text (profiled:
+        # most of the server's work for a join was building and sending those).
+        self._full = widgets.Layout(width="100%")
+        self._auto = widgets.Layout()
+        self._html_style = HTMLStyle()
+        self._button_style = widgets.ButtonStyle()
+        self._css = self._html(_CSS)
+        self.widget = widgets.VBox(layout=self._full)
         self.widget.add_class("ak-vote")
         self._shown: tuple[Any, ...] | None = None
         self._pending_evidence: int | None = None
@@ -787,8 +813,8 @@ class VoterPage:
         self.respondent_id = None
         self.joining = False
         self.widget.children = [
-            widgets.HTML(_CSS),
-            widgets.HTML(
+            self._css,
+            self._html(
                 '<div class="ak-refusal"><b>This page needs a valid join link.</b><br>'
                 "Scan the QR code or open the link the facilitator shows.</div>"
             ),
@@ -803,7 +829,7 @@ class VoterPage:
         mode = ws.anonymity
         held = ws.held_on
         when = f" · {held:%d %B %Y}" if held else ""
-        header = widgets.HTML(
+        header = self._html(
             f'<h1 class="ak-title" data-ak-join="{_esc(ws.workshop_id)}">{_esc(ws.title)}</h1>'
             f'<div class="ak-muted">Live vote{_esc(when)}</div>'
             f"<p><b>{_esc(mode.capitalize())}.</b> {_esc(ANONYMITY_TEXT[mode])}</p>"
@@ -812,7 +838,7 @@ class VoterPage:
             options=[(text, key) for key, text in ROLE_CHOICES.items()],
             value=None,
             style={"button_width": "100%"},
-            layout=widgets.Layout(width="100%"),
+            layout=self._full,
         )
         self.authority = widgets.Dropdown(
             description="Authority",
@@ -820,21 +846,22 @@ class VoterPage:
                      ("Prefer not to say", None)],
             value="",
             style={"description_width": "initial"},
-            layout=widgets.Layout(width="100%"),
+            layout=self._full,
         )
         self.authority.add_class("ak-authority")
         self.label = widgets.Text(
             placeholder="Your name" if mode == "named" else "A nickname or table name",
-            layout=widgets.Layout(width="100%"),
+            layout=self._full,
         )
-        self.join_button = widgets.Button(description="Join", button_style="primary")
+        self.join_button = widgets.Button(description="Join", button_style="primary",
+                                          layout=self._auto, style=self._button_style)
         self.join_button.add_class("ak-tap")
         self.join_button.on_click(self._guard(self.submit_join))
-        self.join_message = widgets.HTML()
+        self.join_message = self._html()
         rows: list[widgets.Widget] = [
-            widgets.HTML(_CSS),
+            self._css,
             header,
-            widgets.HTML('<div class="ak-label">I am</div>'),
+            self._html('<div class="ak-label">I am</div>'),
             self.role,
             self.authority,
         ]
@@ -889,13 +916,13 @@ class VoterPage:
             who.append(str(me["authority"]))
         # The device token is shown to the browser's script (live.js), which keeps it in the
         # page's address and the browser's storage: a reload is the same respondent.
-        self.who = widgets.HTML(
+        self.who = self._html(
             f'<div class="ak-muted" data-ak-voter="{_esc(self.token or "")}" '
             f'data-ak-workshop="{_esc(ws.workshop_id)}">{_esc(ws.title)}<br>'
             f'You: {_esc(" · ".join(who))}</div>'
         )
-        self.status = widgets.HTML()
-        self.question = widgets.HTML()
+        self.status = self._html()
+        self.question = self._html()
         scale = ws.scale
         self.rating_buttons: list[tuple[int | None, widgets.Button]] = []
         for value, label in zip(scale.values, scale.labels, strict=True):
@@ -921,23 +948,23 @@ class VoterPage:
         )
         self.note_button = self._tap("Save note", small=True)
         self.note_button.on_click(self._guard(self.save_note))
-        self.saved = widgets.HTML()
-        self.result = widgets.HTML()
+        self.saved = self._html()
+        self.result = self._html()
         extras = widgets.Accordion(
             children=[
                 widgets.VBox([b for _, b in self.evidence_buttons]),
                 widgets.VBox([self.note, self.note_button]),
             ],
-            layout=widgets.Layout(width="100%"),
+            layout=self._full,
         )
         extras.set_title(0, "How do I know? (optional)")
         extras.set_title(1, "Add a note (optional)")
         self.widget.children = [
-            widgets.HTML(_CSS),
+            self._css,
             self.who,
             self.status,
             self.question,
-            widgets.VBox([b for _, b in self.rating_buttons], layout=widgets.Layout(width="100%")),
+            widgets.VBox([b for _, b in self.rating_buttons], layout=self._full),
             self.saved,
             extras,
             self.result,
@@ -945,8 +972,11 @@ class VoterPage:
         self._shown = None
         self.refresh(self._current())
 
+    def _html(self, value: str = "") -> widgets.HTML:
+        return widgets.HTML(value, layout=self._auto, style=self._html_style)
+
     def _tap(self, text: str, *, small: bool = False) -> widgets.Button:
-        button = widgets.Button(description=text, layout=widgets.Layout(width="100%"))
+        button = widgets.Button(description=text, layout=self._full, style=self._button_style)
         button.add_class("ak-small" if small else "ak-tap")
         return button
 
@@ -1012,16 +1042,8 @@ class VoterPage:
         if qid is None:
             self.question.value = ""
             return
-        fw = ws.framework
-        q = fw.question(qid)
-        role = "Director of Children's Services" if q["role"] == "DCS" else "Lead Member"
-        self.question.value = (
-            f'<div class="ak-muted">{_esc(fw.theme_title(str(q["theme_id"])))} · '
-            f"{_esc(role)} question {int(q['number'])}</div>"
-            f'<h1 class="ak-question">{_esc(q["text"])}</h1>'
-            # What the question's 2010 terms mean today (already escaped by the glossary).
-            f'{self._current().get("help", "")}'
-        )
+        # Built once for every page, with the shared state (`live_state`).
+        self.question.value = self._current()["heading"]
 
     def vote(self, rating: int | None) -> None:
         """Save a tap (a rating, or None for "Don't know") for the question and round shown.
