@@ -367,6 +367,7 @@ async def hall(n: int, waves: int, timeout: float, arrival: float, folder: Path,
         await warm.open()
         await warm.close()
         before = await settle(server.process.pid, 5)
+        joins_cpu = sum(psutil.Process(server.process.pid).cpu_times()[:2])
         started = time.perf_counter()
         browsers = asyncio.create_task(asyncio.to_thread(
             chromium_joins, server.vote_url, chromium, arrival, timeout
@@ -377,6 +378,7 @@ async def hall(n: int, waves: int, timeout: float, arrival: float, folder: Path,
             return out
         await asyncio.gather(*(v.join() for v in voters))
         out["all_joined"] = time.perf_counter() - started
+        out["join_cpu"] = sum(psutil.Process(server.process.pid).cpu_times()[:2]) - joins_cpu
         cpu_before = sum(psutil.Process(server.process.pid).cpu_times()[:2])
         for wave in range(waves):
             values = [1 + (v.number + wave) % 5 for v in voters]
@@ -469,7 +471,8 @@ async def run(n: int, waves: int, timeout: float, arrival: float, chromium: int,
           f"{'to the tap address' if via == 'post' else 'as widget clicks'}")
     print(f"arrivals over {arrival:.0f} s: join form ready median {statistics.median(join):.2f} "
           f"s, p95 {pct(join, 95):.2f} s, max {max(join):.2f} s (target p95 <= 3 s); all "
-          f"joined {first['all_joined']:.1f} s after the first opened the link")
+          f"joined {first['all_joined']:.1f} s after the first opened the link; server CPU "
+          f"{first['join_cpu'] / (n + chromium) * 1000:.0f} ms a voter (page, join form, join)")
     if first["chromium"]:
         print(f"real Chromium pages among the arrivals: join form shown in "
               f"{', '.join(f'{t:.1f}' for t in first['chromium'])} s")
