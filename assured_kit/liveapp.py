@@ -116,6 +116,7 @@ class Hub:
         self._votes: queue.Queue[tuple[Any, Future[int]]] = queue.Queue()
         self._writer: threading.Thread | None = None
         self._writing = threading.Event()
+        self._last_tap = 0.0
         self._devices: dict[str, str] = {}
         self._stopped = threading.Event()
 
@@ -139,6 +140,7 @@ class Hub:
     def cast_soon(self, vote: Any) -> Future[int]:
         """Queue a tap for saving; the future gives its event id once the file has it."""
         done: Future[int] = Future()
+        self._last_tap = time.monotonic()
         with self._lock:
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_votes, name="live-votes",
@@ -226,9 +228,11 @@ class Hub:
     def _show(self) -> None:
         while True:
             run_in, action = self._shows.get()
-            # Saving comes first: while a wave of taps is being written, pages wait to be told.
+            # Saving comes first: while a wave of taps arrives and is written, pages wait to be
+            # told (at most two seconds), so showing "Saved" never slows the saving.
             deadline = time.monotonic() + 2.0
-            while self._writing.is_set() and time.monotonic() < deadline:
+            while (self._writing.is_set() or time.monotonic() - self._last_tap < 0.02) \
+                    and time.monotonic() < deadline:
                 time.sleep(0.005)
             try:
                 run_in(action)

@@ -33,18 +33,25 @@ address (in a hall each phone has its own), and the session cap is 215 (the warm
 the Chromium pages count as sessions too). Exit status 1 if any vote is lost or a page fails.
 
 Run: ``.venv/bin/python benchmarks/bench_live.py [--voters 200] [--waves 3] [--arrival 20]``
-and report ``cat /proc/loadavg`` beside the figures.
+and report ``cat /proc/loadavg`` beside the figures. ``--profile DIR`` samples the server with
+py-spy (when installed: ``pip install py-spy``) during the arrivals and during the waves, writes
+the stacks to DIR and prints the functions the server spent most time in.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import http.cookiejar
 import json
+import shutil
+import signal
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -301,6 +308,46 @@ def chromium_joins(url: str, count: int, spread: float, timeout: float) -> list[
     return times
 
 
+@contextlib.contextmanager
+def sampled(pid: int, folder: Path | None, name: str):
+    """Sample the server's stacks with py-spy while the block runs (nothing without ``folder``)."""
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if folder is None or spy is None:
+        if folder is not None:
+            print("py-spy is not installed: no profile")
+        yield
+        return
+    out = folder / f"{name}.txt"
+    process = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--rate",
+                                "100", "--nonblocking", "--output", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(30)
+    if out.exists():
+        print(f"profile of the {name} ({out}), share of samples:")
+        for line in summary(out.read_text().splitlines()):
+            print("  " + line)
+
+
+def summary(lines: list[str], top: int = 12) -> list[str]:
+    """The functions most often on the stack in py-spy's raw output (folded stacks)."""
+    inside: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in lines:
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        for frame in set(stack.split(";")):
+            if "assured_kit" in frame or "solara" in frame or "ipywidgets" in frame:
+                inside[frame] += int(count)
+    return [f"{n / max(1, total):5.1%} {frame}" for frame, n in inside.most_common(top)]
+
+
 def memory_mib(pid: int) -> tuple[float, float]:
     info = psutil.Process(pid).memory_full_info()
     return info.rss / 2**20, info.uss / 2**20
@@ -352,7 +399,7 @@ async def open_all(voters: list[Voter], spread: float) -> tuple[list[float], lis
 
 
 async def hall(n: int, waves: int, timeout: float, arrival: float, folder: Path,
-               chromium: int = 0, via: str = "post") -> dict:
+               chromium: int = 0, via: str = "post", profile: Path | None = None) -> dict:
     """Phases 1-3: arrivals (with ``chromium`` real pages among them), waves, memory."""
     path = new_workshop(folder, "hall")
     server = start_server(path, port=free_port(), limits=BENCH_LIMITS)
@@ -372,21 +419,23 @@ async def hall(n: int, waves: int, timeout: float, arrival: float, folder: Path,
         browsers = asyncio.create_task(asyncio.to_thread(
             chromium_joins, server.vote_url, chromium, arrival, timeout
         )) if chromium else None
-        out["join"], out["failed"] = await open_all(voters, arrival)
-        out["chromium"] = await browsers if browsers is not None else []
-        if out["failed"]:
-            return out
-        await asyncio.gather(*(v.join() for v in voters))
+        with sampled(server.process.pid, profile, "arrivals"):
+            out["join"], out["failed"] = await open_all(voters, arrival)
+            out["chromium"] = await browsers if browsers is not None else []
+            if out["failed"]:
+                return out
+            await asyncio.gather(*(v.join() for v in voters))
         out["all_joined"] = time.perf_counter() - started
         out["join_cpu"] = sum(psutil.Process(server.process.pid).cpu_times()[:2]) - joins_cpu
         cpu_before = sum(psutil.Process(server.process.pid).cpu_times()[:2])
-        for wave in range(waves):
-            values = [1 + (v.number + wave) % 5 for v in voters]
-            results = await asyncio.gather(*(v.tap(x) for v, x in zip(voters, values,
-                                                                        strict=True)))
-            for v, x, (tapped, confirmed) in zip(voters, values, results, strict=True):
-                taps.append((v.label, x, tapped))
-                confirmations.append(confirmed)
+        with sampled(server.process.pid, profile, "waves"):
+            for wave in range(waves):
+                values = [1 + (v.number + wave) % 5 for v in voters]
+                results = await asyncio.gather(*(v.tap(x) for v, x in zip(voters, values,
+                                                                            strict=True)))
+                for v, x, (tapped, confirmed) in zip(voters, values, results, strict=True):
+                    taps.append((v.label, x, tapped))
+                    confirmations.append(confirmed)
         out["wave_cpu"] = sum(psutil.Process(server.process.pid).cpu_times()[:2]) - cpu_before
         after = await settle(server.process.pid, 3)
         out["memory"] = (before, after)
@@ -454,11 +503,11 @@ async def burst_and_refusals(n: int, timeout: float, folder: Path) -> dict:
 
 
 async def run(n: int, waves: int, timeout: float, arrival: float, chromium: int,
-              via: str = "post") -> int:
+              via: str = "post", profile: Path | None = None) -> int:
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64))
     folder = Path(tempfile.mkdtemp(prefix="bench-live-"))
     print(f"load average at start: {loadavg()}")
-    first = await hall(n, waves, timeout, arrival, folder, chromium, via)
+    first = await hall(n, waves, timeout, arrival, folder, chromium, via, profile)
     if first.get("failed"):
         print(f"pages that never loaded ({len(first['failed'])}): {first['failed'][:5]}; "
               f"server log: {first['log']}")
@@ -518,9 +567,13 @@ def main() -> int:
                         help="real Chromium pages among the arrivals (0: none)")
     parser.add_argument("--tap", choices=["post", "widget"], default="post",
                         help="send taps as the page's script does (post) or as widget clicks")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="folder for py-spy profiles of the server (arrivals, waves)")
     args = parser.parse_args()
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     return asyncio.run(run(args.voters, args.waves, args.timeout, args.arrival, args.chromium,
-                           args.tap))
+                           args.tap, args.profile))
 
 
 if __name__ == "__main__":
