@@ -109,12 +109,10 @@ class Hub:
         self._by_session: dict[str, tuple[Any, Callable[[Callable[[], None]], None]]] = {}
         self._shows: queue.Queue[tuple[Callable[[Callable[[], None]], None],
                                        Callable[[], None]]] = queue.Queue()
-        self._shower: threading.Thread | None = None
         self._lock = threading.Lock()
         self._state: dict[str, Any] | None = None
-        self._thread: threading.Thread | None = None
+        self._threads: dict[str, threading.Thread] = {}
         self._votes: queue.Queue[tuple[Any, Future[int]]] = queue.Queue()
-        self._writer: threading.Thread | None = None
         self._writing = threading.Event()
         self._last_tap = 0.0
         self._devices: dict[str, str] = {}
@@ -141,11 +139,7 @@ class Hub:
         """Queue a tap for saving; the future gives its event id once the file has it."""
         done: Future[int] = Future()
         self._last_tap = time.monotonic()
-        with self._lock:
-            if self._writer is None:
-                self._writer = threading.Thread(target=self._write_votes, name="live-votes",
-                                                daemon=True)
-                self._writer.start()
+        self._start("live-votes", self._write_votes)
         self._votes.put((vote, done))
         return done
 
@@ -197,10 +191,14 @@ class Hub:
             self._pages[id(page)] = (page, run_in)
             if session is not None:
                 self._by_session[session] = (page, run_in)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._watch, name="live-hub",
-                                                daemon=True)
-                self._thread.start()
+        self._start("live-hub", self._watch)
+
+    def _start(self, name: str, target: Callable[[], None]) -> None:
+        """Start the hub's thread ``name`` (running ``target``) unless it has started."""
+        with self._lock:
+            if name not in self._threads:
+                self._threads[name] = threading.Thread(target=target, name=name, daemon=True)
+                self._threads[name].start()
 
     def unsubscribe(self, page: Any) -> None:
         """Stop refreshing ``page``."""
@@ -218,11 +216,7 @@ class Hub:
     def show_later(self, run_in: Callable[[Callable[[], None]], None],
                    action: Callable[[], None]) -> None:
         """Run ``action`` in a page's session on the hub's own thread, in the order asked."""
-        with self._lock:
-            if self._shower is None:
-                self._shower = threading.Thread(target=self._show, name="live-pages",
-                                                daemon=True)
-                self._shower.start()
+        self._start("live-pages", self._show)
         self._shows.put((run_in, action))
 
     def _show(self) -> None:
