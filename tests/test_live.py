@@ -426,6 +426,7 @@ def test_server_environment_is_offline_quiet_and_culls():
     assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == "90s"
     assert env["SOLARA_ASSETS_CDN"].startswith("http://127.0.0.1:")
     assert env["SOLARA_APP"] == "assured_kit.liveapp"
+    assert env["SOLARA_SERVER_SYNC_WS_WRITE"] == "True"
     assert live.Limits.from_json(env["ASSURED_KIT_LIVE_LIMITS"]) == live.Limits(cull_seconds=90)
 
 
@@ -1180,6 +1181,9 @@ def test_a_session_runs_no_code_a_client_sends(tmp_path):
         assert server.running
     finally:
         server.stop()
+    # Messages to phones were written straight from the session's thread (Solara's
+    # synchronous writes: a quarter of the CPU a tap and a join; see live._run_server).
+    assert "sync_ws_write requested but unavailable" not in server.log_path.read_text()
 
 
 def test_command_line_server_announces_the_join_link_to_the_room_view(ws, monkeypatch, capsys):
