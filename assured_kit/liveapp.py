@@ -107,7 +107,7 @@ class Hub:
         self.poll_seconds = poll_seconds
         self._pages: dict[int, tuple[Any, Callable[[Callable[[], None]], None]]] = {}
         self._by_session: dict[str, tuple[Any, Callable[[Callable[[], None]], None]]] = {}
-        self._shows: queue.Queue[tuple[Callable[[Callable[[], None]], None],
+        self._shows: queue.Queue[tuple[float, Callable[[Callable[[], None]], None],
                                        Callable[[], None]]] = queue.Queue()
         self._lock = threading.Lock()
         self._state: dict[str, Any] | None = None
@@ -217,14 +217,14 @@ class Hub:
                    action: Callable[[], None]) -> None:
         """Run ``action`` in a page's session on the hub's own thread, in the order asked."""
         self._start("live-pages", self._show)
-        self._shows.put((run_in, action))
+        self._shows.put((time.monotonic(), run_in, action))
 
     def _show(self) -> None:
         while True:
-            run_in, action = self._shows.get()
+            asked, run_in, action = self._shows.get()
             # Saving comes first: while a wave of taps arrives and is written, pages wait to be
-            # told (at most two seconds), so showing "Saved" never slows the saving.
-            deadline = time.monotonic() + 2.0
+            # told (at most two seconds after the save), so showing "Saved" never slows saving.
+            deadline = asked + 2.0
             while (self._writing.is_set() or time.monotonic() - self._last_tap < 0.02) \
                     and time.monotonic() < deadline:
                 time.sleep(0.005)

@@ -1129,6 +1129,35 @@ def test_hub_refreshes_pages_on_a_change_and_lets_closed_sessions_go(tmp_path):
         hub.close()
 
 
+def test_pages_hear_of_saved_taps_after_the_writing_but_never_later_than_two_seconds(tmp_path):
+    from assured_kit.liveapp import Hub
+
+    path = tmp_path / "show.workshop.sqlite"
+    Workshop.create(path, title="Show").close()
+    hub = Hub(path, poll_seconds=60)
+    shown: list[float] = []
+    try:
+        hub.show_later(lambda action: action(), lambda: shown.append(time.monotonic()))
+        deadline = time.monotonic() + 5
+        while not shown and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert shown  # nothing being written: shown at once
+        # A write that never ends (a stream of taps): every page waiting is told within two
+        # seconds of its save, all together, not two seconds each in turn.
+        hub._writing.set()
+        asked = time.monotonic()
+        for _ in range(5):
+            hub.show_later(lambda action: action(), lambda: shown.append(time.monotonic()))
+        time.sleep(0.5)
+        assert len(shown) == 1
+        while len(shown) < 6 and time.monotonic() < asked + 6:
+            time.sleep(0.01)
+        assert len(shown) == 6 and max(shown) - asked < 3.0
+    finally:
+        hub._writing.clear()
+        hub.close()
+
+
 def test_room_key_is_a_secret_of_its_own(ws):
     code = live.ensure_join_code(ws)
     key = live.ensure_room_key(ws)
