@@ -292,6 +292,24 @@ async def tap(session: str, request: dict[str, Any]) -> tuple[int, dict[str, Any
     once the workshop file has the vote (200) or has refused it (409, with the reason the page
     then shows too, e.g. `assured_kit.voting.MOVED_ON`); a session with no voting page, or
     another device's token, gets 410 (the page reloads).
+
+    Parameters
+    ----------
+    session : str
+        The page's session (kernel id), which the gate found was opened by this device.
+    request : dict
+        ``voter``, ``question``, ``round`` and ``value`` as `assured_kit.gate.read_tap` read them.
+
+    Returns
+    -------
+    (int, dict)
+        The HTTP status and the JSON answer (``message`` in plain words when not saved).
+
+    Examples
+    --------
+    >>> asyncio.run(tap(kernel_id, {"voter": token, "question": "LA-DCS-1", "round": 1,
+    ...                             "value": 4}))  # doctest: +SKIP
+    (200, {'saved': True})
     """
     shared = hub()
     found = shared.page_in(session)
@@ -313,12 +331,8 @@ def _gate_owner() -> Any:
     """Return who opened this session, as the gate saw it (None outside the server)."""
     from .gate import current_gate
 
-    gate = current_gate()
-    if gate is None:
-        return None
-    from solara.server import kernel_context
-
-    return gate.owner_of(kernel_context.get_current_context().id)
+    gate, session = current_gate(), _session_id()
+    return None if gate is None or session is None else gate.owner_of(session)
 
 
 def _session_id() -> str | None:
@@ -337,11 +351,12 @@ def _run_in_session() -> Callable[[Callable[[], None]], None]:
     from solara.server import kernel_context
 
     context = kernel_context.get_current_context()
+    one_at_a_time = threading.RLock()  # the hub's threads (refreshes, "Saved") take turns
 
     def run_in(action: Callable[[], None]) -> None:
         if context.closed_event.is_set():
             raise SessionClosedError(context.id)
-        with context:
+        with one_at_a_time, context:
             action()
 
     return run_in
