@@ -138,7 +138,9 @@ __all__ = [
     "describe_classification",
     "describe_uncertainty",
     "evidence_grid",
+    "order_by_strength",
     "order_by_weakness",
+    "rated_groups",
     "share_change_interval",
     "strongest_questions",
     "summarise",
@@ -1986,11 +1988,20 @@ def weakest_questions(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd.D
     ['WF-LM-1']
     """
     summary = by_question(ratings, **options)
-    return order_by_weakness(_usable(summary)).head(n).reset_index(drop=True)
+    return order_by_weakness(rated_groups(summary)).head(n).reset_index(drop=True)
 
 
-def _usable(summary: pd.DataFrame) -> pd.DataFrame:
-    """Keep the groups shown and rated: not suppressed, at least one rating."""
+def rated_groups(summary: pd.DataFrame) -> pd.DataFrame:
+    """Keep the groups a summary shows with at least one rating (not withheld, not all DK).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"suppressed": [False, True, False],
+    ...     "n_rated": pd.array([4, None, 0], dtype="Int64")})
+    >>> rated_groups(table).index.tolist()
+    [0]
+    """
     return summary[~summary["suppressed"].astype(bool) & (summary["n_rated"].fillna(0) > 0)]
 
 
@@ -2035,10 +2046,31 @@ def strongest_questions(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd
     ['WF-LM-2']
     """
     summary = by_question(ratings, **options)
-    ordered = _usable(summary).sort_values(
-        ["top_share", "median", "bottom_share"], ascending=[False, False, True], kind="stable"
+    return order_by_strength(rated_groups(summary)).head(n).reset_index(drop=True)
+
+
+def order_by_strength(summary: pd.DataFrame) -> pd.DataFrame:
+    """Sort summary rows strongest first (the mirror of `order_by_weakness`).
+
+    The largest share at the top of the scale first; ties broken by the higher median, then
+    the lower bottom share, then the rows' own order. Rows with no figures go last.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"question_id": ["a", "b", "c"],
+    ...     "top_share": pd.array([0.7, None, 0.9], dtype="Float64"),
+    ...     "median": pd.array([4, None, 5], dtype="Float64"),
+    ...     "bottom_share": pd.array([0.1, None, 0.0], dtype="Float64")})
+    >>> order_by_strength(table)["question_id"].tolist()
+    ['c', 'a', 'b']
+    """
+    return summary.sort_values(
+        ["top_share", "median", "bottom_share"],
+        ascending=[False, False, True],
+        kind="stable",
+        na_position="last",
     )
-    return ordered.head(n).reset_index(drop=True)
 
 
 def biggest_disagreements(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd.DataFrame:
@@ -2060,7 +2092,7 @@ def biggest_disagreements(ratings: pd.DataFrame, n: int = 5, **options: Any) -> 
     summary = by_question(ratings, **options)
     summary["split"] = summary[["top_share", "bottom_share"]].min(axis=1, skipna=False)
     summary["iqr"] = summary["q3"] - summary["q1"]
-    ordered = _usable(summary).sort_values(
+    ordered = rated_groups(summary).sort_values(
         ["split", "iqr"], ascending=[False, False], kind="stable"
     )
     return ordered.head(n).reset_index(drop=True)
