@@ -183,11 +183,24 @@ def test_participant_text_is_inert_in_html(region, tmp_path):
 def test_suppressed_theme_shows_words_not_zero(region, tmp_path):
     text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
     rows = re.findall(r"<tr>(.*?)</tr>", text, re.S)
-    workforce = [r for r in rows if ">Workforce<" in r]
+    workforce = [r for r in rows if r.startswith("<td>Workforce</td>")]
     assert workforce
     for row in workforce:
         assert SUPPRESSED in row
         assert not re.search(r">\s*0%?\s*<", row)
+    # The authorities table has one row per authority: its Workforce column shows no figure
+    # (Derby's two people are withheld; nobody else answered).
+    table = re.search(
+        r"<table><caption>Share at the top of the scale, by authority</caption>(.*?)</table>",
+        text,
+        re.S,
+    ).group(1)
+    header = re.findall(r"<th scope='col'>(.*?)</th>", table)
+    column = header.index("Workforce")
+    body = re.findall(r"<tr>(<td.*?)</tr>", table, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[column] for row in body]
+    assert SUPPRESSED in cells
+    assert set(cells) == {SUPPRESSED, "no answers"}
     wf = re.search(r"id='theme-WF'>(.*?)</section>", text, re.S).group(1)
     assert f"Figures for this theme are {SUPPRESSED}" in wf
 
@@ -372,7 +385,7 @@ def test_report_links_terms_to_a_glossary_and_shows_editorial_notes(region, tmp_
     glossary = text[text.index("id='glossary'") :]
     assert "In 2010:" in glossary and "Today:" in glossary and "Source:" in glossary
     # LA-DCS-1's note sits in its question's row; WF-EX-5's beside its quote.
-    row = re.search(r"<td>LA-DCS-1: (.*?)</td>", text, re.S).group(1)
+    row = re.search(r"<td id='question-LA-DCS-1'>LA-DCS-1: (.*?)</td>", text, re.S).group(1)
     assert "Editorial note</strong> (not part of the 2010 text)" in row
     wf = re.search(r"id='theme-WF'>(.*?)</section>", text, re.S).group(1)
     quote = re.search(r"Chair and Vice Chair.*?</blockquote>", wf, re.S).group(0)
