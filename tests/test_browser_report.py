@@ -103,6 +103,7 @@ def _visit(browser, path: Path) -> dict:
     seen["pdf"] = page.pdf(format="A4", scale=1, print_background=True)
     (ARTIFACTS / f"report-{path.stem}.pdf").write_bytes(seen["pdf"])
     seen["chart_text"] = _chart_text(path.read_text(encoding="utf-8"))
+    seen["pages"], seen["runs"] = _pdf_runs(seen["pdf"])  # read once: pypdf takes seconds
     page.close()
     return seen
 
@@ -155,9 +156,8 @@ def test_report_opens_cleanly_and_prints_to_a4(printed, which):
     assert seen["problems"] == []
     assert all(u.startswith(("file:", "data:")) for u in seen["requests"]), seen["requests"]
     assert seen["pdf"].startswith(b"%PDF")
-    pages, _ = _pdf_runs(seen["pdf"])
     # Page 1, then the overview and one page (at least) per theme.
-    assert len(pages) > 6
+    assert len(seen["pages"]) > 6
 
 
 @pytest.mark.parametrize("which", ["region", "authority"])
@@ -166,7 +166,7 @@ def test_printed_report_fits_a4_at_full_size(printed, which):
     # Nothing is wider than the printable width, so Chromium never shrinks the page to fit.
     assert seen["too_wide"] == []
     assert seen["scroll_width"] <= math.ceil(PRINTABLE_WIDTH)
-    pages, runs = _pdf_runs(seen["pdf"])
+    runs = seen["runs"]
     # Body text (everything but the words inside charts) is printed at 10 pt or more.
     body = [(n, size, text) for n, size, text in runs if _plain(text) not in seen["chart_text"]]
     assert len(body) > 500
@@ -180,7 +180,7 @@ def test_printed_report_fits_a4_at_full_size(printed, which):
 @pytest.mark.parametrize("which", ["region", "authority"])
 def test_key_messages_are_on_page_one_with_margins(printed, which):
     seen = printed[which]
-    pages, _ = _pdf_runs(seen["pdf"])
+    pages = seen["pages"]
     first = _plain(pages[0])
     assert _plain("Key messages") in first
     assert 3 <= len(seen["messages"]) <= 16
@@ -201,7 +201,7 @@ def test_key_messages_are_on_page_one_with_margins(printed, which):
 
 def test_no_heading_is_left_alone_at_the_foot_of_a_page(printed):
     seen = printed["region"]
-    pages, _ = _pdf_runs(seen["pdf"])
+    pages = seen["pages"]
     headings = {_plain(h) for h in seen["headings"] if _plain(h)}
     for number, text in enumerate(pages[:-1], start=1):
         lines = [line for line in text.splitlines() if line.strip()]
