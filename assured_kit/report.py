@@ -980,14 +980,19 @@ def _year_messages(rep: _Report) -> list[str]:
     moved = table[np.nan_to_num(direction) != 0]
     kind = f"Since {before}"
     if not len(moved):
-        judged = int(np.sum(~np.isnan(direction)))
-        if not judged:
+        judged = table[~np.isnan(direction)]
+        if not len(judged):
             return []
+        sizes = pd.concat([judged["before_n_respondents"], judged["after_n_respondents"]])
+        fewest, most = _int(sizes.min()), _int(sizes.max())
+        people = f"n = {fewest} people" if fewest == most else f"n = {fewest} to {most} people"
         return [
             _message(
                 kind,
                 f"No theme's share at the top of the scale moved by more than chance would "
-                f"give between {before} and {after} (too few answers to tell).{tail}",
+                f"give between {before} and {after} (too few answers to tell; {people} per "
+                f"theme and year; see <a href='#change-years'>the change since last year</a>)."
+                f"{tail}",
             )
         ]
     moved = moved.reindex(moved["top_share_change"].abs().sort_values(ascending=False).index)
@@ -1201,7 +1206,7 @@ def _change_block(rep: _Report, key: str) -> str:
         heading = f"Change since last year ({before} to {after})"
         sides = (str(before), str(after))
         caveat = _like_for_like(rep, [before, after])
-    out = [f"<div class='keep'><h3>{escape_html(heading)}</h3>"]
+    out = [f"<div class='keep'><h3 id='change-{key}'>{escape_html(heading)}</h3>"]
     if caveat:
         out.append(f"<p class='flag'>{escape_html(caveat)}</p>")
     out.append(

@@ -187,8 +187,11 @@ def test_key_messages_are_on_page_one_with_margins(printed, which):
     for message in seen["messages"]:
         assert _plain(message) in first, message
         assert re.search(r"\(n = \d+|n = \d+ people", message), message
-    # Each message links to its theme's section.
-    assert all(links and links[0].startswith("#theme-") for links in seen["message_links"])
+    # Each message links to its theme's section (or, for all themes, the change table).
+    assert all(
+        links and links[0].startswith(("#theme-", "#change-years"))
+        for links in seen["message_links"]
+    )
     # How to read this follows the key messages.
     whole = _plain("".join(pages))
     assert whole.index(_plain("Key messages")) < whole.index(_plain("How to read this"))

@@ -62,6 +62,7 @@ def _make_region(folder: Path, *, synthetic: bool = False) -> list[Path]:
         ws.record(derby[0], "WF-DCS-1", 1)
         ws.record(derby[1], "WF-DCS-1", 1)
         ws.add_action(EVIL_ACTION, owner="Rutland's DCS", theme_id="LA", due="2025-06-30")
+        ws.add_action("Review the partnership protocol", owner="DCS", question_id="LA-DCS-1")
         ws.add_example(
             "Joint audits with Rutland health visitors",
             theme_id="LA",
@@ -414,3 +415,144 @@ def test_report_ends_with_what_changed_since_2010(region, tmp_path):
     assert items and all("Source:" in item and "checked 20" in item for item in items)
     assert "Children&#x27;s Wellbeing and Schools Act 2026" in changes
     assert text.index("id='glossary'") < text.index("id='changes-since-2010'")
+
+
+# ------------------------------------------------------------- first page, print, comparisons
+
+
+def _answers(plan: list[tuple[int, str, list[int]]]) -> pd.DataFrame:
+    """Tidy ratings of LA-DCS-1: (year, authority, one rating per officer) per workshop."""
+    rows = []
+    for year, authority, ratings in plan:
+        for i, rating in enumerate(ratings):
+            rows.append(
+                {
+                    "workshop_id": f"w{year}-{authority}",
+                    "workshop_title": f"{authority} workshop {year}",
+                    "held_on": pd.Timestamp(f"{year}-05-01"),
+                    "synthetic": False,
+                    "scale": "confidence",
+                    "authority": authority,
+                    "respondent_id": f"R{i:04d}",
+                    "respondent_label": f"Officer {i}",
+                    "role": "Officer",
+                    "respondent_kind": "person",
+                    "question_id": "LA-DCS-1",
+                    "question_role": "DCS",
+                    "theme_id": "LA",
+                    "round": 1,
+                    "rating": rating,
+                    "dont_know": False,
+                    "evidence": None,
+                    "note": None,
+                }
+            )
+    frame = pd.DataFrame(rows)
+    return frame.astype({"round": "Int64", "rating": "Int64", "evidence": "Int64"})
+
+
+def _section(text: str, start: str, end: str = "</table>") -> str:
+    return text[text.index(start) : text.index(end, text.index(start))]
+
+
+def _key_section(text: str) -> str:
+    return re.search(r"<section class='key' id='key-messages'>(.*?)</section>", text, re.S).group(1)
+
+
+def test_key_messages_open_the_report_with_n_and_links(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "k.html").read_text(encoding="utf-8")
+    key = _key_section(text)
+    # First: after the title, before the headline question and How to read this.
+    assert text.index("<h1>") < text.index("id='key-messages'") < text.index("class='headline'")
+    assert text.index("id='key-messages'") < text.index("How to read this")
+    items = re.findall(r"<li>(.*?)</li>", key, re.S)
+    assert len(items) >= 3
+    for item in items:
+        assert re.search(r"n = \d+", item), item
+        assert re.search(r"<a href='#(theme-(LA|CR|WF|PR|IN|PM)|change-years)'>", item), item
+    # LA-DCS-2 (15 people, the most at the bottom) leads the weakest; CR-LM-1 is the strongest.
+    assert "Among the weakest:</span> &ldquo;" in key
+    weakest = next(i for i in items if "Among the weakest" in i)
+    assert "LA-DCS-2" in weakest and "n = 15 people" in weakest
+    strongest = next(i for i in items if "Among the strongest" in i)
+    assert "CR-LM-1" in strongest
+    # Workforce rests on two people: withheld, so it feeds no message.
+    assert "WF-DCS-1" not in key and "theme-WF" not in key
+
+
+def test_questions_sorted_weakest_first_and_actions_linked(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "q.html").read_text(encoding="utf-8")
+    la = re.search(r"id='theme-LA'>(.*?)</section>", text, re.S).group(1)
+    table = _section(la, "<caption>Leadership/Accountability: by question, weakest first")
+    order = re.findall(r"<td id='question-(LA-[A-Z]+-\d)'>", table)
+    assert order == ["LA-DCS-2", "LA-DCS-1"]
+    # The action on LA-DCS-1 links to that question's row.
+    actions = _section(la, "<h4>Actions</h4>")
+    assert "<a href='#question-LA-DCS-1'>LA-DCS-1</a>" in actions
+    assert "Review the partnership protocol" in actions
+
+
+def test_change_since_last_year_is_like_for_like_or_flagged(region, tmp_path):
+    text = report_from_sources([region], tmp_path / "y.html").read_text(encoding="utf-8")
+    block = _section(text, "<h3 id='change-years'>Change since last year (2025 to 2026)</h3>")
+    # 2025: five authorities; 2026: Derby's local workshop only.
+    assert "Different authorities took part (5 in 2025, 1 in 2026; 1 in both)" in block
+    headers = re.findall(r"<th scope='col'>(.*?)</th>", block)
+    assert headers[:5] == ["Theme", "2025", "2026", "Change at the top", "Change at the bottom"]
+    assert re.search(r"\d+% top, \d+% bottom \(n = \d+ people", block)
+
+
+def test_year_changes_within_chance_say_so(tmp_path):
+    # Three authorities of three officers each, three years: half as many at the top, then more.
+    towns = ("Derby", "Rutland", "Leicester")
+    plan = [(2024, a, [2, 4, 4]) for a in towns]
+    plan += [(2025, a, [2, 2, 4]) for a in towns]
+    plan += [(2026, a, [2, 4, 4]) for a in towns]
+    out = write_report(tmp_path / "t.html", _answers(plan), scope="region", seed=1)
+    text = out.read_text(encoding="utf-8")
+    block = _section(text, "<h3 id='change-years'>Change since last year (2025 to 2026)</h3>")
+    assert "Different authorities took part" not in text  # the same three every year
+    assert "+33 points" in block and "top: too few answers to tell" in block
+    key = _key_section(text)
+    assert "moved by more than chance would give between 2025 and 2026" in key
+    # Three years: the trend, with n, oldest first.
+    trend = _section(text, "<h3>Trend over 3 years</h3>")
+    assert re.findall(r"<th scope='col'>(\d{4})</th>", trend) == ["2024", "2025", "2026"]
+    assert "67% (n = 9 people)" in trend and "33% (n = 9 people)" in trend
+    # How to read this names the interval.
+    assert "95% Wilson score interval" in text and "Newcombe" in text
+
+
+def test_year_changes_beyond_chance_are_called_and_flagged_when_others_joined(tmp_path):
+    plan = [(2025, a, [1, 2, 2, 2, 2, 2, 2, 2, 2, 3]) for a in ("Derby", "Rutland", "Leicester")]
+    joined = ("Derby", "Rutland", "Lincolnshire")
+    plan += [(2026, a, [5, 5, 4, 4, 4, 4, 4, 5, 5, 3]) for a in joined]
+    out = write_report(tmp_path / "b.html", _answers(plan), scope="region", seed=1)
+    text = out.read_text(encoding="utf-8")
+    block = _section(text, "<h3 id='change-years'>Change since last year (2025 to 2026)</h3>")
+    assert "top: a real rise; bottom: a real fall" in block
+    assert "Different authorities took part (3 in 2025, 3 in 2026; 2 in both)" in block
+    key = _key_section(text)
+    assert (
+        "the share at the top of the scale rose from 0% to 90% "
+        "(n = 30 people in 2025, 30 in 2026)." in key
+    )
+    assert "Different authorities took part" in key
+    assert "Trend over" not in text  # two years are a change, not a trend
+
+
+def test_print_margins_carry_title_marking_and_page_numbers(region, tmp_path):
+    ratings = read_ratings(region)
+    text = write_report(tmp_path / "m.html", ratings, scope="region").read_text("utf-8")
+    page = text[text.index("@page { size: A4 portrait;") : text.index("</style>")]
+    assert "@top-right { content: \"Official – Sensitive\"" in page
+    assert "counter(page)" in page and "counter(pages)" in page
+    assert '@top-left { content: "Assured Safeguarding: the regional picture"' in page
+    title = 'Derby "draft" </style><script>x</script>'
+    text = write_report(
+        tmp_path / "n.html", ratings, scope="region", marking="", title=title
+    ).read_text("utf-8")
+    assert "@top-right" not in text and "class='marking'" not in text
+    style = re.search(r"<style>(.*?)</style>", text, re.S).group(1)
+    assert "<" not in style and "\\3c /style\\3e" in style
+    assert "<script" not in text
