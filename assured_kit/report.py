@@ -844,11 +844,18 @@ def _key_messages(rep: _Report) -> str:
     """
     s = rep.summaries
     items: list[str] = []
-    weakest = s["weakest"].head(KEY_QUESTIONS)
-    listed = set(weakest["question_id"].astype(str))
     shown = rated_groups(s["questions"])
-    strongest = order_by_strength(shown[~shown["question_id"].astype(str).isin(listed)])
-    for row in strongest.head(KEY_QUESTIONS).itertuples(index=False):
+    # Never more than half the rated questions on each side, so no question is called one of
+    # the weakest only because there are few; and none with nobody at that end of the scale.
+    each = min(KEY_QUESTIONS, len(shown) // 2)
+    weakest = s["weakest"]
+    weakest = weakest[(weakest["bottom_share"] > 0).to_numpy(dtype=bool, na_value=False)]
+    weakest = weakest.head(each)
+    listed = set(weakest["question_id"].astype(str))
+    others = shown[~shown["question_id"].astype(str).isin(listed)]
+    others = others[(others["top_share"] > 0).to_numpy(dtype=bool, na_value=False)]
+    strongest = order_by_strength(others).head(each)
+    for row in strongest.itertuples(index=False):
         items.append(
             _message(
                 "Among the strongest",
@@ -864,7 +871,7 @@ def _key_messages(rep: _Report) -> str:
                 f"bottom of the scale ({_people(row.n_respondents)}).",
             )
         )
-    listed |= set(strongest.head(KEY_QUESTIONS)["question_id"].astype(str))
+    listed |= set(strongest["question_id"].astype(str))
     contested = shown[(shown["classification"].astype(str) == "contested")]
     contested = contested[~contested["question_id"].astype(str).isin(listed)]
     split = contested[["top_share", "bottom_share"]].min(axis=1)

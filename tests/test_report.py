@@ -470,12 +470,14 @@ def test_key_messages_open_the_report_with_n_and_links(region, tmp_path):
     for item in items:
         assert re.search(r"n = \d+", item), item
         assert re.search(r"<a href='#(theme-(LA|CR|WF|PR|IN|PM)|change-years)'>", item), item
-    # LA-DCS-2 (15 people, the most at the bottom) leads the weakest; CR-LM-1 is the strongest.
-    assert "Among the weakest:</span> &ldquo;" in key
-    weakest = next(i for i in items if "Among the weakest" in i)
-    assert "LA-DCS-2" in weakest and "n = 15 people" in weakest
-    strongest = next(i for i in items if "Among the strongest" in i)
-    assert "CR-LM-1" in strongest
+    # Three questions rated (WF-DCS-1 withheld, CR-DCS-1 all Don't know): one each side, so
+    # none is called weak or strong only for want of others. LA-DCS-2 (the most at the
+    # bottom) is the weakest; LA-DCS-1 (61% at the top, against CR-LM-1's 60%) the strongest.
+    weakest = [i for i in items if "Among the weakest" in i]
+    assert len(weakest) == 1 and "LA-DCS-2" in weakest[0] and "n = 15 people" in weakest[0]
+    strongest = [i for i in items if "Among the strongest" in i]
+    assert len(strongest) == 1 and "LA-DCS-1" in strongest[0] and "61%" in strongest[0]
+    assert "n = 18 people" in strongest[0]
     # Workforce rests on two people: withheld, so it feeds no message.
     assert "WF-DCS-1" not in key and "theme-WF" not in key
 
