@@ -58,7 +58,6 @@ _LAZY: dict[str, str] = {
     "authority_position": "summary",
     "change": "summary",
     "weakest_questions": "summary",
-    "strongest_questions": "summary",
     "wilson_interval": "summary",
     "biggest_disagreements": "summary",
     "classify": "summary",
@@ -160,7 +159,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .summary import describe_classification as describe_classification
     from .summary import describe_disclosure as describe_disclosure
     from .summary import evidence_grid as evidence_grid
-    from .summary import strongest_questions as strongest_questions
     from .summary import summarise as summarise
     from .summary import suppressed_text as suppressed_text
     from .summary import weakest_questions as weakest_questions

@@ -53,7 +53,6 @@ from .summary import (
     describe_classification,
     describe_disclosure,
     describe_uncertainty,
-    order_by_strength,
     order_by_weakness,
     rated_groups,
     share_change_interval,
@@ -854,7 +853,7 @@ def _key_messages(rep: _Report) -> str:
     listed = set(weakest["question_id"].astype(str))
     others = shown[~shown["question_id"].astype(str).isin(listed)]
     others = others[(others["top_share"] > 0).to_numpy(dtype=bool, na_value=False)]
-    strongest = order_by_strength(others).head(each)
+    strongest = order_by_weakness(others, strongest_first=True).head(each)
     for row in strongest.itertuples(index=False):
         items.append(
             _message(
@@ -1142,6 +1141,15 @@ def _position_block(rep: _Report) -> str:
     return "\n".join(out)
 
 
+def _top_share_cell(rep: _Report, found: Any) -> _Cell:
+    """Return one group's share at the top of the scale with its n (or why there is none)."""
+    if found is None:
+        return _Cell("no answers")
+    if _yes(found.suppressed):
+        return _Cell(rep.suppressed_words, suppressed=True)
+    return _Cell(f"{percent(found.top_share)} ({_people(found.n_respondents)})")
+
+
 def _authorities_block(rep: _Report) -> str:
     table = rep.summaries["authorities"]
     if table["authority"].nunique() < 2:
@@ -1161,15 +1169,7 @@ def _authorities_block(rep: _Report) -> str:
     for label in labels:
         row = [_Cell(label)]
         for theme in themes:
-            found = cells.get((theme, label))
-            if found is None:
-                row.append(_Cell("no answers"))
-            elif _yes(found.suppressed):
-                row.append(_Cell(rep.suppressed_words, suppressed=True))
-            else:
-                row.append(
-                    _Cell(f"{percent(found.top_share)} (n {_int(found.n_respondents)})")
-                )
+            row.append(_top_share_cell(rep, cells.get((theme, label))))
         rows.append(row)
     out.append(
         _table(["Authority", *themes], rows, "Share at the top of the scale, by authority")
@@ -1290,15 +1290,7 @@ def _trend_block(rep: _Report) -> str:
     for theme in rep.summaries["themes"].itertuples(index=False):
         row = [_Cell(str(theme.theme_title))]
         for year in years:
-            found = cells.get((str(theme.theme_id), year))
-            if found is None:
-                row.append(_Cell("no answers"))
-            elif _yes(found.suppressed):
-                row.append(_Cell(rep.suppressed_words, suppressed=True))
-            else:
-                row.append(
-                    _Cell(f"{percent(found.top_share)} ({_people(found.n_respondents)})")
-                )
+            row.append(_top_share_cell(rep, cells.get((str(theme.theme_id), year))))
         rows.append(row)
     caveat = _like_for_like(rep, years)
     flag = f"<p class='flag'>{escape_html(caveat)}</p>" if caveat else ""

@@ -138,11 +138,9 @@ __all__ = [
     "describe_classification",
     "describe_uncertainty",
     "evidence_grid",
-    "order_by_strength",
     "order_by_weakness",
     "rated_groups",
     "share_change_interval",
-    "strongest_questions",
     "summarise",
     "weakest_questions",
     "wilson_interval",
@@ -2005,12 +2003,13 @@ def rated_groups(summary: pd.DataFrame) -> pd.DataFrame:
     return summary[~summary["suppressed"].astype(bool) & (summary["n_rated"].fillna(0) > 0)]
 
 
-def order_by_weakness(summary: pd.DataFrame) -> pd.DataFrame:
+def order_by_weakness(summary: pd.DataFrame, *, strongest_first: bool = False) -> pd.DataFrame:
     """Sort summary rows weakest first: the one order of "weakness" (reports, lists, charts).
 
     The largest share at the bottom of the scale first; ties broken by the lower median, then
-    the lower top share, then the rows' own order (framework order). Rows with no figures
-    (withheld, or no ratings) go last, in their own order.
+    the lower top share, then the rows' own order (framework order). ``strongest_first`` gives
+    the mirror: the largest share at the top first, then the higher median, then the lower
+    bottom share. Rows with no figures (withheld, or no ratings) go last either way.
 
     Examples
     --------
@@ -2021,56 +2020,14 @@ def order_by_weakness(summary: pd.DataFrame) -> pd.DataFrame:
     ...     "top_share": pd.array([0.7, None, 0.2], dtype="Float64")})
     >>> order_by_weakness(table)["question_id"].tolist()
     ['c', 'a', 'b']
+    >>> order_by_weakness(table, strongest_first=True)["question_id"].tolist()
+    ['a', 'c', 'b']
     """
-    return summary.sort_values(
-        ["bottom_share", "median", "top_share"],
-        ascending=[False, True, True],
-        kind="stable",
-        na_position="last",
-    )
-
-
-def strongest_questions(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd.DataFrame:
-    """Return the ``n`` questions with the largest share at the top of the scale.
-
-    Ties are broken by the higher median, then the lower bottom share, then framework order.
-    Suppressed questions and questions with no ratings are left out.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("aabb"),
-    ...     "question_id": ["WF-LM-1", "WF-LM-2"] * 2, "theme_id": "WF",
-    ...     "rating": pd.array([1, 4, 2, 5], dtype="Int64"), "dont_know": False})
-    >>> strongest_questions(answers, 1, min_group=2)["question_id"].tolist()
-    ['WF-LM-2']
-    """
-    summary = by_question(ratings, **options)
-    return order_by_strength(rated_groups(summary)).head(n).reset_index(drop=True)
-
-
-def order_by_strength(summary: pd.DataFrame) -> pd.DataFrame:
-    """Sort summary rows strongest first (the mirror of `order_by_weakness`).
-
-    The largest share at the top of the scale first; ties broken by the higher median, then
-    the lower bottom share, then the rows' own order. Rows with no figures go last.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> table = pd.DataFrame({"question_id": ["a", "b", "c"],
-    ...     "top_share": pd.array([0.7, None, 0.9], dtype="Float64"),
-    ...     "median": pd.array([4, None, 5], dtype="Float64"),
-    ...     "bottom_share": pd.array([0.1, None, 0.0], dtype="Float64")})
-    >>> order_by_strength(table)["question_id"].tolist()
-    ['c', 'a', 'b']
-    """
-    return summary.sort_values(
-        ["top_share", "median", "bottom_share"],
-        ascending=[False, False, True],
-        kind="stable",
-        na_position="last",
-    )
+    if strongest_first:
+        keys, ascending = ["top_share", "median", "bottom_share"], [False, False, True]
+    else:
+        keys, ascending = ["bottom_share", "median", "top_share"], [False, True, True]
+    return summary.sort_values(keys, ascending=ascending, kind="stable", na_position="last")
 
 
 def biggest_disagreements(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd.DataFrame:

@@ -704,7 +704,7 @@ def test_share_change_interval_matches_newcombe(before, after, low, high):
     assert got == pytest.approx((low, high), abs=6e-5)
 
 
-def test_order_by_weakness_and_strength_share_one_rule():
+def test_one_order_of_weakness_and_its_mirror():
     frame = pd.DataFrame(
         {
             "workshop_id": "w",
@@ -717,8 +717,11 @@ def test_order_by_weakness_and_strength_share_one_rule():
     )
     table = sm.by_question(frame, min_group=3)
     assert sm.order_by_weakness(table)["question_id"].tolist() == ["WF-LM-1", "WF-LM-2"]
-    assert sm.order_by_strength(table)["question_id"].tolist() == ["WF-LM-2", "WF-LM-1"]
-    assert sm.strongest_questions(frame, 1, min_group=3)["question_id"].tolist() == ["WF-LM-2"]
+    strongest = sm.order_by_weakness(table, strongest_first=True)
+    assert strongest["question_id"].tolist() == ["WF-LM-2", "WF-LM-1"]
     assert sm.weakest_questions(frame, 1, min_group=3)["question_id"].tolist() == ["WF-LM-1"]
-    # Withheld questions are never among the strongest (nor the weakest).
-    assert sm.strongest_questions(frame, 2, min_group=5).empty
+    # Withheld questions have no figures: last, whichever way round.
+    withheld = sm.by_question(frame, min_group=5)
+    strongest = sm.order_by_weakness(withheld, strongest_first=True)
+    assert strongest["question_id"].tolist() == ["WF-LM-1", "WF-LM-2"]
+    assert sm.rated_groups(withheld).empty
