@@ -10,9 +10,25 @@ consent). The framework's 2010 words appear as printed, with 2010 terms linked a
 glossary, editorial notes beside the words they annotate, and a "What changed since 2010" page
 at the end (all from `assured_kit.glossary`).
 
+The page opens with **key messages**: the strongest and weakest questions, what is contested,
+where confidence runs ahead of evidence, where Directors and Lead Members see it differently and
+what changed since last year, each one plain sentence with its n, linked to its theme, and each
+drawn from a figure the report shows (never from a withheld group). "How to read this" follows.
+Within a theme, questions are listed weakest first (`assured_kit.summary.order_by_weakness`);
+actions link to the question they answer.
+
+Comparisons are honest: a change between years or rounds shows the top and bottom shares with
+their n on each side, is called only where it is larger than chance would give (Wilson and
+Newcombe intervals, `assured_kit.summary.share_change_interval`) and otherwise reads "too few
+answers to tell"; a year-on-year change where different authorities took part says so; three
+years or more get a trend table.
+
 The HTML page needs nothing but a browser: styles inline, charts embedded as SVG images, no
-script and no network (its content security policy forbids both), and ``@media print`` rules
-that start each theme on a new A4 page.
+script and no network (its content security policy forbids both). It prints on A4 portrait at
+100 %: no element is wider than the printable width (wide tables run one row per authority),
+headings stay with what follows, each theme starts a new page, and the page margins carry the
+report's title, the protective marking (``marking=``, "Official – Sensitive" by default) and
+"Page n of N" (CSS ``@page`` margin boxes).
 
 Privacy rules applied to both formats:
 
@@ -954,10 +970,16 @@ def _authorities_by_year(rep: _Report) -> dict[int, set[str]]:
     r = rep.ratings
     if "held_on" not in r.columns or "authority" not in r.columns or not len(r):
         return {}
-    years = pd.to_datetime(r["held_on"]).dt.year
-    frame = pd.DataFrame({"year": years.to_numpy(), "authority": r["authority"].astype(object)})
-    frame = frame.dropna().drop_duplicates()
-    return {int(y): set(map(str, g["authority"])) for y, g in frame.groupby("year")}
+    if "taking_part" not in rep.summaries:  # read once per report: it scans every answer
+        pairs = pd.DataFrame(
+            {"year": pd.to_datetime(r["held_on"]).dt.year, "authority": r["authority"]}
+        )
+        rep.summaries["taking_part"] = pairs.dropna().drop_duplicates()
+    pairs = rep.summaries["taking_part"]
+    return {
+        int(y): {str(a) for a in g["authority"]}
+        for y, g in pairs.groupby("year", observed=True)
+    }
 
 
 def _like_for_like(rep: _Report, years: Sequence[Any]) -> str:
