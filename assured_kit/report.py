@@ -1169,7 +1169,7 @@ def _top_share_cell(rep: _Report, found: Any) -> _Cell:
         return _Cell("no answers")
     if _yes(found.suppressed):
         return _Cell(rep.suppressed_words, suppressed=True)
-    return _Cell(f"{percent(found.top_share)} ({_people(found.n_respondents)})")
+    return _Cell(f"{percent(found.top_share)} (n = {_int(found.n_respondents)})")
 
 
 def _authorities_block(rep: _Report) -> str:
@@ -1194,7 +1194,11 @@ def _authorities_block(rep: _Report) -> str:
             row.append(_top_share_cell(rep, cells.get((theme, label))))
         rows.append(row)
     out.append(
-        _table(["Authority", *themes], rows, "Share at the top of the scale, by authority")
+        _table(
+            ["Authority", *themes],
+            rows,
+            "Share at the top of the scale, by authority (n: people)",
+        )
     )
     return "\n".join(out)
 
@@ -1320,7 +1324,9 @@ def _trend_block(rep: _Report) -> str:
         f"<div class='keep'><h3>Trend over {len(years)} years</h3>{flag}"
         "<p>Share of ratings at the top of the scale by year, with the people (n) it rests "
         "on.</p></div>"
-        + _table(["Theme", *map(str, years)], rows, "Share at the top of the scale by year")
+        + _table(
+            ["Theme", *map(str, years)], rows, "Share at the top of the scale by year (n: people)"
+        )
     )
 
 

@@ -192,7 +192,8 @@ def test_suppressed_theme_shows_words_not_zero(region, tmp_path):
     # The authorities table has one row per authority: its Workforce column shows no figure
     # (Derby's two people are withheld; nobody else answered).
     table = re.search(
-        r"<table><caption>Share at the top of the scale, by authority</caption>(.*?)</table>",
+        r"<table><caption>Share at the top of the scale, by authority \(n: people\)</caption>"
+        r"(.*?)</table>",
         text,
         re.S,
     ).group(1)
@@ -520,7 +521,7 @@ def test_year_changes_within_chance_say_so(tmp_path):
     # Three years: the trend, with n, oldest first.
     trend = _section(text, "<h3>Trend over 3 years</h3>")
     assert re.findall(r"<th scope='col'>(\d{4})</th>", trend) == ["2024", "2025", "2026"]
-    assert "67% (n = 9 people)" in trend and "33% (n = 9 people)" in trend
+    assert "67% (n = 9)" in trend and "33% (n = 9)" in trend
     # How to read this names the interval.
     assert "95% Wilson score interval" in text and "Newcombe" in text
 
