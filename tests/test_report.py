@@ -559,3 +559,21 @@ def test_print_margins_carry_title_marking_and_page_numbers(region, tmp_path):
     style = re.search(r"<style>(.*?)</style>", text, re.S).group(1)
     assert "<" not in style and "\\3c /style\\3e" in style
     assert "<script" not in text
+
+
+def test_key_messages_on_roles_apart_and_confidence_ahead_of_evidence(tmp_path):
+    towns = ("Derby", "Rutland", "Leicester", "Nottingham")
+    # Each authority's Director sure (5, on no evidence), its Lead Member not (1).
+    answers = _answers([(2026, town, [5, 1]) for town in towns])
+    answers["role"] = ["DCS", "LM"] * len(towns)
+    answers["respondent_label"] = answers["role"]
+    answers["evidence"] = pd.array([0, 2] * len(towns), dtype="Int64")
+    text = write_report(tmp_path / "r.html", answers, scope="region", seed=1).read_text("utf-8")
+    key = _key_section(text)
+    apart = re.search(r"Directors and Lead Members apart:</span> (.*?)</li>", key).group(1)
+    assert "<a href='#theme-LA'>Leadership/Accountability</a>" in apart
+    assert "100% of Directors' ratings are at the top of the scale against 0% of Lead" in apart
+    assert "(n = 4 and 4 people)" in apart
+    ahead = re.search(r"Confidence ahead of evidence:</span> (.*?)</li>", key).group(1)
+    assert "LA-DCS-1" in ahead and "4 of 4 confident answers rest on no evidence" in ahead
+    assert "(n = 8 people)" in ahead
