@@ -96,6 +96,13 @@ def region(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def region_html(region, tmp_path_factory) -> str:
+    """The region's HTML report with the default options, built once for the tests reading it."""
+    out = report_from_sources([region], tmp_path_factory.mktemp("region-html") / "region.html")
+    return out.read_text(encoding="utf-8")
+
+
 class _Parsed(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -141,9 +148,8 @@ def _workbook_text(path: Path) -> str:
 # ----------------------------------------------------------------------------- HTML
 
 
-def test_region_report_is_organised_per_theme(region, tmp_path):
-    out = report_from_sources([region], tmp_path / "region.html")
-    text = out.read_text(encoding="utf-8")
+def test_region_report_is_organised_per_theme(region_html):
+    text = region_html
     fw = load_framework()
     assert fw.about["headline_question"] in text
     for theme in ("LA", "CR", "WF"):
@@ -166,8 +172,8 @@ def test_region_report_is_organised_per_theme(region, tmp_path):
     assert escape_html(describe_classification(min_group=3)) in text
 
 
-def test_participant_text_is_inert_in_html(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
+def test_participant_text_is_inert_in_html(region_html):
+    text = region_html
     parsed = _parse(text)
     assert "script" not in parsed.tags  # no live script element at all
     assert re.search(r"<script", text, re.I) is None
@@ -181,8 +187,8 @@ def test_participant_text_is_inert_in_html(region, tmp_path):
     assert "Content-Security-Policy" in text and "default-src 'none'" in text
 
 
-def test_suppressed_theme_shows_words_not_zero(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
+def test_suppressed_theme_shows_words_not_zero(region_html):
+    text = region_html
     rows = re.findall(r"<tr>(.*?)</tr>", text, re.S)
     workforce = [r for r in rows if r.startswith("<td>Workforce</td>")]
     assert workforce
@@ -248,15 +254,15 @@ def test_synthetic_banner(tmp_path):
     assert "SYNTHETIC DATA" in report_from_sources([fake], tmp_path / "b.html").read_text()
 
 
-def test_actions_and_consented_examples_only(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
+def test_actions_and_consented_examples_only(region_html):
+    text = region_html
     assert "Joint audits with" in text
     assert "Private example nobody agreed to share" not in text
     assert "30 June 2025" in text
 
 
-def test_print_rules_for_a4(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
+def test_print_rules_for_a4(region_html):
+    text = region_html
     assert "@media print" in text and "size: A4" in text
     assert re.search(r"section\.theme\s*\{[^}]*break-before:\s*page", text)
 
@@ -298,9 +304,14 @@ def test_bad_suffix(region, tmp_path):
 # ----------------------------------------------------------------------------- XLSX
 
 
-def test_xlsx_neutralises_participant_text(region, tmp_path):
-    out = report_from_sources([region], tmp_path / "r.xlsx")
-    book = openpyxl.load_workbook(out)
+@pytest.fixture(scope="module")
+def region_xlsx(region, tmp_path_factory) -> Path:
+    """The region's XLSX report with the default options, written once."""
+    return report_from_sources([region], tmp_path_factory.mktemp("region-xlsx") / "r.xlsx")
+
+
+def test_xlsx_neutralises_participant_text(region_xlsx):
+    book = openpyxl.load_workbook(region_xlsx)
     notes = book["Notes"]
     cells = [c for row in notes.iter_rows(min_row=2) for c in row if c.value == "'" + EVIL_NOTE]
     assert cells, "the note is in the workbook, apostrophe-prefixed"
@@ -319,8 +330,8 @@ def test_xlsx_neutralises_participant_text(region, tmp_path):
     assert formulas == []
 
 
-def test_xlsx_suppressed_cells_are_blank_with_a_flag(region, tmp_path):
-    book = openpyxl.load_workbook(report_from_sources([region], tmp_path / "r.xlsx"))
+def test_xlsx_suppressed_cells_are_blank_with_a_flag(region_xlsx):
+    book = openpyxl.load_workbook(region_xlsx)
     read_me = [tuple(r) for r in book["Read me"].iter_rows(values_only=True)]
     assert ("Strong, weak, contested", describe_classification(min_group=3)) in [
         r[:2] for r in read_me
@@ -353,8 +364,8 @@ def test_xlsx_authority_report_is_anonymised(region, tmp_path):
     assert "Position" in openpyxl.load_workbook(out).sheetnames
 
 
-def test_region_xlsx_authorities_sorted_by_letter(region, tmp_path):
-    book = openpyxl.load_workbook(report_from_sources([region], tmp_path / "r.xlsx"))
+def test_region_xlsx_authorities_sorted_by_letter(region_xlsx):
+    book = openpyxl.load_workbook(region_xlsx)
     rows = list(book["Authorities"].iter_rows(min_row=2, values_only=True))
     la = [r[1] for r in rows if r[0] == "LA"]
     assert la == sorted(la, key=lambda s: (len(s), s))
@@ -377,8 +388,8 @@ def test_summary_text_table(region):
 # ------------------------------------------------------------------------ 2010 words, 2026 eyes
 
 
-def test_report_links_terms_to_a_glossary_and_shows_editorial_notes(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "g.html").read_text(encoding="utf-8")
+def test_report_links_terms_to_a_glossary_and_shows_editorial_notes(region_html):
+    text = region_html
     links = re.findall(r"<a class='term' href='#(term-[a-z0-9-]+)'>", text)
     targets = set(re.findall(r"<dt id='(term-[a-z0-9-]+)'>", text))
     assert links and len(links) == len(set(links))  # each term marked once, at first use
@@ -397,16 +408,16 @@ def test_report_links_terms_to_a_glossary_and_shows_editorial_notes(region, tmp_
     assert load_framework().question("LA-DCS-1")["text"] in plain
 
 
-def test_report_credits_ofsted_for_the_three_questions(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "o.html").read_text(encoding="utf-8")
+def test_report_credits_ofsted_for_the_three_questions(region_html):
+    text = region_html
     assert "framework&#x27;s three questions" not in text and "framework's three" not in text
     credit = re.search(r"<p class='credit'>(.*?)</p>", text, re.S).group(1)
     assert "Ofsted" in credit and "ILACS" in credit and "not the framework" in credit
     assert text.index("class='headline'") < text.index("class='credit'")
 
 
-def test_report_ends_with_what_changed_since_2010(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "c.html").read_text(encoding="utf-8")
+def test_report_ends_with_what_changed_since_2010(region_html):
+    text = region_html
     changes = re.search(
         r"<section class='changes' id='changes-since-2010'>(.*?)</section>", text, re.S
     ).group(1)
@@ -460,8 +471,8 @@ def _key_section(text: str) -> str:
     return re.search(r"<section class='key' id='key-messages'>(.*?)</section>", text, re.S).group(1)
 
 
-def test_key_messages_open_the_report_with_n_and_links(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "k.html").read_text(encoding="utf-8")
+def test_key_messages_open_the_report_with_n_and_links(region_html):
+    text = region_html
     key = _key_section(text)
     # First: after the title, before the headline question and How to read this.
     assert text.index("<h1>") < text.index("id='key-messages'") < text.index("class='headline'")
@@ -483,8 +494,8 @@ def test_key_messages_open_the_report_with_n_and_links(region, tmp_path):
     assert "WF-DCS-1" not in key and "theme-WF" not in key
 
 
-def test_questions_sorted_weakest_first_and_actions_linked(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "q.html").read_text(encoding="utf-8")
+def test_questions_sorted_weakest_first_and_actions_linked(region_html):
+    text = region_html
     la = re.search(r"id='theme-LA'>(.*?)</section>", text, re.S).group(1)
     table = _section(la, "<caption>Leadership/Accountability: by question, weakest first")
     order = re.findall(r"<td id='question-(LA-[A-Z]+-\d)'>", table)
@@ -495,8 +506,8 @@ def test_questions_sorted_weakest_first_and_actions_linked(region, tmp_path):
     assert "Review the partnership protocol" in actions
 
 
-def test_change_since_last_year_is_like_for_like_or_flagged(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "y.html").read_text(encoding="utf-8")
+def test_change_since_last_year_is_like_for_like_or_flagged(region_html):
+    text = region_html
     block = _section(text, "<h3 id='change-years'>Change since last year (2025 to 2026)</h3>")
     # 2025: five authorities; 2026: Derby's local workshop only.
     assert "Different authorities took part (5 in 2025, 1 in 2026; 1 in both)" in block
@@ -544,16 +555,16 @@ def test_year_changes_beyond_chance_are_called_and_flagged_when_others_joined(tm
     assert "Trend over" not in text  # two years are a change, not a trend
 
 
-def test_print_margins_carry_title_marking_and_page_numbers(region, tmp_path):
-    ratings = read_ratings(region)
-    text = write_report(tmp_path / "m.html", ratings, scope="region").read_text("utf-8")
+def test_print_margins_carry_title_marking_and_page_numbers(region_html, tmp_path):
+    text = region_html
     page = text[text.index("@page { size: A4 portrait;") : text.index("</style>")]
     assert "@top-right { content: \"Official – Sensitive\"" in page
     assert "counter(page)" in page and "counter(pages)" in page
     assert '@top-left { content: "Assured Safeguarding: the regional picture"' in page
     title = 'Derby "draft" </style><script>x</script>'
+    answers = _answers([(2026, "Derby", [4, 4, 5])])
     text = write_report(
-        tmp_path / "n.html", ratings, scope="region", marking="", title=title
+        tmp_path / "n.html", answers, scope="region", marking="", title=title, seed=1
     ).read_text("utf-8")
     assert "@top-right" not in text and "class='marking'" not in text
     style = re.search(r"<style>(.*?)</style>", text, re.S).group(1)
