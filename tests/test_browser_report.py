@@ -202,8 +202,9 @@ def test_key_messages_are_on_page_one_with_margins(printed, which):
         assert _plain(DEFAULT_MARKING) in plain, number
 
 
-def test_no_heading_is_left_alone_at_the_foot_of_a_page(printed):
-    seen = printed["region"]
+@pytest.mark.parametrize("which", ["region", "authority"])
+def test_no_heading_is_left_alone_at_the_foot_of_a_page(printed, which):
+    seen = printed[which]
     pages = seen["pages"]
     headings = {_plain(h) for h in seen["headings"] if _plain(h)}
     for number, text in enumerate(pages[:-1], start=1):
