@@ -1103,7 +1103,11 @@ def _roles_block(rep: _Report) -> str:
                 cells += [_Cell("no answers"), _Cell("")]
             else:
                 cells += [
-                    _Cell(percent(getattr(row, f"{prefix}_top_share")), numeric=True),
+                    _Cell(
+                        f"{percent(getattr(row, f'{prefix}_top_share'))} "
+                        f"(n = {_int(getattr(row, f'{prefix}_n_respondents'))})",
+                        numeric=True,
+                    ),
                     _classification_cell(getattr(row, f"{prefix}_classification")),
                 ]
         cells.append(_flag_cell(str(row.why) if _yes(row.apart) else ""))
@@ -1112,7 +1116,7 @@ def _roles_block(rep: _Report) -> str:
         _table(
             ["Theme", "DCS top share", "DCS", "Lead Member top share", "Lead Member", "Apart?"],
             rows,
-            "DCS and Lead Member views by theme",
+            "DCS and Lead Member views by theme (n: people)",
         )
     )
     return "\n".join(out)
@@ -1134,7 +1138,7 @@ def _position_block(rep: _Report) -> str:
         elif pd.isna(row.value):
             own = _Cell("no answers")
         else:
-            own = _Cell(percent(row.value), numeric=True)
+            own = _Cell(f"{percent(row.value)} (n = {_int(row.n_respondents)})", numeric=True)
         if _yes(row.others_suppressed):
             spread = _Cell(
                 f"withheld (fewer than {pos.attrs.get('min_others', 3)} other "
@@ -1143,7 +1147,11 @@ def _position_block(rep: _Report) -> str:
             )
             middle = _Cell("", suppressed=True)
         else:
-            spread = _Cell(f"{percent(row.others_min)} to {percent(row.others_max)}", numeric=True)
+            spread = _Cell(
+                f"{percent(row.others_min)} to {percent(row.others_max)} "
+                f"({_int(row.others_n)} authorities)",
+                numeric=True,
+            )
             middle = _Cell(f"{percent(row.others_q1)} to {percent(row.others_q3)}", numeric=True)
         position = "" if pd.isna(row.position) else str(row.position)
         rows.append([_Cell(str(row.theme_title)), own, middle, spread, _Cell(position)])
@@ -1157,7 +1165,7 @@ def _position_block(rep: _Report) -> str:
                 "Position",
             ],
             rows,
-            "Position against the region",
+            "Position against the region (n: people)",
         )
     )
     return "\n".join(out)

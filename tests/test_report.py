@@ -585,6 +585,9 @@ def test_key_messages_on_roles_apart_and_confidence_ahead_of_evidence(tmp_path):
     assert "<a href='#theme-LA'>Leadership/Accountability</a>" in apart
     assert "100% of Directors' ratings are at the top of the scale against 0% of Lead" in apart
     assert "(n = 4 and 4 people)" in apart
+    # The roles table carries each side's n too.
+    roles = _section(text, "<caption>DCS and Lead Member views by theme (n: people)")
+    assert "100% (n = 4)" in roles and "0% (n = 4)" in roles
     ahead = re.search(r"Confidence ahead of evidence:</span> (.*?)</li>", key).group(1)
     assert "LA-DCS-1" in ahead and "4 of 4 confident answers rest on no evidence" in ahead
     assert "(n = 8 people)" in ahead
