@@ -755,7 +755,8 @@ class RespondentsPanel(w.VBox):
         back = rid in self.controller.withdrawn()
         self.controller.withdraw_respondent(rid, withdrawn=not back)
         self.change_notice.ok(
-            "brought back into the room" if back else "withdrawn; their answers are kept"
+            "brought back: their answers count again" if back
+            else "withdrawn: their answers are kept in the file but no longer count"
         )
         self.app.respondents_changed()
 
