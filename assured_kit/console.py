@@ -52,6 +52,7 @@ from .facilitator import (
     remember_workshop,
     workshop_files,
 )
+from .jupyterhost import JupyterServer, jupyter_server
 from .safety import escape_html as _esc
 from .scales import DONT_KNOW_LABEL
 from .text import percent
@@ -1806,6 +1807,8 @@ class SummaryPanel(w.VBox):
         for kind, button in self.export_buttons.items():
             button.on_click(functools.partial(self._on_export, kind))
         self.exported = w.HTML()
+        self._host: JupyterServer | None = None
+        self._host_sought = False  # the kernel's Jupyter server, looked for on the first export
         # Messages under the button pressed: the summary's above the summary, the exports'
         # under the export buttons.
         self.refresh_notice = Notice()
@@ -1862,7 +1865,9 @@ class SummaryPanel(w.VBox):
     def _on_export(self, kind: str, _button: w.Button) -> None:
         path = self.controller.export(kind)
         self.notice.ok(f"saved {path.name} beside the workshop file")
-        self.exported.value += export_link(path)
+        if not self._host_sought:  # once: the kernel's server does not change
+            self._host, self._host_sought = jupyter_server(), True
+        self.exported.value += export_link(path, server=self._host)
 
 
 #: What a browser is told each export holds, so a click on its link opens or saves it well.
@@ -1873,12 +1878,16 @@ _MEDIA = {
 }
 
 
-def export_link(path: Path, *, start: Path | None = None) -> str:
-    """Offer a saved export as a link: a download, and where it is in Jupyter's file browser.
+def export_link(
+    path: Path, *, start: Path | None = None, server: JupyterServer | None = None
+) -> str:
+    """Offer a saved export as links: open it in JupyterLab, or download it.
 
-    The download carries the file itself (nothing is fetched from anywhere); the folder is
-    given relative to the notebook's folder when the file is under it, as the file browser
-    shows it.
+    Inside JupyterLab (``server``, see `assured_kit.jupyterhost.jupyter_server`), a file under
+    the server's root folder gets a link that opens it in a new JupyterLab tab and a download
+    link served by Jupyter, and its place in the file browser. Elsewhere (Voilà, or a file
+    outside the root) the download link carries the file itself (nothing is fetched from
+    anywhere), and the folder is given relative to the notebook's folder when under it.
 
     Examples
     --------
@@ -1889,7 +1898,18 @@ def export_link(path: Path, *, start: Path | None = None) -> str:
     >>> html = export_link(target, start=folder)
     >>> "download='a.csv'" in html and "out/a.csv" in html
     True
+    >>> html = export_link(target, server=JupyterServer(root=folder, base_url="/"))
+    >>> "href='/lab/tree/out/a.csv'" in html and "href='/files/out/a.csv'" in html
+    True
     """
+    relative = server.path_of(path) if server is not None else None
+    if server is not None and relative is not None:
+        return (
+            f"<div style='font-size:17px;margin:4px 0'>✓ <a href='{_esc(server.lab_url(relative))}'"
+            f" target='_blank' rel='noopener'>Open {_esc(path.name)} in JupyterLab</a> · "
+            f"<a href='{_esc(server.files_url(relative))}' download='{_esc(path.name)}'>"
+            f"Download</a> · saved in the file browser: <code>{_esc(relative)}</code></div>"
+        )
     here = (start or Path.cwd()).resolve()
     where = path.resolve()
     try:
