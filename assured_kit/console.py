@@ -105,8 +105,9 @@ _CONSOLE_CSS = """<style>
   color: #111 !important; opacity: 1 !important; }
 .assured-kit-facilitator .ak-stale { position: sticky; top: 0; z-index: 30; font-size: 20px;
   background: #fff4f4; color: #111; border: 3px solid #b00020; padding: 10px 14px; }
-.assured-kit-facilitator :focus-visible { outline: 3px solid #1a4fd6 !important;
-  outline-offset: 1px; }
+/* The class twice outranks ipywidgets' own "outline: none !important" on text boxes. */
+.assured-kit-facilitator.assured-kit-facilitator :focus-visible {
+  outline: 3px solid #1a4fd6 !important; outline-offset: 1px; }
 </style>"""
 _TAB_TITLES = ("1 Set up", "2 Respondents", "3 Run", "4 Summary", "5 Room and voting")
 
@@ -140,6 +141,7 @@ function render({ model, el }) {
     if (target !== document.body && !app.contains(target)) return;
     if (event.ctrlKey || event.altKey || event.metaKey) return;
     if (TYPING.has(target.tagName) || target.isContentEditable) return;
+    if (target.closest && target.closest(".lm-TabBar")) return;  // arrows move between tabs
     const row = target.closest ? target.closest(".ak-row") : null;
     const rid = row ? [...row.classList].find((c) => c.startsWith("ak-rid-")) : null;
     if (!rid && !["ArrowRight", "ArrowLeft", "r", "R"].includes(event.key)) return;
@@ -148,7 +150,35 @@ function render({ model, el }) {
     model.send({ key: event.key, row: rid ? rid.slice(7) : null, tag: target.tagName });
   }
   window.addEventListener("keydown", onKey, true);
-  return () => window.removeEventListener("keydown", onKey, true);
+  // The sections that fold open (actions, good practice, the source's examples) have headers
+  // a mouse can click but the keyboard cannot reach: make each one a button in the Tab order
+  // that Enter or Space opens, and say whether it is open.
+  let pending = false;
+  function reachable() {
+    pending = false;
+    const app = el.closest(".assured-kit-facilitator");
+    if (!app) return;
+    for (const head of app.querySelectorAll(".jupyter-widget-Collapse-header")) {
+      if (!head.hasAttribute("tabindex")) {
+        head.tabIndex = 0;
+        head.setAttribute("role", "button");
+        head.addEventListener("keydown", (event) => {
+          if (event.key !== "Enter" && event.key !== " ") return;
+          event.preventDefault();
+          head.click();
+        });
+      }
+      const open = head.parentElement.classList.contains("jupyter-widget-Collapse-open");
+      head.setAttribute("aria-expanded", String(open));
+    }
+  }
+  const watch = new MutationObserver(() => {
+    if (!pending) { pending = true; requestAnimationFrame(reachable); }
+  });
+  watch.observe(document.body, { childList: true, subtree: true, attributes: true,
+                                 attributeFilter: ["class"] });
+  requestAnimationFrame(reachable);
+  return () => { window.removeEventListener("keydown", onKey, true); watch.disconnect(); };
 }
 export default { render };
 """
@@ -159,7 +189,8 @@ class Shortcuts(anywidget.AnyWidget):
 
     A hidden widget holding a few lines of browser code (no download) that listens for keys
     while the Run tab is shown and the keyboard is not in a text box, and sends each one here;
-    1-5 and D go to the row the keyboard is in. Tab moves through the rows as usual.
+    1-5 and D go to the row the keyboard is in. Tab moves through the rows as usual, and
+    reaches the headers of the sections that fold open (Enter or Space opens them).
     """
 
     _esm = _SHORTCUTS_JS
