@@ -1007,7 +1007,7 @@ class Facilitator:
         the answered counts, and every summary, report and export until brought back.
         """
         self.ws.update_respondent(respondent_id, withdrawn=bool(withdrawn))
-        self._withdrawn = None
+        self.refresh()  # their answers leave, or come back with them
         self._emit("respondents")
 
     def withdrawn(self) -> frozenset[str]:

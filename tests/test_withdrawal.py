@@ -124,9 +124,16 @@ def test_the_console_withdraws_through_the_store(workshop):
     ws.close()
     fac = Facilitator.open(path)
     try:
+        fac.open_question("LA-DCS-1")
+        assert fac.answer(ids["Cat"]).rating == 5
         fac.withdraw_respondent(ids["Cat"])
         assert fac.withdrawn() == {ids["Cat"]}
         assert ids["Cat"] not in set(fac.respondents()["respondent_id"])
+        fac.refresh()  # e.g. another device voted: the answers are read again, hers left out
+        assert fac.answer(ids["Cat"]) is None and len(fac.answers()) == 3
+        fac.withdraw_respondent(ids["Cat"], withdrawn=False)  # back, and so is her answer
+        assert fac.answer(ids["Cat"]).rating == 5 and len(fac.answers()) == 4
+        fac.withdraw_respondent(ids["Cat"])
     finally:
         fac.close()
     with sqlite3.connect(path) as conn:  # one event of the store's own kind
