@@ -436,8 +436,8 @@ def start_server(
     Returns
     -------
     LiveServer
-        The server ends when this process does, even one killed outright, and when the
-        ``LiveServer`` is dropped (see `assured_kit.parentwatch`): keep it while serving.
+        Stop it with `LiveServer.stop`; it also ends when this process does, even one
+        killed outright (see `assured_kit.parentwatch`).
 
     Examples
     --------
