@@ -203,12 +203,15 @@ def test_an_export_in_jupyterlab_links_to_the_file_in_lab(server, artifacts):
         client.wait_for_ready(timeout=60)
         reply = client.execute_interactive(
             EXPORT_IN_KERNEL.format(workshop=str(workshop)), timeout=120,
-            output_hook=lambda msg: printed.append(msg["content"].get("text", "")))
+            output_hook=lambda msg: printed.append(msg["content"].get("text", ""))
+            if msg["msg_type"] == "stream" and msg["content"].get("name") == "stdout" else None)
         assert reply["content"]["status"] == "ok", reply["content"]
     finally:
         client.stop_channels()
         _call(server, "DELETE", f"/api/sessions/{json.loads(body)['id']}")
-    html = json.loads("".join(printed).split("EXPORTED", 1)[1])
+    lines = [ln for ln in "".join(printed).splitlines() if ln.startswith("EXPORTED")]
+    assert len(lines) == 1, printed
+    html = json.loads(lines[0].removeprefix("EXPORTED"))
     target = f"{relative}/links.csv"
     assert f"href='/lab/tree/{target}'" in html and f"href='/files/{target}'" in html
     assert "data:" not in html  # Jupyter serves the file; it is not packed into the page
