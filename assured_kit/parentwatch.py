@@ -27,6 +27,8 @@ import contextlib
 import ctypes
 import os
 import signal
+import stat
+import subprocess
 import sys
 import threading
 import time
@@ -50,13 +52,10 @@ def child_options() -> tuple[dict[str, Any], list[str]]:
 
     Examples
     --------
-    >>> import subprocess
     >>> keywords, arguments = child_options()
     >>> keywords["stdin"] == subprocess.PIPE, arguments[0] == f"--parent={os.getpid()}"
     (True, True)
     """
-    import subprocess
-
     arguments = [f"--parent={os.getpid()}"]
     if threading.current_thread() is threading.main_thread():
         arguments.append("--parent-signal")
@@ -136,8 +135,6 @@ def _set_death_signal() -> bool:
 
 def _stdin_pipe() -> IO[bytes] | None:
     """Return stdin's binary stream when it is a pipe (as `child_options` makes it), else None."""
-    import stat
-
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
         return None
