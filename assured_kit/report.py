@@ -201,7 +201,7 @@ section.key h2 { border: 0; margin-top: 0.5rem; }
 ul.key-messages { padding-left: 1.1rem; margin: 0.3rem 0; }
 ul.key-messages li { margin-bottom: 0.3rem; max-width: none; }
 .kind { font-weight: 700; }
-.qid { white-space: nowrap; }
+.nowrap { white-space: nowrap; }
 .caveat { color: var(--muted); font-style: italic; }
 .keep { break-inside: avoid; page-break-inside: avoid; }
 @media print {
@@ -842,7 +842,7 @@ def _people(n: Any) -> str:
 def _question_words(rep: _Report, row: Any) -> str:
     return (
         f"&ldquo;{escape_html(_short(str(row.question_text)))}&rdquo; "
-        f"(<span class='qid'>{escape_html(str(row.question_id))}</span>, "
+        f"(<span class='nowrap'>{escape_html(str(row.question_id))}</span>, "
         f"{_theme_link(rep, row.theme_id)})"
     )
 
@@ -875,7 +875,7 @@ def _key_messages(rep: _Report) -> str:
             _message(
                 "Among the strongest",
                 f"{_question_words(rep, row)}: {percent(row.top_share)} of ratings at the top "
-                f"of the scale ({_people(row.n_respondents)}).",
+                f"of the scale (<span class='nowrap'>{_people(row.n_respondents)}</span>).",
             )
         )
     for row in weakest.itertuples(index=False):
@@ -883,7 +883,7 @@ def _key_messages(rep: _Report) -> str:
             _message(
                 "Among the weakest",
                 f"{_question_words(rep, row)}: {percent(row.bottom_share)} of ratings at the "
-                f"bottom of the scale ({_people(row.n_respondents)}).",
+                f"bottom of the scale (<span class='nowrap'>{_people(row.n_respondents)}</span>).",
             )
         )
     listed |= set(strongest["question_id"].astype(str))
@@ -897,7 +897,7 @@ def _key_messages(rep: _Report) -> str:
                 "Contested",
                 f"{_question_words(rep, row)}: the room is split, {percent(row.top_share)} at "
                 f"the top and {percent(row.bottom_share)} at the bottom "
-                f"({_people(row.n_respondents)}).",
+                f"(<span class='nowrap'>{_people(row.n_respondents)}</span>).",
             )
         )
     items += _evidence_messages(rep)
@@ -929,7 +929,7 @@ def _evidence_messages(rep: _Report) -> list[str]:
             "Confidence ahead of evidence",
             f"{_question_words(rep, row)}: {_int(row.n_unfounded)} of {_int(row.n_confident)} "
             "confident answers rest on no evidence or informal impressions only "
-            f"({_people(row.n_respondents)}).",
+            f"(<span class='nowrap'>{_people(row.n_respondents)}</span>).",
         )
         for row in flagged.head(KEY_OTHERS).itertuples(index=False)
     ]

@@ -590,4 +590,4 @@ def test_key_messages_on_roles_apart_and_confidence_ahead_of_evidence(tmp_path):
     assert "100% (n = 4)" in roles and "0% (n = 4)" in roles
     ahead = re.search(r"Confidence ahead of evidence:</span> (.*?)</li>", key).group(1)
     assert "LA-DCS-1" in ahead and "4 of 4 confident answers rest on no evidence" in ahead
-    assert "(n = 8 people)" in ahead
+    assert "n = 8 people" in ahead
