@@ -256,7 +256,8 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[_Cell]], caption: str
             attr = f" class='{' '.join(classes)}'" if classes else ""
             if cell.anchor:
                 attr += f" id='{escape_html(cell.anchor)}'"
-            content = cell.text if cell.html else escape_html(cell.text)
+            # A break may follow a slash (Leadership/Accountability) in a narrow column.
+            content = cell.text if cell.html else escape_html(cell.text).replace("/", "/<wbr>")
             cells.append(f"<td{attr}>{content}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{escape_html(caption)}</caption>" if caption else ""
@@ -1220,7 +1221,7 @@ def _side_cell(rep: _Report, row: Any, prefix: str) -> _Cell:
     return _Cell(
         f"{percent(getattr(row, f'{prefix}_top_share'))} top, "
         f"{percent(getattr(row, f'{prefix}_bottom_share'))} bottom "
-        f"({_people(getattr(row, f'{prefix}_n_respondents'))}; "
+        f"(n = {_int(getattr(row, f'{prefix}_n_respondents'))}; "
         f"{getattr(row, f'{prefix}_classification')})"
     )
 
@@ -1290,7 +1291,7 @@ def _change_block(rep: _Report, key: str) -> str:
                 "Notable",
             ],
             rows,
-            heading,
+            f"{heading} (n: people)",
         )
     )
     return "\n".join(out)

@@ -513,7 +513,7 @@ def test_change_since_last_year_is_like_for_like_or_flagged(region_html):
     assert "Different authorities took part (5 in 2025, 1 in 2026; 1 in both)" in block
     headers = re.findall(r"<th scope='col'>(.*?)</th>", block)
     assert headers[:5] == ["Theme", "2025", "2026", "Change at the top", "Change at the bottom"]
-    assert re.search(r"\d+% top, \d+% bottom \(n = \d+ people", block)
+    assert re.search(r"\d+% top, \d+% bottom \(n = \d+; ", block)
 
 
 def test_year_changes_within_chance_say_so(tmp_path):
