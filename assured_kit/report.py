@@ -1221,7 +1221,7 @@ def _side_cell(rep: _Report, row: Any, prefix: str) -> _Cell:
     return _Cell(
         f"{percent(getattr(row, f'{prefix}_top_share'))} top, "
         f"{percent(getattr(row, f'{prefix}_bottom_share'))} bottom "
-        f"(n = {_int(getattr(row, f'{prefix}_n_respondents'))}; "
+        f"(n\u00a0=\u00a0{_int(getattr(row, f'{prefix}_n_respondents'))}; "
         f"{getattr(row, f'{prefix}_classification')})"
     )
 
@@ -1279,6 +1279,7 @@ def _change_block(rep: _Report, key: str) -> str:
                 _flag_cell(str(row.why) if _yes(row.notable) else ""),
             ]
         )
+    notable = any(_yes(v) for v in table["notable"])
     out.append(
         _table(
             [
@@ -1288,9 +1289,9 @@ def _change_block(rep: _Report, key: str) -> str:
                 "Change at the top",
                 "Change at the bottom",
                 "More than chance?",
-                "Notable",
+                *(["Notable"] if notable else []),
             ],
-            rows,
+            [row if notable else row[:-1] for row in rows],
             f"{heading} (n: people)",
         )
     )

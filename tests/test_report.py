@@ -513,7 +513,7 @@ def test_change_since_last_year_is_like_for_like_or_flagged(region_html):
     assert "Different authorities took part (5 in 2025, 1 in 2026; 1 in both)" in block
     headers = re.findall(r"<th scope='col'>(.*?)</th>", block)
     assert headers[:5] == ["Theme", "2025", "2026", "Change at the top", "Change at the bottom"]
-    assert re.search(r"\d+% top, \d+% bottom \(n = \d+; ", block)
+    assert re.search(r"\d+% top, \d+% bottom \(n\s=\s\d+; ", block)
 
 
 def test_year_changes_within_chance_say_so(tmp_path):
@@ -527,6 +527,7 @@ def test_year_changes_within_chance_say_so(tmp_path):
     block = _section(text, "<h3 id='change-years'>Change since last year (2025 to 2026)</h3>")
     assert "Different authorities took part" not in text  # the same three every year
     assert "+33 points" in block and "top: too few answers to tell" in block
+    assert ">Notable<" not in block  # 33 points is short of the flag: no empty column
     key = _key_section(text)
     assert "moved by more than chance would give between 2025 and 2026" in key
     # Three years: the trend, with n, oldest first.
@@ -545,6 +546,7 @@ def test_year_changes_beyond_chance_are_called_and_flagged_when_others_joined(tm
     text = out.read_text(encoding="utf-8")
     block = _section(text, "<h3 id='change-years'>Change since last year (2025 to 2026)</h3>")
     assert "top: a real rise; bottom: a real fall" in block
+    assert "<th scope='col'>Notable</th>" in block and "top shares 90 points apart" in block
     assert "Different authorities took part (3 in 2025, 3 in 2026; 2 in both)" in block
     key = _key_section(text)
     assert (
