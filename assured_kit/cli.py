@@ -83,6 +83,17 @@ def _add_sources(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_marking(command: argparse.ArgumentParser, what: str) -> None:
+    from .report import DEFAULT_MARKING
+
+    command.add_argument(
+        "--marking",
+        default=DEFAULT_MARKING,
+        help=f"protective marking printed on the {what} (default: {DEFAULT_MARKING}; "
+        "'' for none)",
+    )
+
+
 def _add_min_group(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--min-group",
@@ -230,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
         "key gives each authority the same letter in every report",
     )
     report.add_argument("--title", help="the report's title (default: from the scope)")
+    _add_marking(report, "report's pages (HTML), top and bottom of each")
 
     challenge = _command(
         commands,
@@ -255,11 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", required=True, type=Path, help="the pack to write (.html)"
     )
     challenge.add_argument("--title", help="the pack's title (default: Peer challenge: X)")
-    challenge.add_argument(
-        "--marking",
-        default="Official – Sensitive",
-        help="protective marking printed on the pack (default: Official – Sensitive)",
-    )
+    _add_marking(challenge, "pack")
     _add_min_group(challenge)
 
     agreed = _command(
@@ -444,6 +452,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         key=args.key,
         allow_small_groups=args.allow_small_groups,
         **_selection(args),
+        marking=args.marking,
     )
     print(f"wrote {written}")
     return 0

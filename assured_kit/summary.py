@@ -77,6 +77,16 @@ Outside the room nothing may let anyone read *or work out* the answers of fewer 
 `describe_disclosure` says this in plain words; `suppressed_text` is the one wording shown in
 place of a withheld figure.
 
+Chance: how sure a share is
+---------------------------
+A share of a few people moves a lot by chance. The one interval for a share is the **Wilson
+score interval** at 95 % (`wilson_interval`), counting each person once (``n_respondents``,
+not answers: one person's answers to the questions of a theme are not independent, so this errs
+on the side of caution). A change between two shares (year against year, round against round)
+is told apart from chance with Newcombe's hybrid score interval for a difference, built from the
+two Wilson intervals (`share_change_interval`): where it includes zero, there are too few
+answers to tell. `describe_uncertainty` says so in plain words.
+
 Columns of `summarise`
 ----------------------
 The group keys (in the order of ``by``; categorical order kept, so themes come in framework
@@ -140,11 +150,16 @@ __all__ = [
     "compare_roles",
     "confidence_vs_evidence",
     "describe_classification",
+    "describe_uncertainty",
     "evidence_grid",
+    "order_by_weakness",
+    "rated_groups",
+    "share_change_interval",
     "summarise",
     "weakest_questions",
     "where_from",
     "where_mask",
+    "wilson_interval",
 ]
 
 #: Every classification, in the order charts list them.
@@ -631,6 +646,112 @@ def describe_disclosure(min_group: int = 3) -> str:
         "answers (one year, role or workshop) is cut from the whole, so it withholds what the "
         "full report withholds. Notes appear only where the group they came from (one question, "
         "one role, one authority) is shown, and never say who wrote them."
+    )
+
+
+#: The normal quantile of the 95 % intervals (two-sided).
+Z_95 = 1.959963984540054
+
+
+def _float_array(values: Any) -> np.ndarray:
+    return pd.array(np.atleast_1d(np.asarray(values, dtype=object)), dtype="Float64").to_numpy(
+        np.float64, na_value=np.nan
+    )
+
+
+def wilson_interval(share: Any, n: Any, *, z: float = Z_95) -> tuple[Any, Any]:
+    """Return the Wilson score interval (low, high) of a share of ``n`` people.
+
+    Works on single numbers or on columns alike (the result has the same shape). Where ``n``
+    is 0 or missing, or the share missing (withheld), both ends are NaN: no interval is given.
+
+    Parameters
+    ----------
+    share : float or array-like
+        The share, 0 to 1 (e.g. ``top_share``).
+    n : int or array-like
+        How many people it rests on (``n_respondents``).
+    z : float
+        The normal quantile (1.96 for 95 %, the default).
+
+    Returns
+    -------
+    (low, high)
+        Floats, or numpy arrays for array input.
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(0.5, 10)
+    >>> round(low, 4), round(high, 4)
+    (0.2366, 0.7634)
+    >>> [round(v, 4) for v in wilson_interval(0.0, 10)]
+    [0.0, 0.2775]
+    """
+    scalar = np.ndim(share) == 0 and np.ndim(n) == 0
+    p = _float_array(share)
+    count = _float_array(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        count = np.where(count > 0, count, np.nan)
+        z2 = z * z
+        centre = (p + z2 / (2 * count)) / (1 + z2 / count)
+        half = (z / (1 + z2 / count)) * np.sqrt(p * (1 - p) / count + z2 / (4 * count * count))
+        low = np.clip(centre - half, 0.0, 1.0)
+        high = np.clip(centre + half, 0.0, 1.0)
+    if scalar:
+        return float(low[0]), float(high[0])
+    return low, high
+
+
+def share_change_interval(
+    before_share: Any, before_n: Any, after_share: Any, after_n: Any, *, z: float = Z_95
+) -> tuple[Any, Any]:
+    """Return the interval (low, high) of a change in share, after minus before.
+
+    Newcombe's hybrid score interval ("method 10"), made from the two sides' Wilson intervals
+    (`wilson_interval`). Where it includes 0 the change is within what chance would give: too
+    few answers to tell. NaN where either side has no interval.
+
+    Examples
+    --------
+    Newcombe's own example (1998), 48 of 80 against 56 of 70:
+
+    >>> low, high = share_change_interval(48 / 80, 80, 56 / 70, 70)
+    >>> round(low, 4), round(high, 4)
+    (0.0524, 0.3339)
+
+    Half of 10 people, then 8 of 10: too few answers to tell (the interval includes 0).
+
+    >>> low, high = share_change_interval(0.5, 10, 0.8, 10)
+    >>> bool(low < 0 < high)
+    True
+    """
+    scalar = all(np.ndim(v) == 0 for v in (before_share, before_n, after_share, after_n))
+    p1, p2 = _float_array(before_share), _float_array(after_share)
+    l1, u1 = wilson_interval(p1, before_n, z=z)
+    l2, u2 = wilson_interval(p2, after_n, z=z)
+    difference = p2 - p1
+    low = difference - np.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+    high = difference + np.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+    if scalar:
+        return float(low[0]), float(high[0])
+    return low, high
+
+
+def describe_uncertainty() -> str:
+    """Say in plain words how chance is allowed for (the one wording).
+
+    Examples
+    --------
+    >>> "Wilson" in describe_uncertainty()
+    True
+    """
+    return (
+        "A share of a few people can move a long way by chance. Each share's likely range is "
+        "its 95% Wilson score interval, counting each person once (n people, not answers), "
+        "which errs on the side of caution. A change between two years or rounds is called "
+        "only when Newcombe's interval for the difference, built from the two Wilson "
+        "intervals, leaves out no change at all; otherwise it reads \"too few answers to "
+        "tell\"."
     )
 
 
@@ -2138,11 +2259,48 @@ def weakest_questions(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd.D
     ['WF-LM-1']
     """
     summary = by_question(ratings, **options)
-    usable = summary[~summary["suppressed"] & (summary["n_rated"].fillna(0) > 0)]
-    ordered = usable.sort_values(
-        ["bottom_share", "median", "top_share"], ascending=[False, True, True], kind="stable"
-    )
-    return ordered.head(n).reset_index(drop=True)
+    return order_by_weakness(rated_groups(summary)).head(n).reset_index(drop=True)
+
+
+def rated_groups(summary: pd.DataFrame) -> pd.DataFrame:
+    """Keep the groups a summary shows with at least one rating (not withheld, not all DK).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"suppressed": [False, True, False],
+    ...     "n_rated": pd.array([4, None, 0], dtype="Int64")})
+    >>> rated_groups(table).index.tolist()
+    [0]
+    """
+    return summary[~summary["suppressed"].astype(bool) & (summary["n_rated"].fillna(0) > 0)]
+
+
+def order_by_weakness(summary: pd.DataFrame, *, strongest_first: bool = False) -> pd.DataFrame:
+    """Sort summary rows weakest first: the one order of "weakness" (reports, lists, charts).
+
+    The largest share at the bottom of the scale first; ties broken by the lower median, then
+    the lower top share, then the rows' own order (framework order). ``strongest_first`` gives
+    the mirror: the largest share at the top first, then the higher median, then the lower
+    bottom share. Rows with no figures (withheld, or no ratings) go last either way.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"question_id": ["a", "b", "c"],
+    ...     "bottom_share": pd.array([0.1, None, 0.5], dtype="Float64"),
+    ...     "median": pd.array([4, None, 2], dtype="Float64"),
+    ...     "top_share": pd.array([0.7, None, 0.2], dtype="Float64")})
+    >>> order_by_weakness(table)["question_id"].tolist()
+    ['c', 'a', 'b']
+    >>> order_by_weakness(table, strongest_first=True)["question_id"].tolist()
+    ['a', 'c', 'b']
+    """
+    if strongest_first:
+        keys, ascending = ["top_share", "median", "bottom_share"], [False, False, True]
+    else:
+        keys, ascending = ["bottom_share", "median", "top_share"], [False, True, True]
+    return summary.sort_values(keys, ascending=ascending, kind="stable", na_position="last")
 
 
 def biggest_disagreements(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd.DataFrame:
@@ -2164,6 +2322,7 @@ def biggest_disagreements(ratings: pd.DataFrame, n: int = 5, **options: Any) -> 
     summary = by_question(ratings, **options)
     summary["split"] = summary[["top_share", "bottom_share"]].min(axis=1, skipna=False)
     summary["iqr"] = summary["q3"] - summary["q1"]
-    usable = summary[~summary["suppressed"] & (summary["n_rated"].fillna(0) > 0)]
-    ordered = usable.sort_values(["split", "iqr"], ascending=[False, False], kind="stable")
+    ordered = rated_groups(summary).sort_values(
+        ["split", "iqr"], ascending=[False, False], kind="stable"
+    )
     return ordered.head(n).reset_index(drop=True)

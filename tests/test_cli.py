@@ -68,10 +68,15 @@ def test_demo_writes_synthetic_workshops(demo):
 
 
 def test_report_html_and_xlsx(demo, tmp_path):
-    done = run("report", demo, "-o", tmp_path / "region.html", cwd=tmp_path)
+    done = run(
+        "report", demo, "-o", tmp_path / "region.html", "--marking", "OFFICIAL", cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "region.html").read_text(encoding="utf-8")
     assert "SYNTHETIC DATA" in text and "Regional report" in text
+    # The protective marking given, in the printed margins and at the top of the page.
+    assert '@top-right { content: "OFFICIAL"' in text and "<p class='marking'>OFFICIAL</p>" in text
+    assert "Sensitive" not in text
     done = run("report", demo, "-o", tmp_path / "t.xlsx", "--min-group", "4", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     book = openpyxl.load_workbook(tmp_path / "t.xlsx")
