@@ -16,7 +16,9 @@ withheld is decided within the filtered answers.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -456,6 +458,19 @@ PANELS: dict[str, tuple[str, Callable[..., Axes]]] = {
 }
 
 
+#: How many drawn panels are kept, for going back to earlier filters (a PNG each).
+_DRAWN_KEPT = 64
+_REDRAWING = "<i>Redrawing for the new filters…</i>"
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """Return the event loop running now (a notebook kernel's), or None (a script, a test)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class SteeringGroup:
     """The steering-group notebook's controller: filters, chart panels, summary, exports.
 
@@ -523,6 +538,12 @@ class SteeringGroup:
             description="Authority",
         )
         self.panels: dict[str, tuple[Any, Any]] = {}
+        # Drawn panels by what they show (see `_panel_key`): going back to earlier filters
+        # shows them again at once, and a panel whose inputs did not change is not redrawn.
+        self._drawn: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._shown: dict[str, tuple[Any, ...]] = {}
+        self._data_version = 0
+        self._generation = 0  # bumped by every refresh: older pending redraws are dropped
         for control in (
             self.year_filter,
             self.authority_filter,
@@ -558,6 +579,8 @@ class SteeringGroup:
 
         data = load_steering_data(list(sources))  # raises before anything is replaced
         self.data = data
+        self._data_version += 1
+        self._drawn.clear()
         self.key = key_path(None, beside=data.sources[0] if data.sources else None)
         years, authorities, roles = _filter_options(data.ratings)
         for control, options in (
@@ -712,33 +735,98 @@ class SteeringGroup:
             self._render(name)
         return self.panels[name][0]
 
+    def _panel_key(self, name: str) -> tuple[Any, ...]:
+        """Return what panel ``name`` shows depends on: the data read and the filters it reads."""
+        authorities = () if name == "position" else self.authority_filter.value
+        chosen = self.position_authority.value if name == "position" else None
+        return (
+            name,
+            self._data_version,
+            id(self.data),
+            self.min_group,
+            self.named_authorities,
+            self.year_filter.value,
+            authorities,
+            self.role_filter.value,
+            self.theme_filter.value,
+            chosen,
+        )
+
     def _render(self, name: str) -> None:
+        """Draw panel ``name`` for the current filters (or show it as drawn before for them)."""
+        _box, out = self.panels[name]
+        key = self._panel_key(name)
+        if self._shown.get(name) == key:
+            return  # its inputs did not change: the picture shown is still right
+        if key not in self._drawn:
+            self._drawn[key] = self._draw_output(name)
+            while len(self._drawn) > _DRAWN_KEPT:
+                self._drawn.popitem(last=False)
+        self._drawn.move_to_end(key)
+        out.outputs = (self._drawn[key],)
+        self._shown[name] = key
+
+    def _draw_output(self, name: str) -> dict[str, Any]:
+        """Draw panel ``name`` and return it as one notebook output (a PNG, or a message)."""
         import matplotlib.pyplot as plt
 
         from .safety import escape_html
 
-        _box, out = self.panels[name]
         if not len(self.filtered()) and name != "position":
-            out.outputs = (html_output("<i>No answers match the filters.</i>"),)
-            return
+            return html_output("<i>No answers match the filters.</i>")
         before = set(plt.get_fignums())
         try:
             ax = self.draw(name)
         except AssuredKitError as exc:
             for number in set(plt.get_fignums()) - before:
                 plt.close(number)
-            out.outputs = (html_output(f"<i>{escape_html(str(exc))}</i>"),)
-            return
-        out.outputs = (figure_output(ax.figure, PANELS[name][0]),)
+            return html_output(f"<i>{escape_html(str(exc))}</i>")
+        return figure_output(ax.figure, PANELS[name][0])
 
     def refresh(self, only: str | None = None) -> None:
-        """Redraw every panel shown (or just ``only``) and the summary, for the current filters."""
+        """Redraw every panel shown (or just ``only``) and the summary, for the current filters.
+
+        Only panels whose inputs changed are drawn again; one drawn before for the same filters
+        is shown again at once. Inside a running notebook kernel the status and the summary
+        table change at once and the panels are redrawn one after another on the kernel's
+        event loop, each saying "Redrawing" until its new picture replaces the old, so a
+        filter change answers at once and a further change drops the drawings it makes
+        pointless. Without an event loop (a script, the tests) every panel is redrawn before
+        this returns.
+        """
         self._update_status()
-        for name in list(self.panels):
-            if only is None or name == only:
-                self._render(name)
+        self._generation += 1
+        names = [n for n in self.panels if only is None or n == only]
         if only is None:
             self._render_summary()
+        loop = _running_loop()
+        if loop is None:
+            for name in names:
+                self._render(name)
+            return
+        pending = []
+        for name in names:
+            key = self._panel_key(name)
+            if self._shown.get(name) == key:
+                continue
+            if key in self._drawn:
+                self._render(name)  # drawn before for these filters: shown at once
+                continue
+            _box, out = self.panels[name]
+            old = tuple(o for o in out.outputs if "image/png" in o.get("data", {}))
+            out.outputs = (html_output(_REDRAWING), *old)
+            pending.append(name)
+        generation = self._generation
+
+        def step() -> None:
+            if generation != self._generation or not pending:
+                return  # the filters changed again: that refresh redraws instead
+            self._render(pending.pop(0))
+            if pending:
+                loop.call_soon(step)
+
+        if pending:
+            loop.call_soon(step)
 
     # ------------------------------------------------------------------ tables and exports
 
