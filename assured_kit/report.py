@@ -536,12 +536,14 @@ def write_report(
         beside=target.parent,
         allow_small_groups=allow_small_groups,
     )
-    _summaries(rep)
     from .exports import atomic_write
+    from .summary import reusing_work
 
-    if suffix == ".xlsx":
-        return _write_workbook(target, rep)
-    page = _html(rep).encode("utf-8")
+    with reusing_work():  # the dozen summaries of one table read its rows and people once
+        _summaries(rep)
+        if suffix == ".xlsx":
+            return _write_workbook(target, rep)
+        page = _html(rep).encode("utf-8")
     return atomic_write(target, lambda f: f.write(page))
 
 

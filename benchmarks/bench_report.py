@@ -46,6 +46,7 @@ from assured_kit.report import _prepare, _summaries, gather, report_from_sources
 OUT = Path(__file__).resolve().parent / "out"
 TARGET_SECONDS = 10.0
 CHART_TARGET_SECONDS = 0.3
+REDRAW_TARGET_SECONDS = 1.0
 
 
 def load() -> str:
@@ -138,6 +139,72 @@ def time_charts(ratings: pd.DataFrame, repeats: int) -> None:
     )
 
 
+def time_steering(repeats: int) -> None:
+    """Print the steering-group filter redraw on the demo data, against the summary alone."""
+    import asyncio
+
+    from assured_kit.analysis import PANELS, open_steering_group
+
+    sg = open_steering_group()
+    for name in PANELS:
+        sg.panel(name)
+    sg.summary()
+    ratings = sg.data.ratings
+    # Each change picks filters not chosen before (one role, then one theme of that role),
+    # so nothing is shown from memory; they alternate between a kernel and a script.
+    changes = [(sg.role_filter, (role,)) for role in sg.role_filter.options]
+    changes += [(sg.theme_filter, (theme,)) for _title, theme in sg.theme_filter.options]
+    changes = changes[: 2 * repeats]
+    base, answer, settled, script, back = [], [], [], [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        summary.by_theme(ratings)
+        base.append(time.perf_counter() - t0)
+
+    async def in_a_kernel(control: object, value: tuple) -> None:
+        t0 = time.perf_counter()
+        control.value = value  # type: ignore[attr-defined]
+        answer.append(time.perf_counter() - t0)
+        while any("Redrawing" in str(out.outputs) for _box, out in sg.panels.values()):
+            await asyncio.sleep(0)
+        settled.append(time.perf_counter() - t0)
+
+    for i, (control, value) in enumerate(changes):
+        if i % 2 == 0:
+            asyncio.run(in_a_kernel(control, value))
+        else:
+            t0 = time.perf_counter()
+            control.value = value
+            script.append(time.perf_counter() - t0)
+    # Back through the same filters: the themes chosen, none, then the roles chosen.
+    themes = [(c, v) for c, v in changes if c is sg.theme_filter]
+    roles = [(c, v) for c, v in changes if c is sg.role_filter]
+    returns = [*reversed(themes[:-1]), (sg.theme_filter, ())] if themes else []
+    for control, value in [*returns, *reversed(roles[:-1])]:
+        t0 = time.perf_counter()
+        control.value = value
+        back.append(time.perf_counter() - t0)
+    b = statistics.median(base)
+
+    def line(what: str, times: list[float]) -> None:
+        if not times:
+            return
+        m = statistics.median(times)
+        print(
+            f"  {what:44s} median {m:.2f} s, {m / b:.0f}x the summary alone "
+            f"(ratio {m / REDRAW_TARGET_SECONDS:.2f} of the {REDRAW_TARGET_SECONDS:.0f} s target)"
+        )
+
+    print(
+        f"steering-group filter redraw ({len(ratings):,} demo answers, {len(sg.panels)} panels "
+        f"and the summary table), load {load()}; the theme summary alone {b:.3f} s:"
+    )
+    line("in a kernel: the filter change answers in", answer)
+    line("in a kernel: every panel redrawn after", settled)
+    line("without an event loop (every panel, at once)", script)
+    line("back to filters chosen before", back)
+
+
 def demo_folder(scale_factor: float, per_year: int) -> Path:
     folder = OUT / f"report-demo-x{scale_factor:g}-w{per_year}"
     done = folder / ".complete"
@@ -158,7 +225,16 @@ def main() -> None:
     parser.add_argument(
         "--charts-only", action="store_true", help="time the charts on the small demo data only"
     )
+    parser.add_argument(
+        "--steering-only",
+        action="store_true",
+        help="time the steering-group filter redraw on the demo data only",
+    )
     args = parser.parse_args()
+
+    if args.steering_only:
+        time_steering(args.repeats)
+        return
 
     if args.charts_only:
         with tempfile.TemporaryDirectory() as tmp:
@@ -166,6 +242,7 @@ def main() -> None:
             small, _actions, _examples = gather([Path(tmp)])
         print(f"answers: {len(small):,} (the demo data)")
         time_charts(small, args.repeats)
+        time_steering(args.repeats)
         return
     folder = demo_folder(args.scale_factor, args.workshops_per_year)
     started = time.perf_counter()
@@ -181,6 +258,7 @@ def main() -> None:
         print("warning: fewer than 1,000,000 answers; raise --scale-factor")
 
     time_charts(ratings, args.repeats)
+    time_steering(args.repeats)
 
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "region.html"
