@@ -10,6 +10,8 @@ STAMP  := $(VENV)/.installed
 WORKSHOP ?=
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
+# make test runs on two workers: each test file stays on one, the browser tests share one.
+TEST_WORKERS ?= 2
 # Jupyter refuses to run as root without --allow-root (containers, CI machines).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -31,7 +33,7 @@ console: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -39,6 +39,21 @@ REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep each test file on one worker, and every browser test on the same one.
+
+    ``make test`` runs pytest on two workers (``-n 2 --dist loadgroup``). A file's module-scoped
+    fixtures (a demo report, a server) are then built once, as in a serial run, and the
+    real-browser tests run one after another, never two Chromiums and two servers at once on a
+    2-core machine, while the unit tests run beside them. Without ``-n`` this does nothing.
+    """
+    if not getattr(config.option, "numprocesses", None):
+        return
+    for item in items:
+        group = "browser" if item.get_closest_marker("browser") else item.path.name
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True)
 def _seed_and_close_figures():
     random.seed(0)
