@@ -314,7 +314,9 @@ def _panel_box(children: list[Any], out: Any) -> Any:
 def _filter_options(ratings: pd.DataFrame) -> tuple[list[int], list[str], list[str]]:
     """Return the years, authorities and roles present, as the filters offer them."""
     years = sorted({int(y) for y in pd.to_datetime(ratings["held_on"]).dt.year.dropna()})
-    authorities = sorted({str(a) for a in ratings["authority"].dropna() if str(a).strip()})
+    from .anonymity import authorities_of
+
+    authorities = sorted(authorities_of(ratings))
     roles = [x for x in ("DCS", "LM", "Officer", "Mixed") if (ratings["role"] == x).any()]
     return years, authorities, roles
 

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .anonymity import AuthorityNames, authorities_in, key_path
+from .anonymity import AuthorityNames, authorities_in, authorities_of, key_path
 from .errors import AssuredKitError
 from .glossary import changes_html, editorial_html, glossary_html, mark_terms
 from .safety import escape_html
@@ -334,11 +334,7 @@ def _prepare(
     check_min_group(min_group, allow_small_groups=allow_small_groups)
     fw = framework if framework is not None else load_framework()
     ratings = _compact(ratings)
-    present = (
-        sorted({str(a) for a in ratings["authority"].dropna() if str(a).strip()})
-        if "authority" in ratings.columns
-        else []
-    )
+    present = sorted(authorities_of(ratings))
     if scope == "authority":
         if not authority:
             raise AssuredKitError(
