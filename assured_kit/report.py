@@ -1102,8 +1102,10 @@ def _publishable_notes(rep: _Report) -> pd.DataFrame:
     columns = ["theme_id", "question_id", "note"]
     if "note" not in r.columns or not len(r):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    text = r["note"].astype("string").fillna("").str.strip()
-    notes = r[(text != "").to_numpy()]
+    # Most answers carry no note: strip only the ones that do.
+    given = np.flatnonzero(r["note"].notna().to_numpy())
+    text = r["note"].iloc[given].astype("string").str.strip()
+    notes = r.iloc[given[(text != "").to_numpy(dtype=bool, na_value=False)]]
     notes = notes[_open_groups(rep, notes)]
     if "recorded_at" in notes.columns:
         notes = notes.sort_values("recorded_at", ascending=False, kind="stable")
