@@ -545,7 +545,9 @@ class SteeringGroup:
         self._drawn: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self._shown: dict[str, tuple[Any, ...]] = {}
         self._data_version = 0
-        self._generation = 0  # bumped by every refresh: older pending redraws are dropped
+        # In a kernel: panels waiting to be redrawn, and the event loop redrawing them.
+        self._pending: list[str] = []
+        self._stepping_on: asyncio.AbstractEventLoop | None = None
         for control in (
             self.year_filter,
             self.authority_filter,
@@ -758,14 +760,13 @@ class SteeringGroup:
         """Draw panel ``name`` for the current filters (or show it as drawn before for them)."""
         _box, out = self.panels[name]
         key = self._panel_key(name)
-        if self._shown.get(name) == key:
-            return  # its inputs did not change: the picture shown is still right
         if key not in self._drawn:
             self._drawn[key] = self._draw_output(name)
             while len(self._drawn) > _DRAWN_KEPT:
                 self._drawn.popitem(last=False)
         self._drawn.move_to_end(key)
-        out.outputs = (self._drawn[key],)
+        if self._shown.get(name) != key or out.outputs != (self._drawn[key],):
+            out.outputs = (self._drawn[key],)  # unchanged pictures are not sent again
         self._shown[name] = key
 
     def _draw_output(self, name: str) -> dict[str, Any]:
@@ -791,13 +792,12 @@ class SteeringGroup:
         Only panels whose inputs changed are drawn again; one drawn before for the same filters
         is shown again at once. Inside a running notebook kernel the status and the summary
         table change at once and the panels are redrawn one after another on the kernel's
-        event loop, each saying "Redrawing" until its new picture replaces the old, so a
-        filter change answers at once and a further change drops the drawings it makes
-        pointless. Without an event loop (a script, the tests) every panel is redrawn before
-        this returns.
+        event loop, each saying "Redrawing" until its new picture replaces the old: a filter
+        change answers at once, and each panel is drawn once, for the filters chosen when its
+        turn comes, however many changes came meanwhile. Without an event loop (a script, the
+        tests) every panel is redrawn before this returns.
         """
         self._update_status()
-        self._generation += 1
         names = [n for n in self.panels if only is None or n == only]
         if only is None:
             self._render_summary()
@@ -806,29 +806,34 @@ class SteeringGroup:
             for name in names:
                 self._render(name)
             return
-        pending = []
         for name in names:
             key = self._panel_key(name)
-            if self._shown.get(name) == key:
-                continue
-            if key in self._drawn:
-                self._render(name)  # drawn before for these filters: shown at once
+            if key in self._drawn:  # unchanged, or drawn before for these filters
+                if name in self._pending:
+                    self._pending.remove(name)
+                self._render(name)
                 continue
             _box, out = self.panels[name]
             old = tuple(o for o in out.outputs if "image/png" in o.get("data", {}))
             out.outputs = (html_output(_REDRAWING), *old)
-            pending.append(name)
-        generation = self._generation
+            if name not in self._pending:
+                self._pending.append(name)
+        if self._pending and self._stepping_on is not loop:
+            self._stepping_on = loop
+            loop.call_soon(self._step, loop)
 
-        def step() -> None:
-            if generation != self._generation or not pending:
-                return  # the filters changed again: that refresh redraws instead
-            self._render(pending.pop(0))
-            if pending:
-                loop.call_soon(step)
-
-        if pending:
-            loop.call_soon(step)
+    def _step(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Redraw the next panel waiting (for the filters chosen now), then let the kernel in."""
+        if not self._pending:
+            self._stepping_on = None
+            return
+        try:
+            self._render(self._pending.pop(0))
+        finally:  # a chart that fails to draw does not stop the others
+            if self._pending:
+                loop.call_soon(self._step, loop)
+            else:
+                self._stepping_on = None
 
     # ------------------------------------------------------------------ tables and exports
 
