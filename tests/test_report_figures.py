@@ -4,8 +4,9 @@ A snapshot (``tests/data/report_figures.json``) holds, for the synthetic demo da
 
 - every table of the region workbook and of one authority's workbook (Derby), as
   `assured_kit.workbook.read_tables` reads them back: the summaries every report shows;
-- what each chart kind of the regional report draws from those summaries: its texts (shares,
-  n, labels), its bars and bands, its dots and lines, and its tick labels.
+- what each chart kind of the regional report draws (the cases ``benchmarks/bench_report.py``
+  times): its texts (shares, n, labels), its bars and bands, its dots and lines, and its tick
+  labels.
 
 Speed work (compute each summary once, draw fewer artists, reuse figures) must leave all of it
 unchanged. A deliberate change of the figures (a new suppression rule, another demo data set)
@@ -158,43 +159,27 @@ def _drawn(fig: Any) -> dict[str, Any]:
 def _charts(folder: Path) -> dict[str, Any]:
     import matplotlib.pyplot as plt
 
-    from assured_kit import charts, summary
     from assured_kit.report import gather
 
     ratings, _actions, _examples = gather([folder])
-    one_theme = ratings[ratings["theme_id"] == "WF"]
-    cases = {
-        "diverging bars by theme": (charts.diverging_bars, summary.by_theme(ratings), {}),
-        "diverging bars by question": (
-            charts.diverging_bars,
-            summary.by_question(one_theme),
-            {"by": "question_id"},
-        ),
-        "heatmap": (charts.heatmap, summary.summarise(ratings, by=["theme_id", "authority"]), {}),
-        "role pairs": (charts.role_pairs, summary.compare_roles(ratings), {}),
-        "confidence against evidence": (
-            charts.confidence_evidence,
-            summary.evidence_grid(one_theme),
-            {},
-        ),
-        "authority spread": (
-            charts.authority_spread,
-            summary.authority_position(ratings, AUTHORITY),
-            {},
-        ),
-        "theme profile": (charts.theme_profile, summary.by_theme(ratings), {}),
-        "change between years": (
-            charts.change_dumbbell,
-            summary.change(ratings, between="year"),
-            {},
-        ),
-    }
+    cases = _bench_report().chart_cases(ratings)  # the charts the benchmark times
     found = {}
     for name, (draw, table, options) in cases.items():
         ax = draw(table, **options)
         found[name] = _drawn(ax.figure)
         plt.close(ax.figure)
     return found
+
+
+def _bench_report() -> Any:
+    """The benchmark script ``benchmarks/bench_report.py``, as a module."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_report.py"
+    spec = importlib.util.spec_from_file_location("bench_report", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
 
 
 def capture() -> dict[str, Any]:
