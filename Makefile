@@ -23,8 +23,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# jupyter-config/ adds a save hook that keeps the kit's notebooks as committed (no outputs or
+# widget state written into them; see assured_kit/notebookfiles.py).
+LAB_CONFIG := JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}"
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/facilitator.ipynb
+	$(LAB_CONFIG) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/facilitator.ipynb
 
 # The facilitator console as a page of its own (no JupyterLab menus or code on the projector;
 # the notebook file is never changed by using it). Opens the last workshop where it stopped.

@@ -52,6 +52,7 @@ from .facilitator import (
     remember_workshop,
     workshop_files,
 )
+from .jupyterhost import JupyterServer, jupyter_server
 from .safety import escape_html as _esc
 from .scales import DONT_KNOW_LABEL
 from .text import percent
@@ -104,8 +105,9 @@ _CONSOLE_CSS = """<style>
   color: #111 !important; opacity: 1 !important; }
 .assured-kit-facilitator .ak-stale { position: sticky; top: 0; z-index: 30; font-size: 20px;
   background: #fff4f4; color: #111; border: 3px solid #b00020; padding: 10px 14px; }
-.assured-kit-facilitator :focus-visible { outline: 3px solid #1a4fd6 !important;
-  outline-offset: 1px; }
+/* The class twice outranks ipywidgets' own "outline: none !important" on text boxes. */
+.assured-kit-facilitator.assured-kit-facilitator :focus-visible {
+  outline: 3px solid #1a4fd6 !important; outline-offset: 1px; }
 </style>"""
 _TAB_TITLES = ("1 Set up", "2 Respondents", "3 Run", "4 Summary", "5 Room and voting")
 
@@ -139,6 +141,7 @@ function render({ model, el }) {
     if (target !== document.body && !app.contains(target)) return;
     if (event.ctrlKey || event.altKey || event.metaKey) return;
     if (TYPING.has(target.tagName) || target.isContentEditable) return;
+    if (target.closest && target.closest(".lm-TabBar")) return;  // arrows move between tabs
     const row = target.closest ? target.closest(".ak-row") : null;
     const rid = row ? [...row.classList].find((c) => c.startsWith("ak-rid-")) : null;
     if (!rid && !["ArrowRight", "ArrowLeft", "r", "R"].includes(event.key)) return;
@@ -147,7 +150,35 @@ function render({ model, el }) {
     model.send({ key: event.key, row: rid ? rid.slice(7) : null, tag: target.tagName });
   }
   window.addEventListener("keydown", onKey, true);
-  return () => window.removeEventListener("keydown", onKey, true);
+  // The sections that fold open (actions, good practice, the source's examples) have headers
+  // a mouse can click but the keyboard cannot reach: make each one a button in the Tab order
+  // that Enter or Space opens, and say whether it is open.
+  let pending = false;
+  function reachable() {
+    pending = false;
+    const app = el.closest(".assured-kit-facilitator");
+    if (!app) return;
+    for (const head of app.querySelectorAll(".jupyter-widget-Collapse-header")) {
+      if (!head.hasAttribute("tabindex")) {
+        head.tabIndex = 0;
+        head.setAttribute("role", "button");
+        head.addEventListener("keydown", (event) => {
+          if (event.key !== "Enter" && event.key !== " ") return;
+          event.preventDefault();
+          head.click();
+        });
+      }
+      const open = head.parentElement.classList.contains("jupyter-widget-Collapse-open");
+      head.setAttribute("aria-expanded", String(open));
+    }
+  }
+  const watch = new MutationObserver(() => {
+    if (!pending) { pending = true; requestAnimationFrame(reachable); }
+  });
+  watch.observe(document.body, { childList: true, subtree: true, attributes: true,
+                                 attributeFilter: ["class"] });
+  requestAnimationFrame(reachable);
+  return () => { window.removeEventListener("keydown", onKey, true); watch.disconnect(); };
 }
 export default { render };
 """
@@ -158,7 +189,8 @@ class Shortcuts(anywidget.AnyWidget):
 
     A hidden widget holding a few lines of browser code (no download) that listens for keys
     while the Run tab is shown and the keyboard is not in a text box, and sends each one here;
-    1-5 and D go to the row the keyboard is in. Tab moves through the rows as usual.
+    1-5 and D go to the row the keyboard is in. Tab moves through the rows as usual, and
+    reaches the headers of the sections that fold open (Enter or Space opens them).
     """
 
     _esm = _SHORTCUTS_JS
@@ -755,7 +787,8 @@ class RespondentsPanel(w.VBox):
         back = rid in self.controller.withdrawn()
         self.controller.withdraw_respondent(rid, withdrawn=not back)
         self.change_notice.ok(
-            "brought back into the room" if back else "withdrawn; their answers are kept"
+            "brought back: their answers count again" if back
+            else "withdrawn: their answers are kept in the file but no longer count"
         )
         self.app.respondents_changed()
 
@@ -1805,6 +1838,8 @@ class SummaryPanel(w.VBox):
         for kind, button in self.export_buttons.items():
             button.on_click(functools.partial(self._on_export, kind))
         self.exported = w.HTML()
+        self._host: JupyterServer | None = None
+        self._host_sought = False  # the kernel's Jupyter server, looked for on the first export
         # Messages under the button pressed: the summary's above the summary, the exports'
         # under the export buttons.
         self.refresh_notice = Notice()
@@ -1861,7 +1896,9 @@ class SummaryPanel(w.VBox):
     def _on_export(self, kind: str, _button: w.Button) -> None:
         path = self.controller.export(kind)
         self.notice.ok(f"saved {path.name} beside the workshop file")
-        self.exported.value += export_link(path)
+        if not self._host_sought:  # once: the kernel's server does not change
+            self._host, self._host_sought = jupyter_server(), True
+        self.exported.value += export_link(path, server=self._host)
 
 
 #: What a browser is told each export holds, so a click on its link opens or saves it well.
@@ -1872,12 +1909,16 @@ _MEDIA = {
 }
 
 
-def export_link(path: Path, *, start: Path | None = None) -> str:
-    """Offer a saved export as a link: a download, and where it is in Jupyter's file browser.
+def export_link(
+    path: Path, *, start: Path | None = None, server: JupyterServer | None = None
+) -> str:
+    """Offer a saved export as links: open it in JupyterLab, or download it.
 
-    The download carries the file itself (nothing is fetched from anywhere); the folder is
-    given relative to the notebook's folder when the file is under it, as the file browser
-    shows it.
+    Inside JupyterLab (``server``, see `assured_kit.jupyterhost.jupyter_server`), a file under
+    the server's root folder gets a link that opens it in a new JupyterLab tab and a download
+    link served by Jupyter, and its place in the file browser. Elsewhere (Voilà, or a file
+    outside the root) the download link carries the file itself (nothing is fetched from
+    anywhere), and the folder is given relative to the notebook's folder when under it.
 
     Examples
     --------
@@ -1888,7 +1929,18 @@ def export_link(path: Path, *, start: Path | None = None) -> str:
     >>> html = export_link(target, start=folder)
     >>> "download='a.csv'" in html and "out/a.csv" in html
     True
+    >>> html = export_link(target, server=JupyterServer(root=folder, base_url="/"))
+    >>> "href='/lab/tree/out/a.csv'" in html and "href='/files/out/a.csv'" in html
+    True
     """
+    relative = server.path_of(path) if server is not None else None
+    if server is not None and relative is not None:
+        return (
+            f"<div style='font-size:17px;margin:4px 0'>✓ <a href='{_esc(server.lab_url(relative))}'"
+            f" target='_blank' rel='noopener'>Open {_esc(path.name)} in JupyterLab</a> · "
+            f"<a href='{_esc(server.files_url(relative))}' download='{_esc(path.name)}'>"
+            f"Download</a> · saved in the file browser: <code>{_esc(relative)}</code></div>"
+        )
     here = (start or Path.cwd()).resolve()
     where = path.resolve()
     try:

@@ -581,9 +581,11 @@ def export_workshop(ws: Workshop, path: str | os.PathLike[str]) -> Path:
     answers = answers.reindex(columns=columns)
     if suffix == ".csv":
         return write_tidy_csv(answers, target)
+    people = ws.respondents()  # withdrawn respondents and their answers do not count
+    people = people[~people["withdrawn"]].drop(columns="withdrawn").reset_index(drop=True)
     tables = {
         "Answers": answers,
-        "Respondents": ws.respondents(),
+        "Respondents": people,
         "Actions": ws.actions(),
         "Examples": ws.examples(),
         "Notes": ws.notes(),

@@ -60,8 +60,6 @@ LINKS = ("question", "theme", "workshop")
 LAST_FILE = ".last-workshop"
 #: The event live voting logs when a device joins; its subject is the respondent id.
 _DEVICE_EVENT = "live.device"
-#: The event the console logs when a respondent is withdrawn (or brought back).
-WITHDRAW_EVENT = "console.withdrawn"
 #: The event that starts (``seconds`` > 0) or stops (0) the room's discussion timer.
 TIMER_EVENT = "room.timer"
 #: The event naming the live-voting join link the room view shows (``url`` None: stopped).
@@ -1004,23 +1002,19 @@ class Facilitator:
     def withdraw_respondent(self, respondent_id: str, *, withdrawn: bool = True) -> None:
         """Withdraw a respondent (added by mistake, or left the room), or bring them back.
 
-        One event: the respondent and every answer they gave stay in the file and its history;
-        a withdrawn respondent only drops out of the rating rows and the answered counts.
+        One event (`Workshop.update_respondent`): the respondent and every answer they gave stay
+        in the file and its history, but a withdrawn respondent drops out of the rating rows,
+        the answered counts, and every summary, report and export until brought back.
         """
-        self.ws.update_respondent(respondent_id)  # refuses an unknown id, writes nothing
-        self.ws.log_event(WITHDRAW_EVENT, {"withdrawn": bool(withdrawn)}, subject=respondent_id)
-        self._withdrawn = None
+        self.ws.update_respondent(respondent_id, withdrawn=bool(withdrawn))
+        self.refresh()  # their answers leave, or come back with them
         self._emit("respondents")
 
     def withdrawn(self) -> frozenset[str]:
         """Return the respondents withdrawn from the room (read again on `refresh`)."""
         if self._withdrawn is None:
-            out = set()
-            for rid in self.ws.respondents()["respondent_id"]:
-                event = self.ws.latest_event(WITHDRAW_EVENT, subject=str(rid))
-                if event is not None and event["detail"].get("withdrawn"):
-                    out.add(str(rid))
-            self._withdrawn = frozenset(out)
+            people = self.ws.respondents()
+            self._withdrawn = frozenset(people.loc[people["withdrawn"], "respondent_id"])
         return self._withdrawn
 
     def import_rating_sheet(self, path: str | os.PathLike[str], **options: Any) -> int:

@@ -61,6 +61,7 @@ import ipywidgets as widgets
 
 from .errors import AssuredKitError
 from .gate import Limits
+from .parentwatch import child_options, exit_with_parent
 from .safety import escape_html
 from .voting import (
     close_on_reveal,
@@ -435,6 +436,8 @@ def start_server(
     Returns
     -------
     LiveServer
+        Stop it with `LiveServer.stop`; it also ends when this process does, even one
+        killed outright (see `assured_kit.parentwatch`).
 
     Examples
     --------
@@ -474,8 +477,10 @@ def start_server(
         *([] if close_on_reveal is None
           else ["--close-on-reveal" if close_on_reveal else "--no-close-on-reveal"]),
     ]  # fmt: skip
+    # The server ends when this process does, even when it is killed outright (parentwatch).
+    tie, arguments = child_options()
     process = subprocess.Popen(
-        command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        [*command, *arguments], stdout=log_file, stderr=subprocess.STDOUT, **tie
     )
     server = LiveServer(process, path, base, "", "", log_path, _log=log_file)
     probe = "127.0.0.1" if host in _WILDCARDS else host
@@ -614,10 +619,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limits", default=None)
     parser.add_argument("--room-factory", default=None)
     parser.add_argument("--new-code", action="store_true")
+    parser.add_argument("--parent", type=int, default=None)
+    parser.add_argument("--parent-signal", action="store_true")
     reveal = parser.add_mutually_exclusive_group()
     reveal.add_argument("--close-on-reveal", dest="reveal", action="store_const", const=True)
     reveal.add_argument("--no-close-on-reveal", dest="reveal", action="store_const", const=False)
     args = parser.parse_args(argv)
+    if args.parent is not None:  # started by start_server: end when it goes
+        exit_with_parent(args.parent, kernel_signal=args.parent_signal)
     try:
         _run_server(
             Path(args.workshop).expanduser().resolve(),

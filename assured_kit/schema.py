@@ -31,9 +31,11 @@ from typing import Any
 __all__ = [
     "APPLICATION_ID",
     "MIGRATIONS",
+    "RESPONDENT_EVENTS",
     "SCHEMA_VERSION",
     "fold_details",
     "fold_entities",
+    "fold_respondents",
     "migrate",
 ]
 
@@ -41,6 +43,12 @@ __all__ = [
 APPLICATION_ID = 0x41534B57
 #: The schema version this kit writes; files with a lower version are upgraded on open.
 SCHEMA_VERSION = 2
+
+#: The event kinds that make up a respondent's current state, in the order they are folded.
+#: ``respondent.update`` carries ``{"withdrawn": true|false}`` when a respondent is withdrawn
+#: or brought back; ``console.withdrawn`` is how the facilitator console wrote the same
+#: change before the store knew it, and is still read from older files.
+RESPONDENT_EVENTS = ("respondent.add", "respondent.update", "console.withdrawn")
 
 
 def _to_v1(conn: sqlite3.Connection) -> None:
@@ -166,4 +174,36 @@ def fold_entities(
         elif subject in out:
             out[subject].update(data)
             out[subject]["updated_at"] = at
+    return out
+
+
+def fold_respondents(rows: Iterable[tuple[str, str, str, str]]) -> dict[str, dict[str, Any]]:
+    """Fold the `RESPONDENT_EVENTS` (kind, subject, detail JSON, at) into each respondent's state.
+
+    Every respondent has a ``withdrawn`` flag (False until a withdrawal event says otherwise);
+    a withdrawn respondent's answers stay in the file but no longer count.
+
+    Examples
+    --------
+    >>> rows = [
+    ...     ("respondent.add", "R0001", '{"label": "Ann"}', "t0"),
+    ...     ("respondent.update", "R0001", '{"withdrawn": true}', "t1"),
+    ...     ("console.withdrawn", "R0001", '{"withdrawn": false}', "t2"),
+    ... ]
+    >>> state = fold_respondents(rows)["R0001"]
+    >>> state["label"], state["withdrawn"], state["updated_at"]
+    ('Ann', False, 't2')
+    """
+    legacy = RESPONDENT_EVENTS[2]
+    out = fold_entities(
+        (
+            ("respondent.update", subject, json.dumps({"withdrawn": bool(
+                json.loads(detail).get("withdrawn"))}), at) if kind == legacy
+            else (kind, subject, detail, at)
+            for kind, subject, detail, at in rows
+        ),
+        "respondent.add",
+    )
+    for state in out.values():
+        state["withdrawn"] = bool(state.get("withdrawn", False))
     return out

@@ -53,7 +53,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .errors import AssuredKitError
-from .schema import APPLICATION_ID, SCHEMA_VERSION, fold_details, fold_entities, migrate
+from .schema import (
+    APPLICATION_ID,
+    RESPONDENT_EVENTS,
+    SCHEMA_VERSION,
+    fold_details,
+    fold_entities,
+    fold_respondents,
+    migrate,
+)
 from .summary import check_min_group
 from .text import (
     NOTE_LIMIT,
@@ -1118,8 +1126,7 @@ class Workshop:
     # ------------------------------------------------------------------ respondents
 
     def _respondent_state(self) -> dict[str, dict[str, Any]]:
-        rows = self._events("respondent.add", "respondent.update")
-        return fold_entities(rows, "respondent.add")
+        return fold_respondents(self._events(*RESPONDENT_EVENTS))
 
     def _check_label(self, label: object, state: Mapping[str, Mapping[str, Any]],
                      skip: str | None = None) -> str:
@@ -1220,11 +1227,15 @@ class Workshop:
         label: str | None = None,
         role: str | None = None,
         authority: str | _Unset | None = _UNSET,
+        withdrawn: bool | None = None,
         author: str = "facilitator",
     ) -> None:
-        """Change a respondent's label, role or authority (one event).
+        """Change a respondent's label, role or authority, or withdraw them (one event).
 
-        ``authority=None`` clears it; leaving it out keeps it.
+        ``authority=None`` clears it; leaving it out keeps it. ``withdrawn=True`` withdraws
+        the respondent (added by mistake, or asked to be left out): every answer they gave
+        stays in the file and its history, but no longer counts in `ratings`, `read_ratings`,
+        summaries, reports or exports. ``withdrawn=False`` brings them back, answers and all.
 
         Examples
         --------
@@ -1234,10 +1245,22 @@ class Workshop:
         ...     rid = ws.add_respondent("Ann")
         ...     ws.update_respondent(rid, role="LM", authority="Derby")
         ...     ws.respondents()[["label", "role", "authority"]].iloc[0].tolist()
+        ...     _ = ws.record(rid, "LA-DCS-1", 4)
+        ...     ws.update_respondent(rid, withdrawn=True)
+        ...     len(ws.ratings()), ws.respondents()["withdrawn"].tolist()
         ['Ann', 'LM', 'Derby']
+        (0, [True])
         """
         author = _author(author)
         changes: dict[str, Any] = {}
+        if withdrawn is not None:
+            if not isinstance(withdrawn, bool):
+                raise AssuredKitError(
+                    f"withdrawn must be True or False, not {withdrawn!r}",
+                    field="withdrawn",
+                    allowed="True (withdraw) or False (bring back)",
+                )
+            changes["withdrawn"] = withdrawn
         if role is not None:
             changes["role"] = self._check_role(role)
         if authority is not _UNSET:
@@ -1265,7 +1288,10 @@ class Workshop:
         )
 
     def respondents(self) -> pd.DataFrame:
-        """Return the respondents: respondent_id, label, role, authority, kind, created_at.
+        """Return every respondent, withdrawn ones included.
+
+        Columns: respondent_id, label, role, authority, kind, created_at and withdrawn (a
+        withdrawn respondent's answers do not count; see `update_respondent`).
 
         Examples
         --------
@@ -1288,6 +1314,7 @@ class Workshop:
                 "authority": pd.Series([r["authority"] for r in state.values()], dtype="str"),
                 "kind": pd.Series([r["kind"] for r in state.values()], dtype="str"),
                 "created_at": _utc([r["created_at"] for r in state.values()]),
+                "withdrawn": pd.Series([r["withdrawn"] for r in state.values()], dtype=bool),
             }
         )
 

@@ -4,7 +4,7 @@
 workshop reads the same whether it is open or read from its file.
 
 One row per respondent x question x round (the latest answer wins; a withdrawn answer is left
-out), in the columns of `TIDY_COLUMNS`:
+out, and so is every answer of a withdrawn respondent), in the columns of `TIDY_COLUMNS`:
 
 ====================  =========================================================================
 ``workshop_id``        str: the workshop's identity (respondent ids are unique only within it)
@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import AssuredKitError
-from .schema import fold_details, fold_entities
+from .schema import RESPONDENT_EVENTS, fold_details, fold_respondents
 from .text import RESPONDENT_ROLES
 
 __all__ = [
@@ -137,15 +137,18 @@ def read_part(conn: sqlite3.Connection, path: Path) -> Part:
     consistent snapshot.
     """
     meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    kinds = ("workshop.create", "workshop.update", *RESPONDENT_EVENTS)
+    marks = ", ".join("?" * len(kinds))
     events = conn.execute(
-        "SELECT kind, subject, detail, at FROM events WHERE kind IN "
-        "('workshop.create', 'workshop.update', 'respondent.add', 'respondent.update') "
-        "ORDER BY event_id"
+        f"SELECT kind, subject, detail, at FROM events WHERE kind IN ({marks}) ORDER BY event_id",
+        kinds,
     ).fetchall()
     details = fold_details((k, d, a) for k, _, d, a in events if k.startswith("workshop."))
-    people = fold_entities(
-        [e for e in events if e[0].startswith("respondent.")], "respondent.add"
-    )
+    people = fold_respondents(e for e in events if e[0] in RESPONDENT_EVENTS)
+    withdrawn = {rid for rid, p in people.items() if p["withdrawn"]}
+    rows = conn.execute(_LATEST).fetchall()
+    if withdrawn:  # their answers stay in the file but no longer count
+        rows = [row for row in rows if row[0] not in withdrawn]
     last = conn.execute("SELECT max(event_id) FROM events").fetchone()[0] or 0
     return Part(
         path=path,
@@ -160,7 +163,7 @@ def read_part(conn: sqlite3.Connection, path: Path) -> Part:
             rid: (p["label"], p["role"], p["authority"], p["kind"]) for rid, p in people.items()
         },
         events=int(last),
-        rows=conn.execute(_LATEST).fetchall(),
+        rows=rows,
     )
 
 

@@ -282,11 +282,40 @@ def _kill_newest_kernel(server_pid: int) -> None:
 _FOCUS_RING = """() => { const e = document.activeElement;
   const s = getComputedStyle(e);
   return [e.tagName, parseFloat(s.outlineWidth), s.outlineStyle]; }"""
+#: Where the keyboard is: the focused element's tag, words and focus ring (read, never moved).
+_FOCUSED = """() => { const e = document.activeElement, s = getComputedStyle(e);
+  const label = e.closest('.widget-inline-hbox, .jupyter-widgets')?.querySelector('label');
+  return { tag: e.tagName, text: (e.innerText || e.getAttribute('aria-label') || e.title
+           || (label ? label.innerText : '') || '').trim().slice(0, 60),
+           name: e.classList.contains('ak-name'), ring: parseFloat(s.outlineWidth),
+           style: s.outlineStyle }; }"""
+
+
+def _tab_to(page, wanted, *, back: bool = False, limit: int = 120) -> dict:
+    """Press Tab (or Shift+Tab) until the focused element is ``wanted``; check its focus ring.
+
+    ``wanted`` takes what `_FOCUSED` reports. Only keys move the focus; the page is only read.
+    """
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        focused = page.evaluate(_FOCUSED)
+        seen.append(f"{focused['tag']} {focused['text']!r}")
+        if wanted(focused):
+            assert focused["ring"] >= 2 and focused["style"] != "none", (
+                f"no visible focus on {focused}")
+            return focused
+    pytest.fail("the keyboard never reached it; focus went: " + " | ".join(seen[-40:]))
 
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_keyboard_alone_runs_a_question_and_a_reload_lands_on_it(served, artifacts):
+def test_keyboard_alone_runs_a_mini_workshop_and_a_reload_lands_on_it(served, artifacts):
+    """Rate, reveal, next, round 2 (past its warning), rate again, an action, an export: keys only.
+
+    The console opens the workshop by itself (the notebook names it); from there on, every
+    step is a key press, and each control the keyboard stops at shows a focus ring.
+    """
     page = _open(served, "console12.ipynb", rows=12)
     try:
         with Workshop.open(served["big"]) as ws:
@@ -301,11 +330,47 @@ def test_keyboard_alone_runs_a_question_and_a_reload_lands_on_it(served, artifac
         assert tag == "BUTTON" and ring >= 2 and style != "none", (tag, ring, style)
         page.keyboard.press("d")
         page.locator(".ak-row").nth(4).get_by_text("✓ saved").wait_for(timeout=30_000)
+        _tab_to(page, lambda f: f["name"])  # the next row's name
+        page.keyboard.press("2")
+        page.locator(".ak-row").nth(5).get_by_text("✓ saved").wait_for(timeout=30_000)
         page.keyboard.press("r")
         page.get_by_text("Reveal results" if revealed else "Hide results").wait_for(timeout=30_000)
         page.keyboard.press("ArrowRight")
         page.get_by_text("Workforce · DCS 2 of 4 · 2 of 7").wait_for(timeout=30_000)
         page.screenshot(path=str(artifacts / "console-keyboard.png"))
+
+        # Round 2 on a question no one answered: a warning beside the button, then "anyway".
+        _tab_to(page, lambda f: f["text"] == "Start round 2", back=True)
+        page.keyboard.press("Enter")
+        page.get_by_text("Press “Start round 2 anyway”").wait_for(timeout=30_000)
+        assert page.evaluate(_FOCUSED)["text"] == "Start round 2 anyway"
+        page.keyboard.press("Enter")
+        page.get_by_role("button", name="Back to round 1").wait_for(timeout=30_000)
+        _tab_to(page, lambda f: f["name"])
+        page.keyboard.press("4")
+        page.locator(".ak-row").nth(0).get_by_text("✓ saved").wait_for(timeout=30_000)
+
+        # An action: open its section, type what and who, save.
+        _tab_to(page, lambda f: f["text"] == "Capture an action")
+        page.keyboard.press("Enter")
+        _tab_to(page, lambda f: f["tag"] == "TEXTAREA")
+        page.keyboard.type("Audit supervision notes")
+        _tab_to(page, lambda f: f["tag"] == "INPUT" and f["text"] == "Owner")
+        page.keyboard.type("Head of service")
+        _tab_to(page, lambda f: f["text"] == "Add action")
+        page.keyboard.press("Enter")
+        page.get_by_text("Audit supervision notes").last.wait_for(timeout=30_000)
+
+        # The export, from the Summary tab.
+        _tab_to(page, lambda f: f["text"] == "3 Run")  # on round to the tabs
+        page.keyboard.press("ArrowRight")  # between tabs, the arrows move; no next question
+        assert page.evaluate(_FOCUSED)["text"] == "4 Summary"
+        page.keyboard.press("Enter")
+        _tab_to(page, lambda f: f["text"] == "Export answers (CSV)")
+        page.keyboard.press("Enter")
+        page.get_by_text("Download big.csv").wait_for(timeout=30_000)
+        page.screenshot(path=str(artifacts / "console-keyboard-export.png"))
+
         page.reload(timeout=120_000)  # a new kernel: the console opens where it was
         page.wait_for_selector(".ak-row", timeout=120_000)
         page.get_by_text("Workforce · DCS 2 of 4 · 2 of 7").wait_for(timeout=30_000)
@@ -318,6 +383,16 @@ def test_keyboard_alone_runs_a_question_and_a_reload_lands_on_it(served, artifac
     finally:
         page.close()
     with Workshop.open(served["big"]) as ws:
-        got = ws.ratings().set_index("respondent_label")
-        assert ws.session()["revealed"] is False and ws.session()["round"] == 1
-    assert got.loc["Table 4", "rating"] == 5 and bool(got.loc["Table 5", "dont_know"])
+        got = ws.ratings()
+        session = ws.session()
+        actions = ws.actions()
+    assert session["revealed"] is False and session["round"] == 2
+    first = got[got["round"] == 1].set_index("respondent_label")
+    assert first.loc["Table 4", "rating"] == 5 and bool(first.loc["Table 5", "dont_know"])
+    assert first.loc["Table 6", "rating"] == 2
+    second = got[got["round"] == 2]
+    assert second[["respondent_label", "question_id", "rating"]].values.tolist() == [
+        ["Table 1", session["question_id"], 4]]
+    assert actions["what"].tolist() == ["Audit supervision notes"]
+    assert actions["owner"].tolist() == ["Head of service"]
+    assert (served["big"].parent / "big.csv").is_file()

@@ -220,7 +220,7 @@ def test_add_and_update_respondents(ws: Workshop) -> None:
     assert (a, b) == ("R0001", "R0002")
     table = ws.respondents()
     assert list(table.columns) == ["respondent_id", "label", "role", "authority", "kind",
-                                   "created_at"]
+                                   "created_at", "withdrawn"]
     assert table["label"].tolist() == ["Ann", "Table 4"]
     assert table["role"].tolist() == ["DCS", "Mixed"]
     assert list(table["role"].cat.categories) == list(RESPONDENT_ROLES)
