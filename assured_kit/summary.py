@@ -98,6 +98,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -350,9 +351,10 @@ def describe_classification(
 
 
 # Work that depends only on one ratings table (its rows, people and key codes), done once per
-# table for every summary made inside `reusing_work` (a report makes a dozen from one table).
-_WORK: ContextVar[dict[tuple[Any, ...], tuple[pd.DataFrame, Any]] | None] = ContextVar(
-    "assured_kit_summary_work", default=None
+# table for every summary made inside `reusing_work` (a report makes a dozen from one table):
+# id(table) -> (a weak reference to the table, {what: result}).
+_WORK: ContextVar[dict[int, tuple[weakref.ref[pd.DataFrame], dict[Any, Any]]] | None] = (
+    ContextVar("assured_kit_summary_work", default=None)
 )
 
 
@@ -362,7 +364,8 @@ def reusing_work() -> Iterator[None]:
 
     Summaries made inside the block from one table (the same object, left unchanged within the
     block) read its ratings, rounds, people and key columns once, not once each. The results
-    are exactly those made without it. Outside the block nothing is kept.
+    are exactly those made without it. Nothing keeps a table alive, and outside the block
+    nothing is kept.
 
     Examples
     --------
@@ -387,14 +390,22 @@ def _shared(frame: pd.DataFrame, what: tuple[Any, ...], make: Callable[[], Any])
     work = _WORK.get()
     if work is None:
         return make()
-    key = (id(frame), *what)
     try:
-        found = work.get(key)
+        hash(what)
     except TypeError:  # an unhashable option: the summary reports it
         return make()
-    if found is None or found[0] is not frame:
-        found = work[key] = (frame, make())  # holding the frame keeps its id from being reused
-    return found[1]
+    held = work.get(id(frame))
+    if held is None or held[0]() is not frame:  # a new table (or a new one at a dead one's id)
+
+        def forget(ref: weakref.ref[pd.DataFrame], key: int = id(frame)) -> None:
+            if key in work and work[key][0] is ref:
+                del work[key]  # the table is gone: so is its work
+
+        held = work[id(frame)] = (weakref.ref(frame, forget), {})
+    made = held[1]
+    if what not in made:
+        made[what] = make()
+    return made[what]
 
 
 class _KeyCodes:

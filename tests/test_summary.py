@@ -708,6 +708,21 @@ def test_reusing_work_gives_exactly_the_figures_made_without_it():
         pd.testing.assert_frame_equal(a, c)
 
 
+def test_reusing_work_keeps_no_table_alive():
+    import gc
+    import weakref
+
+    frame = tidy([A(r, "LA-DCS-1", 4) for r in "abcd"])
+    with sm.reusing_work():
+        part = frame.iloc[1:]
+        gone = weakref.ref(part)
+        sm.by_theme(part)
+        del part
+        gc.collect()
+        assert gone() is None  # a slice summarised once is freed at once, not at the block's end
+        assert sm.by_theme(frame.iloc[1:])["n_rated"].tolist() == [3]
+
+
 def test_reusing_work_still_refuses_bad_ratings():
     frame = tidy([A(r, "LA-DCS-1", 4) for r in "abc"])
     frame.loc[0, "rating"] = 9
