@@ -548,12 +548,14 @@ class SteeringGroup:
         # In a kernel: panels waiting to be redrawn, and the event loop redrawing them.
         self._pending: list[str] = []
         self._stepping_on: asyncio.AbstractEventLoop | None = None
-        for control in (
+        # Every control a refresh follows: a panel's picture is kept per their values.
+        self._filter_controls = (
             self.year_filter,
             self.authority_filter,
             self.role_filter,
             self.theme_filter,
-        ):
+        )
+        for control in self._filter_controls:
             control.observe(lambda _change: self.refresh(), names="value")
         self.position_authority.observe(lambda _c: self.refresh(only="position"), names="value")
         self.filters = w.VBox(
@@ -741,18 +743,20 @@ class SteeringGroup:
 
     def _panel_key(self, name: str) -> tuple[Any, ...]:
         """Return what panel ``name`` shows depends on: the data read and the filters it reads."""
-        authorities = () if name == "position" else self.authority_filter.value
-        chosen = self.position_authority.value if name == "position" else None
+        position = name == "position"  # placed against the region: no authority filter
+        filters = tuple(
+            control.value
+            for control in self._filter_controls
+            if not (position and control is self.authority_filter)
+        )
+        chosen = self.position_authority.value if position else None
         return (
             name,
             self._data_version,
             id(self.data),
             self.min_group,
             self.named_authorities,
-            self.year_filter.value,
-            authorities,
-            self.role_filter.value,
-            self.theme_filter.value,
+            filters,
             chosen,
         )
 
