@@ -58,9 +58,11 @@ _LAZY: dict[str, str] = {
     "authority_position": "summary",
     "change": "summary",
     "weakest_questions": "summary",
+    "wilson_interval": "summary",
     "biggest_disagreements": "summary",
     "classify": "summary",
     "describe_classification": "summary",
+    "where_from": "summary",
     "describe_disclosure": "summary",
     "check_min_group": "summary",
     "suppressed_text": "summary",
@@ -161,6 +163,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .summary import summarise as summarise
     from .summary import suppressed_text as suppressed_text
     from .summary import weakest_questions as weakest_questions
+    from .summary import where_from as where_from
+    from .summary import wilson_interval as wilson_interval
     from .text import RESPONDENT_ROLES as RESPONDENT_ROLES
     from .tidy import TIDY_COLUMNS as TIDY_COLUMNS
 

@@ -10,8 +10,10 @@ Everything shown outside the room follows the privacy rules: the one disclosure 
 `assured_kit.summary` (people counted; small groups withheld, and any figure that would give one
 away), and the authority grid shows authorities as "Authority A", "B", ... from the analyst's
 key (the same letters as the reports made from the same data) unless they are in
-``named_authorities``. A filter narrows the answers before they are summarised, so what is
-withheld is decided within the filtered answers.
+``named_authorities``. The filters pick a slice of the answers (`assured_kit.summary.where_from`):
+every table, chart and report is made from the whole data with that slice as ``where``, so what
+is withheld is decided on the whole data and agrees with every other output made from it, with
+one value or several picked in a filter.
 """
 
 from __future__ import annotations
@@ -126,29 +128,6 @@ def load_steering_data(
     return SteeringData(ratings, actions, examples, items, demo)
 
 
-def _choices(values: Iterable[Any] | Any | None) -> list[Any] | None:
-    if values is None:
-        return None
-    if isinstance(values, str | int):
-        return [values]
-    chosen = list(values)
-    return chosen or None
-
-
-def _refuse_unknown(
-    chosen: list[Any], known: Sequence[str], *, field: str, what: str, hint: str | None = None
-) -> None:
-    """Refuse chosen values outside ``known``: a typing slip would otherwise show nothing."""
-    wrong = [c for c in chosen if c not in known]
-    if wrong:
-        raise AssuredKitError(
-            f"unknown {what}(s) {', '.join(map(repr, wrong))}",
-            field=field,
-            allowed=", ".join(known),
-            hint=hint,
-        )
-
-
 def filter_ratings(
     ratings: pd.DataFrame,
     *,
@@ -160,7 +139,10 @@ def filter_ratings(
 ) -> pd.DataFrame:
     """Keep the answers from the chosen years, authorities, respondent roles, themes, workshops.
 
-    ``None`` (or an empty selection) keeps everything for that filter.
+    ``None`` (or an empty selection) keeps everything for that filter. To *summarise* a slice,
+    pass the whole data and ``where=where_from(...)`` instead (`assured_kit.summary.where_from`):
+    a filtered table summarised on its own would withhold differently from the whole data's
+    outputs, and the two could be subtracted.
 
     Parameters
     ----------
@@ -198,43 +180,17 @@ def filter_ratings(
     >>> len(filter_ratings(answers, roles=["DCS", "LM"], themes=None))
     2
     """
-    keep = pd.Series(True, index=ratings.index)
-    chosen_years = _choices(years)
-    if chosen_years is not None:
-        year = pd.to_datetime(ratings["held_on"]).dt.year
-        keep &= year.isin([int(y) for y in chosen_years]).to_numpy()
-    chosen = _choices(authorities)
-    if chosen is not None:
-        keep &= ratings["authority"].isin(chosen).to_numpy()
-    chosen = _choices(roles)
-    if chosen is not None:
-        _refuse_unknown(chosen, ("DCS", "LM", "Officer", "Mixed"), field="roles", what="role")
-        keep &= ratings["role"].astype(object).isin(chosen).to_numpy()
-    chosen = _choices(themes)
-    if chosen is not None:
-        from .framework import load_framework
+    from .summary import where_from, where_mask
 
-        _refuse_unknown(
-            chosen,
-            load_framework().theme_ids,
-            field="themes",
-            what="theme",
-            hint="theme ids are two letters, e.g. WF for Workforce",
-        )
-        keep &= ratings["theme_id"].astype(object).isin(chosen).to_numpy()
-    chosen = _choices(workshops)
-    if chosen is not None:
-        ids = ratings["workshop_id"].astype(str)
-        titles = ratings["workshop_title"].astype(str) if "workshop_title" in ratings else ids
-        _refuse_unknown(
-            chosen,
-            tuple(sorted(set(ids) | set(titles))),
-            field="workshops",
-            what="workshop",
-            hint="a workshop's id or its title as the report shows it",
-        )
-        keep &= (ids.isin(chosen) | titles.isin(chosen)).to_numpy()
-    return ratings[keep.to_numpy()]
+    chosen = where_from(
+        ratings,
+        years=years,
+        authorities=authorities,
+        roles=roles,
+        themes=themes,
+        workshops=workshops,
+    )
+    return ratings[where_mask(ratings, chosen)]
 
 
 # --------------------------------------------------------------------------- outputs
@@ -416,8 +372,10 @@ def _position(group: SteeringGroup, _ratings: pd.DataFrame, ax: Axes | None) -> 
     if not authority:
         raise AssuredKitError("choose an authority to place against the region", field="authority")
     # The spread needs the whole region: every filter but the authority one.
-    region = group.filtered(ignore_authority=True)
-    return charts.authority_spread(region, authority, min_group=group.min_group, ax=ax)
+    data, where = group.sliced(ignore_authority=True)
+    return charts.authority_spread(
+        data, authority, min_group=group.min_group, ax=ax, where=where
+    )
 
 
 def _chart(name: str) -> Callable[[SteeringGroup, pd.DataFrame, Axes | None], Axes]:
@@ -439,8 +397,18 @@ def _chart(name: str) -> Callable[[SteeringGroup, pd.DataFrame, Axes | None], Ax
         if name == "rounds":
             return charts.change_dumbbell(data, between="round", **kw)
         if name == "years":
-            # Two years are compared: the year filter narrows the answers as it says.
-            return charts.change_dumbbell(ratings, between="year", min_group=group.min_group, ax=ax)
+            # The two latest years picked (or present) are compared, in the slice of the
+            # other filters.
+            years = sorted(int(y) for y in group.year_filter.value)
+            if len(years) == 1:
+                raise AssuredKitError(
+                    f"need two years to compare, and only {years[0]} is chosen: pick two, or none",
+                    field="year",
+                )
+            if where:
+                where.pop("year", None)
+            sides = {"before": years[-2], "after": years[-1]} if years else {}
+            return charts.change_dumbbell(data, between="year", **kw, **sides)
         raise AssuredKitError(f"unknown chart {name!r}", field="panel")  # pragma: no cover
 
     return draw
@@ -657,24 +625,27 @@ class SteeringGroup:
             look()
         return w.VBox([w.HBox([where, find]), files, read, message])
 
-    def sliced(self) -> tuple[pd.DataFrame, dict[str, Any] | None]:
-        """Return the answers to summarise and the ``where`` slice of them to show.
+    def sliced(
+        self, *, ignore_authority: bool = False
+    ) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+        """Return the answers to summarise (all of them) and the ``where`` slice to show.
 
-        When each filter picks at most one value, the chosen year, authority, role and theme
-        are one slice of the whole data: summaries are then made from every answer with
-        ``where``, so what is withheld agrees with the reports made from the same data. With
-        several values picked in a filter, the filtered answers (and no ``where``).
+        The chosen years, authorities, roles and themes are one slice of the whole data
+        (`assured_kit.summary.where_from`): summaries are made from every answer with
+        ``where``, so what is withheld agrees with the reports made from the same data. Where
+        a filter picks several values, their answers are summed and a sum is shown only where
+        each of its parts is.
         """
-        picks = {
-            "year": self.year_filter.value,
-            "authority": self.authority_filter.value,
-            "role": self.role_filter.value,
-            "theme_id": self.theme_filter.value,
-        }
-        if any(len(v) > 1 for v in picks.values()):
-            return self.filtered(), None
-        where = {key: value[0] for key, value in picks.items() if len(value) == 1}
-        return self.data.ratings, where or None
+        from .summary import where_from
+
+        where = where_from(
+            self.data.ratings,
+            years=self.year_filter.value,
+            authorities=None if ignore_authority else self.authority_filter.value,
+            roles=self.role_filter.value,
+            themes=self.theme_filter.value,
+        )
+        return self.data.ratings, dict(where) or None
 
     def filtered(self, *, ignore_authority: bool = False) -> pd.DataFrame:
         """Return the answers the filters keep."""
@@ -871,12 +842,14 @@ class SteeringGroup:
     ) -> Path:
         """Write a report (``.html`` or ``.xlsx``) of the filtered answers.
 
+        The report is made from the whole data with the filters as its slice (see `sliced`).
         For ``scope="authority"`` the authority filter is ignored, so the authority is placed
         against the whole (filtered) region.
         """
         from .report import write_report
 
         ratings = self.filtered(ignore_authority=scope == "authority")
+        _data, where = self.sliced(ignore_authority=scope == "authority")
         kept = set(ratings["workshop_id"].astype(str)) if len(ratings) else set()
         actions = self.data.actions
         examples = self.data.examples
@@ -896,7 +869,8 @@ class SteeringGroup:
             )
         return write_report(
             path,
-            ratings,
+            self.data.ratings,
+            where=where,
             scope=scope,
             authority=authority,
             min_group=self.min_group,

@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .errors import AssuredKitError
+from .report import DEFAULT_MARKING
 from .safety import escape_html, restore_cell
 from .summary import (
     DEFAULT_THRESHOLDS,
@@ -442,7 +443,7 @@ def write_challenge_pack(
     min_group: int = 3,
     allow_small_groups: bool = False,
     title: str | None = None,
-    marking: str = "Official – Sensitive",
+    marking: str = DEFAULT_MARKING,
 ) -> Path:
     """Write the peer-challenge pack for one authority as an HTML page that prints on A4.
 

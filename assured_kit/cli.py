@@ -28,7 +28,7 @@ from . import __version__
 from .errors import AssuredKitError
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+    pass
 
 __all__ = ["build_parser", "main"]
 
@@ -83,6 +83,17 @@ def _add_sources(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_marking(command: argparse.ArgumentParser, what: str) -> None:
+    from .report import DEFAULT_MARKING
+
+    command.add_argument(
+        "--marking",
+        default=DEFAULT_MARKING,
+        help=f"protective marking printed on the {what} (default: {DEFAULT_MARKING}; "
+        "'' for none)",
+    )
+
+
 def _add_min_group(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--min-group",
@@ -124,16 +135,9 @@ def _add_filters(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _selection(args: argparse.Namespace) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
-    """Return the answers filter the --year, --role and --workshop options ask for, if any."""
-    if not (args.year or args.role or args.workshop):
-        return None
-    from .analysis import filter_ratings
-
-    def select(ratings: pd.DataFrame) -> pd.DataFrame:
-        return filter_ratings(ratings, years=args.year, roles=args.role, workshops=args.workshop)
-
-    return select
+def _selection(args: argparse.Namespace) -> dict[str, list[Any]]:
+    """Return the slice the --year, --role and --workshop options pick (see `where_from`)."""
+    return {"years": args.year, "roles": args.role, "workshops": args.workshop}
 
 
 def _add_workshop(command: argparse.ArgumentParser) -> None:
@@ -237,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
         "key gives each authority the same letter in every report",
     )
     report.add_argument("--title", help="the report's title (default: from the scope)")
+    _add_marking(report, "report's pages (HTML), top and bottom of each")
 
     challenge = _command(
         commands,
@@ -262,11 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", required=True, type=Path, help="the pack to write (.html)"
     )
     challenge.add_argument("--title", help="the pack's title (default: Peer challenge: X)")
-    challenge.add_argument(
-        "--marking",
-        default="Official – Sensitive",
-        help="protective marking printed on the pack (default: Official – Sensitive)",
-    )
+    _add_marking(challenge, "pack")
     _add_min_group(challenge)
 
     agreed = _command(
@@ -450,7 +451,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         named_authorities=tuple(args.named_authorities),
         key=args.key,
         allow_small_groups=args.allow_small_groups,
-        select=_selection(args),
+        **_selection(args),
+        marking=args.marking,
     )
     print(f"wrote {written}")
     return 0
@@ -483,21 +485,21 @@ def _cmd_agreed_actions(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
+    from .ratings import read_ratings
     from .report import summary_text
+    from .summary import where_from
 
-    sources: Any = _existing_sources(args.sources)
-    select = _selection(args)
-    if select is not None:
-        from .ratings import read_ratings
-
-        sources = select(read_ratings(*sources))
+    # The whole data, sliced: what is withheld agrees with the full summary and the reports.
+    ratings = read_ratings(*_existing_sources(args.sources))
+    where = where_from(ratings, **_selection(args))
     print(
         summary_text(
-            sources,
+            ratings,
             by=args.by,
             authority=args.authority,
             min_group=args.min_group,
             allow_small_groups=args.allow_small_groups,
+            where=where or None,
         )
     )
     return 0

@@ -85,18 +85,22 @@ _NOTES = (
     "Health colleagues would rate this lower.",
     "+1 to the table's view: better than last year.",
 )
-_ACTIONS = (
-    ("LA", "Bring the safeguarding partnership's annual report to the cabinet for debate"),
-    ("LA", "Agree a shared set of safeguarding priorities with the partnership"),
-    ("CR", "Commission a multi-agency audit of recent practice reviews"),
-    ("CR", "Track the actions from each practice review to completion"),
-    ("WF", "Review caseloads and agency use in the assessment teams"),
-    ("WF", "Set up regular practice observations by senior leaders"),
-    ("PR", "Map early help take-up against need across the districts"),
-    ("IN", "Agree an information-sharing protocol with health partners"),
-    ("IN", "Hold a joint front-line visit with police and health leads"),
-    ("PM", "Add children's and families' feedback to the performance report"),
-    ("PM", "Introduce a quarterly audit summary for the Lead Member"),
+_ACTIONS = (  # (theme, the question it answers, what)
+    (
+        "LA",
+        "LA-LM-4",
+        "Bring the safeguarding partnership's annual report to the cabinet for debate",
+    ),
+    ("LA", "LA-LM-2", "Agree a shared set of safeguarding priorities with the partnership"),
+    ("CR", "CR-DCS-1", "Commission a multi-agency audit of recent practice reviews"),
+    ("CR", "CR-LM-1", "Track the actions from each practice review to completion"),
+    ("WF", "WF-LM-1", "Review caseloads and agency use in the assessment teams"),
+    ("WF", "WF-DCS-4", "Set up regular practice observations by senior leaders"),
+    ("PR", "PR-DCS-4", "Map early help take-up against need across the districts"),
+    ("IN", "IN-DCS-1", "Agree an information-sharing protocol with health partners"),
+    ("IN", "IN-DCS-3", "Hold a joint front-line visit with police and health leads"),
+    ("PM", "PM-DCS-2", "Add children's and families' feedback to the performance report"),
+    ("PM", "PM-LM-4", "Introduce a quarterly audit summary for the Lead Member"),
 )
 _OWNERS = (
     "DCS",
@@ -479,7 +483,7 @@ def _extras(ws: object, rng: np.random.Generator, plan: _Plan, people: pd.DataFr
             first_year: int) -> None:
     """Add a few actions, examples of good practice and facilitator notes."""
     for k in rng.choice(len(_ACTIONS), size=int(rng.integers(3, 7)), replace=False):
-        theme_id, what = _ACTIONS[int(k)]
+        theme_id, question_id, what = _ACTIONS[int(k)]
         if plan.year > first_year:
             status = rng.choice(["open", "in progress"], p=[0.7, 0.3])
         else:
@@ -491,6 +495,7 @@ def _extras(ws: object, rng: np.random.Generator, plan: _Plan, people: pd.DataFr
             owner=str(rng.choice(_OWNERS)),
             due=plan.held_on + dt.timedelta(days=int(rng.integers(30, 181))),
             theme_id=theme_id,
+            question_id=question_id,
             status=str(status),
             author="facilitator",
         )

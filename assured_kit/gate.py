@@ -15,8 +15,14 @@ join code never costs a session:
 - the gate notes, for each session (kernel id), which device and address opened it and what
   it may show, so that the page itself can rate-limit joins and taps per device
   (`Gate.owner_of`);
-- nothing but the page server's own static files, the gate's script (``/_ak/live.js``) and
-  its liveness answer (``/_ak/alive``) is served; errors never reach a client as a traceback.
+- a tap on the voting page goes straight to the gate's tap address (``POST /_ak/tap``, sent
+  by the page's script) rather than through the page server's widget messages, which cost
+  several times more per tap (see `Gate` and `TapHandler`): it needs the page's pass cookie,
+  a request from the page's own origin, the session's own device, and is rate-limited per
+  device; it is answered only once the workshop file has the answer (or why not);
+- nothing but the page server's own static files, the gate's script (``/_ak/live.js``), its
+  liveness answer (``/_ak/alive``) and its tap address is served; errors never reach a client
+  as a traceback.
 
 Examples
 --------
@@ -37,7 +43,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from importlib.resources import files
 from typing import Any
@@ -50,7 +56,9 @@ __all__ = [
     "Limits",
     "Owner",
     "RateLimiter",
+    "TapHandler",
     "current_gate",
+    "read_tap",
     "refusal_page",
 ]
 
@@ -59,6 +67,8 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+#: Saves one tap for a session (kernel id) and returns ``(HTTP status, JSON answer)``.
+TapHandler = Callable[[str, dict[str, Any]], Awaitable[tuple[int, dict[str, Any]]]]
 
 log = logging.getLogger("assured_kit.live")
 
@@ -77,6 +87,9 @@ CONTENT_POLICY = (b"default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:
 _WEBSOCKET = re.compile(r"^/jupyter/api/kernels/([0-9a-fA-F-]{8,64})/channels$")
 _CLOSE = re.compile(r"^/_solara/api/close/([0-9a-fA-F-]{8,64})$")
 _DEVICE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+#: The largest tap request read (a tap is well under 200 bytes).
+TAP_LIMIT = 2048
+TAP_PATH = "/_ak/tap"
 DEVICE_COOKIE = "ak_device"
 VOTE_COOKIE = "ak_vote"
 ROOM_COOKIE = "ak_room"
@@ -185,7 +198,6 @@ class Owner:
     address: str
     vote: bool
     room: bool
-    taps: RateLimiter | None = field(default=None, repr=False)
 
 
 # --------------------------------------------------------------------------- keys
@@ -337,6 +349,9 @@ class Gate:
         Whether a session (kernel id) is open now.
     room : bool, optional
         Whether the room view is served (its page module imports).
+    tap : TapHandler, optional
+        Saves a tap sent to the tap address, once the gate has checked it (`read_tap`); the
+        tap address answers "not found" without one.
     """
 
     def __init__(
@@ -348,8 +363,10 @@ class Gate:
         session_count: Callable[[], int] = lambda: 0,
         session_exists: Callable[[str], bool] = lambda _kernel: False,
         room: bool = True,
+        tap: TapHandler | None = None,
     ) -> None:
         self.app = app
+        self.tap = tap
         self.keys = keys
         self.limits = limits or Limits()
         self.session_count = session_count
@@ -364,6 +381,10 @@ class Gate:
         )
         self._joins = RateLimiter(
             burst=self.limits.joins_per_device[0], per_second=self.limits.joins_per_device[1]
+        )
+        # One allowance per device, shared by all its pages and both ways of tapping.
+        self._taps = RateLimiter(
+            burst=self.limits.taps_per_device[0], per_second=self.limits.taps_per_device[1]
         )
         self._owners: OrderedDict[str, Owner] = OrderedDict()
         self._owners_lock = threading.Lock()
@@ -389,18 +410,7 @@ class Gate:
         """Spend one tap for the session's device; False when it taps too fast."""
         if owner is None:
             return True  # not served through the gate (tests build pages directly)
-        if owner.taps is None:
-            owner.taps = self._shared_taps(owner.device)
-        return owner.taps.allow(owner.device)
-
-    def _shared_taps(self, device: str) -> RateLimiter:
-        # One limiter per device, shared by all its sessions.
-        with self._owners_lock:
-            for other in self._owners.values():
-                if other.device == device and other.taps is not None:
-                    return other.taps
-        burst, rate = self.limits.taps_per_device
-        return RateLimiter(burst=burst, per_second=rate, max_keys=4)
+        return self._taps.allow(owner.device)
 
     # -- ASGI ----------------------------------------------------------------------------------
 
@@ -436,6 +446,9 @@ class Gate:
             return
         if path == "/_ak/alive" and method == "GET":
             await self._alive(scope, send, cookies)
+            return
+        if path == TAP_PATH and self.tap is not None:
+            await self._tap(scope, receive, send, cookies)
             return
         close = _CLOSE.match(path)
         if close and method == "POST":
@@ -495,6 +508,32 @@ class Gate:
         await _respond(send, 200, json.dumps(body).encode(), "application/json",
                        cache="no-store")
 
+    async def _tap(self, scope: Scope, receive: Receive, send: Send,
+                   cookies: dict[str, str]) -> None:
+        """Check a tap from a voting page, hand it to the tap handler, answer with its outcome."""
+        assert self.tap is not None
+        if scope.get("method") != "POST" or not _same_origin(scope):
+            await _json(send, 403, {"message": _TAP_REFUSALS["origin"]})
+            return
+        if not self.keys.pass_ok("vote", cookies.get(VOTE_COOKIE)):
+            await _json(send, 403, {"message": _TAP_REFUSALS["code"]})
+            return
+        body = await _body(receive, TAP_LIMIT)
+        tap = None if body is None else read_tap(body)
+        if tap is None:
+            await _json(send, 400, {"message": _TAP_REFUSALS["unreadable"]})
+            return
+        owner = self.owner_of(tap["kernel"])
+        if owner is None or not owner.vote or owner.device != cookies.get(DEVICE_COOKIE):
+            # Not this browser's page, or a page the server no longer has: the page reloads.
+            await _json(send, 410, {"message": _TAP_REFUSALS["gone"], "reload": True})
+            return
+        if not self.may_tap(owner):
+            await _json(send, 429, {"message": _TAP_REFUSALS["busy"]})
+            return
+        status, answer = await self.tap(tap["kernel"], tap)
+        await _json(send, status, answer)
+
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         match = _WEBSOCKET.match(path)
@@ -512,9 +551,8 @@ class Gate:
         if not _DEVICE.match(device):
             device = "address:" + _address(scope)
         with self._owners_lock:
-            known = self._owners.pop(kernel, None)
-            owner = Owner(device, _address(scope), vote, room,
-                          taps=None if known is None else known.taps)
+            self._owners.pop(kernel, None)
+            owner = Owner(device, _address(scope), vote, room)
             self._owners[kernel] = owner
             while len(self._owners) > 4 * self.limits.max_sessions + 100:
                 self._owners.popitem(last=False)
@@ -523,6 +561,84 @@ class Gate:
     def _passes(self, cookies: dict[str, str]) -> tuple[bool, bool]:
         return (self.keys.pass_ok("vote", cookies.get(VOTE_COOKIE)),
                 self.keys.pass_ok("room", cookies.get(ROOM_COOKIE)))
+
+
+# --------------------------------------------------------------------------- taps
+
+_TAP_REFUSALS = {
+    "origin": "Not saved: this tap did not come from the voting page.",
+    "code": "Not saved: this page needs a valid join link. Scan the QR code again.",
+    "unreadable": "Not saved: the tap could not be read. Please tap again.",
+    "gone": "Not saved: the connection was lost. Reconnecting…",
+    "busy": "Not saved: too many taps at once. Wait a second and tap again.",
+}
+_TAP_FIELDS = {"kernel", "voter", "question", "round", "value"}
+_QUESTION = re.compile(r"^[A-Za-z]{1,8}-[A-Za-z]{1,8}-[0-9]{1,3}$")
+
+
+def read_tap(body: bytes) -> dict[str, Any] | None:
+    """Return a tap request's fields, or None when it is not exactly a well-formed tap.
+
+    A tap is a JSON object with ``kernel`` (the page's session), ``voter`` (the device token
+    the page shows), ``question`` and ``round`` (what the page showed) and ``value`` (a whole
+    number, or null for "Don't know"). Whether these are allowed is the store's decision.
+
+    Examples
+    --------
+    >>> read_tap(b'{"kernel": "0123abcd-9", "voter": "short", "question": "LA-DCS-1",'
+    ...          b' "round": 1, "value": 4}') is None
+    True
+    >>> tap = read_tap(b'{"kernel": "0123abcd-9", "voter": "token_0123456789abcdef",'
+    ...                b' "question": "LA-DCS-1", "round": 2, "value": null}')
+    >>> tap["question"], tap["round"], tap["value"]
+    ('LA-DCS-1', 2, None)
+    >>> read_tap(b'{"kernel": "0123abcd-9", "voter": "token_0123456789abcdef",'
+    ...          b' "question": "LA-DCS-1", "round": true, "value": 4}') is None
+    True
+    """
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or set(data) != _TAP_FIELDS:
+        return None
+    kernel, voter, question = data["kernel"], data["voter"], data["question"]
+    rnd, value = data["round"], data["value"]
+    if not (isinstance(kernel, str) and re.fullmatch(r"[0-9a-fA-F-]{8,64}", kernel)
+            and isinstance(voter, str) and _DEVICE.match(voter)
+            and isinstance(question, str) and _QUESTION.match(question)
+            and type(rnd) is int and 1 <= rnd <= 9
+            and (value is None or (type(value) is int and -1 <= value <= 100))):
+        return None
+    return {"kernel": kernel, "voter": voter, "question": question, "round": rnd,
+            "value": value}
+
+
+def _same_origin(scope: Scope) -> bool:
+    """Whether a request says it comes from a page of this server (``Origin`` is its host)."""
+    headers = dict(scope.get("headers", []))
+    origin = headers.get(b"origin", b"").decode("latin-1")
+    host = headers.get(b"host", b"").decode("latin-1")
+    site = headers.get(b"sec-fetch-site", b"same-origin")
+    return bool(host) and origin in (f"http://{host}", f"https://{host}") \
+        and site == b"same-origin"
+
+
+async def _body(receive: Receive, limit: int) -> bytes | None:
+    """Read a request's body; None when it is longer than ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message.get("type") != "http.request":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
 
 
 # --------------------------------------------------------------------------- ASGI helpers
@@ -623,6 +739,10 @@ async def _respond(send: Send, status: int, body: bytes, content_type: str, *,
         ],
     })
     await send({"type": "http.response.body", "body": body})
+
+
+async def _json(send: Send, status: int, answer: dict[str, Any]) -> None:
+    await _respond(send, status, json.dumps(answer).encode("utf-8"), "application/json")
 
 
 async def _plain(send: Send, status: int, body: bytes) -> None:

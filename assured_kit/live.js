@@ -7,7 +7,13 @@
 //    reconnecting…", keeps asking, and reloads the page once the server answers. The reload
 //    carries the join code and the device token, so the voter is the same respondent and sees
 //    the current question with their saved answer.
-// 2. Remembering the device: the page shows its device token in an element with
+// 2. Taps go straight to the server: a rating button (class ak-rate) sends the device token,
+//    the question and round the page shows (data-ak-question, data-ak-round) and the answer
+//    to /_ak/tap, which answers once the workshop file has it; the page's widgets then show
+//    "Saved" (the server tells them only after saving). A refusal the widgets cannot show
+//    (too many taps, a page from elsewhere) is said in a status line; a lost session reloads.
+//    Without fetch, or before the page's connection is open, the tap goes through the widget.
+// 3. Remembering the device: the page shows its device token in an element with
 //    data-ak-voter; this script puts it in the address and the browser's storage. On the join
 //    form (data-ak-workshop), a browser that joined before goes back to its own voting page.
 (function () {
@@ -83,6 +89,62 @@
       if (state === null || !state.session) { connectionLost(); }
     });
   }
+
+  function note(text) {
+    var el = document.getElementById("ak-tap-message");
+    if (!el) {
+      el = document.createElement("div");
+      el.id = "ak-tap-message";
+      el.setAttribute("role", "status");
+      el.style.cssText = "position:fixed;left:0;right:0;bottom:0;z-index:99999;padding:12px 16px;" +
+        "background:#111;color:#fff;font:600 18px/1.4 system-ui,sans-serif;text-align:center";
+      document.body.appendChild(el);
+    }
+    el.textContent = text;
+    el.hidden = !text;
+  }
+
+  function send(button, body) {
+    button.setAttribute("aria-busy", "true");
+    note("");
+    fetch("/_ak/tap", {
+      method: "POST", cache: "no-store", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().then(function (answer) { return [r.status, answer]; },
+                           function () { return [r.status, {}]; });
+    }).then(function (result) {
+      button.removeAttribute("aria-busy");
+      var status = result[0], answer = result[1] || {};
+      if (status === 410 || answer.reload) { connectionLost(); return; }
+      // 200: the page's own widgets say "Saved"; 409: they show why and the current question.
+      if (status !== 200 && status !== 409) {
+        note(answer.message || "Not saved: something went wrong. Please tap again.");
+      }
+    }, function () {
+      button.removeAttribute("aria-busy");
+      note("Not saved: the connection dropped. Please tap again.");
+      check();
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("button.ak-rate") : null;
+    if (!button || button.disabled || lost || !kernel || !everOpen || !window.fetch) { return; }
+    var shown = document.querySelector("[data-ak-question]");
+    var voter = document.querySelector("[data-ak-voter]");
+    var value = /(?:^|\s)ak-value-(\d+|dk)(?:\s|$)/.exec(button.className);
+    if (!shown || !voter || !value) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    send(button, {
+      kernel: kernel,
+      voter: voter.getAttribute("data-ak-voter"),
+      question: shown.getAttribute("data-ak-question"),
+      round: parseInt(shown.getAttribute("data-ak-round"), 10),
+      value: value[1] === "dk" ? null : parseInt(value[1], 10)
+    });
+  }, true);
 
   function storageKey(workshop) { return "assured-kit-voter-" + workshop; }
 

@@ -13,16 +13,27 @@ All sessions share one open workshop and one `Hub`, which re-reads the facilitat
 the workshop file once a second and updates only the pages whose view changed. Nothing a page
 does can show a traceback to its browser: failures become a short message, and the server's
 log keeps the detail.
+
+Taps take a shorter road than the rest of the page (`tap`): the page's script sends each one to
+the gate's tap address, which hands it here; the hub saves the taps arriving together in one
+transaction and the answer goes back once the file has them. Only then is the voter's page told
+(its widgets show "Saved"), on the hub's own thread, after the answer: a hall tapping at once
+costs a few disk writes and no widget messages on the way in. Profiled with 200 voters, a tap
+through the widgets cost about 5 ms of server CPU (receiving the widget message, Solara's
+per-message bookkeeping, status messages and replies, each crossing threads), so 200 taps at
+once queued for over a second before the last was stored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -34,6 +45,7 @@ from .errors import AssuredKitError
 
 __all__ = [
     "ENV_ROOM", "ENV_WORKSHOP", "Hub", "SessionClosedError", "hub", "page_for", "room_factory",
+    "tap",
 ]
 
 #: Environment variable naming the workshop file the server serves.
@@ -94,11 +106,16 @@ class Hub:
         self.ws = Workshop.open(path)
         self.poll_seconds = poll_seconds
         self._pages: dict[int, tuple[Any, Callable[[Callable[[], None]], None]]] = {}
+        self._by_session: dict[str, tuple[Any, Callable[[Callable[[], None]], None]]] = {}
+        self._shows: queue.Queue[tuple[float, Callable[[Callable[[], None]], None],
+                                       Callable[[], None]]] = queue.Queue()
         self._lock = threading.Lock()
         self._state: dict[str, Any] | None = None
-        self._thread: threading.Thread | None = None
+        self._threads: dict[str, threading.Thread] = {}
         self._votes: queue.Queue[tuple[Any, Future[int]]] = queue.Queue()
-        self._writer: threading.Thread | None = None
+        self._writing = threading.Event()
+        self._last_tap = 0.0
+        self._devices: dict[str, str] = {}
         self._stopped = threading.Event()
 
     def close(self) -> None:
@@ -106,6 +123,7 @@ class Hub:
         self._stopped.set()
         with self._lock:
             self._pages.clear()
+            self._by_session.clear()
         self.ws.close()
 
     def cast(self, vote: Any, *, timeout: float = 30.0) -> int:
@@ -115,29 +133,35 @@ class Hub:
         transaction (`assured_kit.voting.cast_votes`): a hall tapping at once costs a few disk
         writes, not one each.
         """
+        return self.cast_soon(vote).result(timeout)
+
+    def cast_soon(self, vote: Any) -> Future[int]:
+        """Queue a tap for saving; the future gives its event id once the file has it."""
         done: Future[int] = Future()
-        with self._lock:
-            if self._writer is None:
-                self._writer = threading.Thread(target=self._write_votes, name="live-votes",
-                                                daemon=True)
-                self._writer.start()
+        self._last_tap = time.monotonic()
+        self._start("live-votes", self._write_votes)
         self._votes.put((vote, done))
-        return done.result(timeout)
+        return done
 
     def _write_votes(self) -> None:
         from .voting import cast_votes
 
         while True:
             waiting = [self._votes.get()]
+            self._writing.set()
             with contextlib.suppress(queue.Empty):
                 while len(waiting) < 500:
                     waiting.append(self._votes.get_nowait())
             try:
-                results = cast_votes(self.ws, [vote for vote, _ in waiting])
+                results = cast_votes(self.ws, [vote for vote, _ in waiting],
+                                     devices=self._devices)
             except Exception as exc:  # a busy or broken file: every tap hears of it
                 for _, done in waiting:
                     done.set_exception(exc)
                 continue
+            finally:
+                if self._votes.empty():
+                    self._writing.clear()
             for (_, done), result in zip(waiting, results, strict=True):
                 if isinstance(result, Exception):
                     done.set_exception(result)
@@ -157,19 +181,59 @@ class Hub:
             self._state = self.snapshot()
         return self._state
 
-    def subscribe(self, page: Any, run_in: Callable[[Callable[[], None]], None]) -> None:
-        """Refresh ``page`` (inside its session, through ``run_in``) on every change."""
+    def subscribe(self, page: Any, run_in: Callable[[Callable[[], None]], None],
+                  session: str | None = None) -> None:
+        """Refresh ``page`` (inside its session, through ``run_in``) on every change.
+
+        ``session`` (the session's kernel id) lets taps sent to the gate find the page.
+        """
         with self._lock:
             self._pages[id(page)] = (page, run_in)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._watch, name="live-hub",
-                                                daemon=True)
-                self._thread.start()
+            if session is not None:
+                self._by_session[session] = (page, run_in)
+        self._start("live-hub", self._watch)
+
+    def _start(self, name: str, target: Callable[[], None]) -> None:
+        """Start the hub's thread ``name`` (running ``target``) unless it has started."""
+        with self._lock:
+            if name not in self._threads:
+                self._threads[name] = threading.Thread(target=target, name=name, daemon=True)
+                self._threads[name].start()
 
     def unsubscribe(self, page: Any) -> None:
         """Stop refreshing ``page``."""
         with self._lock:
             self._pages.pop(id(page), None)
+            for session, (other, _) in list(self._by_session.items()):
+                if other is page:
+                    del self._by_session[session]
+
+    def page_in(self, session: str) -> tuple[Any, Callable[[Callable[[], None]], None]] | None:
+        """Return the voting page of a session (kernel id) and how to run code in it, or None."""
+        with self._lock:
+            return self._by_session.get(session)
+
+    def show_later(self, run_in: Callable[[Callable[[], None]], None],
+                   action: Callable[[], None]) -> None:
+        """Run ``action`` in a page's session on the hub's own thread, in the order asked."""
+        self._start("live-pages", self._show)
+        self._shows.put((time.monotonic(), run_in, action))
+
+    def _show(self) -> None:
+        while True:
+            asked, run_in, action = self._shows.get()
+            # Saving comes first: while a wave of taps arrives and is written, pages wait to be
+            # told (at most two seconds after the save), so showing "Saved" never slows saving.
+            deadline = asked + 2.0
+            while (self._writing.is_set() or time.monotonic() - self._last_tap < 0.02) \
+                    and time.monotonic() < deadline:
+                time.sleep(0.005)
+            try:
+                run_in(action)
+            except SessionClosedError:
+                pass  # the page has gone; its phone reloads and sees the saved answer
+            except Exception:
+                log.exception("live voting: a page could not show a tap")
 
     def _watch(self) -> None:
         tick = 0
@@ -220,16 +284,66 @@ def hub() -> Hub:
         return _HUB
 
 
+async def tap(session: str, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Save a tap the gate checked (`assured_kit.gate.read_tap`); return the HTTP answer.
+
+    The vote is the session's page's (`VoterPage.vote_for`: its device token, with the evidence
+    and note chosen on it) for the question and round the phone showed. The answer comes only
+    once the workshop file has the vote (200) or has refused it (409, with the reason the page
+    then shows too, e.g. `assured_kit.voting.MOVED_ON`); a session with no voting page, or
+    another device's token, gets 410 (the page reloads).
+
+    Parameters
+    ----------
+    session : str
+        The page's session (kernel id), which the gate found was opened by this device.
+    request : dict
+        ``voter``, ``question``, ``round`` and ``value`` as `assured_kit.gate.read_tap` read them.
+
+    Returns
+    -------
+    (int, dict)
+        The HTTP status and the JSON answer (``message`` in plain words when not saved).
+
+    Examples
+    --------
+    >>> asyncio.run(tap(kernel_id, {"voter": token, "question": "LA-DCS-1", "round": 1,
+    ...                             "value": 4}))  # doctest: +SKIP
+    (200, {'saved': True})
+    """
+    shared = hub()
+    found = shared.page_in(session)
+    if found is None or found[0].token != request["voter"]:
+        return 410, {"message": "Not saved: the connection was lost. Reconnecting…",
+                     "reload": True}
+    page, run_in = found
+    vote = page.vote_for(request["value"], request["question"], request["round"])
+    try:
+        await asyncio.wrap_future(shared.cast_soon(vote))
+    except AssuredKitError as exc:
+        shared.show_later(run_in, lambda error=exc: page.not_saved(error))
+        return 409, {"saved": False, "message": f"Not saved: {exc.problem}."}
+    shared.show_later(run_in, lambda: page.saved_vote(vote))
+    return 200, {"saved": True}
+
+
 def _gate_owner() -> Any:
     """Return who opened this session, as the gate saw it (None outside the server)."""
     from .gate import current_gate
 
-    gate = current_gate()
-    if gate is None:
+    gate, session = current_gate(), _session_id()
+    return None if gate is None or session is None else gate.owner_of(session)
+
+
+def _session_id() -> str | None:
+    """Return the current Solara session's kernel id (None outside the server)."""
+    from .gate import current_gate
+
+    if current_gate() is None:
         return None
     from solara.server import kernel_context
 
-    return gate.owner_of(kernel_context.get_current_context().id)
+    return str(kernel_context.get_current_context().id)
 
 
 def _run_in_session() -> Callable[[Callable[[], None]], None]:
@@ -237,11 +351,12 @@ def _run_in_session() -> Callable[[Callable[[], None]], None]:
     from solara.server import kernel_context
 
     context = kernel_context.get_current_context()
+    one_at_a_time = threading.RLock()  # the hub's threads (refreshes, "Saved") take turns
 
     def run_in(action: Callable[[], None]) -> None:
         if context.closed_event.is_set():
             raise SessionClosedError(context.id)
-        with context:
+        with one_at_a_time, context:
             action()
 
     return run_in
@@ -284,7 +399,7 @@ def page_for(path: str, search: str | None, *, owner: Any = None) -> widgets.Wid
         cast=shared.cast,
     )
     if voter.respondent_id is not None or voter.joining:
-        shared.subscribe(voter, _run_in_session())
+        shared.subscribe(voter, _run_in_session(), _session_id())
     return voter.widget
 
 

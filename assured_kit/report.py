@@ -10,9 +10,25 @@ consent). The framework's 2010 words appear as printed, with 2010 terms linked a
 glossary, editorial notes beside the words they annotate, and a "What changed since 2010" page
 at the end (all from `assured_kit.glossary`).
 
+The page opens with **key messages**: the strongest and weakest questions, what is contested,
+where confidence runs ahead of evidence, where Directors and Lead Members see it differently and
+what changed since last year, each one plain sentence with its n, linked to its theme, and each
+drawn from a figure the report shows (never from a withheld group). "How to read this" follows.
+Within a theme, questions are listed weakest first (`assured_kit.summary.order_by_weakness`);
+actions link to the question they answer.
+
+Comparisons are honest: a change between years or rounds shows the top and bottom shares with
+their n on each side, is called only where it is larger than chance would give (Wilson and
+Newcombe intervals, `assured_kit.summary.share_change_interval`) and otherwise reads "too few
+answers to tell"; a year-on-year change where different authorities took part says so; three
+years or more get a trend table.
+
 The HTML page needs nothing but a browser: styles inline, charts embedded as SVG images, no
-script and no network (its content security policy forbids both), and ``@media print`` rules
-that start each theme on a new A4 page.
+script and no network (its content security policy forbids both). It prints on A4 portrait at
+100 %: no element is wider than the printable width (wide tables run one row per authority),
+headings stay with what follows, each theme starts a new page, and the page margins carry the
+report's title, the protective marking (``marking=``, "Official – Sensitive" by default) and
+"Page n of N" (CSS ``@page`` margin boxes).
 
 Privacy rules applied to both formats:
 
@@ -35,7 +51,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,13 +63,19 @@ from . import __version__
 from .anonymity import AuthorityNames, authorities_in, authorities_of, key_path
 from .errors import AssuredKitError
 from .glossary import changes_html, editorial_html, glossary_html, mark_terms
-from .safety import escape_html
+from .safety import css_string, escape_html
 from .summary import (
     check_min_group,
     describe_classification,
     describe_disclosure,
+    describe_uncertainty,
+    order_by_weakness,
+    rated_groups,
+    share_change_interval,
     small_groups_text,
     suppressed_text,
+    where_from,
+    where_mask,
 )
 from .text import percent
 
@@ -65,6 +87,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .store import Workshop
 
 __all__ = [
+    "DEFAULT_MARKING",
     "REPORT_SUFFIXES",
     "SCOPES",
     "report_from_sources",
@@ -81,6 +104,14 @@ REPORT_SUFFIXES = (".html", ".htm", ".xlsx")
 MAX_NOTES_PER_THEME = 12
 #: Rows of the workshop list shown at most.
 MAX_WORKSHOPS_LISTED = 40
+#: The protective marking printed in the margins of every page (``marking=``, ``--marking``).
+DEFAULT_MARKING = "Official – Sensitive"
+#: Key messages on the first page: the strongest and the weakest questions, each.
+KEY_QUESTIONS = 3
+#: Key messages of each other kind (contested, evidence, roles, years) at most.
+KEY_OTHERS = 2
+#: Years shown at most in a trend table (the latest).
+MAX_TREND_YEARS = 6
 
 
 # --------------------------------------------------------------------------- formatting
@@ -165,20 +196,37 @@ section.glossary dd p { margin: 0.15rem 0; }
 section.changes li { margin-bottom: 0.4rem; }
 footer.report { margin-top: 3rem; border-top: 1px solid var(--rule); color: var(--muted);
                 font-size: 0.85rem; }
+.marking { font-weight: 700; letter-spacing: 0.04em; text-transform: uppercase; margin: 0;
+           color: var(--muted); font-size: 0.85rem; }
+section.key { border: 2px solid var(--accent); padding: 0.2rem 1.2rem 0.4rem; margin: 1rem 0; }
+section.key h2 { border: 0; margin-top: 0.5rem; }
+ul.key-messages { padding-left: 1.1rem; margin: 0.3rem 0; }
+ul.key-messages li { margin-bottom: 0.3rem; max-width: none; }
+.kind { font-weight: 700; }
+.nowrap { white-space: nowrap; }
+.caveat { color: var(--muted); font-style: italic; }
+.keep { break-inside: avoid; page-break-inside: avoid; }
 @media print {
-  @page { size: A4; margin: 14mm 12mm 16mm; }
-  html { font-size: 10.5pt; }
-  body { max-width: none; padding: 0; }
+  html { font-size: 11pt; }
+  body { max-width: none; padding: 0; line-height: 1.35; }
+  h1 { font-size: 1.75rem; }
+  h2 { font-size: 1.35rem; margin-top: 1.2rem; }
   section.theme { break-before: page; page-break-before: always; }
   section.overview { break-before: page; page-break-before: always; }
   section.glossary, section.changes { break-before: page; page-break-before: always; }
-  h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-  table, figure, blockquote { break-inside: avoid; page-break-inside: avoid; }
+  h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
+  table, figure, blockquote, .keep, ul.key-messages li { break-inside: avoid;
+                                                        page-break-inside: avoid; }
+  table { font-size: 10pt; }
+  td { overflow-wrap: break-word; }
+  figcaption, .ak-help-editorial, .credit, .source, blockquote.example footer,
+  footer.report { font-size: 10pt; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; page-break-inside: avoid; }
+  figure img { width: auto; max-width: 100%; height: auto; }
   .banner, .headline, .howto, th, td.suppressed { -webkit-print-color-adjust: exact;
                                                    print-color-adjust: exact; }
-  .toc { display: none; }
+  .toc, .marking { display: none; }
   a { color: inherit; text-decoration: none; }
 }
 """
@@ -193,10 +241,13 @@ class _Cell:
     suppressed: bool = False
     css: str = ""
     html: bool = False  # text is already safe HTML (built here, never participant text)
+    anchor: str = ""  # an id to link to (built here from framework ids)
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[_Cell]], caption: str = "") -> str:
-    head = "".join(f"<th scope='col'>{escape_html(h)}</th>" for h in headers)
+    head = "".join(
+        f"<th scope='col'>{escape_html(h).replace('/', '/<wbr>')}</th>" for h in headers
+    )
     body = []
     for row in rows:
         cells = []
@@ -205,7 +256,10 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[_Cell]], caption: str
             if cell.suppressed:
                 classes.append("suppressed")
             attr = f" class='{' '.join(classes)}'" if classes else ""
-            content = cell.text if cell.html else escape_html(cell.text)
+            if cell.anchor:
+                attr += f" id='{escape_html(cell.anchor)}'"
+            # A break may follow a slash (Leadership/Accountability) in a narrow column.
+            content = cell.text if cell.html else escape_html(cell.text).replace("/", "/<wbr>")
             cells.append(f"<td{attr}>{content}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{escape_html(caption)}</caption>" if caption else ""
@@ -242,13 +296,19 @@ class _Report:
     actions: pd.DataFrame
     examples: pd.DataFrame
     allow_small_groups: bool = False
+    selection: dict[str, Any] = field(default_factory=dict)  # a slice: where_from(...)
+    marking: str = DEFAULT_MARKING
     summaries: dict[str, pd.DataFrame] = field(default_factory=dict)
     glossed: set[str] = field(default_factory=set)  # glossary terms already marked in the page
 
     @property
-    def where(self) -> dict[str, str]:
-        """The slice of the whole data this report shows (one authority's, or everything)."""
-        return {"authority": self.authority} if self.scope == "authority" and self.authority else {}
+    def where(self) -> dict[str, Any]:
+        """The slice of the whole data this report shows.
+
+        The selection, and for scope authority the authority's own answers.
+        """
+        own = {"authority": self.authority} if self.scope == "authority" and self.authority else {}
+        return {**self.selection, **own}
 
     @property
     def suppressed_words(self) -> str:
@@ -320,6 +380,7 @@ def _prepare(
     key: str | Path | None = None,
     beside: object = None,
     allow_small_groups: bool = False,
+    where: Mapping[str, Any] | None = None,
 ) -> _Report:
     from .framework import get_scale, load_framework
 
@@ -332,6 +393,14 @@ def _prepare(
             allowed="a DataFrame from Workshop.ratings() or read_ratings()",
         )
     check_min_group(min_group, allow_small_groups=allow_small_groups)
+    selection = dict(where or {})
+    if scope == "authority" and "authority" in selection:
+        raise AssuredKitError(
+            "an authority report is about its own authority: it cannot also pick authorities",
+            field="where",
+            allowed="years, roles, themes or workshops",
+            hint="pass the authority as authority=..., and leave it out of where",
+        )
     fw = framework if framework is not None else load_framework()
     ratings = _compact(ratings)
     present = sorted(authorities_of(ratings))
@@ -344,23 +413,28 @@ def _prepare(
                 hint="pass authority=... (on the command line, --authority NAME)",
             )
         _require_authority(authority, present)
+    own_where = {**selection, **({"authority": authority} if scope == "authority" else {})}
+    own = ratings[where_mask(ratings, own_where)] if own_where else ratings
     named = set(named_authorities)
     if authority:
         named.add(authority)
-    elif scope == "workshop" and len(present) == 1:
-        named.add(present[0])  # a local workshop's own authority
+    elif scope == "workshop":
+        local = (
+            {str(a) for a in own["authority"].dropna() if str(a).strip()}
+            if "authority" in own.columns
+            else set()
+        )
+        if len(local) == 1:
+            named |= local  # a local workshop's own authority
     example_table = _frame_or_empty(examples, _EXAMPLE_COLUMNS, "examples")
     everyone = authorities_in(ratings, example_table, fw)
     names = AuthorityNames(everyone, named=named, seed=seed, key=key, beside=beside)
-    own = ratings[ratings["authority"] == authority] if scope == "authority" else ratings
     scale = get_scale("confidence")  # replaced by the summaries' own scale in _summaries
     if title is None:
         if scope == "authority":
             title = f"{authority}: Assured Safeguarding self-evaluation"
         elif scope == "workshop":
-            titles = [
-                str(t) for t in pd.unique(ratings.get("workshop_title", pd.Series(dtype=str)))
-            ]
+            titles = [str(t) for t in pd.unique(own.get("workshop_title", pd.Series(dtype=str)))]
             title = titles[0] if len(titles) == 1 else "Assured Safeguarding workshops"
         else:
             title = "Assured Safeguarding: the regional picture"
@@ -377,6 +451,7 @@ def _prepare(
         actions=_frame_or_empty(actions, _ACTION_COLUMNS, "actions"),
         examples=example_table,
         allow_small_groups=allow_small_groups,
+        selection=selection,
     )
 
 
@@ -406,11 +481,13 @@ def _summaries(rep: _Report) -> None:
         s["rounds"] = sm.change(r, between="round", **opts)
     years = pd.to_datetime(own["held_on"]).dt.year.dropna().unique() if "held_on" in own else []
     if len(years) >= 2:
-        s["years"] = sm.change(r, between="year", before=min(years), after=max(years), **opts)
+        latest = sorted(int(y) for y in years)[-2:]  # since last year: the latest two
+        s["years"] = sm.change(r, between="year", before=latest[0], after=latest[1], **opts)
+    chosen = rep.selection or None
     if rep.scope == "authority":
-        s["position"] = sm.authority_position(rep.region, rep.authority, **whole)
+        s["position"] = sm.authority_position(rep.region, rep.authority, where=chosen, **whole)
     elif "authority" in r.columns and r["authority"].notna().any():
-        s["authorities"] = sm.summarise(r, by=["theme_id", "authority"], **whole)
+        s["authorities"] = sm.summarise(r, by=["theme_id", "authority"], where=chosen, **whole)
         names = rep.names
         table = s["authorities"]
         if len(table):
@@ -445,6 +522,8 @@ def write_report(
     seed: int | None = None,
     key: str | Path | None = None,
     allow_small_groups: bool = False,
+    where: Mapping[str, Any] | None = None,
+    marking: str = DEFAULT_MARKING,
 ) -> Path:
     """Write a report: one self-contained HTML page, or (``.xlsx``) a workbook of the tables.
 
@@ -485,6 +564,14 @@ def write_report(
     allow_small_groups : bool
         Required with ``min_group=1`` (nothing withheld); the report then says so on its first
         page.
+    where : mapping, optional
+        Show only a slice of ``ratings`` (e.g. ``{"year": 2026}``, ``{"role": ["DCS", "LM"]}``;
+        see `assured_kit.summary.where_from`). Pass the whole data with the slice, never a
+        filtered table: every figure is then withheld as decided on the whole data, so the
+        report agrees with the full report and with every other slice of the same answers.
+    marking : str
+        The protective marking printed at the top and bottom of every page ("Official –
+        Sensitive" by default; "" for none).
 
     Returns
     -------
@@ -531,7 +618,9 @@ def write_report(
         key=key,
         beside=target.parent,
         allow_small_groups=allow_small_groups,
+        where=where,
     )
+    rep.marking = str(marking or "").strip()
     from .exports import atomic_write
     from .summary import reusing_work
 
@@ -601,7 +690,37 @@ def _scope_line(rep: _Report) -> str:
     parts = [what, f"{workshops} workshop{'s' if workshops != 1 else ''}", people]
     if when:
         parts.insert(2, when)
+    chosen = _selection_words(rep)
+    if chosen:
+        parts.insert(1, chosen)
     return " · ".join(parts)
+
+
+def _selection_words(rep: _Report) -> str:
+    """Say which slice of the answers the report shows (never naming a hidden authority)."""
+    words = []
+    for key, values in rep.selection.items():
+        values = list(values) if isinstance(values, list | tuple | set | frozenset) else [values]
+        if key == "year":
+            words.append("only " + ", ".join(str(v) for v in sorted(values)))
+        elif key == "role":
+            words.append("only " + ", ".join(_ROLE_WORDS.get(str(v), str(v)) for v in values))
+        elif key == "theme_id":
+            titles = dict(zip(rep.framework.theme_ids, rep.framework.themes["title"], strict=True))
+            words.append("only " + ", ".join(titles.get(str(v), str(v)) for v in values))
+        elif key == "workshop_id" and rep.scope != "workshop":
+            words.append(f"{len(values)} chosen workshop{'s' if len(values) != 1 else ''}")
+        elif key == "authority":
+            words.append(f"{len(values)} chosen authorit{'ies' if len(values) != 1 else 'y'}")
+    return "; ".join(words)
+
+
+_ROLE_WORDS = {
+    "DCS": "Directors of Children's Services",
+    "LM": "Lead Members",
+    "Officer": "officers",
+    "Mixed": "mixed tables",
+}
 
 
 # --------------------------------------------------------------------------- HTML sections
@@ -654,8 +773,27 @@ def _head(rep: _Report) -> str:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
         f"<meta name='generator' content='assured-kit {escape_html(__version__)}'>\n"
         "<link rel='icon' href='data:,'>\n"
-        f"<title>{escape_html(rep.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{escape_html(rep.title)}</title>\n<style>{_CSS}{_page_css(rep)}</style>\n"
+        "</head>\n<body>\n"
     )
+
+
+def _page_css(rep: _Report) -> str:
+    """Return the printed page: A4 portrait; title, marking and page numbers in the margins."""
+    box = "font-family: 'Segoe UI', 'DejaVu Sans', Arial, sans-serif; font-size: 10pt; color: #333;"
+    boxes = [
+        f"@top-left {{ content: {css_string(rep.title)}; {box} }}",
+        f"@bottom-right {{ content: 'Page ' counter(page) ' of ' counter(pages); {box} }}",
+    ]
+    if rep.marking:
+        marking = css_string(rep.marking)
+        boxes += [
+            f"@top-right {{ content: {marking}; {box} font-weight: 700; }}",
+            f"@bottom-left {{ content: {marking}; {box} font-weight: 700; }}",
+        ]
+    return "\n@page { size: A4 portrait; margin: 16mm 12mm 16mm 12mm;\n  " + "\n  ".join(
+        boxes
+    ) + " }\n"
 
 
 def _header(rep: _Report) -> str:
@@ -679,8 +817,11 @@ def _header(rep: _Report) -> str:
             f"<div class='banner' role='note'>{escape_html(small_groups_text(rep.min_group))}</div>"
         )
     about = rep.framework.about
+    if rep.marking:
+        out.append(f"<p class='marking'>{escape_html(rep.marking)}</p>")
     out.append(f"<h1>{escape_html(rep.title)}</h1>")
     out.append(f"<p class='subtitle'>{escape_html(_scope_line(rep))}</p>")
+    out.append(_key_messages(rep))
     headline = str(about.get("headline_question", ""))
     if headline:
         out.append(
@@ -715,6 +856,10 @@ def _header(rep: _Report) -> str:
         "figure, never averaged in and never counted as a low rating. Where a question was "
         "voted on again after discussion, each person's latest answer counts.</p>"
         f"<p>{escape_html(rules)}</p>"
+        f"<p><b>Chance.</b> {escape_html(describe_uncertainty())} Where different "
+        "authorities took part in the two years compared, the change is flagged "
+        "&ldquo;different authorities took part&rdquo;: it may say more about who answered "
+        "than about any change in practice.</p>"
         f"<p><b>What is withheld.</b> {escape_html(describe_disclosure(rep.min_group))} "
         "<b>n</b> beside a figure is the number of people it rests on.</p>"
         f"<p><b>How do I know?</b> Answers may record evidence: {escape_html(ev_words)}. "
@@ -730,6 +875,227 @@ def _header(rep: _Report) -> str:
     )
     out.append(f"<nav><ol class='toc'>{links}</ol></nav></header>")
     return "\n".join(out)
+
+
+def _theme_link(rep: _Report, theme: Any) -> str:
+    """Return a link to a theme's section, named by its title."""
+    theme = str(theme)
+    themes = rep.summaries["themes"]
+    ids, names = themes["theme_id"].astype(str), themes["theme_title"].astype(str)
+    titles = dict(zip(ids, names, strict=True))
+    return f"<a href='#theme-{escape_html(theme)}'>{escape_html(titles.get(theme, theme))}</a>"
+
+
+def _short(text: str, limit: int = 90) -> str:
+    """Return ``text`` cut at a word before ``limit`` characters, with an ellipsis if cut."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    return text[: text.rfind(" ", 0, limit)].rstrip(",;:") + "…"
+
+
+def _people(n: Any) -> str:
+    return f"n = {_int(n)} {'person' if _int(n) == '1' else 'people'}"
+
+
+def _question_words(rep: _Report, row: Any) -> str:
+    return (
+        f"&ldquo;{escape_html(_short(str(row.question_text)))}&rdquo; "
+        f"(<span class='nowrap'>{escape_html(str(row.question_id))}</span>, "
+        f"{_theme_link(rep, row.theme_id)})"
+    )
+
+
+def _message(kind: str, sentence: str) -> str:
+    return f"<li><span class='kind'>{escape_html(kind)}:</span> {sentence}</li>"
+
+
+def _key_messages(rep: _Report) -> str:
+    """Return the first page's key messages: one plain sentence each, with its n, linked.
+
+    Every message comes from a figure the report shows elsewhere (a summary made with the
+    disclosure rule): a withheld group never feeds a message.
+    """
+    s = rep.summaries
+    items: list[str] = []
+    shown = rated_groups(s["questions"])
+    # Never more than half the rated questions on each side, so no question is called one of
+    # the weakest only because there are few; and none with nobody at that end of the scale.
+    each = min(KEY_QUESTIONS, len(shown) // 2)
+    weakest = s["weakest"]
+    weakest = weakest[(weakest["bottom_share"] > 0).to_numpy(dtype=bool, na_value=False)]
+    weakest = weakest.head(each)
+    listed = set(weakest["question_id"].astype(str))
+    others = shown[~shown["question_id"].astype(str).isin(listed)]
+    others = others[(others["top_share"] > 0).to_numpy(dtype=bool, na_value=False)]
+    strongest = order_by_weakness(others, strongest_first=True).head(each)
+    for row in strongest.itertuples(index=False):
+        items.append(
+            _message(
+                "Among the strongest",
+                f"{_question_words(rep, row)}: {percent(row.top_share)} of ratings at the top "
+                f"of the scale (<span class='nowrap'>{_people(row.n_respondents)}</span>).",
+            )
+        )
+    for row in weakest.itertuples(index=False):
+        items.append(
+            _message(
+                "Among the weakest",
+                f"{_question_words(rep, row)}: {percent(row.bottom_share)} of ratings at the "
+                f"bottom of the scale (<span class='nowrap'>{_people(row.n_respondents)}</span>).",
+            )
+        )
+    listed |= set(strongest["question_id"].astype(str))
+    contested = shown[(shown["classification"].astype(str) == "contested")]
+    contested = contested[~contested["question_id"].astype(str).isin(listed)]
+    split = contested[["top_share", "bottom_share"]].min(axis=1)
+    for i in split.sort_values(ascending=False, kind="stable").index[:KEY_OTHERS]:
+        row = contested.loc[i]
+        items.append(
+            _message(
+                "Contested",
+                f"{_question_words(rep, row)}: the room is split, {percent(row.top_share)} at "
+                f"the top and {percent(row.bottom_share)} at the bottom "
+                f"(<span class='nowrap'>{_people(row.n_respondents)}</span>).",
+            )
+        )
+    items += _evidence_messages(rep)
+    items += _role_messages(rep)
+    items += _year_messages(rep)
+    if not items:
+        body = "<p class='empty'>Too few answers are shown to draw key messages.</p>"
+    else:
+        body = f"<ul class='key-messages'>{''.join(items)}</ul>"
+    return (
+        "<section class='key' id='key-messages'><h2>Key messages</h2>"
+        "<p>The strongest and weakest questions, what is contested, where confidence runs "
+        "ahead of evidence, where Directors and Lead Members see it differently, and what "
+        "changed since last year. n is the number of people a figure rests on; each message "
+        f"links to its theme.</p>{body}</section>"
+    )
+
+
+def _evidence_messages(rep: _Report) -> list[str]:
+    table = rep.summaries["evidence_questions"]
+    flagged = table[
+        table["unfounded_confidence"].fillna(False).astype(bool)
+        & ~table["suppressed"].fillna(True).astype(bool)
+        & (table["n_confident"].fillna(0) >= rep.min_group)  # no message on one or two answers
+    ]
+    flagged = flagged.sort_values("unfounded_share", ascending=False, kind="stable")
+    return [
+        _message(
+            "Confidence ahead of evidence",
+            f"{_question_words(rep, row)}: {_int(row.n_unfounded)} of {_int(row.n_confident)} "
+            "confident answers rest on no evidence or informal impressions only "
+            f"(<span class='nowrap'>{_people(row.n_respondents)}</span>).",
+        )
+        for row in flagged.head(KEY_OTHERS).itertuples(index=False)
+    ]
+
+
+def _role_messages(rep: _Report) -> list[str]:
+    roles = rep.summaries["roles"]
+    if not len(roles):
+        return []
+    apart = roles[roles["apart"].fillna(False).astype(bool)]
+    apart = apart.reindex(apart["top_share_gap"].abs().sort_values(ascending=False).index)
+    return [
+        _message(
+            "Directors and Lead Members apart",
+            f"In {_theme_link(rep, row.theme_id)}, {percent(row.dcs_top_share)} of Directors' "
+            f"ratings are at the top of the scale against {percent(row.lm_top_share)} of Lead "
+            f"Members' (n = {_int(row.dcs_n_respondents)} and {_int(row.lm_n_respondents)} "
+            "people).",
+        )
+        for row in apart.head(KEY_OTHERS).itertuples(index=False)
+    ]
+
+
+def _beyond_chance(table: pd.DataFrame, measure: str) -> np.ndarray:
+    """Return -1, 0 or +1 per row: a fall, too few answers to tell, or a rise (NaN: no figure)."""
+    low, high = share_change_interval(
+        table[f"before_{measure}"],
+        table["before_n_respondents"],
+        table[f"after_{measure}"],
+        table["after_n_respondents"],
+    )
+    out = np.where(low > 0, 1.0, np.where(high < 0, -1.0, 0.0))
+    return np.where(np.isnan(low) | np.isnan(high), np.nan, out)
+
+
+def _authorities_by_year(rep: _Report) -> dict[int, set[str]]:
+    """Return the authorities that took part in each year of the report's own answers."""
+    r = rep.ratings
+    if "held_on" not in r.columns or "authority" not in r.columns or not len(r):
+        return {}
+    if "taking_part" not in rep.summaries:  # read once per report: it scans every answer
+        pairs = pd.DataFrame(
+            {"year": pd.to_datetime(r["held_on"]).dt.year, "authority": r["authority"]}
+        )
+        rep.summaries["taking_part"] = pairs.dropna().drop_duplicates()
+    pairs = rep.summaries["taking_part"]
+    return {
+        int(y): {str(a) for a in g["authority"]}
+        for y, g in pairs.groupby("year", observed=True)
+    }
+
+
+def _like_for_like(rep: _Report, years: Sequence[Any]) -> str:
+    """Return "" when the same authorities took part in every one of ``years``, else a flag."""
+    taking_part = _authorities_by_year(rep)
+    sets = [taking_part.get(int(y), set()) for y in years]
+    if not sets or all(one == sets[0] for one in sets):
+        return ""
+    counts = ", ".join(f"{len(one)} in {y}" for y, one in zip(years, sets, strict=True))
+    both = len(set.intersection(*sets))
+    common = "all those years" if len(sets) > 2 else "both"
+    return (
+        f"Different authorities took part ({counts}; {both} in {common}): a change may say "
+        "more about who answered than about practice."
+    )
+
+
+def _year_messages(rep: _Report) -> list[str]:
+    table = rep.summaries.get("years")
+    if table is None or not len(table):
+        return []
+    before, after = table.attrs.get("before"), table.attrs.get("after")
+    caveat = _like_for_like(rep, [before, after])
+    tail = f" <span class='caveat'>{escape_html(caveat)}</span>" if caveat else ""
+    direction = _beyond_chance(table, "top_share")
+    moved = table[np.nan_to_num(direction) != 0]
+    kind = f"Since {before}"
+    if not len(moved):
+        judged = table[~np.isnan(direction)]
+        if not len(judged):
+            return []
+        sizes = pd.concat([judged["before_n_respondents"], judged["after_n_respondents"]])
+        fewest, most = _int(sizes.min()), _int(sizes.max())
+        people = f"n = {fewest} people" if fewest == most else f"n = {fewest} to {most} people"
+        return [
+            _message(
+                kind,
+                f"No theme's share at the top of the scale moved by more than chance would "
+                f"give between {before} and {after} (too few answers to tell; {people} per "
+                f"theme and year; see <a href='#change-years'>the change since last year</a>)."
+                f"{tail}",
+            )
+        ]
+    moved = moved.reindex(moved["top_share_change"].abs().sort_values(ascending=False).index)
+    out = []
+    for row in moved.head(KEY_OTHERS).itertuples(index=False):
+        verb = "rose" if float(row.top_share_change) > 0 else "fell"
+        out.append(
+            _message(
+                kind,
+                f"In {_theme_link(rep, row.theme_id)} the share at the top of the scale {verb} "
+                f"from {percent(row.before_top_share)} to {percent(row.after_top_share)} "
+                f"(n = {_int(row.before_n_respondents)} people in {before}, "
+                f"{_int(row.after_n_respondents)} in {after}).{tail}",
+            )
+        )
+    return out
 
 
 def _overview(rep: _Report) -> str:
@@ -751,6 +1117,7 @@ def _overview(rep: _Report) -> str:
         out.append(_change_block(rep, "rounds"))
     if "years" in s:
         out.append(_change_block(rep, "years"))
+    out.append(_trend_block(rep))
     out.append(
         _question_list(
             rep, "weakest", "The weakest questions", "largest share at the bottom of the scale"
@@ -795,7 +1162,11 @@ def _roles_block(rep: _Report) -> str:
                 cells += [_Cell("no answers"), _Cell("")]
             else:
                 cells += [
-                    _Cell(percent(getattr(row, f"{prefix}_top_share")), numeric=True),
+                    _Cell(
+                        f"{percent(getattr(row, f'{prefix}_top_share'))} "
+                        f"(n = {_int(getattr(row, f'{prefix}_n_respondents'))})",
+                        numeric=True,
+                    ),
                     _classification_cell(getattr(row, f"{prefix}_classification")),
                 ]
         cells.append(_flag_cell(str(row.why) if _yes(row.apart) else ""))
@@ -804,7 +1175,7 @@ def _roles_block(rep: _Report) -> str:
         _table(
             ["Theme", "DCS top share", "DCS", "Lead Member top share", "Lead Member", "Apart?"],
             rows,
-            "DCS and Lead Member views by theme",
+            "DCS and Lead Member views by theme (n: people)",
         )
     )
     return "\n".join(out)
@@ -826,7 +1197,7 @@ def _position_block(rep: _Report) -> str:
         elif pd.isna(row.value):
             own = _Cell("no answers")
         else:
-            own = _Cell(percent(row.value), numeric=True)
+            own = _Cell(f"{percent(row.value)} (n = {_int(row.n_respondents)})", numeric=True)
         if _yes(row.others_suppressed):
             spread = _Cell(
                 f"withheld (fewer than {pos.attrs.get('min_others', 3)} other "
@@ -835,7 +1206,11 @@ def _position_block(rep: _Report) -> str:
             )
             middle = _Cell("", suppressed=True)
         else:
-            spread = _Cell(f"{percent(row.others_min)} to {percent(row.others_max)}", numeric=True)
+            spread = _Cell(
+                f"{percent(row.others_min)} to {percent(row.others_max)} "
+                f"({_int(row.others_n)} authorities)",
+                numeric=True,
+            )
             middle = _Cell(f"{percent(row.others_q1)} to {percent(row.others_q3)}", numeric=True)
         position = "" if pd.isna(row.position) else str(row.position)
         rows.append([_Cell(str(row.theme_title)), own, middle, spread, _Cell(position)])
@@ -849,10 +1224,19 @@ def _position_block(rep: _Report) -> str:
                 "Position",
             ],
             rows,
-            "Position against the region",
+            "Position against the region (n: people)",
         )
     )
     return "\n".join(out)
+
+
+def _top_share_cell(rep: _Report, found: Any) -> _Cell:
+    """Return one group's share at the top of the scale with its n (or why there is none)."""
+    if found is None:
+        return _Cell("no answers")
+    if _yes(found.suppressed):
+        return _Cell(rep.suppressed_words, suppressed=True)
+    return _Cell(f"{percent(found.top_share)} (n = {_int(found.n_respondents)})")
 
 
 def _authorities_block(rep: _Report) -> str:
@@ -860,73 +1244,158 @@ def _authorities_block(rep: _Report) -> str:
     if table["authority"].nunique() < 2:
         return ""
     out = [
-        "<h3>Authorities by theme</h3>",
-        "<p>Share of ratings at the top of the scale per authority and theme. Authorities are "
-        "anonymised unless they agreed to be named; suppressed cells are hatched.</p>",
+        "<div class='keep'><h3>Authorities by theme</h3>",
+        "<p>Share of ratings at the top of the scale per authority and theme, with the people "
+        "(n) it rests on: one row per authority, so the table fits a printed page however "
+        "many took part. Authorities are anonymised unless they agreed to be named; "
+        "suppressed cells are hatched.</p></div>",
         _charts_authorities(rep),
     ]
     labels = list(dict.fromkeys(table["authority"]))
     themes = list(dict.fromkeys(table["theme_title"]))
     cells = {(str(r.theme_title), str(r.authority)): r for r in table.itertuples(index=False)}
     rows = []
-    for theme in themes:
-        row = [_Cell(theme)]
-        for label in labels:
-            found = cells.get((theme, label))
-            if found is None:
-                row.append(_Cell("no answers"))
-            elif _yes(found.suppressed):
-                row.append(_Cell(rep.suppressed_words, suppressed=True))
-            else:
-                row.append(_Cell(percent(found.top_share), numeric=True))
+    for label in labels:
+        row = [_Cell(label)]
+        for theme in themes:
+            row.append(_top_share_cell(rep, cells.get((theme, label))))
         rows.append(row)
-    out.append(_table(["Theme", *labels], rows, "Share at the top of the scale, by authority"))
+    out.append(
+        _table(
+            ["Authority", *themes],
+            rows,
+            "Share at the top of the scale, by authority (n: people)",
+        )
+    )
     return "\n".join(out)
+
+
+def _side_cell(rep: _Report, row: Any, prefix: str) -> _Cell:
+    """Return one side of a comparison: its people, top and bottom shares (or why none)."""
+    if _yes(getattr(row, f"{prefix}_suppressed")):
+        return _Cell(rep.suppressed_words, suppressed=True)
+    if pd.isna(getattr(row, f"{prefix}_n_respondents")):
+        return _Cell("no answers")
+    return _Cell(
+        f"{percent(getattr(row, f'{prefix}_top_share'))} top, "
+        f"{percent(getattr(row, f'{prefix}_bottom_share'))} bottom "
+        f"(n\u00a0=\u00a0{_int(getattr(row, f'{prefix}_n_respondents'))}; "
+        f"{getattr(row, f'{prefix}_classification')})"
+    )
+
+
+def _points(value: Any) -> _Cell:
+    if value is None or pd.isna(value):
+        return _Cell("–", numeric=True)
+    return _Cell(f"{round(float(value) * 100):+d} points", numeric=True)
+
+
+_CHANCE_WORDS = {1.0: "a real rise", -1.0: "a real fall", 0.0: "too few answers to tell"}
 
 
 def _change_block(rep: _Report, key: str) -> str:
     table = rep.summaries[key]
     if not len(table):
         return ""
+    before, after = table.attrs.get("before"), table.attrs.get("after")
     if key == "rounds":
         heading = "Change after discussion (round 1 to round 2)"
         sides = ("Round 1", "Round 2")
+        caveat = ""
     else:
-        heading = (
-            f"Change between years ({table.attrs.get('before')} to {table.attrs.get('after')})"
-        )
-        sides = (str(table.attrs.get("before")), str(table.attrs.get("after")))
-    out = [f"<h3>{escape_html(heading)}</h3>", _charts_change(rep, key)]
+        heading = f"Change since last year ({before} to {after})"
+        sides = (str(before), str(after))
+        caveat = _like_for_like(rep, [before, after])
+    out = [f"<div class='keep'><h3 id='change-{key}'>{escape_html(heading)}</h3>"]
+    if caveat:
+        out.append(f"<p class='flag'>{escape_html(caveat)}</p>")
+    out.append(
+        "<p>Shares at the top and bottom of the scale on each side, with the people (n) they "
+        "rest on. A change is called real only where it is larger than chance would give "
+        "(see How to read this).</p></div>"
+    )
+    out.append(_charts_change(rep, key))
+    top = _beyond_chance(table, "top_share")
+    bottom = _beyond_chance(table, "bottom_share")
+    table = table.assign(
+        bottom_share_change=table["after_bottom_share"] - table["before_bottom_share"]
+    )
     rows = []
-    for row in table.itertuples(index=False):
-        cells = [_Cell(str(row.theme_title))]
-        for prefix in ("before", "after"):
-            if _yes(getattr(row, f"{prefix}_suppressed")):
-                cells.append(_Cell(rep.suppressed_words, suppressed=True))
-            elif pd.isna(getattr(row, f"{prefix}_n_respondents")):
-                cells.append(_Cell("no answers"))
-            else:
-                cells.append(
-                    _Cell(
-                        f"{percent(getattr(row, f'{prefix}_top_share'))} "
-                        f"({getattr(row, f'{prefix}_classification')})",
-                        numeric=True,
-                    )
-                )
-        moved = row.top_share_change
-        cells.append(
-            _Cell("–" if pd.isna(moved) else f"{round(float(moved) * 100):+d} points", numeric=True)
+    for i, row in enumerate(table.itertuples(index=False)):
+        chance = []
+        for what, judged in (("top", top[i]), ("bottom", bottom[i])):
+            if not np.isnan(judged):
+                chance.append(f"{what}: {_CHANCE_WORDS[float(judged)]}")
+        rows.append(
+            [
+                _Cell(str(row.theme_title)),
+                _side_cell(rep, row, "before"),
+                _side_cell(rep, row, "after"),
+                _points(row.top_share_change),
+                _points(row.bottom_share_change),
+                _Cell("; ".join(chance) or "–"),
+                _flag_cell(str(row.why) if _yes(row.notable) else ""),
+            ]
         )
-        cells.append(_flag_cell(str(row.why) if _yes(row.notable) else ""))
-        rows.append(cells)
+    notable = any(_yes(v) for v in table["notable"])
     out.append(
         _table(
-            ["Theme", f"{sides[0]}: top share", f"{sides[1]}: top share", "Change", "Notable"],
-            rows,
-            heading,
+            [
+                "Theme",
+                sides[0],
+                sides[1],
+                "Change at the top",
+                "Change at the bottom",
+                "More than chance?",
+                *(["Notable"] if notable else []),
+            ],
+            [row if notable else row[:-1] for row in rows],
+            f"{heading} (n: people)",
         )
     )
     return "\n".join(out)
+
+
+def _trend_block(rep: _Report) -> str:
+    """Return the share at the top of the scale by year, where three years or more took part."""
+    from . import summary as sm
+
+    r = rep.ratings
+    if "held_on" not in r.columns or not len(r):
+        return ""
+    years = sorted(int(y) for y in pd.to_datetime(r["held_on"]).dt.year.dropna().unique())
+    if len(years) < 3:
+        return ""
+    years = years[-MAX_TREND_YEARS:]
+    if "trend" not in rep.summaries:
+        # Split by year like the change table (year is one of the disclosure rule's keys), so
+        # the two withhold alike.
+        rep.summaries["trend"] = sm.summarise(
+            rep.region,
+            by=["theme_id", "year"],
+            min_group=rep.min_group,
+            framework=rep.framework,
+            scale=rep.scale,
+            where=rep.where or None,
+        )
+    trend = rep.summaries["trend"]
+    cells = {(str(t.theme_id), int(t.year)): t for t in trend.itertuples(index=False)}
+    rows = []
+    for theme in rep.summaries["themes"].itertuples(index=False):
+        row = [_Cell(str(theme.theme_title))]
+        for year in years:
+            row.append(_top_share_cell(rep, cells.get((str(theme.theme_id), year))))
+        rows.append(row)
+    caveat = _like_for_like(rep, years)
+    flag = f"<p class='flag'>{escape_html(caveat)}</p>" if caveat else ""
+    return (
+        f"<div class='keep'><h3>Trend over {len(years)} years</h3>{flag}"
+        "<p>Share of ratings at the top of the scale by year, with the people (n) it rests "
+        "on.</p></div>"
+        + _table(
+            ["Theme", *map(str, years)], rows, "Share at the top of the scale by year (n: people)"
+        )
+    )
 
 
 def _theme_section(rep: _Report, theme_row: Any) -> str:
@@ -941,12 +1410,18 @@ def _theme_section(rep: _Report, theme_row: Any) -> str:
     out.append("<h3>What do we know?</h3>")
     out.append(f"<p>{_theme_sentence(rep, theme_row)}</p>")
     questions = rep.summaries["questions"]
-    questions = questions[questions["theme_id"] == theme]
+    questions = order_by_weakness(questions[questions["theme_id"] == theme])
     rows = [
         _summary_row_cells(row, rep, first=[_question_cell(rep, row)])
         for row in questions.itertuples(index=False)
     ]
-    out.append(_table(_summary_headers(rep, ["Question"]), rows, f"{title}: by question"))
+    out.append(
+        _table(
+            _summary_headers(rep, ["Question"]),
+            rows,
+            f"{title}: by question, weakest first",
+        )
+    )
     if not _yes(theme_row.suppressed):
         out.append(_charts_theme_questions(rep, theme))
     # How do we know?
@@ -970,7 +1445,11 @@ def _question_cell(rep: _Report, row: Any) -> _Cell:
         if qid in set(rep.framework.questions["question_id"])
         else ""
     )
-    return _Cell(f"{escape_html(qid)}: {text}{note}", html=True)
+    return _Cell(f"{escape_html(qid)}: {text}{note}", html=True, anchor=_question_anchor(qid))
+
+
+def _question_anchor(question_id: str) -> str:
+    return f"question-{question_id}"
 
 
 def _three_questions() -> str:
@@ -1057,13 +1536,20 @@ def _open_groups(rep: _Report, table: pd.DataFrame) -> np.ndarray:
 
     A row may be published only where the smallest group it comes from is shown by the
     disclosure rule: its question (or, with none named, its theme), role and authority, each
-    as far as the row names them.
+    as far as the row names them, and in a report of a slice by year or workshop, its year or
+    workshop too.
     """
     from . import summary as sm
 
     flags = np.zeros(len(table), dtype=bool)
     if not len(table) or "authority" not in table.columns:
         return flags
+    sliced_by = []
+    if "year" in rep.selection and "held_on" in table.columns:
+        table = table.assign(year=pd.to_datetime(table["held_on"]).dt.year.astype("Int64"))
+        sliced_by.append("year")
+    if "workshop_id" in rep.selection and "workshop_id" in table.columns:
+        sliced_by.append("workshop_id")
 
     def named(column: str) -> np.ndarray:
         if column not in table.columns:
@@ -1078,6 +1564,7 @@ def _open_groups(rep: _Report, table: pd.DataFrame) -> np.ndarray:
             if not rows.any():
                 continue
             keys = [item, "role", "authority"] if with_role else [item, "authority"]
+            keys += sliced_by
             cache = "groups:" + ",".join(keys)
             if cache not in rep.summaries:
                 rep.summaries[cache] = sm.summarise(
@@ -1139,18 +1626,29 @@ def _actions_block(rep: _Report, theme: str) -> str:
     actions = actions[actions["theme_id"].astype("string") == theme] if len(actions) else actions
     if not len(actions):
         return "<h4>Actions</h4><p class='empty'>No actions were captured for this theme.</p>"
+    known = set(rep.framework.questions["question_id"].astype(str))
     rows = []
     for a in actions.to_dict("records"):
+        question = a.get("question_id")
+        question = "" if question is None or pd.isna(question) else str(question)
         rows.append(
             [
+                _question_link(question) if question in known else _Cell(question),
                 _Cell(rep.names.scrub(a.get("what"))),
                 _Cell(rep.names.scrub(a.get("owner"))),
                 _Cell(_date(a.get("due"))),
                 _Cell("" if pd.isna(a.get("status")) else str(a.get("status"))),
-                _Cell("" if pd.isna(a.get("question_id")) else str(a.get("question_id") or "")),
             ]
         )
-    return "<h4>Actions</h4>" + _table(["What", "Owner", "By when", "Status", "Question"], rows)
+    return "<h4>Actions</h4>" + _table(["Question", "What", "Owner", "By when", "Status"], rows)
+
+
+def _question_link(question_id: str) -> _Cell:
+    """Return a cell linking to a question's row in its theme's table."""
+    return _Cell(
+        f"<a href='#{escape_html(_question_anchor(question_id))}'>{escape_html(question_id)}</a>",
+        html=True,
+    )
 
 
 def _publishable_examples(rep: _Report) -> pd.DataFrame:
@@ -1366,8 +1864,10 @@ def _charts_authorities(rep: _Report) -> str:
 
     table = rep.summaries["authorities"]
     return _embed(
-        lambda: charts.heatmap(table, rows="theme_id", columns="authority"),
-        alt="Grid of themes against authorities: the share of ratings at the top of the scale "
+        # One row per authority (like the table below): as tall as it needs, never too wide
+        # for a printed page.
+        lambda: charts.heatmap(table, rows="authority", columns="theme_id"),
+        alt="Grid of authorities against themes: the share of ratings at the top of the scale "
         "in each cell; suppressed cells hatched and labelled.",
     )
 
@@ -1387,7 +1887,7 @@ def _charts_theme_questions(rep: _Report, theme: str) -> str:
     from . import charts
 
     questions = rep.summaries["questions"]
-    subset = questions[questions["theme_id"] == theme].reset_index(drop=True)
+    subset = order_by_weakness(questions[questions["theme_id"] == theme]).reset_index(drop=True)
     subset.attrs.update(questions.attrs)
     if not len(subset):
         return ""
@@ -1408,8 +1908,12 @@ def _charts_theme_evidence(rep: _Report, theme: str) -> str:
     row = themes[themes["theme_id"].astype(str) == theme]
     if not len(row) or bool(row["suppressed"].iloc[0]):
         return ""
-    r = rep.ratings
-    grid = evidence_grid(r[r["theme_id"] == theme], scale=rep.scale, min_group=rep.min_group)
+    grid = evidence_grid(
+        rep.region,
+        scale=rep.scale,
+        min_group=rep.min_group,
+        where={**rep.where, "theme_id": theme},
+    )
     if bool(grid["suppressed"].all()) or int(grid["n"].fillna(0).sum()) == 0:
         return ""
     return _embed(
@@ -1488,18 +1992,23 @@ def report_from_sources(
     named_authorities: Sequence[str] = (),
     key: str | Path | None = None,
     allow_small_groups: bool = False,
-    select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    years: Sequence[int] = (),
+    roles: Sequence[str] = (),
+    workshops: Sequence[str] = (),
+    marking: str = DEFAULT_MARKING,
 ) -> Path:
     """Write a report from workshop files, folders of them and tidy exports (the CLI's ``report``).
 
-    ``select``, when given, keeps some of the answers (e.g. one year, role or workshop:
-    `assured_kit.analysis.filter_ratings`); the actions and examples of workshops left with no
-    answer are dropped with them.
+    ``years``, ``roles`` and ``workshops`` (ids or titles), when given, pick a slice of the
+    answers (`assured_kit.summary.where_from`): the report is made from every answer with that
+    slice, so it withholds what the full report withholds and cannot be subtracted from it.
+    The actions and examples of workshops left with no answer in the slice are dropped.
 
     The scope defaults to ``"authority"`` when ``authority`` is given, ``"workshop"`` when
     the sources hold one workshop, else ``"region"``. In an authority report only the actions
     and examples of workshops the authority took part in are shown. The anonymity key is
-    ``key``, or the key file beside the first source (written on first use).
+    ``key``, or the key file beside the first source (written on first use). ``marking`` is
+    the protective marking printed on every page (see `write_report`).
 
     Examples
     --------
@@ -1512,20 +2021,21 @@ def report_from_sources(
     'r.xlsx'
     """
     ratings, actions, examples = gather(sources)
-    if select is not None:
-        ratings = select(ratings)
-        kept = set(ratings["workshop_id"])
+    where = where_from(ratings, years=years, roles=roles, workshops=workshops)
+    sliced = ratings[where_mask(ratings, where)] if where else ratings
+    if where:
+        kept = set(sliced["workshop_id"])
         actions = actions[actions["workshop_id"].isin(kept)] if len(actions) else actions
         examples = examples[examples["workshop_id"].isin(kept)] if len(examples) else examples
     if scope is None:
         if authority:
             scope = "authority"
-        elif ratings["workshop_id"].nunique() <= 1:
+        elif sliced["workshop_id"].nunique() <= 1:
             scope = "workshop"
         else:
             scope = "region"
     if scope == "authority" and authority:
-        took_part = set(ratings.loc[ratings["authority"] == authority, "workshop_id"])
+        took_part = set(sliced.loc[sliced["authority"] == authority, "workshop_id"])
         actions = actions[actions["workshop_id"].isin(took_part)]
         examples = examples[examples["workshop_id"].isin(took_part)]
     return write_report(
@@ -1540,6 +2050,8 @@ def report_from_sources(
         named_authorities=named_authorities,
         key=key_path(key, beside=sources[0] if sources else None),
         allow_small_groups=allow_small_groups,
+        where=where or None,
+        marking=marking,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-__all__ = ["FORMULA_TRIGGERS", "escape_html", "neutralise_cell", "restore_cell"]
+__all__ = ["FORMULA_TRIGGERS", "css_string", "escape_html", "neutralise_cell", "restore_cell"]
 
 #: First characters that make a spreadsheet program treat a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -64,3 +64,24 @@ def escape_html(value: object) -> str:
     '&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;'
     """
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def css_string(text: object) -> str:
+    r"""Return ``text`` as a quoted CSS string, inert inside an HTML ``<style>`` element.
+
+    Quotes, backslashes, control characters and ``<``, ``>``, ``&`` become CSS hex escapes, so
+    the text can neither end the string nor the style element (e.g. a report title in a
+    printed page's margin).
+
+    Examples
+    --------
+    >>> print(css_string('Derby "2026" </style><script>'))
+    "Derby \22 2026\22  \3c /style\3e \3c script\3e "
+    """
+    out = []
+    for ch in str(text):
+        if ch in '"\\<>&\'' or ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'

@@ -50,18 +50,42 @@ Outside the room nothing may let anyone read *or work out* the answers of fewer 
   out one level at a time; a question sums into its theme), every withheld group's complement
   in each margin shown, that is the margin minus the groups shown, is empty or holds at least
   ``min_group`` people; otherwise the smallest shown sibling (ties broken by the keys' text) is
-  withheld too, until that holds. Tables are settled coarse to fine, and a table's decisions
-  depend only on the answers and its coarser margins, so any two outputs made from the same
-  answers and ``min_group`` withhold the same groups: the region's report and an authority's
-  (made with ``where={"authority": ...}`` from the whole data), HTML and XLSX, year against
-  year. Other keys (workshop, round, respondent, ...) are split off each such group by the same
-  complement rule.
+  withheld too, until that holds. The same holds against every coarser table further up (the
+  grand total above a theme's questions, a theme above one authority's questions), counting
+  only the groups no table in between already shows. Tables are settled coarse to fine, and a
+  table's decisions depend only on the answers and its coarser margins, so any two outputs made
+  from the same answers and ``min_group`` withhold the same groups: the region's report and an
+  authority's (made with ``where={"authority": ...}`` from the whole data), HTML and XLSX, year
+  against year, round against round, a workshop's against the region's. Other keys (respondent, ...)
+  are split off each such group by the same complement rule. "Don't know" answers take part:
+  a withheld part where nobody gave a rating must hold no one or at least ``min_group`` people
+  who said Don't know, so Don't know counts cannot be summed out of a total either.
+- **Slices.** Every output that shows part of the data (one authority, year, role, workshop;
+  the command line's filters, the notebook's) is the whole data summarised with ``where``, never
+  a filtered table summarised alone. A slice that sums several values of a key (two years, three
+  authorities) is shown only where each of its parts is shown, so its figures are sums of
+  figures shown anyway.
+- **Known limit.** The totals protected are those of one lattice, each checked on its own: two
+  tables that are not totals of one another (an authority's and a workshop's, an authority's
+  and a role's) can still differ by a few people when one holds all of the other's answers,
+  e.g. an authority whose answers to a theme all came from one role or one workshop.
+  ``tests/test_disclosure.py`` keeps these cases as expected failures.
 - ``min_group=1`` withholds nothing: only inside the room. Outputs made outside it require
   ``allow_small_groups`` (`check_min_group`) and say so on their first page
   (`small_groups_text`).
 
 `describe_disclosure` says this in plain words; `suppressed_text` is the one wording shown in
 place of a withheld figure.
+
+Chance: how sure a share is
+---------------------------
+A share of a few people moves a lot by chance. The one interval for a share is the **Wilson
+score interval** at 95 % (`wilson_interval`), counting each person once (``n_respondents``,
+not answers: one person's answers to the questions of a theme are not independent, so this errs
+on the side of caution). A change between two shares (year against year, round against round)
+is told apart from chance with Newcombe's hybrid score interval for a difference, built from the
+two Wilson intervals (`share_change_interval`): where it includes zero, there are too few
+answers to tell. `describe_uncertainty` says so in plain words.
 
 Columns of `summarise`
 ----------------------
@@ -130,9 +154,16 @@ __all__ = [
     "compare_roles",
     "confidence_vs_evidence",
     "describe_classification",
+    "describe_uncertainty",
     "evidence_grid",
+    "order_by_weakness",
+    "rated_groups",
+    "share_change_interval",
     "summarise",
     "weakest_questions",
+    "where_from",
+    "where_mask",
+    "wilson_interval",
 ]
 
 #: Every classification, in the order charts list them.
@@ -577,7 +608,8 @@ def _require(ratings: pd.DataFrame, columns: Iterable[str]) -> None:
 # --------------------------------------------------------------------------------------------
 
 #: The keys withholding is decided over, so every output of one data set withholds alike.
-DISCLOSURE_KEYS = ("authority", "theme_id", "question_id", "role", "year")
+DISCLOSURE_KEYS = ("authority", "theme_id", "question_id", "role", "year", "workshop_id", "round")
+_LATTICE_DIMENSIONS = ("authority", "role", "year", "workshop_id", "round")  # then theme/question
 #: Roles with one post-holder per authority: all their answers there are one person.
 POSTS = ("DCS", "LM")
 
@@ -672,8 +704,116 @@ def describe_disclosure(min_group: int = 3) -> str:
         "people answering anonymously at one workshop are each one person. A figure resting on "
         f"fewer than {min_group} people is suppressed, and so is any other figure that, "
         "subtracted from a total shown here or in another report from the same answers, would "
-        "give it away. Notes appear only where the group they came from (one question, one role, "
-        "one authority) is shown, and never say who wrote them."
+        "give it away; Don't know answers are protected the same way. A report of part of the "
+        "answers (one year, role or workshop) is cut from the whole, so it withholds what the "
+        "full report withholds. Notes appear only where the group they came from (one question, "
+        "one role, one authority) is shown, and never say who wrote them."
+    )
+
+
+#: The normal quantile of the 95 % intervals (two-sided).
+Z_95 = 1.959963984540054
+
+
+def _float_array(values: Any) -> np.ndarray:
+    return pd.array(np.atleast_1d(np.asarray(values, dtype=object)), dtype="Float64").to_numpy(
+        np.float64, na_value=np.nan
+    )
+
+
+def wilson_interval(share: Any, n: Any, *, z: float = Z_95) -> tuple[Any, Any]:
+    """Return the Wilson score interval (low, high) of a share of ``n`` people.
+
+    Works on single numbers or on columns alike (the result has the same shape). Where ``n``
+    is 0 or missing, or the share missing (withheld), both ends are NaN: no interval is given.
+
+    Parameters
+    ----------
+    share : float or array-like
+        The share, 0 to 1 (e.g. ``top_share``).
+    n : int or array-like
+        How many people it rests on (``n_respondents``).
+    z : float
+        The normal quantile (1.96 for 95 %, the default).
+
+    Returns
+    -------
+    (low, high)
+        Floats, or numpy arrays for array input.
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(0.5, 10)
+    >>> round(low, 4), round(high, 4)
+    (0.2366, 0.7634)
+    >>> [round(v, 4) for v in wilson_interval(0.0, 10)]
+    [0.0, 0.2775]
+    """
+    scalar = np.ndim(share) == 0 and np.ndim(n) == 0
+    p = _float_array(share)
+    count = _float_array(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        count = np.where(count > 0, count, np.nan)
+        z2 = z * z
+        centre = (p + z2 / (2 * count)) / (1 + z2 / count)
+        half = (z / (1 + z2 / count)) * np.sqrt(p * (1 - p) / count + z2 / (4 * count * count))
+        low = np.clip(centre - half, 0.0, 1.0)
+        high = np.clip(centre + half, 0.0, 1.0)
+    if scalar:
+        return float(low[0]), float(high[0])
+    return low, high
+
+
+def share_change_interval(
+    before_share: Any, before_n: Any, after_share: Any, after_n: Any, *, z: float = Z_95
+) -> tuple[Any, Any]:
+    """Return the interval (low, high) of a change in share, after minus before.
+
+    Newcombe's hybrid score interval ("method 10"), made from the two sides' Wilson intervals
+    (`wilson_interval`). Where it includes 0 the change is within what chance would give: too
+    few answers to tell. NaN where either side has no interval.
+
+    Examples
+    --------
+    Newcombe's own example (1998), 48 of 80 against 56 of 70:
+
+    >>> low, high = share_change_interval(48 / 80, 80, 56 / 70, 70)
+    >>> round(low, 4), round(high, 4)
+    (0.0524, 0.3339)
+
+    Half of 10 people, then 8 of 10: too few answers to tell (the interval includes 0).
+
+    >>> low, high = share_change_interval(0.5, 10, 0.8, 10)
+    >>> bool(low < 0 < high)
+    True
+    """
+    scalar = all(np.ndim(v) == 0 for v in (before_share, before_n, after_share, after_n))
+    p1, p2 = _float_array(before_share), _float_array(after_share)
+    l1, u1 = wilson_interval(p1, before_n, z=z)
+    l2, u2 = wilson_interval(p2, after_n, z=z)
+    difference = p2 - p1
+    low = difference - np.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+    high = difference + np.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+    if scalar:
+        return float(low[0]), float(high[0])
+    return low, high
+
+
+def describe_uncertainty() -> str:
+    """Say in plain words how chance is allowed for (the one wording).
+
+    Examples
+    --------
+    >>> "Wilson" in describe_uncertainty()
+    True
+    """
+    return (
+        "A share of a few people can move a long way by chance. Each share's likely range is "
+        "its 95% Wilson score interval, counting each person once (n people, not answers), "
+        "which errs on the side of caution. A change between two years or rounds is called "
+        "only when Newcombe's interval for the difference, built from the two Wilson "
+        "intervals, leaves out no change at all; otherwise it reads \"too few answers to "
+        "tell\"."
     )
 
 
@@ -717,14 +857,24 @@ def _person_codes(frame: pd.DataFrame, rows: np.ndarray, pair: np.ndarray) -> np
 
 
 class _Cells:
-    """One table of the lattice: its cells, their people and what is withheld."""
+    """One table of the lattice: its cells, their people and what is withheld.
+
+    ``person`` codes are ``2 * person`` for a rated answer and ``2 * person + 1`` for a Don't
+    know: a cell's people are those who gave a rating, or, where nobody did, those who said
+    Don't know (as `_Prepared.people` counts them), so a withheld part made only of Don't know
+    answers is protected like any other.
+    """
 
     def __init__(self, cell: np.ndarray, person: np.ndarray, ranks: list[np.ndarray]) -> None:
         uniq, self.of_row = np.unique(cell, return_inverse=True)
         self.n = len(uniq)
         n_person = int(person.max()) + 1 if len(person) else 1
         distinct = pd.unique(self.of_row * n_person + person)
-        self.people = np.bincount(distinct // n_person, minlength=self.n)
+        dk = (distinct % n_person) % 2 == 1
+        raters = np.bincount(distinct[~dk] // n_person, minlength=self.n)
+        self.people = np.where(
+            raters > 0, raters, np.bincount(distinct[dk] // n_person, minlength=self.n)
+        )
         order = np.argsort(self.of_row, kind="stable")
         self._persons = person[order]
         self._bounds = np.searchsorted(self.of_row[order], np.arange(self.n + 1))
@@ -740,13 +890,23 @@ class _Cells:
 
 
 def _complement(
-    child: _Cells, parent_of: np.ndarray, parent_withheld: np.ndarray, min_group: int
+    child: _Cells,
+    parent_of: np.ndarray,
+    parent_withheld: np.ndarray,
+    min_group: int,
+    eligible: np.ndarray | None = None,
 ) -> bool:
     """Withhold children until every shown parent's withheld part has 0 or min_group+ people.
 
+    ``eligible`` (for an ancestor two or more levels up, e.g. the total above a theme's
+    questions) limits the children to those not already known through a shown cell in
+    between: the ancestor minus its shown descendants leaves exactly those withheld.
     Returns whether anything more was withheld.
     """
     changed = False
+    if eligible is not None:
+        parent_of = np.where(eligible, parent_of, len(parent_withheld))
+        parent_withheld = np.r_[parent_withheld, True]
     order = np.argsort(parent_of, kind="stable")
     bounds = np.searchsorted(parent_of[order], np.arange(len(parent_withheld) + 1))
     hidden_parents = np.unique(parent_of[child.withheld])
@@ -756,10 +916,12 @@ def _complement(
             seen: set[int] = set()
             for k in kids[child.withheld[kids]]:
                 seen.update(child.persons(int(k)).tolist())
-                if len(seen) >= min_group:
+                if sum(1 for p in seen if not p % 2) >= min_group:
                     break
+            raters = sum(1 for p in seen if not p % 2)
+            count = raters or len(seen)  # Don't know only: the people who said it
             open_ = kids[~child.withheld[kids]]
-            if not 0 < len(seen) < min_group or not len(open_):
+            if not 0 < count < min_group or not len(open_):
                 break
             pick = open_[np.lexsort((child.rank[open_], child.people[open_]))[0]]
             child.withheld[pick] = changed = True
@@ -773,26 +935,27 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     that can be made from the `DISCLOSURE_KEYS` among the table's keys (each key summed out
     one level at a time, a question into its theme), coarse tables first, the smallest shown
     sibling (ties by the values' text) is withheld until every withheld group's complement in
-    each shown margin is empty or has at least ``min_group`` people. A table's decisions depend
+    each shown margin is empty or has at least ``min_group`` people, and in every coarser
+    table further up, among the groups no table in between shows. A table's decisions depend
     only on the answers and its coarser margins, so every output of one data set agrees.
-    Other keys (workshop, round, ...) are then split off each lattice cell the same way.
+    Other keys (respondent, ...) are then split off each lattice cell the same way.
     """
     people = prepared.people()
     primary = people < min_group
-    if min_group <= 1 or prepared.n_groups == 0 or not prepared.rated.any():
+    if min_group <= 1 or prepared.n_groups == 0:
         return people, primary
-    rated = prepared.rated
-    person = prepared.person[rated]
+    # Every answer takes part, rated or Don't know (see _Cells for how people are counted).
+    person = prepared.person * 2 + (~prepared.rated).astype(np.int64)
     names = prepared.key_names
     # Each lattice dimension: its levels (coarse to fine) as (codes, rank per code, radix).
     dims: list[list[tuple[np.ndarray, np.ndarray, int]]] = []
 
     def level(name: str) -> tuple[np.ndarray, np.ndarray, int]:
-        codes = prepared.key_codes[name][rated]
+        codes = prepared.key_codes[name]
         rank = prepared.key_rank[name]
         return codes, rank, len(rank)
 
-    for name in ("authority", "role", "year"):
+    for name in _LATTICE_DIMENSIONS:
         if name in names:
             dims.append([level(name)])
     items = []
@@ -800,7 +963,7 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
         items.append(level("theme_id"))
     elif "question_id" in names and "theme_id" in prepared.frame.columns:
         themes = _KeyCodes(prepared.frame["theme_id"].iloc[prepared.rows], None)
-        items.append((themes.codes[rated], themes.rank_of_codes(), themes.radix))
+        items.append((themes.codes, themes.rank_of_codes(), themes.radix))
     if "question_id" in names:
         items.append(level("question_id"))
     if items:
@@ -832,26 +995,46 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
                 ranks.append(rank[codes[row_of]])
         table = _Cells(cell, person_r, ranks)
         table.withheld = table.people < min_group
-        parents = [(*spec[:i], spec[i] - 1, *spec[i + 1 :]) for i in range(len(spec)) if spec[i]]
+        # Every coarser table: one level up, the margin itself; further up (the total above a
+        # theme's questions, a theme above an authority's questions), only the cells not known
+        # through a shown cell of a table in between.
+        parents: list[tuple[tuple[int, ...], np.ndarray | None]] = []
+        for up in specs:
+            if up == spec or any(u > d for u, d in zip(up, spec, strict=True)):
+                continue
+            if up not in tables:
+                continue
+            between = [
+                m
+                for m in tables
+                if m not in (up, spec)
+                and all(u <= x <= d for u, x, d in zip(up, m, spec, strict=True))
+            ]
+            eligible = None
+            if between:
+                eligible = np.ones(table.n, dtype=bool)
+                for mid in between:
+                    eligible &= tables[mid].withheld[tables[mid].of_row[table.first]]
+            parents.append((up, eligible))
         changed = bool(parents)
         while changed:
             changed = False
-            for parent_spec in parents:
+            for parent_spec, eligible in parents:
                 parent = tables[parent_spec]
                 parent_of = parent.of_row[table.first]
-                changed |= _complement(table, parent_of, parent.withheld, min_group)
+                changed |= _complement(table, parent_of, parent.withheld, min_group, eligible)
         tables[spec] = table
     top = tables[specs[-1]]
 
-    # Map each group to its lattice cell (through any of its rated rows).
+    # Map each group to its lattice cell (through any of its rows).
     cell_of_rated = top.of_row[reduced_of_rated]
-    groups = prepared.group[rated]
+    groups = prepared.group
     cell_of_group = np.full(prepared.n_groups, -1, dtype=np.int64)
     cell_of_group[groups] = cell_of_rated
     withheld = primary | ((cell_of_group >= 0) & top.withheld[np.maximum(cell_of_group, 0)])
     extra = [n for n in names if n not in DISCLOSURE_KEYS]
     if extra and prepared.n_groups:
-        ranks = [prepared.key_rank[n][prepared.key_codes[n][rated]] for n in names]
+        ranks = [prepared.key_rank[n][prepared.key_codes[n]] for n in names]
         split = _Cells(groups, person, ranks)
         # _Cells numbers the groups with rated rows in order; map back to group codes.
         group_of_cell = groups[split.first]
@@ -1155,7 +1338,9 @@ def summarise(
         Keep only the groups whose keys have these values, e.g. ``{"authority": "Derby"}``
         for one authority's own figures. Pass the whole data set and ``where`` rather than a
         filtered table: what is withheld is then decided against the whole data set, so the
-        figures agree with every other output made from it.
+        figures agree with every other output made from it. A key may name several values
+        (``{"year": [2025, 2026]}``, see `where_from`): their answers are summed, and a sum is
+        shown only where each of its parts is shown.
 
     Returns
     -------
@@ -1180,12 +1365,41 @@ def summarise(
     >>> summarise(answers, min_group=5)["top_share"].isna().all()
     np.True_
     """
-    keys, added = _with_where(by, where)
-    prepared, the_scale, ev_scale = _prepare(
-        ratings, keys, scale, evidence_scale, min_group, rounds, framework, thresholds
-    )
-    result = _figures(prepared, the_scale, ev_scale, min_group, thresholds, framework)
-    return _sliced(result, where, added)
+
+    def make(frame: pd.DataFrame, keys: list[str], floor: int) -> pd.DataFrame:
+        prepared, the_scale, ev_scale = _prepare(
+            frame, keys, scale, evidence_scale, floor, rounds, framework, thresholds
+        )
+        return _figures(prepared, the_scale, ev_scale, floor, thresholds, framework)
+
+    return _in_slice(make, ratings, by, where, min_group)
+
+
+def _chosen(where: Mapping[str, Any] | None) -> dict[str, tuple[Any, ...]]:
+    """Return ``where`` with every value as a tuple of the values chosen (one or several)."""
+    if where is None:
+        return {}
+    if not isinstance(where, Mapping):
+        raise AssuredKitError(
+            f"where={where!r} is not a mapping",
+            field="where",
+            allowed="e.g. {'authority': 'Derby'} or {'year': [2025, 2026]}",
+        )
+    chosen: dict[str, tuple[Any, ...]] = {}
+    for key, value in where.items():
+        values = (
+            tuple(value)
+            if isinstance(value, list | tuple | set | frozenset | np.ndarray | pd.Index)
+            else (value,)
+        )
+        if not values:
+            raise AssuredKitError(
+                f"where names no value for {key!r}",
+                field="where",
+                allowed="one value, or a list of the values to keep",
+            )
+        chosen[key] = values
+    return chosen
 
 
 def _with_where(
@@ -1193,30 +1407,196 @@ def _with_where(
 ) -> tuple[list[str], list[str]]:
     """Return the keys to group by (``by`` plus the keys of ``where``) and those added."""
     keys = _check_by(by)
-    if where is None:
-        return keys, []
-    if not isinstance(where, Mapping):
-        raise AssuredKitError(
-            f"where={where!r} is not a mapping",
-            field="where",
-            allowed="e.g. {'authority': 'Derby'}",
-        )
-    added = [k for k in _check_by(list(where)) if k not in keys]
+    chosen = _chosen(where)
+    added = [k for k in _check_by(list(chosen)) if k not in keys]
     return [*keys, *added], added
+
+
+def where_mask(ratings: pd.DataFrame, where: Mapping[str, Any] | None) -> np.ndarray:
+    """Flag the answers inside a ``where`` slice (``year`` read from ``held_on``).
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy ratings.
+    where : mapping, optional
+        Key to one value, or to a list of the values to keep (as `summarise` takes it).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"authority": ["Derby", "Rutland", "Leicester"],
+    ...     "held_on": ["2025-03-01", "2026-03-01", "2026-04-01"]})
+    >>> where_mask(answers, {"year": 2026, "authority": ["Derby", "Rutland"]}).tolist()
+    [False, True, False]
+    """
+    keep = np.ones(len(ratings), dtype=bool)
+    for key, values in _chosen(where).items():
+        _require(ratings, ["held_on" if key == "year" else key])
+        column = pd.to_datetime(ratings["held_on"]).dt.year if key == "year" else ratings[key]
+        keep &= column.astype(object).isin(list(values)).to_numpy(dtype=bool, na_value=False)
+    return keep
 
 
 def _sliced(
     result: pd.DataFrame, where: Mapping[str, Any] | None, added: list[str]
 ) -> pd.DataFrame:
     """Keep the rows matching ``where``; drop the keys only ``where`` brought."""
-    if not where:
+    chosen = _chosen(where)
+    if not chosen:
         return result
     keep = np.ones(len(result), dtype=bool)
-    for key, value in where.items():
-        keep &= (result[key].astype(object) == value).to_numpy(dtype=bool, na_value=False)
+    for key, values in chosen.items():
+        keep &= result[key].astype(object).isin(list(values)).to_numpy(dtype=bool, na_value=False)
     out = result[keep].drop(columns=added).reset_index(drop=True)
-    out.attrs.update(result.attrs, where=dict(where))
+    out.attrs.update(result.attrs, where=dict(where or {}))
     return out
+
+
+def where_from(
+    ratings: pd.DataFrame,
+    *,
+    years: Iterable[int] | int | None = None,
+    authorities: Iterable[str] | str | None = None,
+    roles: Iterable[str] | str | None = None,
+    themes: Iterable[str] | str | None = None,
+    workshops: Iterable[str] | str | None = None,
+) -> dict[str, tuple[Any, ...]]:
+    """Turn chosen years, authorities, roles, themes and workshops into a ``where`` slice.
+
+    Every output that shows part of the answers (the command line's ``--year``, ``--role`` and
+    ``--workshop``, the steering-group notebook's filters) passes the whole data with this
+    slice, so what is withheld is decided on the whole data and agrees with every other output
+    of it. ``None`` or an empty choice leaves that key out. Workshops may be named by id or by
+    title; the slice holds their ids.
+
+    Raises
+    ------
+    AssuredKitError
+        For a role, theme or workshop that does not exist (a typing slip would otherwise show
+        nothing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": ["w1", "w2"], "workshop_title": ["Spring", "May"],
+    ...     "held_on": ["2025-03-01", "2026-05-01"]})
+    >>> where_from(answers, years=2026, workshops=["Spring"], roles=())
+    {'year': (2026,), 'workshop_id': ('w1',)}
+    """
+
+    def chosen(values: Iterable[Any] | Any | None) -> list[Any]:
+        if values is None:
+            return []
+        return [values] if isinstance(values, str | int) else list(values)
+
+    def refuse_unknown(picked: list[Any], known: Sequence[str], field: str, hint: str) -> None:
+        wrong = [c for c in picked if c not in known]
+        if wrong:
+            raise AssuredKitError(
+                f"unknown {field[:-1]}(s) {', '.join(map(repr, wrong))}",
+                field=field,
+                allowed=", ".join(known),
+                hint=hint,
+            )
+
+    where: dict[str, tuple[Any, ...]] = {}
+    if chosen(years):
+        where["year"] = tuple(int(y) for y in chosen(years))
+    if chosen(authorities):
+        where["authority"] = tuple(chosen(authorities))
+    if chosen(roles):
+        refuse_unknown(chosen(roles), _RESPONDENT_ROLES, "roles", "DCS, LM, Officer or Mixed")
+        where["role"] = tuple(chosen(roles))
+    if chosen(themes):
+        refuse_unknown(
+            chosen(themes),
+            _framework(None).theme_ids,
+            "themes",
+            "theme ids are two letters, e.g. WF for Workforce",
+        )
+        where["theme_id"] = tuple(chosen(themes))
+    if chosen(workshops):
+        _require(ratings, ["workshop_id"])
+        ids = ratings["workshop_id"].astype(str)
+        titles = ratings["workshop_title"].astype(str) if "workshop_title" in ratings else ids
+        pairs = set(zip(ids, titles, strict=True))
+        refuse_unknown(
+            chosen(workshops),
+            tuple(sorted({i for i, _ in pairs} | {t for _, t in pairs})),
+            "workshops",
+            "a workshop's id or its title as the report shows it",
+        )
+        picked = set(chosen(workshops))
+        where["workshop_id"] = tuple(sorted({i for i, t in pairs if i in picked or t in picked}))
+    return where
+
+
+#: Columns that name a group rather than describe its answers: kept when a group is withheld.
+_NAMING = ("theme_title", "question_text", "respondent_label")
+
+
+def _withhold_rows(table: pd.DataFrame, hit: np.ndarray, keys: Sequence[str]) -> None:
+    """Withhold every figure of the flagged rows of a summary table, in place."""
+    if not hit.any():
+        return
+    for column in table.columns:
+        if column in keys or column in _NAMING:
+            continue
+        if column == "suppressed":
+            table.loc[hit, column] = True
+        elif column == "classification":
+            table.loc[hit, column] = "suppressed"
+        elif pd.api.types.is_bool_dtype(table[column].dtype):
+            table.loc[hit, column] = False
+        else:
+            table.loc[hit, column] = pd.NA
+
+
+def _in_slice(
+    make: Any,
+    ratings: pd.DataFrame,
+    by: Iterable[str] | str | None,
+    where: Mapping[str, Any] | None,
+    min_group: int,
+) -> pd.DataFrame:
+    """Make a summary table of the ``where`` slice, withheld as decided on the whole data.
+
+    ``make(frame, keys, min_group)`` returns the table of ``frame`` grouped by ``keys``. With one
+    value per key of ``where``, the slice is some of the groups of the whole table. With several
+    values of a key that is not a key of the table (e.g. two years summed), each group of the
+    slice is the sum of groups of the whole table (one per value): it is shown only where every
+    one of those is shown, so its figures are sums of figures shown anyway and give nothing
+    away that those do not (see "The one disclosure rule").
+    """
+    keys, added = _with_where(by, where)
+    chosen = _chosen(where)
+    table = make(ratings, keys, min_group)
+    summed = [k for k in added if len(chosen[k]) > 1]
+    if not summed:
+        return _sliced(table, chosen, added)
+    own = [k for k in keys if k not in added]
+    parts = _sliced(table, chosen, [])
+    withheld = {
+        tuple(row)
+        for row in parts.loc[parts["suppressed"].to_numpy(dtype=bool), own]
+        .astype(object)
+        .itertuples(index=False, name=None)
+    }
+    whole = make(ratings[where_mask(ratings, chosen)], own, 1)
+    hit = np.array(
+        [tuple(r) in withheld for r in whole[own].astype(object).itertuples(index=False, name=None)]
+        if own
+        else [bool(parts["suppressed"].any()) or not len(parts)] * len(whole),
+        dtype=bool,
+    )
+    _withhold_rows(whole, hit, own)
+    whole.attrs.update(table.attrs, where=dict(where or {}))
+    return whole
 
 
 def _figures(
@@ -1499,11 +1879,7 @@ def evidence_grid(
             ratings, by=[], scale=scale, min_group=min_group, rounds=rounds, where=where
         )
         withheld = not len(cell) or bool(cell["suppressed"].iloc[0])
-        keep = np.ones(len(ratings), dtype=bool)
-        for key, value in where.items():
-            column = pd.to_datetime(ratings["held_on"]).dt.year if key == "year" else ratings[key]
-            keep &= (column.astype(object) == value).to_numpy(dtype=bool, na_value=False)
-        ratings = ratings[keep]
+        ratings = ratings[where_mask(ratings, where)]
     prepared, the_scale, ev_scale = _prepare(
         ratings, None, scale, evidence_scale, min_group, rounds, framework=None
     )
@@ -1581,7 +1957,26 @@ def confidence_vs_evidence(
     >>> int(row["n_unfounded"]), int(row["n_confident"]), bool(row["unfounded_confidence"])
     (2, 3, True)
     """
-    keys, added = _with_where(by, where)
+
+    def make(frame: pd.DataFrame, keys: list[str], floor: int) -> pd.DataFrame:
+        return _unfounded(
+            frame, keys, scale, evidence_scale, floor, thresholds, rounds, framework
+        )
+
+    return _in_slice(make, ratings, by, where, min_group)
+
+
+def _unfounded(
+    ratings: pd.DataFrame,
+    keys: list[str],
+    scale: str | Scale | None,
+    evidence_scale: str | Scale,
+    min_group: int,
+    thresholds: Thresholds,
+    rounds: Literal["latest", "all"] | int,
+    framework: Framework | None,
+) -> pd.DataFrame:
+    """`confidence_vs_evidence` of ``ratings`` grouped by ``keys`` (no slice)."""
     prepared, the_scale, ev_scale = _prepare(
         ratings, keys, scale, evidence_scale, min_group, rounds, framework, thresholds
     )
@@ -1605,8 +2000,7 @@ def confidence_vs_evidence(
         flagged = ~suppressed & (share >= thresholds.unfounded_share - _EPS)
     out["unfounded_confidence"] = flagged
     out["suppressed"] = suppressed
-    result = _stamped(pd.DataFrame(out), the_scale, ev_scale, min_group, thresholds=thresholds)
-    return _sliced(result, where, added)
+    return _stamped(pd.DataFrame(out), the_scale, ev_scale, min_group, thresholds=thresholds)
 
 
 _MEASURES = ("top_share", "median", "bottom_share")
@@ -1964,11 +2358,48 @@ def weakest_questions(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd.D
     ['WF-LM-1']
     """
     summary = by_question(ratings, **options)
-    usable = summary[~summary["suppressed"] & (summary["n_rated"].fillna(0) > 0)]
-    ordered = usable.sort_values(
-        ["bottom_share", "median", "top_share"], ascending=[False, True, True], kind="stable"
-    )
-    return ordered.head(n).reset_index(drop=True)
+    return order_by_weakness(rated_groups(summary)).head(n).reset_index(drop=True)
+
+
+def rated_groups(summary: pd.DataFrame) -> pd.DataFrame:
+    """Keep the groups a summary shows with at least one rating (not withheld, not all DK).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"suppressed": [False, True, False],
+    ...     "n_rated": pd.array([4, None, 0], dtype="Int64")})
+    >>> rated_groups(table).index.tolist()
+    [0]
+    """
+    return summary[~summary["suppressed"].astype(bool) & (summary["n_rated"].fillna(0) > 0)]
+
+
+def order_by_weakness(summary: pd.DataFrame, *, strongest_first: bool = False) -> pd.DataFrame:
+    """Sort summary rows weakest first: the one order of "weakness" (reports, lists, charts).
+
+    The largest share at the bottom of the scale first; ties broken by the lower median, then
+    the lower top share, then the rows' own order (framework order). ``strongest_first`` gives
+    the mirror: the largest share at the top first, then the higher median, then the lower
+    bottom share. Rows with no figures (withheld, or no ratings) go last either way.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"question_id": ["a", "b", "c"],
+    ...     "bottom_share": pd.array([0.1, None, 0.5], dtype="Float64"),
+    ...     "median": pd.array([4, None, 2], dtype="Float64"),
+    ...     "top_share": pd.array([0.7, None, 0.2], dtype="Float64")})
+    >>> order_by_weakness(table)["question_id"].tolist()
+    ['c', 'a', 'b']
+    >>> order_by_weakness(table, strongest_first=True)["question_id"].tolist()
+    ['a', 'c', 'b']
+    """
+    if strongest_first:
+        keys, ascending = ["top_share", "median", "bottom_share"], [False, False, True]
+    else:
+        keys, ascending = ["bottom_share", "median", "top_share"], [False, True, True]
+    return summary.sort_values(keys, ascending=ascending, kind="stable", na_position="last")
 
 
 def biggest_disagreements(ratings: pd.DataFrame, n: int = 5, **options: Any) -> pd.DataFrame:
@@ -1990,6 +2421,7 @@ def biggest_disagreements(ratings: pd.DataFrame, n: int = 5, **options: Any) -> 
     summary = by_question(ratings, **options)
     summary["split"] = summary[["top_share", "bottom_share"]].min(axis=1, skipna=False)
     summary["iqr"] = summary["q3"] - summary["q1"]
-    usable = summary[~summary["suppressed"] & (summary["n_rated"].fillna(0) > 0)]
-    ordered = usable.sort_values(["split", "iqr"], ascending=[False, False], kind="stable")
+    ordered = rated_groups(summary).sort_values(
+        ["split", "iqr"], ascending=[False, False], kind="stable"
+    )
     return ordered.head(n).reset_index(drop=True)

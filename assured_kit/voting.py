@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .errors import AssuredKitError
 from .glossary import help_html
@@ -457,12 +458,18 @@ def save_vote(ws: Workshop, vote: Vote) -> int:
     return result
 
 
-def cast_votes(ws: Workshop, votes: list[Vote]) -> list[int | AssuredKitError]:
+def cast_votes(
+    ws: Workshop, votes: list[Vote], *, devices: dict[str, str] | None = None
+) -> list[int | AssuredKitError]:
     """Save many taps in one transaction (one disk write for a whole wave); one result each.
 
     Each vote is checked as `cast_vote` checks it; a vote that fails gets its error in the
     result list and is not written, while the others are. The server's hub gathers the taps
     that arrive together and saves them with this.
+
+    ``devices`` (optional) remembers, across calls, which respondent each device token was
+    found to speak for: a binding is written once, when the device joins, and never changes,
+    so a hall's second tap need not look its device up again.
 
     Examples
     --------
@@ -481,7 +488,7 @@ def cast_votes(ws: Workshop, votes: list[Vote]) -> list[int | AssuredKitError]:
                 closes = close_on_reveal(ws)
                 for i in pending:
                     try:
-                        rid = _voter_may_vote(ws, session, closes, votes[i])
+                        rid = _voter_may_vote(ws, session, closes, votes[i], devices)
                     except AssuredKitError as exc:
                         refused[i] = exc
                         continue
@@ -503,9 +510,14 @@ def cast_votes(ws: Workshop, votes: list[Vote]) -> list[int | AssuredKitError]:
     return [r for r in results if r is not None]
 
 
-def _voter_may_vote(ws: Workshop, session: dict[str, Any], closes: bool, vote: Vote) -> str:
+def _voter_may_vote(ws: Workshop, session: dict[str, Any], closes: bool, vote: Vote,
+                    devices: dict[str, str] | None = None) -> str:
     """Return the respondent a vote is for, or raise why it may not be saved."""
-    rid = respondent_for_token(ws, vote.token)
+    rid = None if devices is None else devices.get(vote.token)
+    if rid is None:
+        rid = respondent_for_token(ws, vote.token)
+        if rid is not None and devices is not None:
+            devices[vote.token] = rid
     if rid is None:
         raise AssuredKitError(
             "this device has not joined the workshop",
@@ -622,7 +634,8 @@ def live_state(ws: Workshop) -> dict[str, Any]:
     -------
     dict
         ``code`` (the join code in force), ``question_id``, ``help`` (what the question's
-        2010 terms mean today, `assured_kit.glossary.help_html`), ``round``, ``closed`` (voting
+        2010 terms mean today, `assured_kit.glossary.help_html`), ``heading`` (the question
+        as the pages show it, with that help), ``round``, ``closed`` (voting
         closed, counting close on reveal), ``revealed``, ``result`` (the room's answers as
         ``(label, value, count)`` rows once revealed, else None) and ``answers`` (each
         respondent's current answer to the open question and round).
@@ -630,10 +643,11 @@ def live_state(ws: Workshop) -> dict[str, Any]:
     Examples
     --------
     >>> sorted(live_state(ws))  # doctest: +SKIP
-    ['answers', 'closed', 'code', 'help', 'question_id', 'result', 'revealed', 'round']
+    ['answers', 'closed', 'code', 'heading', 'help', 'question_id', 'result', 'revealed', 'round']
     """
     session = ws.session()
     qid, rnd = session["question_id"], int(session["round"])
+    help_text = "" if qid is None else help_html(ws.framework, qid)
     answers: dict[str, dict[str, Any]] = {}
     if qid is not None:
         table = ws.ratings()
@@ -644,7 +658,8 @@ def live_state(ws: Workshop) -> dict[str, Any]:
     return {
         "code": join_code(ws),
         "question_id": qid,
-        "help": "" if qid is None else help_html(ws.framework, qid),
+        "help": help_text,
+        "heading": "" if qid is None else _question_heading(ws, qid, help_text),
         "round": rnd,
         "closed": qid is None or voting_closed(session, close_on_reveal(ws)),
         "revealed": bool(session["revealed"]),
@@ -655,6 +670,20 @@ def live_state(ws: Workshop) -> dict[str, Any]:
         ],
         "answers": answers,
     }
+
+
+def _question_heading(ws: Workshop, qid: str, help_text: str) -> str:
+    """Return the open question as every voting page shows it: theme, role, number, text, help."""
+    fw = ws.framework
+    q = fw.question(qid)
+    role = "Director of Children's Services" if q["role"] == "DCS" else "Lead Member"
+    return (
+        f'<div class="ak-muted">{_esc(fw.theme_title(str(q["theme_id"])))} · '
+        f"{_esc(role)} question {int(q['number'])}</div>"
+        f'<h1 class="ak-question">{_esc(q["text"])}</h1>'
+        # What the question's 2010 terms mean today (already escaped by the glossary).
+        f"{help_text}"
+    )
 
 
 def _answer_of(row: dict[str, Any]) -> dict[str, Any]:
@@ -742,7 +771,15 @@ class VoterPage:
         self.joining = False
         self._may_join = may_join or (lambda: True)
         self._may_tap = may_tap or (lambda: True)
-        self.widget = widgets.VBox(layout=widgets.Layout(width="100%"))
+        # One layout and style of each kind for the whole page: a widget each would add two
+        # more widgets (and two more messages to the phone) per button and text (profiled:
+        # most of the server's work for a join was building and sending those).
+        self._full = widgets.Layout(width="100%")
+        self._auto = widgets.Layout()
+        self._html_style = HTMLStyle()
+        self._button_style = widgets.ButtonStyle()
+        self._css = self._html(_CSS)
+        self.widget = widgets.VBox(layout=self._full)
         self.widget.add_class("ak-vote")
         self._shown: tuple[Any, ...] | None = None
         self._pending_evidence: int | None = None
@@ -776,8 +813,8 @@ class VoterPage:
         self.respondent_id = None
         self.joining = False
         self.widget.children = [
-            widgets.HTML(_CSS),
-            widgets.HTML(
+            self._css,
+            self._html(
                 '<div class="ak-refusal"><b>This page needs a valid join link.</b><br>'
                 "Scan the QR code or open the link the facilitator shows.</div>"
             ),
@@ -792,7 +829,7 @@ class VoterPage:
         mode = ws.anonymity
         held = ws.held_on
         when = f" · {held:%d %B %Y}" if held else ""
-        header = widgets.HTML(
+        header = self._html(
             f'<h1 class="ak-title" data-ak-join="{_esc(ws.workshop_id)}">{_esc(ws.title)}</h1>'
             f'<div class="ak-muted">Live vote{_esc(when)}</div>'
             f"<p><b>{_esc(mode.capitalize())}.</b> {_esc(ANONYMITY_TEXT[mode])}</p>"
@@ -801,7 +838,7 @@ class VoterPage:
             options=[(text, key) for key, text in ROLE_CHOICES.items()],
             value=None,
             style={"button_width": "100%"},
-            layout=widgets.Layout(width="100%"),
+            layout=self._full,
         )
         self.authority = widgets.Dropdown(
             description="Authority",
@@ -809,21 +846,22 @@ class VoterPage:
                      ("Prefer not to say", None)],
             value="",
             style={"description_width": "initial"},
-            layout=widgets.Layout(width="100%"),
+            layout=self._full,
         )
         self.authority.add_class("ak-authority")
         self.label = widgets.Text(
             placeholder="Your name" if mode == "named" else "A nickname or table name",
-            layout=widgets.Layout(width="100%"),
+            layout=self._full,
         )
-        self.join_button = widgets.Button(description="Join", button_style="primary")
+        self.join_button = widgets.Button(description="Join", button_style="primary",
+                                          layout=self._auto, style=self._button_style)
         self.join_button.add_class("ak-tap")
         self.join_button.on_click(self._guard(self.submit_join))
-        self.join_message = widgets.HTML()
+        self.join_message = self._html()
         rows: list[widgets.Widget] = [
-            widgets.HTML(_CSS),
+            self._css,
             header,
-            widgets.HTML('<div class="ak-label">I am</div>'),
+            self._html('<div class="ak-label">I am</div>'),
             self.role,
             self.authority,
         ]
@@ -878,19 +916,24 @@ class VoterPage:
             who.append(str(me["authority"]))
         # The device token is shown to the browser's script (live.js), which keeps it in the
         # page's address and the browser's storage: a reload is the same respondent.
-        self.who = widgets.HTML(
+        self.who = self._html(
             f'<div class="ak-muted" data-ak-voter="{_esc(self.token or "")}" '
             f'data-ak-workshop="{_esc(ws.workshop_id)}">{_esc(ws.title)}<br>'
             f'You: {_esc(" · ".join(who))}</div>'
         )
-        self.status = widgets.HTML()
-        self.question = widgets.HTML()
+        self.status = self._html()
+        self.question = self._html()
         scale = ws.scale
         self.rating_buttons: list[tuple[int | None, widgets.Button]] = []
         for value, label in zip(scale.values, scale.labels, strict=True):
             self.rating_buttons.append((int(value), self._tap(f"{value} · {label}")))
         self.rating_buttons.append((None, self._tap("Don't know")))
         for value, button in self.rating_buttons:
+            # The page's script (live.js) sends these taps straight to the server's tap
+            # address, reading the answer from this class; without the script, the click
+            # reaches `vote` through the widget.
+            button.add_class("ak-rate")
+            button.add_class(f"ak-value-{'dk' if value is None else value}")
             button.on_click(self._guard(lambda v=value: self.vote(v)))
         ev = ws.evidence_scale
         self.evidence_buttons: list[tuple[int | None, widgets.Button]] = [
@@ -905,23 +948,23 @@ class VoterPage:
         )
         self.note_button = self._tap("Save note", small=True)
         self.note_button.on_click(self._guard(self.save_note))
-        self.saved = widgets.HTML()
-        self.result = widgets.HTML()
+        self.saved = self._html()
+        self.result = self._html()
         extras = widgets.Accordion(
             children=[
                 widgets.VBox([b for _, b in self.evidence_buttons]),
                 widgets.VBox([self.note, self.note_button]),
             ],
-            layout=widgets.Layout(width="100%"),
+            layout=self._full,
         )
         extras.set_title(0, "How do I know? (optional)")
         extras.set_title(1, "Add a note (optional)")
         self.widget.children = [
-            widgets.HTML(_CSS),
+            self._css,
             self.who,
             self.status,
             self.question,
-            widgets.VBox([b for _, b in self.rating_buttons], layout=widgets.Layout(width="100%")),
+            widgets.VBox([b for _, b in self.rating_buttons], layout=self._full),
             self.saved,
             extras,
             self.result,
@@ -929,8 +972,11 @@ class VoterPage:
         self._shown = None
         self.refresh(self._current())
 
+    def _html(self, value: str = "") -> widgets.HTML:
+        return widgets.HTML(value, layout=self._auto, style=self._html_style)
+
     def _tap(self, text: str, *, small: bool = False) -> widgets.Button:
-        button = widgets.Button(description=text, layout=widgets.Layout(width="100%"))
+        button = widgets.Button(description=text, layout=self._full, style=self._button_style)
         button.add_class("ak-small" if small else "ak-tap")
         return button
 
@@ -981,7 +1027,11 @@ class VoterPage:
             self.saved.value = self.saved.value.replace(_CHANGE_HINT, "")
         else:
             again = " (after discussion)" if rnd == 2 else ""
-            self.status.value = f'<p class="ak-muted">Round {rnd}{again}: tap your answer.</p>'
+            # What the phone shows is what a tap counts for: the page's script sends these.
+            self.status.value = (
+                f'<p class="ak-muted" data-ak-question="{_esc(qid)}" data-ak-round="{rnd}">'
+                f"Round {rnd}{again}: tap your answer.</p>"
+            )
         self._mark()
         self.result.value = "" if state["result"] is None else self._result_html(state["result"])
         self._shown = view
@@ -992,16 +1042,8 @@ class VoterPage:
         if qid is None:
             self.question.value = ""
             return
-        fw = ws.framework
-        q = fw.question(qid)
-        role = "Director of Children's Services" if q["role"] == "DCS" else "Lead Member"
-        self.question.value = (
-            f'<div class="ak-muted">{_esc(fw.theme_title(str(q["theme_id"])))} · '
-            f"{_esc(role)} question {int(q['number'])}</div>"
-            f'<h1 class="ak-question">{_esc(q["text"])}</h1>'
-            # What the question's 2010 terms mean today (already escaped by the glossary).
-            f'{self._current().get("help", "")}'
-        )
+        # Built once for every page, with the shared state (`live_state`).
+        self.question.value = self._current()["heading"]
 
     def vote(self, rating: int | None) -> None:
         """Save a tap (a rating, or None for "Don't know") for the question and round shown.
@@ -1009,8 +1051,7 @@ class VoterPage:
         The answer is shown as saved only after the workshop file has it. A tap for a question
         the facilitator has moved on from is refused, and the page shows the current question.
         """
-        ws = self.ws
-        if ws is None or self.token is None or self._shown is None:
+        if self.ws is None or self.token is None or self._shown is None:
             return
         qid, rnd = self._shown[0], self._shown[1]
         if qid is None:
@@ -1020,22 +1061,41 @@ class VoterPage:
                 "<p><b>Not saved:</b> too many taps at once. Wait a second and tap again.</p>"
             )
             return
-        note = self.note.value.strip() or None
-        vote = Vote(self.token, qid, rating, round=rnd, dont_know=rating is None,
-                    evidence=self._pending_evidence, note=note)
+        vote = self.vote_for(rating, qid, rnd)
         try:
             if self._cast is not None:
                 self._cast(vote)
             else:
-                save_vote(ws, vote)
+                save_vote(self.ws, vote)
         except AssuredKitError as exc:
-            self._state = live_state(ws)
-            self.refresh()
-            self.saved.value = f"<p><b>Not saved:</b> {_esc(exc.problem)}.</p>"
+            self.not_saved(exc)
             return
-        self._answer = {"rating": rating, "dont_know": rating is None,
-                        "evidence": self._pending_evidence, "note": note}
+        self.saved_vote(vote)
+
+    def vote_for(self, rating: int | None, question_id: str, round: int) -> Vote:
+        """Return the `Vote` a tap makes: this device's answer with the evidence and note chosen.
+
+        ``question_id`` and ``round`` are those the phone showed when the voter tapped.
+        """
+        if self.token is None:
+            raise AssuredKitError("this page has not joined the workshop", field="voter",
+                                  allowed="a page that joined through the join link")
+        note = self.note.value.strip() if self.respondent_id is not None else ""
+        return Vote(self.token, question_id, rating, round=int(round),
+                    dont_know=rating is None, evidence=self._pending_evidence,
+                    note=note or None)
+
+    def saved_vote(self, vote: Vote) -> None:
+        """Show a vote the workshop file now has as this page's saved answer."""
+        self._answer = {"rating": vote.rating, "dont_know": vote.dont_know,
+                        "evidence": vote.evidence, "note": vote.note}
         self._confirm()
+
+    def not_saved(self, error: AssuredKitError) -> None:
+        """Show why a tap was not saved, with the facilitator's current question and round."""
+        if self.ws is not None:
+            self.refresh(live_state(self.ws))
+        self.saved.value = f"<p><b>Not saved:</b> {_esc(error.problem)}.</p>"
 
     def set_evidence(self, level: int) -> None:
         """Choose an evidence level; re-save the current answer with it, if there is one."""

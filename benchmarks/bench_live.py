@@ -4,8 +4,12 @@ Each voter is a protocol client that does what a phone's page does, without draw
 join link (the gate checks the code and sets its cookies), open the page's websocket to the
 Solara server, ask Solara to run the page (its ``solara.control`` "run" message, as the page's
 own script sends), then use the page's own widgets over the Jupyter widget protocol: pick role
-and authority, type a label, tap "Join", tap ratings. Headless Chromium pages would spend both
-cores of this machine drawing what phones draw themselves; the browser tests cover real pages.
+and authority, type a label, tap "Join". Taps go as the page's script sends them (``--tap
+post``, the default): a POST to the gate's tap address on the voter's own kept-alive
+connection, with the page's cookies and origin; ``--tap widget`` clicks the button over the
+widget protocol instead (the road taps take without the script). Headless Chromium pages would
+spend both cores of this machine drawing what phones draw themselves; the browser tests cover
+real pages.
 
 Phases, each bounded in time and count, all traffic to 127.0.0.1:
 
@@ -29,18 +33,25 @@ address (in a hall each phone has its own), and the session cap is 215 (the warm
 the Chromium pages count as sessions too). Exit status 1 if any vote is lost or a page fails.
 
 Run: ``.venv/bin/python benchmarks/bench_live.py [--voters 200] [--waves 3] [--arrival 20]``
-and report ``cat /proc/loadavg`` beside the figures.
+and report ``cat /proc/loadavg`` beside the figures. ``--profile DIR`` samples the server with
+py-spy (when installed: ``pip install py-spy``) during the arrivals and during the waves, writes
+the stacks to DIR and prints the functions the server spent most time in.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import http.cookiejar
 import json
+import shutil
+import signal
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -100,6 +111,8 @@ class Voter:
         self.changed = asyncio.Event()
         self.ws: Any = None
         self.reader: asyncio.Task[None] | None = None
+        self.http: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self.via = "post"
 
     # -- protocol ------------------------------------------------------------------------
 
@@ -212,6 +225,37 @@ class Voter:
                           and any("tap your answer" in str(m.get("value", ""))
                                   for m in self.models.values()))
 
+    async def post_tap(self, value: int) -> int:
+        """Send a tap as the page's script does (POST /_ak/tap); return the HTTP status."""
+        host = self.url.split("//", 1)[1].split("/", 1)[0]
+        if self.http is None:
+            name, port = host.rsplit(":", 1)
+            self.http = await asyncio.open_connection(name, int(port))
+        reader, writer = self.http
+        shown = next(str(m["value"]) for m in self.models.values()
+                     if "data-ak-question" in str(m.get("value", "")))
+        question = shown.split('data-ak-question="', 1)[1].split('"', 1)[0]
+        rnd = int(shown.split('data-ak-round="', 1)[1].split('"', 1)[0])
+        body = json.dumps({"kernel": self.kernel_id, "voter": self.token(), "question": question,
+                           "round": rnd, "value": value}).encode()
+        cookies = "; ".join(f"{c.name}={c.value}" for c in self.jar)
+        writer.write((f"POST /_ak/tap HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\n"
+                      f"Cookie: {cookies}\r\nContent-Type: application/json\r\n"
+                      f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+        await writer.drain()
+        status = int((await reader.readline()).split()[1])
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, rest = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(rest)
+        await reader.readexactly(length)
+        return status
+
+    def token(self) -> str:
+        return next(str(m["value"]).split('data-ak-voter="', 1)[1].split('"', 1)[0]
+                    for m in self.models.values() if "data-ak-voter" in str(m.get("value", "")))
+
     def _saved(self, label: str) -> bool:
         return any(f"Saved: {label}" in str(s.get("value", "")) for s in self.models.values()
                    if s.get("_model_name") == "HTMLModel")
@@ -223,11 +267,18 @@ class Voter:
                                    or self._find("ButtonModel", description=f"✓ {label}"))
         tapped = time.time()
         start = time.perf_counter()
-        await self._click(button)
+        if self.via == "post":
+            status = await self.post_tap(value)
+            if status != 200:
+                raise RuntimeError(f"{self.label}: the tap answered {status}")
+        else:
+            await self._click(button)
         await self._until(lambda: self._saved(label))
         return tapped, time.perf_counter() - start
 
     async def close(self) -> None:
+        if self.http is not None:
+            self.http[1].close()
         if self.ws is not None:
             await self.ws.close()
         if self.reader is not None:
@@ -255,6 +306,46 @@ def chromium_joins(url: str, count: int, spread: float, timeout: float) -> list[
             page.wait_for_selector("button:has-text('Join')", timeout=timeout * 1000)
             times.append(time.perf_counter() - start)
     return times
+
+
+@contextlib.contextmanager
+def sampled(pid: int, folder: Path | None, name: str):
+    """Sample the server's stacks with py-spy while the block runs (nothing without ``folder``)."""
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if folder is None or spy is None:
+        if folder is not None:
+            print("py-spy is not installed: no profile")
+        yield
+        return
+    out = folder / f"{name}.txt"
+    process = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--rate",
+                                "100", "--nonblocking", "--output", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(30)
+    if out.exists():
+        print(f"profile of the {name} ({out}), share of samples:")
+        for line in summary(out.read_text().splitlines()):
+            print("  " + line)
+
+
+def summary(lines: list[str], top: int = 12) -> list[str]:
+    """The functions most often on the stack in py-spy's raw output (folded stacks)."""
+    inside: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in lines:
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        for frame in set(stack.split(";")):
+            if "assured_kit" in frame or "solara" in frame or "ipywidgets" in frame:
+                inside[frame] += int(count)
+    return [f"{n / max(1, total):5.1%} {frame}" for frame, n in inside.most_common(top)]
 
 
 def memory_mib(pid: int) -> tuple[float, float]:
@@ -308,11 +399,13 @@ async def open_all(voters: list[Voter], spread: float) -> tuple[list[float], lis
 
 
 async def hall(n: int, waves: int, timeout: float, arrival: float, folder: Path,
-               chromium: int = 0) -> dict:
+               chromium: int = 0, via: str = "post", profile: Path | None = None) -> dict:
     """Phases 1-3: arrivals (with ``chromium`` real pages among them), waves, memory."""
     path = new_workshop(folder, "hall")
     server = start_server(path, port=free_port(), limits=BENCH_LIMITS)
     voters = [Voter(i, server.vote_url, timeout) for i in range(n)]
+    for v in voters:
+        v.via = via
     taps: list[tuple[str, int, float]] = []
     confirmations: list[float] = []
     out: dict[str, Any] = {"log": server.log_path}
@@ -321,24 +414,28 @@ async def hall(n: int, waves: int, timeout: float, arrival: float, folder: Path,
         await warm.open()
         await warm.close()
         before = await settle(server.process.pid, 5)
+        joins_cpu = sum(psutil.Process(server.process.pid).cpu_times()[:2])
         started = time.perf_counter()
         browsers = asyncio.create_task(asyncio.to_thread(
             chromium_joins, server.vote_url, chromium, arrival, timeout
         )) if chromium else None
-        out["join"], out["failed"] = await open_all(voters, arrival)
-        out["chromium"] = await browsers if browsers is not None else []
-        if out["failed"]:
-            return out
-        await asyncio.gather(*(v.join() for v in voters))
+        with sampled(server.process.pid, profile, "arrivals"):
+            out["join"], out["failed"] = await open_all(voters, arrival)
+            out["chromium"] = await browsers if browsers is not None else []
+            if out["failed"]:
+                return out
+            await asyncio.gather(*(v.join() for v in voters))
         out["all_joined"] = time.perf_counter() - started
+        out["join_cpu"] = sum(psutil.Process(server.process.pid).cpu_times()[:2]) - joins_cpu
         cpu_before = sum(psutil.Process(server.process.pid).cpu_times()[:2])
-        for wave in range(waves):
-            values = [1 + (v.number + wave) % 5 for v in voters]
-            results = await asyncio.gather(*(v.tap(x) for v, x in zip(voters, values,
-                                                                        strict=True)))
-            for v, x, (tapped, confirmed) in zip(voters, values, results, strict=True):
-                taps.append((v.label, x, tapped))
-                confirmations.append(confirmed)
+        with sampled(server.process.pid, profile, "waves"):
+            for wave in range(waves):
+                values = [1 + (v.number + wave) % 5 for v in voters]
+                results = await asyncio.gather(*(v.tap(x) for v, x in zip(voters, values,
+                                                                            strict=True)))
+                for v, x, (tapped, confirmed) in zip(voters, values, results, strict=True):
+                    taps.append((v.label, x, tapped))
+                    confirmations.append(confirmed)
         out["wave_cpu"] = sum(psutil.Process(server.process.pid).cpu_times()[:2]) - cpu_before
         after = await settle(server.process.pid, 3)
         out["memory"] = (before, after)
@@ -405,11 +502,12 @@ async def burst_and_refusals(n: int, timeout: float, folder: Path) -> dict:
     return out
 
 
-async def run(n: int, waves: int, timeout: float, arrival: float, chromium: int) -> int:
+async def run(n: int, waves: int, timeout: float, arrival: float, chromium: int,
+              via: str = "post", profile: Path | None = None) -> int:
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64))
     folder = Path(tempfile.mkdtemp(prefix="bench-live-"))
     print(f"load average at start: {loadavg()}")
-    first = await hall(n, waves, timeout, arrival, folder, chromium)
+    first = await hall(n, waves, timeout, arrival, folder, chromium, via, profile)
     if first.get("failed"):
         print(f"pages that never loaded ({len(first['failed'])}): {first['failed'][:5]}; "
               f"server log: {first['log']}")
@@ -418,10 +516,12 @@ async def run(n: int, waves: int, timeout: float, arrival: float, chromium: int)
     stored, saved, join, base = first["stored"], first["saved"], first["join"], first["baseline"]
     (rss0, uss0), (rss1, uss1) = first["memory"]
     print(f"voters: {n} protocol clients (HTTP + Jupyter widget protocol, as a page's script); "
-          f"waves: {waves}; taps: {first['taps']}")
+          f"waves: {waves}; taps: {first['taps']}, sent "
+          f"{'to the tap address' if via == 'post' else 'as widget clicks'}")
     print(f"arrivals over {arrival:.0f} s: join form ready median {statistics.median(join):.2f} "
           f"s, p95 {pct(join, 95):.2f} s, max {max(join):.2f} s (target p95 <= 3 s); all "
-          f"joined {first['all_joined']:.1f} s after the first opened the link")
+          f"joined {first['all_joined']:.1f} s after the first opened the link; server CPU "
+          f"{first['join_cpu'] / (n + chromium) * 1000:.0f} ms a voter (page, join form, join)")
     if first["chromium"]:
         print(f"real Chromium pages among the arrivals: join form shown in "
               f"{', '.join(f'{t:.1f}' for t in first['chromium'])} s")
@@ -465,8 +565,15 @@ def main() -> int:
                         help="seconds any single wait may take (default 120)")
     parser.add_argument("--chromium", type=int, default=3,
                         help="real Chromium pages among the arrivals (0: none)")
+    parser.add_argument("--tap", choices=["post", "widget"], default="post",
+                        help="send taps as the page's script does (post) or as widget clicks")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="folder for py-spy profiles of the server (arrivals, waves)")
     args = parser.parse_args()
-    return asyncio.run(run(args.voters, args.waves, args.timeout, args.arrival, args.chromium))
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    return asyncio.run(run(args.voters, args.waves, args.timeout, args.arrival, args.chromium,
+                           args.tap, args.profile))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,16 @@ without it. ``--charts-only`` times the charts on the small demo data alone.
 
 It also prints what the disclosure rule's complementary (secondary) suppression costs: the
 summaries timed as the report makes them, and again with only primary suppression (fewer than
-``min_group`` people; `summary._withhold` swapped for that in this process only), alternating.
+``min_group`` people; `summary._withhold` swapped for that in this process only), alternating,
+for the region's report and for an authority's report of one year (a slice of the whole data,
+as ``assured-kit report --authority A --year Y`` makes it). ``--suppression-only`` prints just
+that (with ``--workshops-per-year`` and ``--scale-factor`` to size the data).
+
+And the steering-group notebook's filter redraw on the demo data (target under 1 s), against
+the theme summary alone: the time a filter change takes to answer inside a kernel (status and
+summary table new, panels marked as redrawing), the time until every panel is redrawn, the
+same redraw without an event loop (a script), and going back to filters chosen before.
+``--steering-only`` times that alone.
 
 Run: ``.venv/bin/python benchmarks/bench_report.py [--repeats R] [--scale-factor F]``
 """
@@ -232,11 +241,23 @@ def main() -> None:
         "--charts-only", action="store_true", help="time the charts on the small demo data only"
     )
     parser.add_argument(
+        "--suppression-only",
+        action="store_true",
+        help="time only what complementary suppression costs in the report's summaries",
+    )
+    parser.add_argument(
         "--steering-only",
         action="store_true",
         help="time the steering-group filter redraw on the demo data only",
     )
     args = parser.parse_args()
+    if args.suppression_only:
+        folder = demo_folder(args.scale_factor, args.workshops_per_year)
+        ratings, actions, examples = gather([folder])
+        print(f"answers: {len(ratings):,}; load {load()}")
+        _print_secondary_cost(ratings, actions, examples, args.repeats)
+        print(f"load {load()}")
+        return
 
     if args.steering_only:
         time_steering(args.repeats)
@@ -279,18 +300,7 @@ def main() -> None:
                 write_report(target, ratings, scope="region", actions=actions, examples=examples)
                 unshared.append(time.perf_counter() - t0)
                 unshared_cpu.append(time.process_time() - c0)
-            rep = _prepare(
-                ratings,
-                scope="region",
-                authority=None,
-                framework=None,
-                min_group=3,
-                actions=actions,
-                examples=examples,
-                title=None,
-                named_authorities=(),
-                seed=0,
-            )
+            rep = _model(ratings, actions, examples, "region")
             t1 = time.perf_counter()
             with summary.reusing_work():  # as write_report makes them
                 _summaries(rep)
@@ -299,7 +309,6 @@ def main() -> None:
         t2 = time.perf_counter()
         report_from_sources([folder], Path(tmp) / "end-to-end.html", key=Path(tmp) / "key")
         end_to_end = time.perf_counter() - t2
-        with_secondary, primary_only = _secondary_cost(rep, args.repeats)
 
     median = statistics.median(times)
     print(
@@ -319,10 +328,31 @@ def main() -> None:
     )
     print(f"  against the {TARGET_SECONDS:.0f} s target: ratio {median / TARGET_SECONDS:.2f}")
     print(f"end to end from the {files} files (read + report): {end_to_end:.2f} s")
-    print(
-        f"complementary suppression: summaries median {with_secondary:.2f} s with it, "
-        f"{primary_only:.2f} s with primary suppression only "
-        f"(costs {with_secondary - primary_only:+.2f} s, ratio {with_secondary / primary_only:.2f})"
+    _print_secondary_cost(ratings, actions, examples, args.repeats)
+
+
+def _model(
+    ratings: pd.DataFrame,
+    actions: pd.DataFrame,
+    examples: pd.DataFrame,
+    scope: str,
+    *,
+    authority: str | None = None,
+    where: dict | None = None,
+) -> object:
+    """The report's model (before its summaries), as `write_report` builds it."""
+    return _prepare(
+        ratings,
+        scope=scope,
+        authority=authority if scope == "authority" else None,
+        framework=None,
+        min_group=3,
+        actions=actions,
+        examples=examples,
+        title=None,
+        named_authorities=(),
+        seed=0,
+        where=where,
     )
 
 
@@ -335,6 +365,25 @@ def _without_shared_work() -> object:
         yield
     finally:
         summary.reusing_work = real
+
+
+def _print_secondary_cost(
+    ratings: pd.DataFrame, actions: pd.DataFrame, examples: pd.DataFrame, repeats: int
+) -> None:
+    """Print the cost of complementary suppression in a region's and an authority's report."""
+    year = int(pd.to_datetime(ratings["held_on"]).dt.year.max())
+    authority = str(ratings["authority"].dropna().astype(str).value_counts().index[0])
+    for what, scope, chosen in (
+        ("region report", "region", None),
+        (f"authority report, {year} only", "authority", {"year": year}),
+    ):
+        rep = _model(ratings, actions, examples, scope, authority=authority, where=chosen)
+        with_secondary, primary_only = _secondary_cost(rep, repeats)
+        print(
+            f"complementary suppression, {what}: summaries median {with_secondary:.2f} s with "
+            f"it, {primary_only:.2f} s with primary suppression only (costs "
+            f"{with_secondary - primary_only:+.2f} s, ratio {with_secondary / primary_only:.2f})"
+        )
 
 
 def _primary_only(prepared: object, min_group: int) -> tuple[np.ndarray, np.ndarray]:

@@ -217,6 +217,8 @@ def test_phones_join_and_vote_at_once(tmp_path, artifacts):
     assert all(out["closed_everywhere"]), out["closed_everywhere"]
     assert out["axe_join"] == [] and out["axe_vote"] == [], (out["axe_join"], out["axe_vote"])
     assert out["seen"] and _outside(out["seen"]) == [], _outside(out["seen"])
+    # The taps went to the gate's tap address (the page's script), not through the widgets.
+    assert sum(url.endswith("/_ak/tap") for url in out["seen"]) == len(VOTERS), out["seen"]
     assert all(width <= 390 for width in out["widest"]), out["widest"]
 
     for text, buttons in (out["no_code"], out["wrong_code"]):

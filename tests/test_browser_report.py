@@ -1,17 +1,33 @@
-"""The HTML report in a real browser: Debian's Chromium, headless, driven by Playwright."""
+"""The HTML report in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+One browser and one build of the region's and Derby's reports serve every test here; each
+report is opened, checked and printed to an A4 PDF once (`printed`), and the tests read the
+results: the page itself, and the PDF read with PDFium (pypdfium2): text sizes, what is on
+page 1, the margins.
+"""
 
 from __future__ import annotations
 
+import base64
+import html
+import math
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
 from browser import chromium_browser, require_chromium
 
 from assured_kit.demo import demo_workshops
-from assured_kit.report import report_from_sources
+from assured_kit.report import DEFAULT_MARKING, report_from_sources
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+#: A4 less the report's 12 mm side margins, in CSS pixels (96 per inch).
+PRINTABLE_WIDTH = (210 - 2 * 12) / 25.4 * 96
+#: The smallest printed text size (pt) allowed outside the charts.
+MIN_BODY_PT = 10.0
 
 
 @pytest.fixture(scope="module")
@@ -28,77 +44,227 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     }
 
 
-def _pdf_pages(pdf: bytes) -> int:
-    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+@pytest.fixture(scope="module")
+def browser():
+    with chromium_browser() as opened:
+        yield opened
+
+
+def _visit(browser, path: Path) -> dict:
+    """Open a report, note what it did, measure it in print media and print it to A4."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    seen: dict = {"problems": [], "requests": []}
+    page.on(
+        "console",
+        lambda message: (
+            seen["problems"].append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: seen["problems"].append(f"page error: {error}"))
+    page.on("request", lambda request: seen["requests"].append(request.url))
+    page.goto(path.as_uri(), wait_until="load")
+    # Every chart decoded and drew (a broken image has no natural width).
+    seen["image_widths"] = page.eval_on_selector_all("img", "is => is.map(i => i.naturalWidth)")
+    seen["scripts"] = page.eval_on_selector_all("script", "s => s.length")
+    seen["themes"] = page.eval_on_selector_all(
+        "section.theme h2", "hs => hs.map(h => h.textContent)"
+    )
+    seen["banner"] = page.text_content(".banner")
+    seen["messages"] = page.eval_on_selector_all(
+        "#key-messages li", "ls => ls.map(l => l.innerText)"
+    )
+    seen["message_links"] = page.eval_on_selector_all(
+        "#key-messages li", "ls => ls.map(l => Array.from(l.querySelectorAll('a'), a => a.hash))"
+    )
+    seen["headings"] = page.eval_on_selector_all(
+        "h2, h3, h4", "hs => hs.map(h => h.innerText)"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"report-{path.stem}.png"), full_page=True)
+    # The page as printed: laid out at the printable width of A4, in print media.
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": math.floor(PRINTABLE_WIDTH), "height": 1000})
+    seen["too_wide"] = page.evaluate(
+        """(limit) => {
+          const out = [];
+          for (const e of document.querySelectorAll('body *')) {
+            const r = e.getBoundingClientRect();
+            if (r.width > 0 && (r.right > limit + 0.5 || r.left < -0.5)) {
+              out.push(`${e.tagName}.${e.className} ${Math.round(r.left)}..${Math.round(r.right)}`);
+            }
+          }
+          return out;
+        }""",
+        PRINTABLE_WIDTH,
+    )
+    seen["scroll_width"] = page.evaluate("document.documentElement.scrollWidth")
+    seen["pdf"] = page.pdf(format="A4", scale=1, print_background=True)
+    (ARTIFACTS / f"report-{path.stem}.pdf").write_bytes(seen["pdf"])
+    seen["chart_text"] = _chart_text(path.read_text(encoding="utf-8"))
+    seen["pages"], seen["runs"] = _pdf_runs(seen["pdf"])
+    page.close()
+    return seen
+
+
+@pytest.fixture(scope="module")
+def printed(browser, reports) -> dict[str, dict]:
+    return {which: _visit(browser, path) for which, path in reports.items()}
+
+
+def _plain(text: str) -> str:
+    """Text as compared here: ligatures unfolded (NFKC), whitespace removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _chart_text(page_html: str) -> str:
+    """Return every word drawn inside the report's SVG charts, one string."""
+    words = []
+    for data in re.findall(r"src='data:image/svg\+xml;base64,([^']+)'", page_html):
+        svg = base64.b64decode(data).decode("utf-8")
+        for inner in re.findall(r"<text\b[^>]*>(.*?)</text>", svg, re.S):
+            words.append(html.unescape(re.sub(r"<[^>]+>", "", inner)))
+    return _plain("\n".join(words))
+
+
+def _pdf_runs(pdf: bytes) -> tuple[list[str], list[tuple[int, float, str]]]:
+    """Return each page's text, and every printed word as (page, size in pt, word).
+
+    Read with PDFium (pypdfium2): a glyph's size is its font size times the scale of its
+    text matrix, in PDF points. pypdf gave the same figures but took ten seconds a report.
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    document = pdfium.PdfDocument(pdf)
+    pages: list[str] = []
+    words: list[tuple[int, float, str]] = []
+    matrix = pdfium_c.FS_MATRIX()
+    try:
+        for number, page in enumerate(document, start=1):
+            text_page = page.get_textpage()
+            pages.append(text_page.get_text_range())
+            word, size = "", 0.0
+            for i in range(text_page.count_chars()):
+                char = chr(pdfium_c.FPDFText_GetUnicode(text_page, i))
+                if pdfium_c.FPDFText_IsGenerated(text_page, i) == 1 or char.isspace():
+                    if word:
+                        words.append((number, size, word))
+                    word, size = "", 0.0
+                    continue
+                pdfium_c.FPDFText_GetMatrix(text_page, i, matrix)
+                glyph = pdfium_c.FPDFText_GetFontSize(text_page, i) * math.hypot(
+                    matrix.c, matrix.d
+                )
+                size = glyph if not word else min(size, glyph)
+                word += char
+            if word:
+                words.append((number, size, word))
+    finally:
+        document.close()
+    return pages, words
 
 
 @pytest.mark.parametrize("which", ["region", "authority"])
-def test_report_opens_cleanly_and_prints_to_a4(reports, artifacts, which):
-    path = reports[which]
-    with chromium_browser() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        problems: list[str] = []
-        requests: list[str] = []
-        page.on(
-            "console",
-            lambda message: (
-                problems.append(f"console {message.type}: {message.text}")
-                if message.type in ("error", "warning")
-                else None
-            ),
-        )
-        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        page.on("request", lambda request: requests.append(request.url))
-        page.goto(path.as_uri(), wait_until="load")
-        # Every chart decoded and drew (a broken image has no natural width).
-        widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
-        assert widths and all(w > 0 for w in widths)
-        assert page.eval_on_selector_all("script", "s => s.length") == 0
-        themes = page.eval_on_selector_all("section.theme h2", "hs => hs.map(h => h.textContent)")
-        assert themes[0].startswith("1. Leadership")
-        banner = page.text_content(".banner")
-        assert banner and "SYNTHETIC DATA" in banner
-        page.screenshot(path=str(artifacts / f"report-{which}.png"), full_page=True)
-        pdf = page.pdf(format="A4", print_background=True)
-    assert problems == []
-    assert all(u.startswith(("file:", "data:")) for u in requests), requests
-    assert pdf.startswith(b"%PDF")
-    (artifacts / f"report-{which}.pdf").write_bytes(pdf)
-    # An overview page and then one page (at least) per theme.
-    assert _pdf_pages(pdf) > 6
+def test_report_opens_cleanly_and_prints_to_a4(printed, which):
+    seen = printed[which]
+    assert seen["image_widths"] and all(w > 0 for w in seen["image_widths"])
+    assert seen["scripts"] == 0
+    assert seen["themes"][0].startswith("1. Leadership")
+    assert seen["banner"] and "SYNTHETIC DATA" in seen["banner"]
+    assert seen["problems"] == []
+    assert all(u.startswith(("file:", "data:")) for u in seen["requests"]), seen["requests"]
+    assert seen["pdf"].startswith(b"%PDF")
+    # Page 1, then the overview and one page (at least) per theme.
+    assert len(seen["pages"]) > 6
 
 
-def test_report_glossary_and_editorial_notes_are_present_and_linked(reports, artifacts):
-    with chromium_browser() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(reports["region"].as_uri(), wait_until="load")
-        links = page.eval_on_selector_all(
-            "a.term", "as => as.map(a => [a.getAttribute('href'), a.textContent])"
-        )
-        assert len(links) >= 5
-        # Every marked term points at an entry that exists, once per term.
-        for href, _text in links:
-            assert page.locator(f"dt{href}").count() == 1, href
-        assert len({h for h, _ in links}) == len(links)
-        entries = page.eval_on_selector_all("section.glossary dt", "ds => ds.map(d => d.id)")
-        assert sorted(entries) == sorted(h[1:] for h, _ in links)
-        # Following a link brings its entry into view.
-        href = next(h for h, _ in links if h == "#term-lscb")
-        page.click(f"a.term[href='{href}']")
-        assert page.evaluate("location.hash") == href
-        top = page.eval_on_selector(href, "d => d.getBoundingClientRect().top")
-        assert 0 <= top < 900
-        entry = page.text_content(f"{href} + dd") or ""
-        assert "In 2010:" in entry and "Today:" in entry and "Source:" in entry
-        # Editorial notes are visible beside the words they annotate, marked as editorial.
-        notes = page.eval_on_selector_all(
-            ".ak-help-editorial",
-            "ps => ps.filter(p => p.offsetParent !== null).map(p => p.textContent)",
-        )
-        assert notes and all("Editorial note (not part of the 2010 text)" in n for n in notes)
-        assert any("I/we am" in n for n in notes)
-        changes = page.text_content("#changes-since-2010") or ""
-        assert "What changed since 2010" in changes and "Source:" in changes
-        credit = page.text_content("p.credit") or ""
-        assert "Ofsted" in credit and "ILACS" in credit
-        page.locator("#glossary").screenshot(path=str(artifacts / "report-glossary.png"))
+@pytest.mark.parametrize("which", ["region", "authority"])
+def test_printed_report_fits_a4_at_full_size(printed, which):
+    seen = printed[which]
+    # Nothing is wider than the printable width, so Chromium never shrinks the page to fit.
+    assert seen["too_wide"] == []
+    assert seen["scroll_width"] <= math.ceil(PRINTABLE_WIDTH)
+    runs = seen["runs"]
+    # Body text (everything but the words inside charts) is printed at 10 pt or more.
+    body = [(n, size, text) for n, size, text in runs if _plain(text) not in seen["chart_text"]]
+    assert len(body) > 500
+    small = [(n, round(size, 1), text) for n, size, text in body if size < MIN_BODY_PT - 0.05]
+    assert small == [], small[:10]
+    # Most of the words are body text at the report's 10-11 pt, not shrunk.
+    sizes = sorted(size for _, size, text in body for _ in _plain(text))
+    assert sizes[len(sizes) // 2] >= MIN_BODY_PT
+
+
+@pytest.mark.parametrize("which", ["region", "authority"])
+def test_key_messages_are_on_page_one_with_margins(printed, which):
+    seen = printed[which]
+    pages = seen["pages"]
+    first = _plain(pages[0])
+    assert _plain("Key messages") in first
+    assert 3 <= len(seen["messages"]) <= 16
+    for message in seen["messages"]:
+        assert _plain(message) in first, message
+        assert re.search(r"\(n = \d+|n = \d+ people", message), message
+    # Each message links to its theme's section (or, for all themes, the change table).
+    assert all(
+        links and links[0].startswith(("#theme-", "#change-years"))
+        for links in seen["message_links"]
+    )
+    # How to read this follows the key messages.
+    whole = _plain("".join(pages))
+    assert whole.index(_plain("Key messages")) < whole.index(_plain("How to read this"))
+    # Title, protective marking and page numbers in the margins of every page.
+    for number, text in enumerate(pages, start=1):
+        plain = _plain(text)
+        assert _plain(f"Page {number} of {len(pages)}") in plain, number
+        assert _plain(DEFAULT_MARKING) in plain, number
+
+
+@pytest.mark.parametrize("which", ["region", "authority"])
+def test_no_heading_is_left_alone_at_the_foot_of_a_page(printed, which):
+    seen = printed[which]
+    pages = seen["pages"]
+    headings = {_plain(h) for h in seen["headings"] if _plain(h)}
+    for number, text in enumerate(pages[:-1], start=1):
+        lines = [line for line in text.splitlines() if line.strip()]
+        last = _plain(lines[-1])
+        assert not any(h.endswith(last) for h in headings if len(last) > 3), (number, last)
+
+
+def test_report_glossary_and_editorial_notes_are_present_and_linked(browser, reports):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(reports["region"].as_uri(), wait_until="load")
+    links = page.eval_on_selector_all(
+        "a.term", "as => as.map(a => [a.getAttribute('href'), a.textContent])"
+    )
+    assert len(links) >= 5
+    # Every marked term points at an entry that exists, once per term.
+    for href, _text in links:
+        assert page.locator(f"dt{href}").count() == 1, href
+    assert len({h for h, _ in links}) == len(links)
+    entries = page.eval_on_selector_all("section.glossary dt", "ds => ds.map(d => d.id)")
+    assert sorted(entries) == sorted(h[1:] for h, _ in links)
+    # Following a link brings its entry into view.
+    href = next(h for h, _ in links if h == "#term-lscb")
+    page.click(f"a.term[href='{href}']")
+    assert page.evaluate("location.hash") == href
+    top = page.eval_on_selector(href, "d => d.getBoundingClientRect().top")
+    assert 0 <= top < 900
+    entry = page.text_content(f"{href} + dd") or ""
+    assert "In 2010:" in entry and "Today:" in entry and "Source:" in entry
+    # Editorial notes are visible beside the words they annotate, marked as editorial.
+    notes = page.eval_on_selector_all(
+        ".ak-help-editorial",
+        "ps => ps.filter(p => p.offsetParent !== null).map(p => p.textContent)",
+    )
+    assert notes and all("Editorial note (not part of the 2010 text)" in n for n in notes)
+    assert any("I/we am" in n for n in notes)
+    changes = page.text_content("#changes-since-2010") or ""
+    assert "What changed since 2010" in changes and "Source:" in changes
+    credit = page.text_content("p.credit") or ""
+    assert "Ofsted" in credit and "ILACS" in credit
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#glossary").screenshot(path=str(ARTIFACTS / "report-glossary.png"))
+    page.close()

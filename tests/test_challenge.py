@@ -40,8 +40,11 @@ def _derby_and_region() -> pd.DataFrame:
         *_answers("Derby", "CR-DCS-1", [1, 1, 5, 5]),
         # Weak: three of four at the bottom.
         *_answers("Derby", "WF-DCS-1", [1, 2, 2, 4]),
-        # Weak but only two people: suppressed, so no line.
+        # Weak but only two people: suppressed, so no line. A third person answered another
+        # question of the theme, so Derby's overall figure minus its shown questions gives
+        # no one away.
         *_answers("Derby", "IN-DCS-1", [1, 1]),
+        *_answers("Derby", "IN-LM-1", [3, 3, 3])[2:],
         # Above every other authority.
         *_answers("Derby", "PR-DCS-1", [5, 5, 5], evidence=[3, 3, 3]),
         *_answers("Rutland", "PR-DCS-1", [4, 2, 2]),
@@ -136,8 +139,10 @@ def test_no_line_rests_on_fewer_than_min_group_people():
     lines = lines_of_enquiry(_derby_and_region(), "Derby")
     assert "IN-DCS-1" not in set(lines["question_id"])  # weak, but two people
     stricter = lines_of_enquiry(_derby_and_region(), "Derby", min_group=4)
-    # Only the four-person questions survive; the three-person ones are suppressed.
-    assert list(stricter["question_id"]) == ["LA-DCS-1", "CR-DCS-1", "WF-DCS-1"]
+    # Only four-person questions survive; the three-person ones are suppressed, and so is one
+    # four-person question (CR-DCS-1): Derby's overall figure minus three shown questions would
+    # give away the answers of the three people behind the rest.
+    assert list(stricter["question_id"]) == ["LA-DCS-1", "WF-DCS-1"]
     # No other authority is ever named in a line.
     text = " ".join(lines["figures"]) + " ".join(lines["enquiry"])
     for other in ("Rutland", "Leicester", "Nottingham"):

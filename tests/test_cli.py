@@ -68,10 +68,15 @@ def test_demo_writes_synthetic_workshops(demo):
 
 
 def test_report_html_and_xlsx(demo, tmp_path):
-    done = run("report", demo, "-o", tmp_path / "region.html", cwd=tmp_path)
+    done = run(
+        "report", demo, "-o", tmp_path / "region.html", "--marking", "OFFICIAL", cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "region.html").read_text(encoding="utf-8")
     assert "SYNTHETIC DATA" in text and "Regional report" in text
+    # The protective marking given, in the printed margins and at the top of the page.
+    assert '@top-right { content: "OFFICIAL"' in text and "<p class='marking'>OFFICIAL</p>" in text
+    assert "Sensitive" not in text
     done = run("report", demo, "-o", tmp_path / "t.xlsx", "--min-group", "4", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     book = openpyxl.load_workbook(tmp_path / "t.xlsx")
@@ -209,10 +214,8 @@ def test_report_and_summary_filter_by_year_role_and_workshop(tmp_path, capsys):
     out = tmp_path / "year.xlsx"
     assert main(["report", str(folder), "-o", str(out), "--year", str(year), "--role", "DCS"]) == 0
     themes = read_tables(out)["Themes"]
-    kept = ratings[
-        (pd.to_datetime(ratings["held_on"]).dt.year == year) & (ratings["role"] == "DCS")
-    ]
-    expected = sm.by_theme(kept)
+    # The slice of the whole data, withheld as decided on the whole (not the kept rows alone).
+    expected = sm.by_theme(ratings, where={"year": year, "role": "DCS"})
     assert (
         themes["n_answers"].fillna(-1).tolist()
         == expected["n_answers"].astype("Float64").fillna(-1).tolist()

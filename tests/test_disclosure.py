@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import example, given
@@ -559,7 +560,7 @@ def test_html_and_workbook_withhold_the_same_questions(
     rows = re.findall(r"<tr>(.*?)</tr>", derby_html, flags=re.S)
     in_html = {}
     for row in rows:
-        found = re.search(r"<td>([A-Z]{2}-(?:DCS|LM)-\d+):", row)
+        found = re.search(r"<td[^>]*>([A-Z]{2}-(?:DCS|LM)-\d+):", row)
         if found and found.group(1) not in in_html:
             in_html[found.group(1)] = sm.suppressed_text(MIN) in row
     questions = derby_xlsx["Questions"]
@@ -694,3 +695,415 @@ def test_an_authority_missing_from_one_year_is_not_the_difference_of_two_tables(
         not bool(region_years.set_index("year").loc[2026, "suppressed"]),
     ]
     assert not all(shown)
+
+
+# --------------------------------------------------------------------------- filtered outputs
+
+
+def _cli_rows(main: object, capsys: pytest.CaptureFixture[str], args: list[str]) -> dict:
+    """Run ``assured-kit summary ARGS`` and return {theme title: shown?} from its text."""
+    assert main(["summary", *args]) == 0  # type: ignore[operator]
+    titles = {str(t) for t in ak.load_framework().themes["title"]}
+    out = {}
+    for line in capsys.readouterr().out.splitlines():
+        for title in titles:
+            if line.startswith(title):
+                out[title] = "suppressed" not in line
+    return out
+
+
+@pytest.mark.parametrize(
+    ("authority", "flags", "kept"),
+    [
+        # Lincolnshire: 20 people in 2025, one in 2026; West Northamptonshire likewise.
+        ("Lincolnshire", ["--year", "2025"], lambda r: r["year"] == 2025),
+        ("West Northamptonshire", ["--year", "2025"], lambda r: r["year"] == 2025),
+        ("Derbyshire", ["--year", "2026"], lambda r: r["year"] == 2026),
+        ("Leicester", ["--role", "Officer", "--role", "Mixed"], lambda r: r["role"] != "DCS"),
+    ],
+)
+def test_cli_filtered_summary_against_the_full_one_recovers_nothing(
+    demo: Path,
+    rows: pd.DataFrame,
+    capsys: pytest.CaptureFixture[str],
+    authority: str,
+    flags: list[str],
+    kept: object,
+) -> None:
+    """The whole authority's theme minus the filtered one leaves the answers filtered out.
+
+    Failed before filters were slices of the whole data: Lincolnshire's and West
+    Northamptonshire's one 2026 person, Derbyshire's two 2025 people, Leicester's DCS.
+    """
+    from assured_kit.cli import main
+
+    full = _cli_rows(main, capsys, [str(demo), "--authority", authority])
+    part = _cli_rows(main, capsys, [str(demo), "--authority", authority, *flags])
+    fw = ak.load_framework()
+    titles = dict(zip(fw.themes["title"], fw.theme_ids, strict=True))
+    own = rows[rows["authority"] == authority]
+    own = own[~own.apply(kept, axis=1).astype(bool)]  # the answers the filter leaves out
+    for title, shown in full.items():
+        if shown and part.get(title):
+            left_out = own[own["theme_id"] == titles[title]]
+            assert not 0 < n_people(left_out) < MIN, (authority, title, n_people(left_out))
+
+
+def test_filtered_report_against_the_full_report_recovers_nothing(
+    demo: Path, rows: pd.DataFrame, tmp_path: Path, key: Path
+) -> None:
+    """``report --year`` used to summarise the year's answers alone. Failed before the fix:
+    Lincolnshire's 2025 question figures, subtracted from its report's, gave away the one
+    person who answered in 2026."""
+    from assured_kit.cli import main
+
+    books = {}
+    for name, flags in (("all", []), ("2025", ["--year", "2025"])):
+        out = tmp_path / f"{name}.xlsx"
+        args = ["report", str(demo), "-o", str(out), "--authority", "Lincolnshire"]
+        assert main([*args, "--key", str(key), *flags]) == 0
+        books[name] = read_tables(out)
+    lincs = rows[(rows["authority"] == "Lincolnshire") & (rows["year"] != 2025)]
+    for sheet, keys in (("Themes", ["theme_id"]), ("Questions", ["theme_id", "question_id"])):
+        assert sheet_shown(books["all"][sheet], keys)  # the full report shows figures
+        both = sheet_shown(books["all"][sheet], keys) & sheet_shown(books["2025"][sheet], keys)
+        for cell in both:
+            left_out = lincs[(lincs[keys].astype(object) == list(cell)).all(axis=1)]
+            assert not 0 < n_people(left_out) < MIN, (sheet, cell)
+
+
+def test_notebook_with_several_values_picked_recovers_nothing(
+    demo: Path, rows: pd.DataFrame
+) -> None:
+    """Leicester and Rutland in 2025 minus Leicester alone was Rutland's one person (failed
+    before several values were a slice of the whole data)."""
+    from assured_kit.analysis import SteeringGroup, load_steering_data
+
+    group = SteeringGroup(load_steering_data(demo), anonymity_seed=0)
+    group.year_filter.value = (2025,)
+    group.authority_filter.value = ("Leicester", "Rutland")
+    pair = shown_keys(group.summary_table(), ["theme_id"])
+    group.authority_filter.value = ("Leicester",)
+    alone = shown_keys(group.summary_table(), ["theme_id"])
+    rutland = rows[(rows["authority"] == "Rutland") & (rows["year"] == 2025)]
+    assert 0 < n_people(rutland) < MIN
+    for (theme,) in pair & alone:
+        assert not 0 < n_people(rutland[rutland["theme_id"] == theme]) < MIN, theme
+    # The change between years, drawn for the pair, withholds as the years table does.
+    group.authority_filter.value = ("Leicester", "Rutland")
+    group.year_filter.value = ()
+    data, where = group.sliced()
+    assert len(data) == len(group.data.ratings)  # the whole data, sliced with where
+    table = sm.change(data, between="year", min_group=MIN, where=where)
+    assert table["after_suppressed"].all() and table["before_suppressed"].all()
+
+
+def test_sets_of_values_are_shown_only_where_every_part_is() -> None:
+    spec = [("w1", f"l{i}", f"L {i}", "Officer", "Leicester", "PR-DCS-1", 4) for i in range(4)]
+    spec += [("w1", "r1", "R 1", "Officer", "Rutland", "PR-DCS-1", 1)]
+    spec += [("w1", f"d{i}", f"D {i}", "Officer", "Derby", "PR-DCS-1", 2) for i in range(3)]
+    frame = _answers(spec)
+    pair = sm.by_theme(frame, where={"authority": ["Leicester", "Rutland"]})
+    alone = sm.by_theme(frame, where={"authority": "Leicester"})
+    assert not bool(alone["suppressed"].iloc[0])
+    assert bool(pair["suppressed"].iloc[0]) and pd.isna(pair["n_rated"].iloc[0])
+    both = sm.by_theme(frame, where={"authority": ("Leicester",)})
+    pd.testing.assert_frame_equal(both, alone, check_like=True, check_dtype=False)
+
+
+# --------------------------------------------------------------------------- don't know
+
+
+def said_dont_know(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Latest round per respondent and question, Don't know answers only, with person."""
+    latest = ratings.groupby(["workshop_id", "respondent_id", "question_id"], observed=True)[
+        "round"
+    ].transform("max")
+    frame = ratings[(ratings["round"] == latest) & ratings["dont_know"].astype(bool)].copy()
+    frame["person"] = people_keys(frame)
+    frame["year"] = pd.to_datetime(frame["held_on"]).dt.year
+    for column in ("authority", "question_id", "theme_id", "role"):
+        frame[column] = frame[column].astype(object)
+    return frame
+
+
+def test_dont_know_of_one_person_is_not_summed_out_of_a_theme() -> None:
+    """Failed on main: the theme's Don't know count minus its shown question's was the one
+    person who said Don't know to the withheld question."""
+    spec = [("w1", r, f"P {r}", "Officer", "Derby", "LA-DCS-1", 4) for r in "abc"]
+    spec += [("w1", "d", "P d", "Officer", "Derby", "LA-DCS-2", None)]
+    frame = _answers(spec)
+    assert not bool(sm.by_theme(frame)["suppressed"].iloc[0])
+    questions = sm.by_question(frame)
+    hidden = frame[frame["question_id"].isin(questions.loc[questions["suppressed"], "question_id"])]
+    raters = hidden.loc[hidden["rating"].notna(), "respondent_id"].nunique()
+    dont_know = hidden.loc[hidden["dont_know"], "respondent_id"].nunique()
+    assert not 0 < (raters or dont_know) < MIN
+
+
+@pytest.mark.parametrize(
+    ("parent", "child"),
+    [
+        (["theme_id"], "question_id"),
+        (["authority", "theme_id"], "question_id"),
+        (["authority", "theme_id"], "role"),
+        (["authority", "theme_id"], "year"),
+        (["theme_id"], "authority"),
+    ],
+)
+def test_dont_know_counts_of_withheld_groups_are_not_recoverable(
+    region: pd.DataFrame, rows: pd.DataFrame, parent: list[str], child: str
+) -> None:
+    """A margin's Don't know count minus its shown cells' rests on 0 or MIN+ people who
+    answered (rated or Don't know)."""
+    parent_table = sm.summarise(region, by=parent, min_group=MIN)
+    child_table = sm.summarise(region, by=[*parent, child], min_group=MIN)
+    both = pd.concat([rows, said_dont_know(region)], ignore_index=True)
+    found = recovered(
+        both,
+        parent,
+        child,
+        shown_keys(parent_table, parent),
+        shown_keys(child_table, [*parent, child]),
+    )
+    assert found == []
+
+
+# --------------------------------------------------------------------------- rounds and workshops
+
+
+def _round_rows(ratings: pd.DataFrame, side: int) -> pd.DataFrame:
+    """The answers behind one side of `change(between="round")`: round ``side`` of the
+    questions put to a vote in both rounds of a workshop, rated, with person."""
+    asked = ratings[["workshop_id", "question_id", "round"]].drop_duplicates()
+    both = asked[asked["round"].isin([1, 2])].groupby(
+        ["workshop_id", "question_id"], observed=True
+    )["round"].nunique()
+    both = both[both == 2].reset_index()[["workshop_id", "question_id"]]
+    frame = ratings.merge(both, on=["workshop_id", "question_id"], how="inner")
+    frame = frame[(frame["round"] == side) & ~frame["dont_know"].astype(bool)]
+    frame = frame[frame["rating"].notna()].copy()
+    frame["person"] = people_keys(frame)
+    for column in ("authority", "theme_id"):
+        frame[column] = frame[column].astype(object)
+    return frame
+
+
+def test_region_rounds_minus_every_authority_rounds_recovers_nothing(
+    region: pd.DataFrame,
+) -> None:
+    """The region's round figures minus the authorities' own (each from its report) leave
+    the authorities whose round figures are withheld: never a few people."""
+    whole = sm.change(region, between="round", min_group=MIN)
+    own = {
+        authority: sm.change(region, between="round", min_group=MIN, where={"authority": authority})
+        for authority in sorted(region["authority"].dropna().astype(str).unique())
+    }
+    for side, prefix in ((1, "before"), (2, "after")):
+        answers = _round_rows(region, side)
+        shown_by = {
+            (t, authority)
+            for authority, table in own.items()
+            for t in table.loc[~table[f"{prefix}_suppressed"], "theme_id"]
+        }
+        for theme in whole.loc[~whole[f"{prefix}_suppressed"], "theme_id"]:
+            rest = answers[answers["theme_id"] == theme]
+            rest = rest[[(theme, a) not in shown_by for a in rest["authority"]]]
+            assert not 0 < n_people(rest) < MIN, (side, theme, sorted(set(rest["authority"])))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: complementary suppression covers each table against its own margins; a "
+    "workshop's table and an authority's are not margins of each other, and when all of an "
+    "authority's answers to a theme were given at one workshop the two differ by the rest of "
+    "that workshop. Needs every cell decided on the full cross-classification (see report).",
+)
+def test_workshop_reports_against_authority_reports_recover_nothing(
+    region: pd.DataFrame, rows: pd.DataFrame
+) -> None:
+    """A workshop's figures and an authority's, where one holds all the other's answers to a
+    theme, differ by the rest of the bigger one: never a few people."""
+    by_workshop = sm.summarise(region, by=["theme_id", "workshop_id"], min_group=MIN)
+    by_authority = sm.summarise(region, by=["theme_id", "authority"], min_group=MIN)
+    shown_w = shown_keys(by_workshop, ["theme_id", "workshop_id"])
+    shown_a = shown_keys(by_authority, ["theme_id", "authority"])
+    for (theme, workshop) in shown_w:
+        in_w = rows[(rows["theme_id"] == theme) & (rows["workshop_id"] == workshop)]
+        for authority in set(in_w["authority"].dropna()):
+            if (theme, authority) not in shown_a:
+                continue
+            in_a = rows[(rows["theme_id"] == theme) & (rows["authority"] == authority)]
+            if set(in_a.index) <= set(in_w.index):  # all the authority's answers at W
+                rest = in_w.drop(index=in_a.index)
+            elif set(in_w.index) <= set(in_a.index):
+                rest = in_a.drop(index=in_w.index)
+            else:
+                continue
+            assert not 0 < n_people(rest) < MIN, (theme, workshop, authority)
+
+
+def test_region_round_two_minus_an_authority_round_two_is_not_one_person() -> None:
+    """Failed on main: round was split off each authority's cell on its own, so the region's
+    round 2 minus authority A's round 2 was B's one person who voted only in round 2."""
+    first = [("w1", f"a{i}", f"A {i}", "Officer", "A", "PR-DCS-1", 4) for i in range(5)]
+    first += [("w1", f"c{i}", f"C {i}", "Officer", "C", "PR-DCS-1", 2) for i in range(3)]
+    second = [("w1", f"a{i}", f"A {i}", "Officer", "A", "PR-DCS-1", 5) for i in range(5)]
+    second += [("w1", "b0", "B 0", "Officer", "B", "PR-DCS-1", 1)]
+    frame = pd.concat(
+        [_answers(first), _answers(second).assign(round=pd.array([2] * 6, dtype="Int64"))],
+        ignore_index=True,
+    )
+    region = sm.change(frame, between="round").iloc[0]
+    own = sm.change(frame, between="round", where={"authority": "A"}).iloc[0]
+    if not bool(region["after_suppressed"]) and not bool(own["after_suppressed"]):
+        assert int(region["after_n_rated"]) - int(own["after_n_rated"]) == 0  # nothing left
+
+
+# --------------------------------------------------------------------------- many tables at once
+
+#: The finest cells every published figure is a sum of (a question names its theme).
+ATOM_KEYS = ["authority", "theme_id", "question_id", "role", "year"]
+#: The tables the reports publish: the region's, each authority's (keys with authority), and
+#: the slices by year (the command line's --year) and role.
+PUBLISHED = [
+    [],
+    ["theme_id"],
+    ["theme_id", "question_id"],
+    ["theme_id", "role"],
+    ["theme_id", "year"],
+    ["theme_id", "authority"],
+    ["theme_id", "question_id", "authority"],
+    ["theme_id", "role", "authority"],
+    ["theme_id", "year", "authority"],
+    ["theme_id", "question_id", "year"],
+    ["theme_id", "question_id", "authority", "year"],
+    ["theme_id", "role", "year"],
+]
+
+
+def determined_small_groups(
+    frame: pd.DataFrame, tables: list[list[str]], *, min_group: int = MIN
+) -> list[tuple]:
+    """Solve the linear system of every published count for every withheld group.
+
+    Each figure shown (a count of answers at a level, summed over its cells) is a linear
+    equation over the finest cells (`ATOM_KEYS`). A group is worked out when its indicator
+    vector lies in the row space of the shown cells' vectors (least squares leaves no
+    residual): then some combination of published totals gives its counts exactly, whatever
+    the values. Returns the groups so worked out (withheld cells of any table, and single
+    finest cells) that rest on 1 to MIN - 1 people. The tables are made with ``min_group``.
+    """
+    rows = answered(frame)
+    atoms = rows[ATOM_KEYS].astype(object).drop_duplicates().reset_index(drop=True)
+    shown, candidates = [], []
+    for keys in tables:
+        table = sm.summarise(frame, by=keys, min_group=min_group).astype(object)
+        cells = [()] * len(atoms) if not keys else list(atoms[keys].itertuples(index=False))
+        members: dict[tuple, list[int]] = {}
+        for i, cell in enumerate(cells):
+            members.setdefault(tuple(cell), []).append(i)
+        people = rows.groupby(keys, observed=True)["person"].nunique() if keys else None
+        for row in table.itertuples(index=False):
+            value = tuple(getattr(row, k) for k in keys)
+            if value not in members:
+                continue  # a group with no ratings: nothing to sum
+            v = np.zeros(len(atoms))
+            v[members[value]] = 1.0
+            if bool(row.suppressed):
+                n = int(people.get(value if len(keys) > 1 else value[0], 0)) if keys else 0
+                candidates.append((tuple(keys), value, n, v))
+            else:
+                shown.append(v)
+    per_atom = rows.groupby(ATOM_KEYS, observed=True)["person"].nunique()
+    for i, atom in enumerate(atoms.itertuples(index=False, name=None)):
+        v = np.zeros(len(atoms))
+        v[i] = 1.0
+        candidates.append((tuple(ATOM_KEYS), atom, int(per_atom.get(atom, 0)), v))
+    small = [c for c in candidates if 0 < c[2] < MIN]
+    if not shown or not small:
+        return []
+    published = np.array(shown)
+    # The row space from the Gram matrix (atoms x atoms): small, whatever the number of cells.
+    values, vectors = np.linalg.eigh(published.T @ published)
+    basis = vectors[:, values > 1e-8 * values.max()].T
+    wanted = np.array([c[3] for c in small])
+    residual = wanted - (wanted @ basis.T) @ basis
+    worked_out = np.abs(residual).max(axis=1) < 1e-6
+    return [c[:3] for c, hit in zip(small, worked_out, strict=True) if hit]
+
+
+def test_no_small_group_solves_out_of_every_table_the_reports_publish(
+    region: pd.DataFrame,
+) -> None:
+    """The demo region: the region's tables, every authority's, and the year and role slices."""
+    assert determined_small_groups(region, PUBLISHED) == []
+
+
+def test_the_solver_finds_a_group_given_away_by_subtraction() -> None:
+    """The check itself: with min_group 1 nothing is withheld, so with every total shown each
+    finest cell of a one-person group is worked out."""
+    spec = [("w1", "a", "A", "Officer", "Derby", "LA-DCS-1", 4)]
+    spec += [("w1", f"b{i}", f"B {i}", "Officer", "Rutland", "LA-DCS-1", 3) for i in range(3)]
+    tables = [["theme_id"], ["theme_id", "authority"]]
+    found = determined_small_groups(_answers(spec), tables, min_group=1)
+    assert (tuple(ATOM_KEYS), ("Derby", "LA", "LA-DCS-1", "Officer", 2026), 1) in found
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: an authority with answers in one role only makes its theme figure equal "
+    "to that role's cell, so the role total minus it gives the other authority's few people "
+    "away; complementary suppression checks each margin alone (see report)",
+)
+def test_an_authority_in_one_role_is_not_a_key_to_the_role_total() -> None:
+    spec = [("w1", f"a{i}", f"A {i}", "Officer", "Derby", "LA-DCS-1", 4) for i in range(5)]
+    spec += [("w1", "b0", "B 0", "Officer", "Rutland", "LA-DCS-1", 1)]
+    spec += [("w1", f"m{i}", f"M {i}", "Mixed", "Rutland", "LA-DCS-1", 3) for i in range(4)]
+    frame = _answers(spec)
+    tables = [["theme_id"], ["theme_id", "authority"], ["theme_id", "role"]]
+    assert determined_small_groups(frame, tables) == []
+
+
+def test_a_year_report_shows_no_note_from_a_group_withheld_that_year(tmp_path: Path) -> None:
+    """Slicing the whole data by year must not show a note whose group, that year, is one
+    person (shown whole across the years)."""
+    spec = [("w25", f"o{i}", f"O {i}", "Officer", "Derby", "LA-DCS-1", 4) for i in range(3)]
+    spec += [("w26", "o0", "O 0", "Officer", "Derby", "LA-DCS-1", 2)]
+    spec += [("w26", f"l{i}", f"L {i}", "Officer", "Leicester", "LA-DCS-1", 5) for i in range(3)]
+    frame = _answers(spec)
+    frame["held_on"] = frame["workshop_id"].map({"w25": "2025-05-01", "w26": "2026-05-01"})
+    frame["note"] = ["", "", "", "Only I said this in 2026.", "", "", ""]
+    frame["workshop_title"] = frame["workshop_id"]
+    frame["synthetic"] = False
+    out = tmp_path / "year.xlsx"
+    ak.write_report(out, frame, scope="region", where={"year": 2026}, key=tmp_path / "k")
+    notes = read_tables(out)["Notes"]
+    assert "Only I said this in 2026." not in set(notes.get("note", pd.Series(dtype=str)))
+
+
+def test_the_total_minus_a_question_of_a_withheld_theme_is_not_the_other_theme() -> None:
+    """Failed on main: with both themes withheld (one has two people), one question of the
+    other theme was shown, so the total minus it gave the two people away."""
+    spec = [("w1", f"p{i}", f"P {i}", "Officer", "Derby", "WF-DCS-1", 4) for i in range(5)]
+    spec += [("w1", f"q{i}", f"Q {i}", "Officer", "Derby", "LA-DCS-1", 1) for i in range(2)]
+    frame = _answers(spec)
+    tables = [[], ["theme_id"], ["theme_id", "question_id"]]
+    assert determined_small_groups(frame, tables) == []
+
+
+@given(st.lists(_PEOPLE, min_size=1, max_size=60))
+@example(
+    [
+        ("w2", "Rutland", "LM", "Ann", "WF-LM-2", 2),
+        ("w3", "Leicester", "LM", "ann ", "LA-DCS-1", None),
+        ("w2", "Leicester", "Officer", "ann ", "LA-LM-1", 2),
+        ("w2", "Derby", "DCS", "Ann", "LA-LM-1", 5),
+        ("w3", "Rutland", "DCS", "", "LA-LM-1", 5),
+    ]
+)
+def test_no_total_theme_or_question_solves_out_a_small_group(entries: list[tuple]) -> None:
+    """The grand total, themes and questions of any answers: no withheld group under MIN is
+    worked out from every figure shown (the example failed on main)."""
+    tables = [[], ["theme_id"], ["theme_id", "question_id"]]
+    assert determined_small_groups(_frame(entries), tables) == []

@@ -426,6 +426,7 @@ def test_server_environment_is_offline_quiet_and_culls():
     assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == "90s"
     assert env["SOLARA_ASSETS_CDN"].startswith("http://127.0.0.1:")
     assert env["SOLARA_APP"] == "assured_kit.liveapp"
+    assert env["SOLARA_SERVER_SYNC_WS_WRITE"] == "True"
     assert live.Limits.from_json(env["ASSURED_KIT_LIVE_LIMITS"]) == live.Limits(cull_seconds=90)
 
 
@@ -731,6 +732,179 @@ def test_gate_answers_a_failing_page_server_without_a_traceback(gate_parts):
     assert status == 500 and b"secret" not in body and b"Traceback" not in body
 
 
+# --------------------------------------------------------------------------- the tap address
+
+DEVICE = "phone-token-aaaaaaaaaaaaaaaa"
+KERNEL = "0123abcd-0000-4000-8000-00000000feed"
+TOKEN = "voter-token-0123456789abcdef"
+
+
+def _tap_body(**change):
+    return json.dumps({"kernel": KERNEL, "voter": TOKEN, "question": Q1, "round": 1,
+                       "value": 4, **change}).encode()
+
+
+def _post(gate, body, *, cookies="", origin="http://127.0.0.1:8866", site=None):
+    """POST one tap through the gate as the page's script does; return (status, JSON answer)."""
+    headers = [(b"host", b"127.0.0.1:8866"), (b"content-type", b"application/json")]
+    if cookies:
+        headers.append((b"cookie", cookies.encode()))
+    if origin is not None:
+        headers.append((b"origin", origin.encode()))
+    if site is not None:
+        headers.append((b"sec-fetch-site", site.encode()))
+    scope = {"type": "http", "path": "/_ak/tap", "query_string": b"", "headers": headers,
+             "client": ("10.0.0.5", 5555), "method": "POST"}
+    messages = [{"type": "http.request", "body": body[:10], "more_body": True},
+                {"type": "http.request", "body": body[10:], "more_body": False}]
+    sent = []
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(gate(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert b"Traceback" not in body and b".py" not in body
+    return start["status"], body
+
+
+@pytest.fixture
+def tap_gate(gate_parts):
+    """A gate with a voting page's session open (kernel KERNEL on DEVICE) and a tap handler."""
+    from assured_kit.gate import Gate, GateKeys, Limits, Owner
+
+    _, inner, _ = gate_parts
+    handled = []
+
+    async def handler(kernel, tap):
+        handled.append((kernel, tap))
+        return 200, {"saved": True}
+
+    def make(handler=handler, **limits):
+        gate = Gate(inner, GateKeys(lambda: ("the-code-0123456789abcd", "the-room-key-01234567")),
+                    limits=Limits(**limits), tap=handler)
+        with gate._owners_lock:
+            gate._owners[KERNEL] = Owner(DEVICE, "10.0.0.5", True, False)
+        _, _, headers = _call(gate, "/", "code=the-code-0123456789abcd")
+        cookies = f"{_pass(headers, 'ak_vote')}; ak_device={DEVICE}"
+        return gate, cookies
+
+    return make, handled
+
+
+def test_tap_address_saves_a_checked_tap(tap_gate):
+    make, handled = tap_gate
+    gate, cookies = make()
+    status, body = _post(gate, _tap_body(value=None), cookies=cookies)
+    assert (status, json.loads(body)) == (200, {"saved": True})
+    assert handled == [(KERNEL, {"kernel": KERNEL, "voter": TOKEN, "question": Q1, "round": 1,
+                                 "value": None})]
+
+
+def test_tap_address_refuses_without_the_join_code_or_from_elsewhere(tap_gate):
+    make, handled = tap_gate
+    gate, cookies = make()
+    device_only = f"ak_device={DEVICE}"
+    old_pass = "ak_vote=" + "0" * 64 + f"; ak_device={DEVICE}"
+    for kwargs in [dict(cookies=""), dict(cookies=device_only), dict(cookies=old_pass),
+                   dict(cookies=cookies, origin=None),
+                   dict(cookies=cookies, origin="http://evil.example"),
+                   dict(cookies=cookies, origin="http://127.0.0.1:8866.evil.example"),
+                   dict(cookies=cookies, site="cross-site")]:
+        status, body = _post(gate, _tap_body(), **kwargs)
+        assert status == 403, kwargs
+        assert json.loads(body)["message"].startswith("Not saved:")
+    assert handled == []
+
+
+def test_tap_address_refuses_another_devices_session_and_unreadable_taps(tap_gate):
+    make, handled = tap_gate
+    gate, cookies = make()
+    other_phone = cookies.replace(DEVICE, "other-phone-bbbbbbbbbbbbbbbb")
+    status, body = _post(gate, _tap_body(), cookies=other_phone)
+    assert status == 410 and json.loads(body)["reload"] is True
+    status, _ = _post(gate, _tap_body(kernel="0123abcd-ffff"), cookies=cookies)
+    assert status == 410  # a session the gate never saw: the page reloads
+    for body in [b"", b"not json", b"[1, 2]", _tap_body(value="4"), _tap_body(round=True),
+                 _tap_body(question="LA-DCS-1' OR 1=1"), _tap_body(voter="short"),
+                 _tap_body(extra=1), b'{"kernel": "' + b"a" * 5000 + b'"}',
+                 b"\xff\xfe", b"[" * 5000]:
+        status, answer = _post(gate, body, cookies=cookies)
+        assert status == 400 and b"could not be read" in answer, body[:40]
+    assert handled == []
+
+
+def test_tap_address_is_rate_limited_per_device_with_the_widget_taps(tap_gate):
+    from assured_kit.gate import Owner
+
+    make, handled = tap_gate
+    gate, cookies = make(taps_per_device=(3, 0.0))
+    assert gate.may_tap(Owner(DEVICE, "10.0.0.5", True, False))  # one tap through the widgets
+    statuses = [_post(gate, _tap_body(), cookies=cookies)[0] for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert len(handled) == 2
+
+
+def test_tap_address_answers_a_failing_handler_without_a_traceback(tap_gate):
+    make, _ = tap_gate
+
+    async def broken(kernel, tap):
+        raise RuntimeError("/secret/path/liveapp.py exploded")
+
+    gate, cookies = make(handler=broken)
+    status, body = _post(gate, _tap_body(), cookies=cookies)
+    assert status == 500 and b"secret" not in body
+
+
+def test_a_tap_sent_to_the_server_is_saved_then_shown_or_refused_when_moved_on(
+        tmp_path, monkeypatch):
+    from assured_kit import liveapp
+
+    path = tmp_path / "tap.workshop.sqlite"
+    with Workshop.create(path, title="Taps") as ws:
+        code = live.ensure_join_code(ws)
+        ws.set_session(question_id=Q1)
+        token, rid = voting.join(ws, role="DCS", label="Pat")
+    shared = liveapp.Hub(path, poll_seconds=60)
+    monkeypatch.setattr(liveapp, "_HUB", shared)
+    try:
+        page = voting.VoterPage(shared.ws, {"code": code, "voter": token}, state=shared.state)
+        shown = []
+        shared.subscribe(page, lambda action: (action(), shown.append(page.saved.value)), KERNEL)
+        request = {"kernel": KERNEL, "voter": token, "question": Q1, "round": 1, "value": 3}
+        page.set_evidence(2)
+        assert asyncio.run(liveapp.tap(KERNEL, request)) == (200, {"saved": True})
+        # The answer was in the file before the page was told; the page shows it as saved.
+        assert _answers(shared.ws)[["respondent_id", "rating", "evidence"]].values.tolist() \
+            == [[rid, 3, 2]]
+        deadline = time.monotonic() + 10
+        while not shown and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert "Saved: 3 · Partly confident (with evidence 2)" in shown[0]
+
+        # The facilitator moves on before the tap arrives: refused, nothing written, and the
+        # page shows the current question with the reason.
+        shared.ws.set_session(question_id=Q2)
+        status, answer = asyncio.run(liveapp.tap(KERNEL, {**request, "value": 5}))
+        assert status == 409 and voting.MOVED_ON in answer["message"]
+        assert _answers(shared.ws)["rating"].tolist() == [3]
+        while len(shown) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert voting.MOVED_ON in shown[1]
+        assert 'data-ak-question="LA-DCS-2"' in page.status.value
+
+        # Another device's token, or a session with no voting page: the phone reloads.
+        for session, voter in [(KERNEL, "someone-else-0123456789abc"), ("0123abcd-9", token)]:
+            status, answer = asyncio.run(liveapp.tap(session, {**request, "voter": voter}))
+            assert status == 410 and answer["reload"] is True
+    finally:
+        shared.close()
+
+
 # --------------------------------------------------------------------------- what a voter saw
 
 
@@ -873,16 +1047,25 @@ def test_addresses_are_found_without_sending_anything(monkeypatch):
 # --------------------------------------------------------------------------- a wave of taps
 
 
-def test_cast_votes_saves_a_wave_together_and_refuses_only_the_bad_taps(ws):
+@pytest.mark.parametrize("remember", [False, True])
+def test_cast_votes_saves_a_wave_together_and_refuses_only_the_bad_taps(ws, remember):
     ws.set_session(question_id=Q1)
     tokens = [voting.join(ws, role="DCS", label=f"V{i}")[0] for i in range(4)]
-    results = voting.cast_votes(ws, [
+    # The server remembers devices it has seen; a forged token is never remembered.
+    devices: dict[str, str] | None = {} if remember else None
+    votes = [
         voting.Vote(tokens[0], Q1, 4, round=1),
         voting.Vote(tokens[1], Q1, 9, round=1),  # not on the scale: undoes the transaction
         voting.Vote(tokens[2], Q2, 3, round=1),  # a question the facilitator left
         voting.Vote("forged-token", Q1, 2, round=1),
         voting.Vote(tokens[3], Q1, None, round=1, dont_know=True),
-    ])
+    ]
+    results = voting.cast_votes(ws, votes, devices=devices)
+    if remember:
+        people = ws.respondents().set_index("label")["respondent_id"]
+        assert devices == {tokens[i]: people[f"V{i}"] for i in range(4)}
+        again = voting.cast_votes(ws, votes[3:], devices=devices)
+        assert "not joined" in str(again[0]) and isinstance(again[1], int)
     assert isinstance(results[0], int) and isinstance(results[4], int)
     assert "not a level" in str(results[1])
     assert voting.MOVED_ON in str(results[2])
@@ -946,6 +1129,35 @@ def test_hub_refreshes_pages_on_a_change_and_lets_closed_sessions_go(tmp_path):
         hub.close()
 
 
+def test_pages_hear_of_saved_taps_after_the_writing_but_never_later_than_two_seconds(tmp_path):
+    from assured_kit.liveapp import Hub
+
+    path = tmp_path / "show.workshop.sqlite"
+    Workshop.create(path, title="Show").close()
+    hub = Hub(path, poll_seconds=60)
+    shown: list[float] = []
+    try:
+        hub.show_later(lambda action: action(), lambda: shown.append(time.monotonic()))
+        deadline = time.monotonic() + 5
+        while not shown and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert shown  # nothing being written: shown at once
+        # A write that never ends (a stream of taps): every page waiting is told within two
+        # seconds of its save, all together, not two seconds each in turn.
+        hub._writing.set()
+        asked = time.monotonic()
+        for _ in range(5):
+            hub.show_later(lambda action: action(), lambda: shown.append(time.monotonic()))
+        time.sleep(0.5)
+        assert len(shown) == 1
+        while len(shown) < 6 and time.monotonic() < asked + 6:
+            time.sleep(0.01)
+        assert len(shown) == 6 and max(shown) - asked < 3.0
+    finally:
+        hub._writing.clear()
+        hub.close()
+
+
 def test_room_key_is_a_secret_of_its_own(ws):
     code = live.ensure_join_code(ws)
     key = live.ensure_room_key(ws)
@@ -998,6 +1210,9 @@ def test_a_session_runs_no_code_a_client_sends(tmp_path):
         assert server.running
     finally:
         server.stop()
+    # Messages to phones were written straight from the session's thread (Solara's
+    # synchronous writes: a quarter of the CPU a tap and a join; see live._run_server).
+    assert "sync_ws_write requested but unavailable" not in server.log_path.read_text()
 
 
 def test_command_line_server_announces_the_join_link_to_the_room_view(ws, monkeypatch, capsys):

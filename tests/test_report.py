@@ -62,6 +62,7 @@ def _make_region(folder: Path, *, synthetic: bool = False) -> list[Path]:
         ws.record(derby[0], "WF-DCS-1", 1)
         ws.record(derby[1], "WF-DCS-1", 1)
         ws.add_action(EVIL_ACTION, owner="Rutland's DCS", theme_id="LA", due="2025-06-30")
+        ws.add_action("Review the partnership protocol", owner="DCS", question_id="LA-DCS-1")
         ws.add_example(
             "Joint audits with Rutland health visitors",
             theme_id="LA",
@@ -93,6 +94,13 @@ def region(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("region")
     _make_region(folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def region_html(region, tmp_path_factory) -> str:
+    """The region's HTML report with the default options, built once for the tests reading it."""
+    out = report_from_sources([region], tmp_path_factory.mktemp("region-html") / "region.html")
+    return out.read_text(encoding="utf-8")
 
 
 class _Parsed(HTMLParser):
@@ -140,9 +148,8 @@ def _workbook_text(path: Path) -> str:
 # ----------------------------------------------------------------------------- HTML
 
 
-def test_region_report_is_organised_per_theme(region, tmp_path):
-    out = report_from_sources([region], tmp_path / "region.html")
-    text = out.read_text(encoding="utf-8")
+def test_region_report_is_organised_per_theme(region_html):
+    text = region_html
     fw = load_framework()
     assert fw.about["headline_question"] in text
     for theme in ("LA", "CR", "WF"):
@@ -165,8 +172,8 @@ def test_region_report_is_organised_per_theme(region, tmp_path):
     assert escape_html(describe_classification(min_group=3)) in text
 
 
-def test_participant_text_is_inert_in_html(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
+def test_participant_text_is_inert_in_html(region_html):
+    text = region_html
     parsed = _parse(text)
     assert "script" not in parsed.tags  # no live script element at all
     assert re.search(r"<script", text, re.I) is None
@@ -180,14 +187,28 @@ def test_participant_text_is_inert_in_html(region, tmp_path):
     assert "Content-Security-Policy" in text and "default-src 'none'" in text
 
 
-def test_suppressed_theme_shows_words_not_zero(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
+def test_suppressed_theme_shows_words_not_zero(region_html):
+    text = region_html
     rows = re.findall(r"<tr>(.*?)</tr>", text, re.S)
-    workforce = [r for r in rows if ">Workforce<" in r]
+    workforce = [r for r in rows if r.startswith("<td>Workforce</td>")]
     assert workforce
     for row in workforce:
         assert SUPPRESSED in row
         assert not re.search(r">\s*0%?\s*<", row)
+    # The authorities table has one row per authority: its Workforce column shows no figure
+    # (Derby's two people are withheld; nobody else answered).
+    table = re.search(
+        r"<table><caption>Share at the top of the scale, by authority \(n: people\)</caption>"
+        r"(.*?)</table>",
+        text,
+        re.S,
+    ).group(1)
+    header = re.findall(r"<th scope='col'>(.*?)</th>", table)
+    column = header.index("Workforce")
+    body = re.findall(r"<tr>(<td.*?)</tr>", table, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[column] for row in body]
+    assert SUPPRESSED in cells
+    assert set(cells) == {SUPPRESSED, "no answers"}
     wf = re.search(r"id='theme-WF'>(.*?)</section>", text, re.S).group(1)
     assert f"Figures for this theme are {SUPPRESSED}" in wf
 
@@ -233,15 +254,15 @@ def test_synthetic_banner(tmp_path):
     assert "SYNTHETIC DATA" in report_from_sources([fake], tmp_path / "b.html").read_text()
 
 
-def test_actions_and_consented_examples_only(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
+def test_actions_and_consented_examples_only(region_html):
+    text = region_html
     assert "Joint audits with" in text
     assert "Private example nobody agreed to share" not in text
     assert "30 June 2025" in text
 
 
-def test_print_rules_for_a4(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "r.html").read_text(encoding="utf-8")
+def test_print_rules_for_a4(region_html):
+    text = region_html
     assert "@media print" in text and "size: A4" in text
     assert re.search(r"section\.theme\s*\{[^}]*break-before:\s*page", text)
 
@@ -283,9 +304,14 @@ def test_bad_suffix(region, tmp_path):
 # ----------------------------------------------------------------------------- XLSX
 
 
-def test_xlsx_neutralises_participant_text(region, tmp_path):
-    out = report_from_sources([region], tmp_path / "r.xlsx")
-    book = openpyxl.load_workbook(out)
+@pytest.fixture(scope="module")
+def region_xlsx(region, tmp_path_factory) -> Path:
+    """The region's XLSX report with the default options, written once."""
+    return report_from_sources([region], tmp_path_factory.mktemp("region-xlsx") / "r.xlsx")
+
+
+def test_xlsx_neutralises_participant_text(region_xlsx):
+    book = openpyxl.load_workbook(region_xlsx)
     notes = book["Notes"]
     cells = [c for row in notes.iter_rows(min_row=2) for c in row if c.value == "'" + EVIL_NOTE]
     assert cells, "the note is in the workbook, apostrophe-prefixed"
@@ -304,8 +330,8 @@ def test_xlsx_neutralises_participant_text(region, tmp_path):
     assert formulas == []
 
 
-def test_xlsx_suppressed_cells_are_blank_with_a_flag(region, tmp_path):
-    book = openpyxl.load_workbook(report_from_sources([region], tmp_path / "r.xlsx"))
+def test_xlsx_suppressed_cells_are_blank_with_a_flag(region_xlsx):
+    book = openpyxl.load_workbook(region_xlsx)
     read_me = [tuple(r) for r in book["Read me"].iter_rows(values_only=True)]
     assert ("Strong, weak, contested", describe_classification(min_group=3)) in [
         r[:2] for r in read_me
@@ -338,8 +364,8 @@ def test_xlsx_authority_report_is_anonymised(region, tmp_path):
     assert "Position" in openpyxl.load_workbook(out).sheetnames
 
 
-def test_region_xlsx_authorities_sorted_by_letter(region, tmp_path):
-    book = openpyxl.load_workbook(report_from_sources([region], tmp_path / "r.xlsx"))
+def test_region_xlsx_authorities_sorted_by_letter(region_xlsx):
+    book = openpyxl.load_workbook(region_xlsx)
     rows = list(book["Authorities"].iter_rows(min_row=2, values_only=True))
     la = [r[1] for r in rows if r[0] == "LA"]
     assert la == sorted(la, key=lambda s: (len(s), s))
@@ -362,8 +388,8 @@ def test_summary_text_table(region):
 # ------------------------------------------------------------------------ 2010 words, 2026 eyes
 
 
-def test_report_links_terms_to_a_glossary_and_shows_editorial_notes(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "g.html").read_text(encoding="utf-8")
+def test_report_links_terms_to_a_glossary_and_shows_editorial_notes(region_html):
+    text = region_html
     links = re.findall(r"<a class='term' href='#(term-[a-z0-9-]+)'>", text)
     targets = set(re.findall(r"<dt id='(term-[a-z0-9-]+)'>", text))
     assert links and len(links) == len(set(links))  # each term marked once, at first use
@@ -372,7 +398,7 @@ def test_report_links_terms_to_a_glossary_and_shows_editorial_notes(region, tmp_
     glossary = text[text.index("id='glossary'") :]
     assert "In 2010:" in glossary and "Today:" in glossary and "Source:" in glossary
     # LA-DCS-1's note sits in its question's row; WF-EX-5's beside its quote.
-    row = re.search(r"<td>LA-DCS-1: (.*?)</td>", text, re.S).group(1)
+    row = re.search(r"<td id='question-LA-DCS-1'>LA-DCS-1: (.*?)</td>", text, re.S).group(1)
     assert "Editorial note</strong> (not part of the 2010 text)" in row
     wf = re.search(r"id='theme-WF'>(.*?)</section>", text, re.S).group(1)
     quote = re.search(r"Chair and Vice Chair.*?</blockquote>", wf, re.S).group(0)
@@ -382,16 +408,16 @@ def test_report_links_terms_to_a_glossary_and_shows_editorial_notes(region, tmp_
     assert load_framework().question("LA-DCS-1")["text"] in plain
 
 
-def test_report_credits_ofsted_for_the_three_questions(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "o.html").read_text(encoding="utf-8")
+def test_report_credits_ofsted_for_the_three_questions(region_html):
+    text = region_html
     assert "framework&#x27;s three questions" not in text and "framework's three" not in text
     credit = re.search(r"<p class='credit'>(.*?)</p>", text, re.S).group(1)
     assert "Ofsted" in credit and "ILACS" in credit and "not the framework" in credit
     assert text.index("class='headline'") < text.index("class='credit'")
 
 
-def test_report_ends_with_what_changed_since_2010(region, tmp_path):
-    text = report_from_sources([region], tmp_path / "c.html").read_text(encoding="utf-8")
+def test_report_ends_with_what_changed_since_2010(region_html):
+    text = region_html
     changes = re.search(
         r"<section class='changes' id='changes-since-2010'>(.*?)</section>", text, re.S
     ).group(1)
@@ -401,3 +427,169 @@ def test_report_ends_with_what_changed_since_2010(region, tmp_path):
     assert items and all("Source:" in item and "checked 20" in item for item in items)
     assert "Children&#x27;s Wellbeing and Schools Act 2026" in changes
     assert text.index("id='glossary'") < text.index("id='changes-since-2010'")
+
+
+# ------------------------------------------------------------- first page, print, comparisons
+
+
+def _answers(plan: list[tuple[int, str, list[int]]]) -> pd.DataFrame:
+    """Tidy ratings of LA-DCS-1: (year, authority, one rating per officer) per workshop."""
+    rows = []
+    for year, authority, ratings in plan:
+        for i, rating in enumerate(ratings):
+            rows.append(
+                {
+                    "workshop_id": f"w{year}-{authority}",
+                    "workshop_title": f"{authority} workshop {year}",
+                    "held_on": pd.Timestamp(f"{year}-05-01"),
+                    "synthetic": False,
+                    "scale": "confidence",
+                    "authority": authority,
+                    "respondent_id": f"R{i:04d}",
+                    "respondent_label": f"Officer {i}",
+                    "role": "Officer",
+                    "respondent_kind": "person",
+                    "question_id": "LA-DCS-1",
+                    "question_role": "DCS",
+                    "theme_id": "LA",
+                    "round": 1,
+                    "rating": rating,
+                    "dont_know": False,
+                    "evidence": None,
+                    "note": None,
+                }
+            )
+    frame = pd.DataFrame(rows)
+    return frame.astype({"round": "Int64", "rating": "Int64", "evidence": "Int64"})
+
+
+def _section(text: str, start: str, end: str = "</table>") -> str:
+    return text[text.index(start) : text.index(end, text.index(start))]
+
+
+def _key_section(text: str) -> str:
+    return re.search(r"<section class='key' id='key-messages'>(.*?)</section>", text, re.S).group(1)
+
+
+def test_key_messages_open_the_report_with_n_and_links(region_html):
+    text = region_html
+    key = _key_section(text)
+    # First: after the title, before the headline question and How to read this.
+    assert text.index("<h1>") < text.index("id='key-messages'") < text.index("class='headline'")
+    assert text.index("id='key-messages'") < text.index("How to read this")
+    items = re.findall(r"<li>(.*?)</li>", key, re.S)
+    assert len(items) >= 3
+    for item in items:
+        assert re.search(r"n = \d+", item), item
+        assert re.search(r"<a href='#(theme-(LA|CR|WF|PR|IN|PM)|change-years)'>", item), item
+    # Three questions rated (WF-DCS-1 withheld, CR-DCS-1 all Don't know): one each side, so
+    # none is called weak or strong only for want of others. LA-DCS-2 (the most at the
+    # bottom) is the weakest; LA-DCS-1 (61% at the top, against CR-LM-1's 60%) the strongest.
+    weakest = [i for i in items if "Among the weakest" in i]
+    assert len(weakest) == 1 and "LA-DCS-2" in weakest[0] and "n = 15 people" in weakest[0]
+    strongest = [i for i in items if "Among the strongest" in i]
+    assert len(strongest) == 1 and "LA-DCS-1" in strongest[0] and "61%" in strongest[0]
+    assert "n = 18 people" in strongest[0]
+    # Workforce rests on two people: withheld, so it feeds no message.
+    assert "WF-DCS-1" not in key and "theme-WF" not in key
+
+
+def test_questions_sorted_weakest_first_and_actions_linked(region_html):
+    text = region_html
+    la = re.search(r"id='theme-LA'>(.*?)</section>", text, re.S).group(1)
+    table = _section(la, "<caption>Leadership/Accountability: by question, weakest first")
+    order = re.findall(r"<td id='question-(LA-[A-Z]+-\d)'>", table)
+    assert order == ["LA-DCS-2", "LA-DCS-1"]
+    # The action on LA-DCS-1 links to that question's row.
+    actions = _section(la, "<h4>Actions</h4>")
+    assert "<a href='#question-LA-DCS-1'>LA-DCS-1</a>" in actions
+    assert "Review the partnership protocol" in actions
+
+
+def test_change_since_last_year_is_like_for_like_or_flagged(region_html):
+    text = region_html
+    block = _section(text, "<h3 id='change-years'>Change since last year (2025 to 2026)</h3>")
+    # 2025: five authorities; 2026: Derby's local workshop only.
+    assert "Different authorities took part (5 in 2025, 1 in 2026; 1 in both)" in block
+    headers = re.findall(r"<th scope='col'>(.*?)</th>", block)
+    assert headers[:5] == ["Theme", "2025", "2026", "Change at the top", "Change at the bottom"]
+    assert re.search(r"\d+% top, \d+% bottom \(n\s=\s\d+; ", block)
+
+
+def test_year_changes_within_chance_say_so(tmp_path):
+    # Three authorities of three officers each, three years: half as many at the top, then more.
+    towns = ("Derby", "Rutland", "Leicester")
+    plan = [(2024, a, [2, 4, 4]) for a in towns]
+    plan += [(2025, a, [2, 2, 4]) for a in towns]
+    plan += [(2026, a, [2, 4, 4]) for a in towns]
+    out = write_report(tmp_path / "t.html", _answers(plan), scope="region", seed=1)
+    text = out.read_text(encoding="utf-8")
+    block = _section(text, "<h3 id='change-years'>Change since last year (2025 to 2026)</h3>")
+    assert "Different authorities took part" not in text  # the same three every year
+    assert "+33 points" in block and "top: too few answers to tell" in block
+    assert ">Notable<" not in block  # 33 points is short of the flag: no empty column
+    key = _key_section(text)
+    assert "moved by more than chance would give between 2025 and 2026" in key
+    # Three years: the trend, with n, oldest first.
+    trend = _section(text, "<h3>Trend over 3 years</h3>")
+    assert re.findall(r"<th scope='col'>(\d{4})</th>", trend) == ["2024", "2025", "2026"]
+    assert "67% (n = 9)" in trend and "33% (n = 9)" in trend
+    # How to read this names the interval.
+    assert "95% Wilson score interval" in text and "Newcombe" in text
+
+
+def test_year_changes_beyond_chance_are_called_and_flagged_when_others_joined(tmp_path):
+    plan = [(2025, a, [1, 2, 2, 2, 2, 2, 2, 2, 2, 3]) for a in ("Derby", "Rutland", "Leicester")]
+    joined = ("Derby", "Rutland", "Lincolnshire")
+    plan += [(2026, a, [5, 5, 4, 4, 4, 4, 4, 5, 5, 3]) for a in joined]
+    out = write_report(tmp_path / "b.html", _answers(plan), scope="region", seed=1)
+    text = out.read_text(encoding="utf-8")
+    block = _section(text, "<h3 id='change-years'>Change since last year (2025 to 2026)</h3>")
+    assert "top: a real rise; bottom: a real fall" in block
+    assert "<th scope='col'>Notable</th>" in block and "top shares 90 points apart" in block
+    assert "Different authorities took part (3 in 2025, 3 in 2026; 2 in both)" in block
+    key = _key_section(text)
+    assert (
+        "the share at the top of the scale rose from 0% to 90% "
+        "(n = 30 people in 2025, 30 in 2026)." in key
+    )
+    assert "Different authorities took part" in key
+    assert "Trend over" not in text  # two years are a change, not a trend
+
+
+def test_print_margins_carry_title_marking_and_page_numbers(region_html, tmp_path):
+    text = region_html
+    page = text[text.index("@page { size: A4 portrait;") : text.index("</style>")]
+    assert "@top-right { content: \"Official – Sensitive\"" in page
+    assert "counter(page)" in page and "counter(pages)" in page
+    assert '@top-left { content: "Assured Safeguarding: the regional picture"' in page
+    title = 'Derby "draft" </style><script>x</script>'
+    answers = _answers([(2026, "Derby", [4, 4, 5])])
+    text = write_report(
+        tmp_path / "n.html", answers, scope="region", marking="", title=title, seed=1
+    ).read_text("utf-8")
+    assert "@top-right" not in text and "class='marking'" not in text
+    style = re.search(r"<style>(.*?)</style>", text, re.S).group(1)
+    assert "<" not in style and "\\3c /style\\3e" in style
+    assert "<script" not in text
+
+
+def test_key_messages_on_roles_apart_and_confidence_ahead_of_evidence(tmp_path):
+    towns = ("Derby", "Rutland", "Leicester", "Nottingham")
+    # Each authority's Director sure (5, on no evidence), its Lead Member not (1).
+    answers = _answers([(2026, town, [5, 1]) for town in towns])
+    answers["role"] = ["DCS", "LM"] * len(towns)
+    answers["respondent_label"] = answers["role"]
+    answers["evidence"] = pd.array([0, 2] * len(towns), dtype="Int64")
+    text = write_report(tmp_path / "r.html", answers, scope="region", seed=1).read_text("utf-8")
+    key = _key_section(text)
+    apart = re.search(r"Directors and Lead Members apart:</span> (.*?)</li>", key).group(1)
+    assert "<a href='#theme-LA'>Leadership/Accountability</a>" in apart
+    assert "100% of Directors' ratings are at the top of the scale against 0% of Lead" in apart
+    assert "(n = 4 and 4 people)" in apart
+    # The roles table carries each side's n too.
+    roles = _section(text, "<caption>DCS and Lead Member views by theme (n: people)")
+    assert "100% (n = 4)" in roles and "0% (n = 4)" in roles
+    ahead = re.search(r"Confidence ahead of evidence:</span> (.*?)</li>", key).group(1)
+    assert "LA-DCS-1" in ahead and "4 of 4 confident answers rest on no evidence" in ahead
+    assert "n = 8 people" in ahead

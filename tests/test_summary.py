@@ -732,3 +732,71 @@ def test_reusing_work_still_refuses_bad_ratings():
                 sm.by_theme(frame)
         with pytest.raises(AssuredKitError, match="rounds"):
             sm.summarise(frame.iloc[1:], rounds=[1])
+
+
+# ------------------------------------------------------------------ chance: Wilson and Newcombe
+
+
+@pytest.mark.parametrize(
+    ("successes", "n", "low", "high"),
+    [
+        # Newcombe (1998), "Two-sided confidence intervals for the single proportion",
+        # Statistics in Medicine 17:857-872: the score method's 95 % intervals.
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+        (29, 29, 0.8830, 1.0),
+    ],
+)
+def test_wilson_interval_matches_published_values(successes, n, low, high):
+    got = sm.wilson_interval(successes / n, n)
+    assert got == pytest.approx((low, high), abs=6e-5)
+
+
+def test_wilson_interval_on_columns_and_missing_figures():
+    low, high = sm.wilson_interval(
+        pd.array([0.5, None, 0.25], dtype="Float64"), pd.array([10, 10, 0], dtype="Int64")
+    )
+    assert low[0] == pytest.approx(0.2366, abs=1e-4) and high[0] == pytest.approx(0.7634, abs=1e-4)
+    # A withheld share, or a share of nobody, has no interval (never a made-up one).
+    assert np.isnan(low[1]) and np.isnan(high[1]) and np.isnan(low[2]) and np.isnan(high[2])
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "low", "high"),
+    [
+        # Newcombe (1998), "Interval estimation for the difference between independent
+        # proportions", Statistics in Medicine 17:873-890, method 10 (score, no continuity
+        # correction): 56/70 against 48/80, 9/10 against 3/10, 5/56 against 0/29.
+        ((48, 80), (56, 70), 0.0524, 0.3339),
+        ((3, 10), (9, 10), 0.1705, 0.8090),
+        ((0, 29), (5, 56), -0.0381, 0.1926),
+    ],
+)
+def test_share_change_interval_matches_newcombe(before, after, low, high):
+    got = sm.share_change_interval(before[0] / before[1], before[1], after[0] / after[1], after[1])
+    assert got == pytest.approx((low, high), abs=6e-5)
+
+
+def test_one_order_of_weakness_and_its_mirror():
+    frame = pd.DataFrame(
+        {
+            "workshop_id": "w",
+            "respondent_id": list("abcdabcd"),
+            "question_id": ["WF-LM-1"] * 4 + ["WF-LM-2"] * 4,
+            "theme_id": "WF",
+            "rating": pd.array([1, 2, 4, 5, 5, 5, 4, 1], dtype="Int64"),
+            "dont_know": False,
+        }
+    )
+    table = sm.by_question(frame, min_group=3)
+    assert sm.order_by_weakness(table)["question_id"].tolist() == ["WF-LM-1", "WF-LM-2"]
+    strongest = sm.order_by_weakness(table, strongest_first=True)
+    assert strongest["question_id"].tolist() == ["WF-LM-2", "WF-LM-1"]
+    assert sm.weakest_questions(frame, 1, min_group=3)["question_id"].tolist() == ["WF-LM-1"]
+    # Withheld questions have no figures: last, whichever way round.
+    withheld = sm.by_question(frame, min_group=5)
+    strongest = sm.order_by_weakness(withheld, strongest_first=True)
+    assert strongest["question_id"].tolist() == ["WF-LM-1", "WF-LM-2"]
+    assert sm.rated_groups(withheld).empty
