@@ -18,7 +18,9 @@ one value or several picked in a filter.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -268,7 +270,9 @@ def _panel_box(children: list[Any], out: Any) -> Any:
 def _filter_options(ratings: pd.DataFrame) -> tuple[list[int], list[str], list[str]]:
     """Return the years, authorities and roles present, as the filters offer them."""
     years = sorted({int(y) for y in pd.to_datetime(ratings["held_on"]).dt.year.dropna()})
-    authorities = sorted({str(a) for a in ratings["authority"].dropna() if str(a).strip()})
+    from .anonymity import authorities_of
+
+    authorities = sorted(authorities_of(ratings))
     roles = [x for x in ("DCS", "LM", "Officer", "Mixed") if (ratings["role"] == x).any()]
     return years, authorities, roles
 
@@ -424,6 +428,19 @@ PANELS: dict[str, tuple[str, Callable[..., Axes]]] = {
 }
 
 
+#: How many drawn panels are kept, for going back to earlier filters (a PNG each).
+_DRAWN_KEPT = 64
+_REDRAWING = "<i>Redrawing for the new filters…</i>"
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """Return the event loop running now (a notebook kernel's), or None (a script, a test)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class SteeringGroup:
     """The steering-group notebook's controller: filters, chart panels, summary, exports.
 
@@ -491,12 +508,22 @@ class SteeringGroup:
             description="Authority",
         )
         self.panels: dict[str, tuple[Any, Any]] = {}
-        for control in (
+        # Drawn panels by what they show (see `_panel_key`): going back to earlier filters
+        # shows them again at once, and a panel whose inputs did not change is not redrawn.
+        self._drawn: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._shown: dict[str, tuple[Any, ...]] = {}
+        self._data_version = 0
+        # In a kernel: panels waiting to be redrawn, and the event loop redrawing them.
+        self._pending: list[str] = []
+        self._stepping_on: asyncio.AbstractEventLoop | None = None
+        # Every control a refresh follows: a panel's picture is kept per their values.
+        self._filter_controls = (
             self.year_filter,
             self.authority_filter,
             self.role_filter,
             self.theme_filter,
-        ):
+        )
+        for control in self._filter_controls:
             control.observe(lambda _change: self.refresh(), names="value")
         self.position_authority.observe(lambda _c: self.refresh(only="position"), names="value")
         self.filters = w.VBox(
@@ -526,6 +553,8 @@ class SteeringGroup:
 
         data = load_steering_data(list(sources))  # raises before anything is replaced
         self.data = data
+        self._data_version += 1
+        self._drawn.clear()
         self.key = key_path(None, beside=data.sources[0] if data.sources else None)
         years, authorities, roles = _filter_options(data.ratings)
         for control, options in (
@@ -683,33 +712,103 @@ class SteeringGroup:
             self._render(name)
         return self.panels[name][0]
 
+    def _panel_key(self, name: str) -> tuple[Any, ...]:
+        """Return what panel ``name`` shows depends on: the data read and the filters it reads."""
+        position = name == "position"  # placed against the region: no authority filter
+        filters = tuple(
+            control.value
+            for control in self._filter_controls
+            if not (position and control is self.authority_filter)
+        )
+        chosen = self.position_authority.value if position else None
+        return (
+            name,
+            self._data_version,
+            id(self.data),
+            self.min_group,
+            self.named_authorities,
+            filters,
+            chosen,
+        )
+
     def _render(self, name: str) -> None:
+        """Draw panel ``name`` for the current filters (or show it as drawn before for them)."""
+        _box, out = self.panels[name]
+        key = self._panel_key(name)
+        if key not in self._drawn:
+            self._drawn[key] = self._draw_output(name)
+            while len(self._drawn) > _DRAWN_KEPT:
+                self._drawn.popitem(last=False)
+        self._drawn.move_to_end(key)
+        if self._shown.get(name) != key or out.outputs != (self._drawn[key],):
+            out.outputs = (self._drawn[key],)  # unchanged pictures are not sent again
+        self._shown[name] = key
+
+    def _draw_output(self, name: str) -> dict[str, Any]:
+        """Draw panel ``name`` and return it as one notebook output (a PNG, or a message)."""
         import matplotlib.pyplot as plt
 
         from .safety import escape_html
 
-        _box, out = self.panels[name]
         if not len(self.filtered()) and name != "position":
-            out.outputs = (html_output("<i>No answers match the filters.</i>"),)
-            return
+            return html_output("<i>No answers match the filters.</i>")
         before = set(plt.get_fignums())
         try:
             ax = self.draw(name)
         except AssuredKitError as exc:
             for number in set(plt.get_fignums()) - before:
                 plt.close(number)
-            out.outputs = (html_output(f"<i>{escape_html(str(exc))}</i>"),)
-            return
-        out.outputs = (figure_output(ax.figure, PANELS[name][0]),)
+            return html_output(f"<i>{escape_html(str(exc))}</i>")
+        return figure_output(ax.figure, PANELS[name][0])
 
     def refresh(self, only: str | None = None) -> None:
-        """Redraw every panel shown (or just ``only``) and the summary, for the current filters."""
+        """Redraw every panel shown (or just ``only``) and the summary, for the current filters.
+
+        Only panels whose inputs changed are drawn again; one drawn before for the same filters
+        is shown again at once. Inside a running notebook kernel the status and the summary
+        table change at once and the panels are redrawn one after another on the kernel's
+        event loop, each saying "Redrawing" until its new picture replaces the old: a filter
+        change answers at once, and each panel is drawn once, for the filters chosen when its
+        turn comes, however many changes came meanwhile. Without an event loop (a script, the
+        tests) every panel is redrawn before this returns.
+        """
         self._update_status()
-        for name in list(self.panels):
-            if only is None or name == only:
-                self._render(name)
+        names = [n for n in self.panels if only is None or n == only]
         if only is None:
             self._render_summary()
+        loop = _running_loop()
+        if loop is None:
+            for name in names:
+                self._render(name)
+            return
+        for name in names:
+            key = self._panel_key(name)
+            if key in self._drawn:  # unchanged, or drawn before for these filters
+                if name in self._pending:
+                    self._pending.remove(name)
+                self._render(name)
+                continue
+            _box, out = self.panels[name]
+            old = tuple(o for o in out.outputs if "image/png" in o.get("data", {}))
+            out.outputs = (html_output(_REDRAWING), *old)
+            if name not in self._pending:
+                self._pending.append(name)
+        if self._pending and self._stepping_on is not loop:
+            self._stepping_on = loop
+            loop.call_soon(self._step, loop)
+
+    def _step(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Redraw the next panel waiting (for the filters chosen now), then let the kernel in."""
+        if not self._pending:
+            self._stepping_on = None
+            return
+        try:
+            self._render(self._pending.pop(0))
+        finally:  # a chart that fails to draw does not stop the others
+            if self._pending:
+                loop.call_soon(self._step, loop)
+            else:
+                self._stepping_on = None
 
     # ------------------------------------------------------------------ tables and exports
 

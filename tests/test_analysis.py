@@ -162,6 +162,69 @@ def test_filters_redraw_panels_and_status(group):
     assert len(labels) == 1 and labels[0].startswith("Workforce")
 
 
+def _count_draws(group) -> list[str]:
+    """Record each panel the group draws (by wrapping its ``draw``)."""
+    drawn: list[str] = []
+    real = group.draw
+
+    def draw(name, ax=None):
+        drawn.append(name)
+        return real(name, ax)
+
+    group.draw = draw
+    return drawn
+
+
+def _png(out) -> str | None:
+    return next((o["data"]["image/png"] for o in out.outputs if "image/png" in o["data"]), None)
+
+
+def test_a_filter_change_redraws_only_what_changed(group):
+    group.panel("profile")
+    group.panel("position")
+    drawn = _count_draws(group)
+    first = _png(group.panels["profile"][1])
+    group.authority_filter.value = (group.authority_filter.options[0],)
+    assert drawn == ["profile"]  # the position panel ignores the authority filter
+    assert _png(group.panels["profile"][1]) != first
+    group.authority_filter.value = ()
+    assert drawn == ["profile"]  # drawn before for these filters: shown again, not redrawn
+    assert _png(group.panels["profile"][1]) == first
+    group.role_filter.value = ("DCS",)
+    assert drawn == ["profile", "profile", "position"]
+
+
+def test_in_a_kernel_a_filter_change_answers_before_the_panels_redraw(group):
+    import asyncio
+
+    group.panel("themes")
+    group.panel("profile")
+    drawn = _count_draws(group)
+    old = _png(group.panels["themes"][1])
+    status = group.status.value
+
+    async def change_filters() -> None:
+        group.role_filter.value = ("LM",)  # dropped: changed again before it was drawn
+        group.theme_filter.value = ("WF", "PR")
+        # The callback has returned: status and summary are new, panels say they are redrawing
+        # and keep their old picture until the new one replaces it.
+        assert drawn == [] and group.status.value != status
+        out = group.panels["themes"][1]
+        assert "Redrawing" in _widget_outputs(out) and _png(out) == old
+        for _ in range(50):
+            await asyncio.sleep(0)
+            if len(drawn) == 2:
+                break
+
+    asyncio.run(change_filters())
+    assert drawn == ["themes", "profile"]
+    out = group.panels["themes"][1]
+    assert "Redrawing" not in _widget_outputs(out) and _png(out) != old
+    ax = group.draw("themes")
+    labels = [t.get_text().split("\n")[0] for t in ax.get_yticklabels()]
+    assert labels == ["Workforce", "Prevention"]
+
+
 def test_a_chart_the_filters_cannot_make_says_why(group):
     years = sorted(pd.to_datetime(group.data.ratings["held_on"]).dt.year.unique())
     group.year_filter.value = (int(years[0]),)
