@@ -67,6 +67,7 @@ __all__ = [
     "heatmap",
     "live_distribution",
     "role_pairs",
+    "svg_image",
     "theme_profile",
 ]
 
@@ -80,6 +81,42 @@ _NOTE_X: weakref.WeakKeyDictionary[Axes, float] = weakref.WeakKeyDictionary()
 _ROOM = 0.3
 _DK_ROOM = 0.24
 _CHAR_WIDTH = 0.6  # a character's width as a share of the type size (a generous average)
+
+
+def svg_image(figure: Any, *, pad_inches: float = 0.1) -> bytes:
+    """Return ``figure`` as a self-contained SVG image, trimmed to what it draws.
+
+    The same picture as ``figure.savefig(..., format="svg", bbox_inches="tight")`` with text
+    kept as text, no date and stable ids, drawn once rather than twice: the layout and the
+    trimmed box are worked out with the figure's own renderer (which has already measured most
+    of the chart's text while it was drawn), then the SVG is written with that layout fixed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abc"),
+    ...     "theme_id": "WF", "rating": pd.array([5, 4, 2], dtype="Int64"), "dont_know": False})
+    >>> svg_image(diverging_bars(answers).figure).startswith(b"<?xml")
+    True
+    """
+    import io
+
+    import matplotlib
+    from matplotlib.transforms import Bbox
+
+    figure.draw_without_rendering()  # the layout engine places everything, on the figure's renderer
+    box = figure.get_tightbbox(figure.canvas.get_renderer()).padded(pad_inches)
+    buffer = io.BytesIO()
+    layout = figure.get_layout_engine()
+    figure.set_layout_engine("none")  # already laid out: keep it as it is
+    try:
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "assured-kit"}):
+            figure.savefig(
+                buffer, format="svg", metadata={"Date": None}, bbox_inches=Bbox(box.get_points())
+            )
+    finally:
+        figure.set_layout_engine(layout)
+    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------------------------

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,6 +299,7 @@ class _Report:
     marking: str = DEFAULT_MARKING
     summaries: dict[str, pd.DataFrame] = field(default_factory=dict)
     glossed: set[str] = field(default_factory=set)  # glossary terms already marked in the page
+    theme_rows: dict[str, np.ndarray] | None = None  # rows of `ratings` per theme, found once
 
     @property
     def where(self) -> dict[str, Any]:
@@ -1572,9 +1572,8 @@ def _open_groups(rep: _Report, table: pd.DataFrame) -> np.ndarray:
                 )
             groups = rep.summaries[cache]
             shown = groups[~groups["suppressed"].astype(bool)][keys].astype(str)
-            open_keys = set(shown.itertuples(index=False, name=None))
-            picked = table[rows][keys].astype(str).itertuples(index=False, name=None)
-            flags[np.flatnonzero(rows)] = [k in open_keys for k in picked]
+            picked = pd.MultiIndex.from_frame(table[rows][keys].astype(str))
+            flags[np.flatnonzero(rows)] = picked.isin(pd.MultiIndex.from_frame(shown))
     return flags
 
 
@@ -1802,20 +1801,17 @@ def _html(rep: _Report) -> str:
 
 def _embed(draw: Callable[[], Axes], *, alt: str, caption: str = "") -> str:
     """Run a chart function of `assured_kit.charts` and embed its figure as an SVG image."""
-    import matplotlib
     import matplotlib.pyplot as plt
+
+    from .charts import svg_image
 
     ax = draw()
     fig = ax.figure
     try:
-        buffer = io.BytesIO()
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "assured-kit"}):
-            fig.savefig(
-                buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.1
-            )
+        image = svg_image(fig)
     finally:
         plt.close(fig)  # type: ignore[arg-type]
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = base64.b64encode(image).decode("ascii")
     cap = f"<figcaption>{escape_html(caption)}</figcaption>" if caption else ""
     return (
         f"<figure><img src='data:image/svg+xml;base64,{data}' alt='{escape_html(alt)}'>"
@@ -1898,22 +1894,34 @@ def _charts_theme_questions(rep: _Report, theme: str) -> str:
     )
 
 
+def _theme_answers(rep: _Report) -> dict[str, np.ndarray]:
+    """Return the row positions of the report's answers (``rep.ratings``) per theme.
+
+    Found in one pass over the answers, once per report, rather than once per theme.
+    """
+    if "theme_id" not in rep.ratings.columns:
+        return {}
+    themes = rep.ratings["theme_id"].astype(str)
+    return dict(themes.groupby(themes.to_numpy(), sort=False).indices)
+
+
 def _charts_theme_evidence(rep: _Report, theme: str) -> str:
     from . import charts
     from .summary import evidence_grid
 
     # The grid describes the theme's own group: withheld with it (the themes table already
-    # applied the disclosure rule against the whole data), else as evidence_grid says.
+    # applied the disclosure rule against the whole data), else as evidence_grid says of the
+    # theme's answers in the report's slice (rep.ratings: rep.region within rep.where).
     themes = rep.summaries["themes"]
     row = themes[themes["theme_id"].astype(str) == theme]
     if not len(row) or bool(row["suppressed"].iloc[0]):
         return ""
-    grid = evidence_grid(
-        rep.region,
-        scale=rep.scale,
-        min_group=rep.min_group,
-        where={**rep.where, "theme_id": theme},
-    )
+    if rep.theme_rows is None:
+        rep.theme_rows = _theme_answers(rep)
+    rows = rep.theme_rows.get(theme)
+    if rows is None or not len(rows):
+        return ""
+    grid = evidence_grid(rep.ratings.iloc[rows], scale=rep.scale, min_group=rep.min_group)
     if bool(grid["suppressed"].all()) or int(grid["n"].fillna(0).sum()) == 0:
         return ""
     return _embed(
