@@ -105,17 +105,24 @@ def svg_image(figure: Any, *, pad_inches: float = 0.1) -> bytes:
     from matplotlib.transforms import Bbox
 
     figure.draw_without_rendering()  # the layout engine places everything, on the figure's renderer
-    box = figure.get_tightbbox(figure.canvas.get_renderer()).padded(pad_inches)
+    box = Bbox(figure.get_tightbbox(figure.canvas.get_renderer()).padded(pad_inches).get_points())
     buffer = io.BytesIO()
     layout = figure.get_layout_engine()
-    figure.set_layout_engine("none")  # already laid out: keep it as it is
-    try:
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "assured-kit"}):
-            figure.savefig(
-                buffer, format="svg", metadata={"Date": None}, bbox_inches=Bbox(box.get_points())
-            )
-    finally:
-        figure.set_layout_engine(layout)
+    with matplotlib.rc_context(
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": "assured-kit",
+            "figure.autolayout": False,
+            "figure.constrained_layout.use": False,
+        }
+    ):
+        # Already laid out: with no layout engine, savefig neither lays it out again nor
+        # draws it once more just to measure it.
+        figure.set_layout_engine(None)
+        try:
+            figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches=box)
+        finally:
+            figure.set_layout_engine(layout)
     return buffer.getvalue()
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import os
 import shutil
 import statistics
@@ -105,9 +104,8 @@ def chart_cases(ratings: pd.DataFrame) -> dict[str, tuple]:
 
 
 def _save_svg(fig: object) -> None:
-    buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.1)  # type: ignore[attr-defined]
+    """Write ``fig`` as SVG the way the report embeds it (`charts.svg_image`), then close it."""
+    charts.svg_image(fig)
     plt.close(fig)  # type: ignore[arg-type]
 
 
