@@ -87,9 +87,10 @@ def svg_image(figure: Any, *, pad_inches: float = 0.1) -> bytes:
     """Return ``figure`` as a self-contained SVG image, trimmed to what it draws.
 
     The same picture as ``figure.savefig(..., format="svg", bbox_inches="tight")`` with text
-    kept as text, no date and stable ids, drawn once rather than twice: the layout and the
-    trimmed box are worked out with the figure's own renderer (which has already measured most
-    of the chart's text while it was drawn), then the SVG is written with that layout fixed.
+    kept as text, no date and stable ids. The layout and the trimmed box are worked out on the
+    figure's own renderer (which has already measured much of the chart's text while the chart
+    was made), not on a throwaway SVG renderer; the SVG is then written in one pass with that
+    layout fixed.
 
     Examples
     --------

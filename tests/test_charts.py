@@ -855,3 +855,36 @@ def test_facet_withholds_as_the_reports_do(demo_ratings):
     people = [f"(n={int(n)})" for n in expected["n_respondents"].dropna()]
     assert [label.split("\n")[-1] for label in labels if "(n=" in label] == people
     assert len(labels) == len(expected)
+
+
+def test_svg_image_is_the_tight_svg_drawn_once(room):
+    """`svg_image` writes what savefig(bbox_inches="tight") would, in two passes only."""
+    import io
+    import re
+
+    import matplotlib
+
+    from assured_kit.charts import diverging_bars, svg_image
+
+    def size(svg: bytes) -> tuple[float, float]:
+        found = re.search(rb'<svg [^>]*width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+        assert found, svg[:300]
+        return float(found.group(1)), float(found.group(2))
+
+    fig = diverging_bars(room).figure
+    engine = fig.get_layout_engine()
+    draws = []
+    fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
+    image = svg_image(fig)
+    assert fig.get_layout_engine() is engine  # the figure is left as it was
+    # One layout pass on the figure's own renderer, one SVG pass: savefig neither lays it out
+    # nor measures it again.
+    assert len(draws) == 2
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "assured-kit"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.1)
+    assert size(image) == pytest.approx(size(buffer.getvalue()), abs=0.05)
+    text = image.decode("utf-8")
+    assert "Fully confident" in text  # text kept as text, not paths
+    assert "<dc:date>" not in text  # no date: the same report twice is the same file
+    assert image == svg_image(diverging_bars(room).figure)  # stable ids: the same file again
