@@ -433,3 +433,43 @@ def test_a_panel_picture_is_painted_once_and_cropped_as_savefig_crops(outside):
     # The same picture, give or take anti-aliasing at a sub-pixel shift.
     assert np.abs(new.astype(int) - old.astype(int)).mean() < 8
     assert (new[..., :3] < 128).any()  # something dark (the labels) was painted
+
+
+@pytest.mark.parametrize("in_a_kernel", [False, True])
+def test_a_redraw_shares_the_summaries_work_and_then_lets_it_go(group, monkeypatch, in_a_kernel):
+    import asyncio
+
+    from assured_kit import summary
+
+    for name in ("themes", "profile", "roles"):
+        group.panel(name)
+    made = []
+    real = summary._Answers
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(summary, "_Answers", counted)
+    drawn = _count_draws(group)
+
+    async def change_filters() -> None:
+        group.role_filter.value = ("DCS",)
+        for _ in range(50):
+            await asyncio.sleep(0)
+            if len(drawn) == 3:
+                break
+        await asyncio.sleep(0)  # the block of shared work is left on the next turn
+
+    if in_a_kernel:
+        asyncio.run(change_filters())
+    else:
+        group.role_filter.value = ("DCS",)
+    # Three panels and the summary table: the answers are read once, not once per summary.
+    assert drawn == ["themes", "profile", "roles"] and len(made) == 1
+    assert group._work is None
+    assert group.filtered() is group.filtered()  # worked out once per choice of filters
+    made.clear()
+    group.summary_table()  # outside a redraw nothing is kept
+    group.summary_table()
+    assert len(made) == 2
