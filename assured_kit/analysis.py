@@ -715,14 +715,10 @@ class SteeringGroup:
             *(control.value for control in self._filter_controls),
         )
         if self._kept is None or self._kept[0] != key:
-            kept = filter_ratings(
-                self.data.ratings,
-                years=self.year_filter.value,
-                authorities=None if ignore_authority else self.authority_filter.value,
-                roles=self.role_filter.value,
-                themes=self.theme_filter.value,
-            )
-            self._kept = (key, kept)
+            from .summary import where_mask
+
+            ratings, where = self.sliced(ignore_authority=ignore_authority)
+            self._kept = (key, ratings[where_mask(ratings, where)])
         return self._kept[1]
 
     def _update_status(self) -> None:
