@@ -794,6 +794,19 @@ def _person_codes(frame: pd.DataFrame, rows: np.ndarray, pair: np.ndarray) -> np
     return person_of_pair[codes]
 
 
+def _people_per_cell(cell: np.ndarray, person: np.ndarray, n: int) -> np.ndarray:
+    """People per cell: those who gave a rating, or, where nobody did, those who said Don't know.
+
+    ``person`` codes are ``2 * person`` for a rated answer and ``2 * person + 1`` for a Don't
+    know (see `_Cells`).
+    """
+    n_person = int(person.max()) + 1 if len(person) else 1
+    distinct = pd.unique(cell * n_person + person)
+    dk = (distinct % n_person) % 2 == 1
+    raters = np.bincount(distinct[~dk] // n_person, minlength=n)
+    return np.where(raters > 0, raters, np.bincount(distinct[dk] // n_person, minlength=n))
+
+
 class _Cells:
     """One table of the lattice: its cells, their people and what is withheld.
 
@@ -806,13 +819,7 @@ class _Cells:
     def __init__(self, cell: np.ndarray, person: np.ndarray, ranks: list[np.ndarray]) -> None:
         uniq, self.of_row = np.unique(cell, return_inverse=True)
         self.n = len(uniq)
-        n_person = int(person.max()) + 1 if len(person) else 1
-        distinct = pd.unique(self.of_row * n_person + person)
-        dk = (distinct % n_person) % 2 == 1
-        raters = np.bincount(distinct[~dk] // n_person, minlength=self.n)
-        self.people = np.where(
-            raters > 0, raters, np.bincount(distinct[dk] // n_person, minlength=self.n)
-        )
+        self.people = _people_per_cell(self.of_row, person, self.n)
         order = np.argsort(self.of_row, kind="stable")
         self._persons = person[order]
         self._bounds = np.searchsorted(self.of_row[order], np.arange(self.n + 1))
@@ -866,16 +873,215 @@ def _complement(
     return changed
 
 
+#: One lattice dimension: its levels, coarse to fine, as (key name, codes, rank per code, radix).
+_Level = tuple[str, np.ndarray, np.ndarray, int]
+#: One margin: (child table, parent table, parent cell of each child cell).
+_Margin = tuple[tuple[int, ...], tuple[int, ...], np.ndarray]
+
+
+def _dimensions(prepared: _Prepared) -> tuple[list[list[_Level]], list[int]]:
+    """Return the lattice dimensions of a prepared table and the depth each turns optional at.
+
+    Authority, role, year and theme are always dimensions when the ratings have them, whatever
+    the summary's keys, so every output settles the same tables alike. A workshop (below its
+    year), a question (below its theme) and a round are dimensions only when a key, and the
+    tables holding them are settled after the others (see `_withhold`).
+    """
+    names = prepared.key_names
+    frame = prepared.frame
+    columns = set(frame.columns)
+
+    def level(name: str) -> _Level:
+        if name in prepared.key_codes:
+            rank = prepared.key_rank[name]
+            return name, prepared.key_codes[name], rank, len(rank)
+        if name == "year":
+            years = pd.to_datetime(frame["held_on"].iloc[prepared.rows]).dt.year
+            column = pd.Series(years.to_numpy(), dtype="Int64")
+        else:
+            column = frame[name].iloc[prepared.rows]
+        codes = _KeyCodes(column, _RESPONDENT_ROLES if name == "role" else None)
+        return name, codes.codes, codes.rank_of_codes(), codes.radix
+
+    never = 1_000
+    dims: list[list[_Level]] = []
+    optional: list[int] = []
+    for name in ("authority", "role"):
+        if name in columns:
+            dims.append([level(name)])
+            optional.append(never)
+    time = [level("year")] if "held_on" in columns else []
+    if "workshop_id" in names:
+        time.append(level("workshop_id"))
+    if time:
+        dims.append(time)
+        optional.append(len(time) if "workshop_id" in names else never)
+    if "round" in names:
+        dims.append([level("round")])
+        optional.append(1)
+    items = [level("theme_id")] if "theme_id" in columns else []
+    if "question_id" in names:
+        items.append(level("question_id"))
+    if items:
+        dims.append(items)
+        optional.append(len(items) if "question_id" in names else never)
+    return dims, optional
+
+
+def _known(
+    tables: Mapping[tuple[int, ...], _Cells], margins: Sequence[_Margin]
+) -> tuple[dict[tuple[int, ...], np.ndarray], dict[tuple[int, ...], np.ndarray]]:
+    """Flag every cell whose figures are known: shown, or worked out from figures known.
+
+    A withheld cell is worked out when it is the only unknown part of a known margin (the
+    margin minus its other parts), or when every part of it is known (their sum); repeated
+    until nothing more is worked out. Cells holding no answers are not cells here: they are
+    known to be empty. Returns the flags and, per cell, the margin that worked it out as
+    the only unknown part (its index in ``margins``; -1 otherwise).
+    """
+    known = {spec: ~table.withheld for spec, table in tables.items()}
+    cause = {spec: np.full(table.n, -1, dtype=np.int64) for spec, table in tables.items()}
+    changed = True
+    while changed:
+        changed = False
+        for i, (child, parent, parent_of) in enumerate(margins):
+            unknown = ~known[child]
+            n_unknown = np.bincount(parent_of[unknown], minlength=tables[parent].n)
+            down = unknown & known[parent][parent_of] & (n_unknown[parent_of] == 1)
+            up = ~known[parent] & (n_unknown == 0)
+            if down.any() or up.any():
+                known[child] |= down
+                cause[child][down] = i
+                known[parent] |= up
+                changed = True
+    return known, cause
+
+
+def _settle(
+    tables: dict[tuple[int, ...], _Cells],
+    margins: Sequence[_Margin],
+    current: set[tuple[int, ...]],
+    person: np.ndarray,
+    min_group: int,
+) -> bool:
+    """Withhold cells of the ``current`` tables until no margin gives a small group away.
+
+    The rule for linked tables: in every margin known (shown, or worked out by `_known`), the
+    parts not known hold no one or at least ``min_group`` people; otherwise one more cell is
+    withheld (the smallest shown part of that margin; else the margin itself; else the
+    smallest shown cell next to what makes it known), and the check runs again, to a
+    fixpoint. Only cells of ``current`` are withheld; the other tables are settled already.
+    Returns whether anything more was withheld.
+    """
+    order = {spec: i for i, spec in enumerate(tables)}
+    anything = False
+    while True:
+        known, cause = _known(tables, margins)
+        picks: set[tuple[tuple[int, ...], int] | None] = set()
+        for child, parent, _ in margins:
+            table, above = tables[child], tables[parent]
+            hidden = ~known[child][table.of_row]
+            count = _people_per_cell(above.of_row[hidden], person[hidden], above.n)
+            for q in np.flatnonzero(known[parent] & (count > 0) & (count < min_group)):
+                picks.add(_one_more(tables, margins, current, order, known, child, parent, q))
+        # A small withheld group worked out as the only unknown part of a margin.
+        for spec, table in tables.items():
+            small = table.withheld & known[spec] & (table.people < min_group) & (cause[spec] >= 0)
+            for c in np.flatnonzero(small):
+                child, parent, parent_of = margins[int(cause[spec][c])]
+                q = int(parent_of[c])
+                picks.add(_one_more(tables, margins, current, order, known, child, parent, q))
+        picks.discard(None)
+        if not picks:
+            return anything
+        for pick in picks:
+            assert pick is not None
+            spec, c = pick
+            tables[spec].withheld[c] = True
+        anything = True
+
+
+def _one_more(
+    tables: dict[tuple[int, ...], _Cells],
+    margins: Sequence[_Margin],
+    current: set[tuple[int, ...]],
+    order: Mapping[tuple[int, ...], int],
+    known: Mapping[tuple[int, ...], np.ndarray],
+    child: tuple[int, ...],
+    parent: tuple[int, ...],
+    q: int,
+) -> tuple[tuple[int, ...], int] | None:
+    """Choose the cell to withhold for margin ``q`` of ``parent`` (see `_settle`).
+
+    None when every cell of the tables being settled is withheld already.
+    """
+
+    def smallest(
+        found: list[tuple[tuple[int, ...], np.ndarray]],
+    ) -> tuple[tuple[int, ...], int] | None:
+        best: tuple[tuple[int, int, int], tuple[tuple[int, ...], int]] | None = None
+        for spec, cells in found:
+            if spec not in current:
+                continue
+            t = tables[spec]
+            for c in cells[~t.withheld[cells]]:
+                rank = (int(t.people[c]), order[spec], int(t.rank[c]))
+                if best is None or rank < best[0]:
+                    best = (rank, (spec, int(c)))
+        return None if best is None else best[1]
+
+    def parts(of: np.ndarray, cell: int) -> np.ndarray:
+        return np.flatnonzero(of == cell)
+
+    # The margin's shown parts; else the margin itself.
+    pick = smallest([(child, parts(_parent_of(margins, child, parent), q))])
+    if pick is None and parent in current and not tables[parent].withheld[q]:
+        return parent, q
+    if pick is not None:
+        return pick
+    # Else what makes the margin, or its withheld parts, known: the shown cells beside them.
+    near: list[tuple[tuple[int, ...], np.ndarray]] = []
+    worked_out = parts(_parent_of(margins, child, parent), q)
+    worked_out = worked_out[known[child][worked_out] & tables[child].withheld[worked_out]]
+    for spec, cells in [(parent, np.array([q])), (child, worked_out)]:
+        for c, p, of in margins:
+            if c == spec:  # siblings under each of its margins
+                for cell in cells:
+                    near.append((c, parts(of, int(of[cell]))))
+            elif p == spec and c != child:  # its parts in other directions
+                for cell in cells:
+                    near.append((c, parts(of, int(cell))))
+    pick = smallest(near)
+    if pick is not None:
+        return pick
+    # Nothing beside it can be withheld: withhold the smallest shown cell of the tables being
+    # settled (always progress; the check runs again).
+    return smallest([(spec, np.arange(tables[spec].n)) for spec in current])
+
+
+def _parent_of(
+    margins: Sequence[_Margin], child: tuple[int, ...], parent: tuple[int, ...]
+) -> np.ndarray:
+    for c, p, of in margins:
+        if c == child and p == parent:
+            return of
+    raise KeyError((child, parent))  # pragma: no cover - margins are built together
+
+
 def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarray]:
     """Return (people, withheld) per group of a prepared table: the disclosure rule applied.
 
-    Primary: fewer than ``min_group`` people. Complementary: over the lattice of every table
-    that can be made from the `DISCLOSURE_KEYS` among the table's keys (each key summed out
-    one level at a time, a question into its theme), coarse tables first, the smallest shown
-    sibling (ties by the values' text) is withheld until every withheld group's complement in
-    each shown margin is empty or has at least ``min_group`` people, and in every coarser
-    table further up, among the groups no table in between shows. A table's decisions depend
-    only on the answers and its coarser margins, so every output of one data set agrees.
+    Primary: fewer than ``min_group`` people. Complementary, over the lattice of every table
+    that can be made from the dimensions of `_dimensions` (authority, role, year and theme
+    always; a workshop, question or round when a key): first, coarse tables first, the
+    smallest shown sibling (ties by the values' text) is withheld until every withheld group's
+    complement in each shown margin is empty or has at least ``min_group`` people, and in
+    every coarser table further up, among the groups no table in between shows; then
+    `_settle` withholds more until no margin known (shown or worked out from other figures)
+    leaves a small group as its unknown part. The tables without an optional dimension are
+    settled first, then each set of optional dimensions after all its subsets, withholding only
+    its own tables' cells: a table's decisions depend only on the answers and the tables
+    settled with or before it, so every output of one data set agrees.
     Other keys (respondent, ...) are then split off each lattice cell the same way.
     """
     people = prepared.people()
@@ -885,32 +1091,12 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     # Every answer takes part, rated or Don't know (see _Cells for how people are counted).
     person = prepared.person * 2 + (~prepared.rated).astype(np.int64)
     names = prepared.key_names
-    # Each lattice dimension: its levels (coarse to fine) as (codes, rank per code, radix).
-    dims: list[list[tuple[np.ndarray, np.ndarray, int]]] = []
-
-    def level(name: str) -> tuple[np.ndarray, np.ndarray, int]:
-        codes = prepared.key_codes[name]
-        rank = prepared.key_rank[name]
-        return codes, rank, len(rank)
-
-    for name in _LATTICE_DIMENSIONS:
-        if name in names:
-            dims.append([level(name)])
-    items = []
-    if "theme_id" in names:
-        items.append(level("theme_id"))
-    elif "question_id" in names and "theme_id" in prepared.frame.columns:
-        themes = _KeyCodes(prepared.frame["theme_id"].iloc[prepared.rows], None)
-        items.append((themes.codes, themes.rank_of_codes(), themes.radix))
-    if "question_id" in names:
-        items.append(level("question_id"))
-    if items:
-        dims.append(items)
+    dims, optional = _dimensions(prepared)
 
     # One row per person and finest cell.
     finest = np.zeros(len(person), dtype=np.int64)
     for levels in dims:
-        codes, _, radix = levels[-1]
+        _, codes, _, radix = levels[-1]
         finest = pd.factorize(finest * radix + codes)[0].astype(np.int64)
     n_person = int(person.max()) + 1
     _, row_of, reduced_of_rated = np.unique(
@@ -918,51 +1104,44 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     )
     person_r = person[row_of]
 
+    def layer(spec: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(i for i, (d, o) in enumerate(zip(spec, optional, strict=True)) if d >= o)
+
     specs = sorted(
         itertools.product(*[range(len(levels) + 1) for levels in dims]),
-        key=lambda spec: (sum(spec), spec),
+        key=lambda spec: (len(layer(spec)), layer(spec), sum(spec), spec),
     )
     tables: dict[tuple[int, ...], _Cells] = {}
+    margins: list[_Margin] = []
     for spec in specs:
         cell = np.zeros(len(row_of), dtype=np.int64)
         ranks = []
         for levels, depth in zip(dims, spec, strict=True):
             if depth:
-                codes, rank, radix = levels[depth - 1]
+                _, codes, rank, radix = levels[depth - 1]
                 cell = cell * radix + codes[row_of]
                 ranks.append(rank[codes[row_of]])
         table = _Cells(cell, person_r, ranks)
         table.withheld = table.people < min_group
-        # Every coarser table: one level up, the margin itself; further up (the total above a
-        # theme's questions, a theme above an authority's questions), only the cells not known
-        # through a shown cell of a table in between.
-        parents: list[tuple[tuple[int, ...], np.ndarray | None]] = []
-        for up in specs:
-            if up == spec or any(u > d for u, d in zip(up, spec, strict=True)):
-                continue
-            if up not in tables:
-                continue
-            between = [
-                m
-                for m in tables
-                if m not in (up, spec)
-                and all(u <= x <= d for u, x, d in zip(up, m, spec, strict=True))
-            ]
-            eligible = None
-            if between:
-                eligible = np.ones(table.n, dtype=bool)
-                for mid in between:
-                    eligible &= tables[mid].withheld[tables[mid].of_row[table.first]]
-            parents.append((up, eligible))
-        changed = bool(parents)
-        while changed:
-            changed = False
-            for parent_spec, eligible in parents:
-                parent = tables[parent_spec]
-                parent_of = parent.of_row[table.first]
-                changed |= _complement(table, parent_of, parent.withheld, min_group, eligible)
         tables[spec] = table
-    top = tables[specs[-1]]
+        for i, depth in enumerate(spec):
+            if depth:
+                up = (*spec[:i], depth - 1, *spec[i + 1 :])
+                margins.append((spec, up, tables[up].of_row[table.first]))
+        _complement_all(tables, spec, min_group)
+        if spec == specs[-1] or layer(specs[specs.index(spec) + 1]) != layer(spec):
+            # Settle this layer against the tables of its own and coarser layers only.
+            seen = {s: t for s, t in tables.items() if set(layer(s)) <= set(layer(spec))}
+            linked = [m for m in margins if m[0] in seen]
+            current = {s for s in seen if layer(s) == layer(spec)}
+            while _settle(seen, linked, current, person_r, min_group):
+                for s in sorted(current, key=specs.index):
+                    _complement_all(tables, s, min_group)
+    key_spec = tuple(
+        max((j + 1 for j, lv in enumerate(levels) if lv[0] in names), default=0)
+        for levels in dims
+    )
+    top = tables[key_spec]
 
     # Map each group to its lattice cell (through any of its rows).
     cell_of_rated = top.of_row[reduced_of_rated]
@@ -982,6 +1161,40 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
             pass
         withheld[group_of_cell] = split.withheld
     return people, withheld
+
+
+def _complement_all(
+    tables: dict[tuple[int, ...], _Cells], spec: tuple[int, ...], min_group: int
+) -> None:
+    """Apply `_complement` to one table against every coarser table already made.
+
+    One level up, the margin itself; further up (the total above a theme's questions, a theme
+    above an authority's questions), only the cells not known through a shown cell of a table
+    in between.
+    """
+    table = tables[spec]
+    parents: list[tuple[tuple[int, ...], np.ndarray | None]] = []
+    for up in tables:
+        if up == spec or any(u > d for u, d in zip(up, spec, strict=True)):
+            continue
+        between = [
+            m
+            for m in tables
+            if m not in (up, spec) and all(u <= x <= d for u, x, d in zip(up, m, spec, strict=True))
+        ]
+        eligible = None
+        if between:
+            eligible = np.ones(table.n, dtype=bool)
+            for mid in between:
+                eligible &= tables[mid].withheld[tables[mid].of_row[table.first]]
+        parents.append((up, eligible))
+    changed = bool(parents)
+    while changed:
+        changed = False
+        for parent_spec, eligible in parents:
+            parent = tables[parent_spec]
+            parent_of = parent.of_row[table.first]
+            changed |= _complement(table, parent_of, parent.withheld, min_group, eligible)
 
 
 class _Prepared:
