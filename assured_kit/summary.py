@@ -966,39 +966,86 @@ def _settle(
 ) -> bool:
     """Withhold cells of the ``current`` tables until no margin gives a small group away.
 
-    The rule for linked tables: in every margin known (shown, or worked out by `_known`), the
-    parts not known hold no one or at least ``min_group`` people; otherwise one more cell is
-    withheld (the smallest shown part of that margin; else the margin itself; else the
-    smallest shown cell next to what makes it known), and the check runs again, to a
-    fixpoint. Only cells of ``current`` are withheld; the other tables are settled already.
-    Returns whether anything more was withheld.
+    The rule for linked tables: no withheld group of fewer than ``min_group`` people is worked
+    out (`_known`), and in every margin known the parts not known hold no one or at least
+    ``min_group`` people together. While either fails, one more cell is withheld (see
+    `_one_more`) and the check runs again, to a fixpoint. Only cells of ``current`` are
+    withheld; the other tables are settled already. Returns whether anything was withheld.
     """
     order = {spec: i for i, spec in enumerate(tables)}
+
+    def unknown_people(m: int, known: Mapping[tuple[int, ...], np.ndarray]) -> np.ndarray:
+        child, parent, _ = margins[m]
+        table, above = tables[child], tables[parent]
+        hidden = ~known[child][table.of_row]
+        return _people_per_cell(above.of_row[hidden], person[hidden], above.n)
+
     anything = False
     while True:
         known, cause = _known(tables, margins)
-        picks: set[tuple[tuple[int, ...], int] | None] = set()
-        for child, parent, _ in margins:
-            table, above = tables[child], tables[parent]
-            hidden = ~known[child][table.of_row]
-            count = _people_per_cell(above.of_row[hidden], person[hidden], above.n)
-            for q in np.flatnonzero(known[parent] & (count > 0) & (count < min_group)):
-                picks.add(_one_more(tables, margins, current, order, known, child, parent, q))
+        pick = None
         # A small withheld group worked out as the only unknown part of a margin.
         for spec, table in tables.items():
             small = table.withheld & known[spec] & (table.people < min_group) & (cause[spec] >= 0)
-            for c in np.flatnonzero(small):
-                child, parent, parent_of = margins[int(cause[spec][c])]
-                q = int(parent_of[c])
-                picks.add(_one_more(tables, margins, current, order, known, child, parent, q))
-        picks.discard(None)
-        if not picks:
+            if small.any():
+                c = int(np.flatnonzero(small)[0])
+
+                def resolved(now: Mapping[tuple[int, ...], np.ndarray], s=spec, c=c) -> bool:
+                    return not now[s][c]
+
+                pick = _one_more(tables, margins, current, order, known, cause, spec, c, resolved)
+                break
+        # Several unknown parts of a known margin that together hold a few people.
+        for m, (_, parent, _) in enumerate(margins):
+            if pick is not None:
+                break
+            count = unknown_people(m, known)
+            bad = known[parent] & (count > 0) & (count < min_group)
+            if bad.any():
+                q = int(np.flatnonzero(bad)[0])
+
+                def fixed(now: Mapping[tuple[int, ...], np.ndarray], m=m, q=q, p=parent) -> bool:
+                    n = unknown_people(m, now)[q]
+                    return not now[p][q] or not 0 < n < min_group
+
+                pick = _one_more(tables, margins, current, order, known, cause, parent, q, fixed, m)
+        if pick is None:
             return anything
-        for pick in picks:
-            assert pick is not None
-            spec, c = pick
-            tables[spec].withheld[c] = True
+        _withhold_same(tables, margins, [pick])
         anything = True
+
+
+def _withhold_same(
+    tables: Mapping[tuple[int, ...], _Cells],
+    margins: Sequence[_Margin],
+    cells: list[tuple[tuple[int, ...], int]],
+    value: bool = True,
+) -> list[tuple[tuple[int, ...], int]]:
+    """Set the withheld flag of cells and of every cell holding exactly the same answers.
+
+    A margin with one part is that part (a theme answered in one year only, a role present
+    in one authority only): one shown copy would show the other. Returns the cells changed.
+    """
+    done: list[tuple[tuple[int, ...], int]] = []
+    todo = list(cells)
+    while todo:
+        spec, c = todo.pop()
+        if tables[spec].withheld[c] == value:
+            continue
+        tables[spec].withheld[c] = value
+        done.append((spec, c))
+        for child, parent, of in margins:
+            if child == spec and np.count_nonzero(of == of[c]) == 1:
+                todo.append((parent, int(of[c])))
+            elif parent == spec:
+                parts = np.flatnonzero(of == c)
+                if len(parts) == 1:
+                    todo.append((child, int(parts[0])))
+    return done
+
+
+#: How many candidates `_one_more` tries before taking the first.
+_TRIES = 6
 
 
 def _one_more(
@@ -1007,65 +1054,72 @@ def _one_more(
     current: set[tuple[int, ...]],
     order: Mapping[tuple[int, ...], int],
     known: Mapping[tuple[int, ...], np.ndarray],
-    child: tuple[int, ...],
-    parent: tuple[int, ...],
-    q: int,
-) -> tuple[tuple[int, ...], int] | None:
-    """Choose the cell to withhold for margin ``q`` of ``parent`` (see `_settle`).
+    cause: Mapping[tuple[int, ...], np.ndarray],
+    spec: tuple[int, ...],
+    cell: int,
+    resolved: Any,
+    split: int | None = None,
+) -> tuple[tuple[int, ...], int]:
+    """Choose the cell to withhold so that a small group is no longer worked out.
 
-    None when every cell of the tables being settled is withheld already.
+    Either ``cell`` of ``spec`` is a small withheld group worked out as the only unknown part
+    of its margin (``split`` None), or it is a known margin whose unknown parts by margin
+    ``split`` hold a few people. The candidates, in order: the margin's shown parts; the shown
+    parts beside any part worked out from another margin; the margin itself; then the same one
+    margin further up while the margin is itself worked out; each group smallest first
+    (people, then table, then the values' text). The first candidate after which
+    ``resolved(known)`` holds is chosen (of the first few tried), else the first; with no
+    candidate at all, the smallest shown cell of the tables being settled (always progress:
+    the check runs again).
     """
 
-    def smallest(
-        found: list[tuple[tuple[int, ...], np.ndarray]],
-    ) -> tuple[tuple[int, ...], int] | None:
-        best: tuple[tuple[int, int, int], tuple[tuple[int, ...], int]] | None = None
-        for spec, cells in found:
-            if spec not in current:
-                continue
-            t = tables[spec]
-            for c in cells[~t.withheld[cells]]:
-                rank = (int(t.people[c]), order[spec], int(t.rank[c]))
-                if best is None or rank < best[0]:
-                    best = (rank, (spec, int(c)))
-        return None if best is None else best[1]
+    def shown(found: list[tuple[tuple[int, ...], np.ndarray]]) -> list[tuple[tuple[int, ...], int]]:
+        ranked = []
+        for s, cells in found:
+            if s in current:
+                t = tables[s]
+                for c in cells[~t.withheld[cells]]:
+                    ranked.append(((int(t.people[c]), order[s], int(t.rank[c])), (s, int(c))))
+        return [c for _, c in sorted(ranked)]
 
-    def parts(of: np.ndarray, cell: int) -> np.ndarray:
-        return np.flatnonzero(of == cell)
+    def worked_out_beside(
+        s: tuple[int, ...], cells: np.ndarray
+    ) -> list[tuple[tuple[int, ...], np.ndarray]]:
+        out = []
+        for c in cells[tables[s].withheld[cells] & known[s][cells] & (cause[s][cells] >= 0)]:
+            _, _, of = margins[int(cause[s][c])]
+            out.append((s, np.flatnonzero(of == of[c])))
+        return out
 
-    # The margin's shown parts; else the margin itself.
-    pick = smallest([(child, parts(_parent_of(margins, child, parent), q))])
-    if pick is None and parent in current and not tables[parent].withheld[q]:
-        return parent, q
-    if pick is not None:
-        return pick
-    # Else what makes the margin, or its withheld parts, known: the shown cells beside them.
-    near: list[tuple[tuple[int, ...], np.ndarray]] = []
-    worked_out = parts(_parent_of(margins, child, parent), q)
-    worked_out = worked_out[known[child][worked_out] & tables[child].withheld[worked_out]]
-    for spec, cells in [(parent, np.array([q])), (child, worked_out)]:
-        for c, p, of in margins:
-            if c == spec:  # siblings under each of its margins
-                for cell in cells:
-                    near.append((c, parts(of, int(of[cell]))))
-            elif p == spec and c != child:  # its parts in other directions
-                for cell in cells:
-                    near.append((c, parts(of, int(cell))))
-    pick = smallest(near)
-    if pick is not None:
-        return pick
-    # Nothing beside it can be withheld: withhold the smallest shown cell of the tables being
-    # settled (always progress; the check runs again).
-    return smallest([(spec, np.arange(tables[spec].n)) for spec in current])
-
-
-def _parent_of(
-    margins: Sequence[_Margin], child: tuple[int, ...], parent: tuple[int, ...]
-) -> np.ndarray:
-    for c, p, of in margins:
-        if c == child and p == parent:
-            return of
-    raise KeyError((child, parent))  # pragma: no cover - margins are built together
+    candidates: list[tuple[tuple[int, ...], int]] = []
+    for _ in range(len(tables) + 1):
+        if split is None:
+            child, parent, of = margins[int(cause[spec][cell])]
+            margin = int(of[cell])
+        else:
+            child, parent, of = margins[split]
+            margin = cell
+        parts = np.flatnonzero(of == margin)
+        candidates += shown([(child, parts)]) + shown(worked_out_beside(child, parts))
+        if parent in current and not tables[parent].withheld[margin]:
+            candidates.append((parent, margin))
+        if not tables[parent].withheld[margin] or cause[parent][margin] < 0:
+            break
+        spec, cell, split = parent, margin, None  # the margin is worked out: one level up
+    seen: set[tuple[tuple[int, ...], int]] = set()
+    candidates = [c for c in candidates if not (c in seen or seen.add(c))]
+    for s, c in candidates[:_TRIES]:
+        changed = _withhold_same(tables, margins, [(s, c)])
+        works = resolved(_known(tables, margins)[0])
+        _withhold_same(tables, margins, changed, value=False)
+        if works:
+            return s, c
+    if candidates:
+        return candidates[0]
+    ranked = shown([(s, np.arange(tables[s].n)) for s in current])
+    if not ranked:  # pragma: no cover - a known withheld cell implies a shown one
+        raise RuntimeError("nothing left to withhold")
+    return ranked[0]
 
 
 def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarray]:
