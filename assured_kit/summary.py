@@ -1044,8 +1044,10 @@ def _withhold_same(
     return done
 
 
-#: How many candidates `_one_more` tries before taking the first.
+#: How many candidates `_one_more` tries at each step before taking the first.
 _TRIES = 6
+#: How many margins away from the group given away `_one_more` looks for a cell to withhold.
+_REACH = 4
 
 
 def _one_more(
@@ -1108,14 +1110,51 @@ def _one_more(
         spec, cell, split = parent, margin, None  # the margin is worked out: one level up
     seen: set[tuple[tuple[int, ...], int]] = set()
     candidates = [c for c in candidates if not (c in seen or seen.add(c))]
-    for s, c in candidates[:_TRIES]:
-        changed = _withhold_same(tables, margins, [(s, c)])
-        works = resolved(_known(tables, margins)[0])
-        _withhold_same(tables, margins, changed, value=False)
-        if works:
-            return s, c
-    if candidates:
-        return candidates[0]
+    tried: set[tuple[tuple[int, ...], int]] = set()
+
+    def first_that_works(
+        found: list[tuple[tuple[int, ...], int]],
+    ) -> tuple[tuple[int, ...], int] | None:
+        for s, c in found[:_TRIES]:
+            tried.add((s, c))
+            changed = _withhold_same(tables, margins, [(s, c)])
+            works = resolved(_known(tables, margins)[0])
+            _withhold_same(tables, margins, changed, value=False)
+            if works:
+                return s, c
+        return None
+
+    pick = first_that_works(candidates)
+    if pick is not None:
+        return pick
+    # Else the nearest shown cells, margin by margin, from the group given away.
+    frontier = [(spec, cell)]
+    if split is not None:
+        frontier = [(margins[split][0], int(c)) for c in np.flatnonzero(margins[split][2] == cell)]
+    reached = set(frontier)
+    nearest: list[tuple[tuple[int, ...], int]] = []
+    for _ in range(_REACH):
+        step: list[tuple[tuple[int, ...], np.ndarray]] = []
+        for s, c in frontier:
+            for child, parent, of in margins:
+                if child == s:
+                    step.append((parent, np.array([of[c]])))
+                    step.append((child, np.flatnonzero(of == of[c])))
+                elif parent == s:
+                    step.append((child, np.flatnonzero(of == c)))
+        frontier = [
+            (s, int(c)) for s, cells in step for c in cells if (s, int(c)) not in reached
+        ]
+        reached.update(frontier)
+        ring = [c for c in shown([(s, np.array([c])) for s, c in frontier]) if c not in tried]
+        pick = first_that_works(ring)
+        if pick is not None:
+            return pick
+        nearest = nearest or ring
+        if not frontier:
+            break
+    if candidates or nearest:
+        return (candidates or nearest)[0]
     ranked = shown([(s, np.arange(tables[s].n)) for s in current])
     if not ranked:  # pragma: no cover - a known withheld cell implies a shown one
         raise RuntimeError("nothing left to withhold")
@@ -1161,6 +1200,13 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     def layer(spec: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(i for i, (d, o) in enumerate(zip(spec, optional, strict=True)) if d >= o)
 
+    # With round a key the answers are every round's, so their sums over rounds are published
+    # nowhere (a summary without round counts each person's latest round): not margins here.
+    by_round = [i for i, levels in enumerate(dims) if levels[0][0] == "round"]
+
+    def published(spec: tuple[int, ...]) -> bool:
+        return all(spec[i] for i in by_round)
+
     specs = sorted(
         itertools.product(*[range(len(levels) + 1) for levels in dims]),
         key=lambda spec: (len(layer(spec)), layer(spec), sum(spec), spec),
@@ -1183,10 +1229,15 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
                 up = (*spec[:i], depth - 1, *spec[i + 1 :])
                 margins.append((spec, up, tables[up].of_row[table.first]))
         _complement_all(tables, spec, min_group)
-        if spec == specs[-1] or layer(specs[specs.index(spec) + 1]) != layer(spec):
+        last = spec == specs[-1] or layer(specs[specs.index(spec) + 1]) != layer(spec)
+        if last and published(spec):
             # Settle this layer against the tables of its own and coarser layers only.
-            seen = {s: t for s, t in tables.items() if set(layer(s)) <= set(layer(spec))}
-            linked = [m for m in margins if m[0] in seen]
+            seen = {
+                s: t
+                for s, t in tables.items()
+                if set(layer(s)) <= set(layer(spec)) and published(s)
+            }
+            linked = [m for m in margins if m[0] in seen and m[1] in seen]
             current = {s for s in seen if layer(s) == layer(spec)}
             while _settle(seen, linked, current, person_r, min_group):
                 for s in sorted(current, key=specs.index):
