@@ -1047,7 +1047,9 @@ def _withhold_same(
 #: How many candidates `_one_more` tries at each step before taking the first.
 _TRIES = 6
 #: How many margins away from the group given away `_one_more` looks for a cell to withhold.
-_REACH = 4
+_REACH = 3
+#: How many cells of each margin-step `_one_more` looks at.
+_WIDTH = 64
 
 
 def _one_more(
@@ -1142,10 +1144,13 @@ def _one_more(
                     step.append((child, np.flatnonzero(of == of[c])))
                 elif parent == s:
                     step.append((child, np.flatnonzero(of == c)))
-        frontier = [
-            (s, int(c)) for s, cells in step for c in cells if (s, int(c)) not in reached
-        ]
-        reached.update(frontier)
+        frontier = []
+        for s, cells in step:
+            for c in cells.tolist():
+                if (s, c) not in reached:
+                    reached.add((s, c))
+                    frontier.append((s, c))
+        frontier = frontier[:_WIDTH]
         ring = [c for c in shown([(s, np.array([c])) for s, c in frontier]) if c not in tried]
         pick = first_that_works(ring)
         if pick is not None:
