@@ -45,31 +45,48 @@ Outside the room nothing may let anyone read *or work out* the answers of fewer 
   label folded with `assured_kit.text.fold`, across workshops; a respondent with no label (an
   anonymous one) is one person of their workshop.
 - **Primary suppression.** A group of fewer than ``min_group`` people is withheld.
-- **Complementary suppression.** Over the linked tables made from the `DISCLOSURE_KEYS` among a
-  summary's keys (every table from the grand total down to the summary's own, each key summed
-  out one level at a time; a question sums into its theme), every withheld group's complement
-  in each margin shown, that is the margin minus the groups shown, is empty or holds at least
-  ``min_group`` people; otherwise the smallest shown sibling (ties broken by the keys' text) is
-  withheld too, until that holds. The same holds against every coarser table further up (the
-  grand total above a theme's questions, a theme above one authority's questions), counting
-  only the groups no table in between already shows. Tables are settled coarse to fine, and a
-  table's decisions depend only on the answers and its coarser margins, so any two outputs made
-  from the same answers and ``min_group`` withhold the same groups: the region's report and an
-  authority's (made with ``where={"authority": ...}`` from the whole data), HTML and XLSX, year
-  against year, round against round, a workshop's against the region's. Other keys (respondent, ...)
-  are split off each such group by the same complement rule. "Don't know" answers take part:
-  a withheld part where nobody gave a rating must hold no one or at least ``min_group`` people
-  who said Don't know, so Don't know counts cannot be summed out of a total either.
+- **Complementary suppression.** Every summary decides what it withholds over one lattice of
+  linked tables: authority, role, year and theme always (when the answers have them), whatever
+  the summary's own keys, and a workshop (within its year), a question (within its theme) and a
+  round when they are keys; every table from the grand total down, each key summed out one
+  level at a time. First, coarse tables first, every withheld group's complement in each margin
+  shown, that is the margin minus the groups shown, is empty or holds at least ``min_group``
+  people; otherwise the smallest shown sibling (ties broken by the keys' text) is withheld too,
+  until that holds, and the same against every coarser table further up (the grand total above
+  a theme's questions, a theme above one authority's questions), counting only the groups no
+  table in between shows. Then the rule for linked tables, to a fixpoint (`_settle`): a
+  figure is *known* when it is shown, or worked out from known figures (the only unknown part
+  of a known margin, or the sum of known parts; a cell with no answers is known to be empty);
+  no withheld group of fewer than ``min_group`` people may be known, and the unknown parts of
+  any known margin must together hold no one or at least ``min_group`` people. While either
+  fails, one more cell is withheld: the first, smallest first, among the margin's shown parts,
+  the shown cells beside what makes it known, the margin itself, then the nearest shown cells
+  margin by margin, that stops the working-out. Cells holding the same answers (a margin with
+  one part) are withheld together. The tables without a workshop, question or round are settled
+  first; then the tables with each of those, after the tables they sum to, withholding only
+  their own cells. So a table's decisions depend only on the answers and the tables settled
+  with or before it, and any two outputs made from the same answers and ``min_group``
+  withhold the same groups: the region's report and an authority's (made with
+  ``where={"authority": ...}`` from the whole data), HTML and XLSX, year against year, an
+  authority's table against a role's or a workshop's. With round a key the answers are every
+  round's; their sums over rounds are published nowhere, so they are not counted as known.
+  Other keys (respondent, ...) are split off each such group by the complement rule. "Don't
+  know" answers take part: a withheld part where nobody gave a rating must hold no one or at
+  least ``min_group`` people who said Don't know, so Don't know counts cannot be summed out of
+  a total either.
 - **Slices.** Every output that shows part of the data (one authority, year, role, workshop;
   the command line's filters, the notebook's) is the whole data summarised with ``where``, never
   a filtered table summarised alone. A slice that sums several values of a key (two years, three
   authorities) is shown only where each of its parts is shown, so its figures are sums of
   figures shown anyway.
-- **Known limit.** The totals protected are those of one lattice, each checked on its own: two
-  tables that are not totals of one another (an authority's and a workshop's, an authority's
-  and a role's) can still differ by a few people when one holds all of the other's answers,
-  e.g. an authority whose answers to a theme all came from one role or one workshop.
-  ``tests/test_disclosure.py`` keeps these cases as expected failures.
+- **Known limits.** Working out is searched for one margin at a time, repeated (the unit
+  rule above), not by solving every published figure at once: a combination of several
+  margins around a cycle of withheld cells can in principle still pin a cell down. The tests
+  solve the full linear system for the tables the reports publish
+  (``tests/test_disclosure.py``, ``determined_small_groups``) and find nothing on the demo
+  data or the hand-made cases. A workshop, question or round table is settled against the
+  tables without them, and a question table against a workshop table only when one summary
+  has both keys.
 - ``min_group=1`` withholds nothing: only inside the room. Outputs made outside it require
   ``allow_small_groups`` (`check_min_group`) and say so on their first page
   (`small_groups_text`).

@@ -1094,3 +1094,22 @@ def test_no_total_theme_or_question_solves_out_a_small_group(entries: list[tuple
     worked out from every figure shown (the example failed on main)."""
     tables = [[], ["theme_id"], ["theme_id", "question_id"]]
     assert determined_small_groups(_frame(entries), tables) == []
+
+
+def test_a_withheld_split_worked_out_from_another_total_is_no_key() -> None:
+    """Failed on main: the Lead Members' total minus their shown themes worked out PR's Lead
+    Member figure (three people, withheld), and PR's total minus it gave away the two
+    Directors who answered PR. A withheld figure worked out from another total counts as known."""
+    spec = []
+    for role, themes in (
+        ("DCS", {"LA": 4, "CR": 5, "WF": 3, "PR": 2}),
+        ("LM", {"LA": 3, "CR": 5, "WF": 3, "PR": 3}),
+    ):
+        for theme, count in themes.items():
+            spec += [
+                ("w1", f"{role}{i}", "", role, f"Authority {i}", f"{theme}-{role}-1", 3)
+                for i in range(count)
+            ]
+    frame = _answers(spec)
+    tables = [["role"], ["theme_id"], ["theme_id", "role"]]
+    assert determined_small_groups(frame, tables) == []
