@@ -927,21 +927,14 @@ def _dimensions(prepared: _Prepared) -> tuple[list[list[_Level]], list[int]]:
         if name in columns:
             dims.append([level(name)])
             optional.append(never)
-    time = [level("year")] if "held_on" in columns else []
-    if "workshop_id" in names:
-        time.append(level("workshop_id"))
-    if time:
-        dims.append(time)
-        optional.append(len(time) if "workshop_id" in names else never)
-    if "round" in names:
-        dims.append([level("round")])
-        optional.append(1)
-    items = [level("theme_id")] if "theme_id" in columns else []
-    if "question_id" in names:
-        items.append(level("question_id"))
-    if items:
-        dims.append(items)
-        optional.append(len(items) if "question_id" in names else never)
+    # (always-present coarse level, the optional finer key below it)
+    for coarse, fine in (("held_on", "workshop_id"), (None, "round"), ("theme_id", "question_id")):
+        levels = [level("year" if coarse == "held_on" else coarse)] if coarse in columns else []
+        if fine in names:
+            levels.append(level(fine))
+        if levels:
+            dims.append(levels)
+            optional.append(len(levels) if fine in names else never)
     return dims, optional
 
 
