@@ -137,6 +137,7 @@ never counted twice. Pass ``rounds="all"`` or a round number to change that.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -869,10 +870,13 @@ def _complement(
     if eligible is not None:
         parent_of = np.where(eligible, parent_of, len(parent_withheld))
         parent_withheld = np.r_[parent_withheld, True]
+    hidden_parents = np.unique(parent_of[child.withheld])
+    hidden_parents = hidden_parents[~parent_withheld[hidden_parents]]
+    if not len(hidden_parents):
+        return False
     order = np.argsort(parent_of, kind="stable")
     bounds = np.searchsorted(parent_of[order], np.arange(len(parent_withheld) + 1))
-    hidden_parents = np.unique(parent_of[child.withheld])
-    for p in hidden_parents[~parent_withheld[hidden_parents]]:
+    for p in hidden_parents:
         kids = order[bounds[p] : bounds[p + 1]]
         while True:
             seen: set[int] = set()
@@ -1283,6 +1287,24 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     return people, withheld
 
 
+@functools.lru_cache(maxsize=512)
+def _lineage(
+    spec: tuple[int, ...], specs: tuple[tuple[int, ...], ...]
+) -> tuple[tuple[tuple[int, ...], tuple[tuple[int, ...], ...]], ...]:
+    """Each coarser table of ``spec`` among ``specs``, with the tables in between."""
+    out = []
+    for up in specs:
+        if up == spec or any(u > d for u, d in zip(up, spec, strict=True)):
+            continue
+        between = tuple(
+            m
+            for m in specs
+            if m not in (up, spec) and all(u <= x <= d for u, x, d in zip(up, m, spec, strict=True))
+        )
+        out.append((up, between))
+    return tuple(out)
+
+
 def _complement_all(
     tables: dict[tuple[int, ...], _Cells], spec: tuple[int, ...], min_group: int
 ) -> None:
@@ -1294,14 +1316,7 @@ def _complement_all(
     """
     table = tables[spec]
     parents: list[tuple[tuple[int, ...], np.ndarray | None]] = []
-    for up in tables:
-        if up == spec or any(u > d for u, d in zip(up, spec, strict=True)):
-            continue
-        between = [
-            m
-            for m in tables
-            if m not in (up, spec) and all(u <= x <= d for u, x, d in zip(up, m, spec, strict=True))
-        ]
+    for up, between in _lineage(spec, tuple(tables)):
         eligible = None
         if between:
             eligible = np.ones(table.n, dtype=bool)
