@@ -880,11 +880,14 @@ def _complement(
         kids = order[bounds[p] : bounds[p + 1]]
         while True:
             seen: set[int] = set()
+            raters = 0
             for k in kids[child.withheld[kids]]:
-                seen.update(child.persons(int(k)).tolist())
-                if sum(1 for p in seen if not p % 2) >= min_group:
+                for person in child.persons(int(k)).tolist():
+                    if person not in seen:
+                        seen.add(person)
+                        raters += not person % 2
+                if raters >= min_group:
                     break
-            raters = sum(1 for p in seen if not p % 2)
             count = raters or len(seen)  # Don't know only: the people who said it
             open_ = kids[~child.withheld[kids]]
             if not 0 < count < min_group or not len(open_):
