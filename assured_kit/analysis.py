@@ -18,7 +18,10 @@ one value or several picked in a filter.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +43,7 @@ __all__ = [
     "html_output",
     "load_steering_data",
     "open_steering_group",
+    "png_bytes",
 ]
 
 
@@ -194,6 +198,10 @@ def filter_ratings(
 # --------------------------------------------------------------------------- outputs
 
 
+#: Resolution of a panel's picture (dots per inch of the figure's size).
+_PANEL_DPI = 80
+
+
 def figure_output(figure: Any, title: str = "chart") -> dict[str, Any]:
     """Render a matplotlib figure as one notebook output (PNG), then close it.
 
@@ -208,24 +216,71 @@ def figure_output(figure: Any, title: str = "chart") -> dict[str, Any]:
     ['image/png', 'text/plain']
     """
     import base64
-    import io
 
     import matplotlib.pyplot as plt
 
-    buffer = io.BytesIO()
     try:
-        figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+        png = png_bytes(figure)
     finally:
         if plt.fignum_exists(getattr(figure, "number", -1)):
             plt.close(figure)
     return {
         "output_type": "display_data",
         "data": {
-            "image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+            "image/png": base64.b64encode(png).decode("ascii"),
             "text/plain": f"<{title}>",
         },
         "metadata": {},
     }
+
+
+def png_bytes(figure: Any, dpi: float = _PANEL_DPI) -> bytes:
+    """Return ``figure`` as a PNG, cropped as ``savefig(bbox_inches="tight")`` crops it.
+
+    ``savefig`` with a tight box lays the figure out and draws it twice: once to measure the
+    box, once to paint the cropped figure. This lays it out and paints it once, measures the
+    box on that drawing and keeps the painted pixels inside it: the same picture for half the
+    drawing. A figure with something drawn outside its own edges (which a tight box widens to
+    take in) is saved by ``savefig`` as before.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> figure = Figure(figsize=(2, 1))
+    >>> _ = figure.add_subplot().set_title("n = 12")
+    >>> png_bytes(figure)[1:4]
+    b'PNG'
+    """
+    import io
+
+    import matplotlib as mpl
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    figure.set_dpi(dpi)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # the layout engine runs here, once
+    drawn = figure.get_tightbbox(canvas.get_renderer())
+    width, height = figure.get_size_inches()
+    buffer = io.BytesIO()
+    if drawn.x0 < 0 or drawn.y0 < 0 or drawn.x1 > width or drawn.y1 > height:
+        figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+        return buffer.getvalue()
+    box = drawn.padded(mpl.rcParams["savefig.pad_inches"])
+    painted = np.asarray(canvas.buffer_rgba())
+    # The padded box in the painted pixels (rows count from the top); the padding may reach
+    # past the figure's edges, where savefig shows the figure's background.
+    left, top = round(box.x0 * dpi), round(painted.shape[0] - box.y1 * dpi)
+    picture = np.empty((int(box.height * dpi), int(box.width * dpi), 4), dtype=np.uint8)
+    picture[...] = np.round(np.array(mpl.colors.to_rgba(figure.get_facecolor())) * 255)
+    rows = slice(max(top, 0), min(top + picture.shape[0], painted.shape[0]))
+    columns = slice(max(left, 0), min(left + picture.shape[1], painted.shape[1]))
+    picture[
+        rows.start - top : rows.stop - top, columns.start - left : columns.stop - left
+    ] = painted[rows, columns]
+    Image.fromarray(picture).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
 
 
 def html_output(html: str, text: str = "") -> dict[str, Any]:
@@ -268,7 +323,9 @@ def _panel_box(children: list[Any], out: Any) -> Any:
 def _filter_options(ratings: pd.DataFrame) -> tuple[list[int], list[str], list[str]]:
     """Return the years, authorities and roles present, as the filters offer them."""
     years = sorted({int(y) for y in pd.to_datetime(ratings["held_on"]).dt.year.dropna()})
-    authorities = sorted({str(a) for a in ratings["authority"].dropna() if str(a).strip()})
+    from .anonymity import authorities_of
+
+    authorities = sorted(authorities_of(ratings))
     roles = [x for x in ("DCS", "LM", "Officer", "Mixed") if (ratings["role"] == x).any()]
     return years, authorities, roles
 
@@ -424,6 +481,19 @@ PANELS: dict[str, tuple[str, Callable[..., Axes]]] = {
 }
 
 
+#: How many drawn panels are kept, for going back to earlier filters (a PNG each).
+_DRAWN_KEPT = 64
+_REDRAWING = "<i>Redrawing for the new filters…</i>"
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """Return the event loop running now (a notebook kernel's), or None (a script, a test)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class SteeringGroup:
     """The steering-group notebook's controller: filters, chart panels, summary, exports.
 
@@ -491,12 +561,27 @@ class SteeringGroup:
             description="Authority",
         )
         self.panels: dict[str, tuple[Any, Any]] = {}
-        for control in (
+        # Drawn panels by what they show (see `_panel_key`): going back to earlier filters
+        # shows them again at once, and a panel whose inputs did not change is not redrawn.
+        self._drawn: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._shown: dict[str, tuple[Any, ...]] = {}
+        self._data_version = 0
+        # In a kernel: panels waiting to be redrawn, and the event loop redrawing them.
+        self._pending: list[str] = []
+        self._stepping_on: asyncio.AbstractEventLoop | None = None
+        # While panels wait to be redrawn in a kernel: the context their summaries share work
+        # in (`assured_kit.summary.reusing_work`), and that block, left when the last is drawn.
+        self._work: tuple[contextvars.Context, Any] | None = None
+        # The answers the filters keep, for the filters chosen last (see `filtered`).
+        self._kept: tuple[tuple[Any, ...], pd.DataFrame] | None = None
+        # Every control a refresh follows: a panel's picture is kept per their values.
+        self._filter_controls = (
             self.year_filter,
             self.authority_filter,
             self.role_filter,
             self.theme_filter,
-        ):
+        )
+        for control in self._filter_controls:
             control.observe(lambda _change: self.refresh(), names="value")
         self.position_authority.observe(lambda _c: self.refresh(only="position"), names="value")
         self.filters = w.VBox(
@@ -526,6 +611,8 @@ class SteeringGroup:
 
         data = load_steering_data(list(sources))  # raises before anything is replaced
         self.data = data
+        self._data_version += 1
+        self._drawn.clear()
         self.key = key_path(None, beside=data.sources[0] if data.sources else None)
         years, authorities, roles = _filter_options(data.ratings)
         for control, options in (
@@ -619,14 +706,20 @@ class SteeringGroup:
         return self.data.ratings, dict(where) or None
 
     def filtered(self, *, ignore_authority: bool = False) -> pd.DataFrame:
-        """Return the answers the filters keep."""
-        return filter_ratings(
-            self.data.ratings,
-            years=self.year_filter.value,
-            authorities=None if ignore_authority else self.authority_filter.value,
-            roles=self.role_filter.value,
-            themes=self.theme_filter.value,
+        """Return the answers the filters keep (worked out once per choice of filters)."""
+        key = (
+            self._data_version,
+            id(self.data),
+            id(self.data.ratings),
+            ignore_authority,
+            *(control.value for control in self._filter_controls),
         )
+        if self._kept is None or self._kept[0] != key:
+            from .summary import where_mask
+
+            ratings, where = self.sliced(ignore_authority=ignore_authority)
+            self._kept = (key, ratings[where_mask(ratings, where)])
+        return self._kept[1]
 
     def _update_status(self) -> None:
         from .safety import escape_html
@@ -683,33 +776,130 @@ class SteeringGroup:
             self._render(name)
         return self.panels[name][0]
 
+    def _panel_key(self, name: str) -> tuple[Any, ...]:
+        """Return what panel ``name`` shows depends on: the data read and the filters it reads."""
+        position = name == "position"  # placed against the region: no authority filter
+        filters = tuple(
+            control.value
+            for control in self._filter_controls
+            if not (position and control is self.authority_filter)
+        )
+        chosen = self.position_authority.value if position else None
+        return (
+            name,
+            self._data_version,
+            id(self.data),
+            self.min_group,
+            self.named_authorities,
+            filters,
+            chosen,
+        )
+
     def _render(self, name: str) -> None:
+        """Draw panel ``name`` for the current filters (or show it as drawn before for them)."""
+        _box, out = self.panels[name]
+        key = self._panel_key(name)
+        if key not in self._drawn:
+            self._drawn[key] = self._draw_output(name)
+            while len(self._drawn) > _DRAWN_KEPT:
+                self._drawn.popitem(last=False)
+        self._drawn.move_to_end(key)
+        if self._shown.get(name) != key or out.outputs != (self._drawn[key],):
+            out.outputs = (self._drawn[key],)  # unchanged pictures are not sent again
+        self._shown[name] = key
+
+    def _draw_output(self, name: str) -> dict[str, Any]:
+        """Draw panel ``name`` and return it as one notebook output (a PNG, or a message)."""
         import matplotlib.pyplot as plt
 
         from .safety import escape_html
 
-        _box, out = self.panels[name]
         if not len(self.filtered()) and name != "position":
-            out.outputs = (html_output("<i>No answers match the filters.</i>"),)
-            return
+            return html_output("<i>No answers match the filters.</i>")
         before = set(plt.get_fignums())
         try:
             ax = self.draw(name)
         except AssuredKitError as exc:
             for number in set(plt.get_fignums()) - before:
                 plt.close(number)
-            out.outputs = (html_output(f"<i>{escape_html(str(exc))}</i>"),)
-            return
-        out.outputs = (figure_output(ax.figure, PANELS[name][0]),)
+            return html_output(f"<i>{escape_html(str(exc))}</i>")
+        return figure_output(ax.figure, PANELS[name][0])
 
     def refresh(self, only: str | None = None) -> None:
-        """Redraw every panel shown (or just ``only``) and the summary, for the current filters."""
-        self._update_status()
-        for name in list(self.panels):
-            if only is None or name == only:
-                self._render(name)
+        """Redraw every panel shown (or just ``only``) and the summary, for the current filters.
+
+        Only panels whose inputs changed are drawn again; one drawn before for the same filters
+        is shown again at once. Inside a running notebook kernel the status and the summary
+        table change at once and the panels are redrawn one after another on the kernel's
+        event loop, each saying "Redrawing" until its new picture replaces the old: a filter
+        change answers at once, and each panel is drawn once, for the filters chosen when its
+        turn comes, however many changes came meanwhile. Without an event loop (a script, the
+        tests) every panel is redrawn before this returns.
+
+        The summaries behind the table and the panels of one redraw share the work each would
+        repeat on the same answers (`assured_kit.summary.reusing_work`).
+        """
+        from .summary import reusing_work
+
+        loop = _running_loop()
+        if loop is None:
+            with reusing_work():
+                self._update_status()
+                if only is None:
+                    self._render_summary()
+                for name in self.panels:
+                    if only is None or name == only:
+                        self._render(name)
+            return
+        if self._work is None:
+            work = reusing_work()
+            context = contextvars.copy_context()
+            context.run(work.__enter__)
+            self._work = (context, work)
+        context = self._work[0]
+        context.run(self._update_status)
+        names = [n for n in self.panels if only is None or n == only]
         if only is None:
-            self._render_summary()
+            context.run(self._render_summary)
+        for name in names:
+            key = self._panel_key(name)
+            if key in self._drawn:  # unchanged, or drawn before for these filters
+                if name in self._pending:
+                    self._pending.remove(name)
+                context.run(self._render, name)
+                continue
+            _box, out = self.panels[name]
+            old = tuple(o for o in out.outputs if "image/png" in o.get("data", {}))
+            out.outputs = (html_output(_REDRAWING), *old)
+            if name not in self._pending:
+                self._pending.append(name)
+        if self._pending and self._stepping_on is not loop:
+            self._stepping_on = loop
+            loop.call_soon(self._step, loop, context=context)
+        elif not self._pending and self._stepping_on is None:
+            self._leave_work()
+
+    def _step(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Redraw the next panel waiting (for the filters chosen now), then let the kernel in."""
+        if not self._pending:
+            self._stepping_on = None
+            loop.call_soon(self._leave_work)  # from outside the block's own context
+            return
+        try:
+            self._render(self._pending.pop(0))
+        finally:  # a chart that fails to draw does not stop the others
+            if self._pending and self._work is not None:
+                loop.call_soon(self._step, loop, context=self._work[0])
+            else:
+                self._stepping_on = None
+                loop.call_soon(self._leave_work)  # from outside the block's own context
+
+    def _leave_work(self) -> None:
+        """End the block of shared summary work opened for the panels waiting in a kernel."""
+        if self._work is not None and not self._pending and self._stepping_on is None:
+            context, work = self._work
+            self._work = None
+            context.run(work.__exit__, None, None, None)
 
     # ------------------------------------------------------------------ tables and exports
 

@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .anonymity import AuthorityNames, authorities_in, key_path
+from .anonymity import AuthorityNames, authorities_in, authorities_of, key_path
 from .errors import AssuredKitError
 from .glossary import changes_html, editorial_html, glossary_html, mark_terms
 from .safety import css_string, escape_html
@@ -403,11 +403,7 @@ def _prepare(
         )
     fw = framework if framework is not None else load_framework()
     ratings = _compact(ratings)
-    present = (
-        sorted({str(a) for a in ratings["authority"].dropna() if str(a).strip()})
-        if "authority" in ratings.columns
-        else []
-    )
+    present = sorted(authorities_of(ratings))
     if scope == "authority":
         if not authority:
             raise AssuredKitError(
@@ -625,12 +621,14 @@ def write_report(
         where=where,
     )
     rep.marking = str(marking or "").strip()
-    _summaries(rep)
     from .exports import atomic_write
+    from .summary import reusing_work
 
-    if suffix == ".xlsx":
-        return _write_workbook(target, rep)
-    page = _html(rep).encode("utf-8")
+    with reusing_work():  # the dozen summaries of one table read its rows and people once
+        _summaries(rep)
+        if suffix == ".xlsx":
+            return _write_workbook(target, rep)
+        page = _html(rep).encode("utf-8")
     return atomic_write(target, lambda f: f.write(page))
 
 
@@ -1591,8 +1589,10 @@ def _publishable_notes(rep: _Report) -> pd.DataFrame:
     columns = ["theme_id", "question_id", "note"]
     if "note" not in r.columns or not len(r):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    text = r["note"].astype("string").fillna("").str.strip()
-    notes = r[(text != "").to_numpy()]
+    # Most answers carry no note: strip only the ones that do.
+    given = np.flatnonzero(r["note"].notna().to_numpy())
+    text = r["note"].iloc[given].astype("string").str.strip()
+    notes = r.iloc[given[(text != "").to_numpy(dtype=bool, na_value=False)]]
     notes = notes[_open_groups(rep, notes)]
     if "recorded_at" in notes.columns:
         notes = notes.sort_values("recorded_at", ascending=False, kind="stable")

@@ -139,7 +139,10 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -393,6 +396,64 @@ def describe_classification(
 # --------------------------------------------------------------------------------------------
 # Grouping machinery: integer codes per key, one combined code per group, numpy counts.
 # --------------------------------------------------------------------------------------------
+
+
+# Work that depends only on one ratings table (its rows, people and key codes), done once per
+# table for every summary made inside `reusing_work` (a report makes a dozen from one table):
+# id(table) -> (a weak reference to the table, {what: result}).
+_WORK: ContextVar[dict[int, tuple[weakref.ref[pd.DataFrame], dict[Any, Any]]] | None] = (
+    ContextVar("assured_kit_summary_work", default=None)
+)
+
+
+@contextmanager
+def reusing_work() -> Iterator[None]:
+    """Share the work every summary of the same ratings table repeats, within the block.
+
+    Summaries made inside the block from one table (the same object, left unchanged within the
+    block) read its ratings, rounds, people and key columns once, not once each. The results
+    are exactly those made without it. Nothing keeps a table alive, and outside the block
+    nothing is kept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abc"),
+    ...     "theme_id": "LA", "rating": pd.array([5, 4, 2], dtype="Int64"), "dont_know": False})
+    >>> with reusing_work():
+    ...     themes = by_theme(answers)
+    ...     overall = summarise(answers, by=[])
+    >>> themes["n_rated"].equals(summarise(answers)["n_rated"])
+    True
+    """
+    token = _WORK.set({})
+    try:
+        yield
+    finally:
+        _WORK.reset(token)
+
+
+def _shared(frame: pd.DataFrame, what: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """Return ``make()``, made once per ``frame`` and ``what`` inside `reusing_work`."""
+    work = _WORK.get()
+    if work is None:
+        return make()
+    try:
+        hash(what)
+    except TypeError:  # an unhashable option: the summary reports it
+        return make()
+    held = work.get(id(frame))
+    if held is None or held[0]() is not frame:  # a new table (or a new one at a dead one's id)
+
+        def forget(ref: weakref.ref[pd.DataFrame], key: int = id(frame)) -> None:
+            if key in work and work[key][0] is ref:
+                del work[key]  # the table is gone: so is its work
+
+        held = work[id(frame)] = (weakref.ref(frame, forget), {})
+    made = held[1]
+    if what not in made:
+        made[what] = make()
+    return made[what]
 
 
 class _KeyCodes:
@@ -919,12 +980,8 @@ def _dimensions(prepared: _Prepared) -> tuple[list[list[_Level]], list[int]]:
         if name in prepared.key_codes:
             rank = prepared.key_rank[name]
             return name, prepared.key_codes[name], rank, len(rank)
-        if name == "year":
-            years = pd.to_datetime(frame["held_on"].iloc[prepared.rows]).dt.year
-            column = pd.Series(years.to_numpy(), dtype="Int64")
-        else:
-            column = frame[name].iloc[prepared.rows]
-        codes = _KeyCodes(column, _RESPONDENT_ROLES if name == "role" else None)
+        order = _RESPONDENT_ROLES if name == "role" else None
+        codes = _key_codes(frame, name, prepared.rows, order)
         return name, codes.codes, codes.rank_of_codes(), codes.radix
 
     never = 1_000
@@ -1335,23 +1392,29 @@ def _complement_all(
             changed |= _complement(table, parent_of, parent.withheld, min_group, eligible)
 
 
-class _Prepared:
-    """The ratings as arrays, after the round rule, with one integer group code per row."""
+def _key_codes(
+    frame: pd.DataFrame, key: str, rows: np.ndarray, order: Sequence[object] | None
+) -> _KeyCodes:
+    """Return the codes of key column ``key`` (``year`` from ``held_on``) at ``rows``."""
+    if key == "year":
+        column = pd.Series(pd.to_datetime(frame["held_on"]).dt.year, index=frame.index).astype(
+            "Int64"
+        )
+    else:
+        column = frame[key]
+    return _KeyCodes(column.iloc[rows] if len(rows) < len(frame) else column, order)
+
+
+class _Answers:
+    """What every summary of one ratings table needs, whatever it groups by.
+
+    The ratings, Don't know and evidence as arrays (checked against the scales), the rows
+    kept by the round rule, and each kept row's (workshop, respondent) pair and person.
+    """
 
     def __init__(
-        self,
-        ratings: pd.DataFrame,
-        by: list[str],
-        *,
-        scale: Scale,
-        evidence_scale: Scale,
-        rounds: str | int,
-        framework: Framework | None,
+        self, frame: pd.DataFrame, scale: Scale, evidence_scale: Scale, rounds: str | int
     ) -> None:
-        needed = ["workshop_id", "respondent_id", "rating", "dont_know"]
-        needed += [k for k in by if k != "year"] + (["held_on"] if "year" in by else [])
-        _require(ratings, needed)
-        frame = ratings
         n_all = len(frame)
         rating = _ints(frame["rating"])
         dont_know = frame["dont_know"].to_numpy(dtype=bool, na_value=False)
@@ -1397,8 +1460,6 @@ class _Prepared:
             round_ = np.nan_to_num(_ints(frame["round"]), nan=1.0)
         else:
             round_ = np.ones(n_all)
-        if rounds == "latest" and "round" in by:
-            rounds = "all"
         if rounds == "latest":
             if n_all and round_[keep].min(initial=1) != round_[keep].max(initial=1):
                 _require(frame, ["question_id"])
@@ -1417,18 +1478,47 @@ class _Prepared:
             keep &= round_ == rounds
 
         self.rows = np.flatnonzero(keep)
+        self.rating = rating[self.rows]
+        self.dont_know = dont_know[self.rows]
+        self.rated = rated[self.rows]
+        self.evidence = evidence[self.rows]
+        self.has_evidence = has_evidence[self.rows]
+        self.pair = pair[self.rows]
+        self.person = _person_codes(frame, self.rows, self.pair)
+
+
+class _Prepared:
+    """The ratings as arrays, after the round rule, with one integer group code per row."""
+
+    def __init__(
+        self,
+        ratings: pd.DataFrame,
+        by: list[str],
+        *,
+        scale: Scale,
+        evidence_scale: Scale,
+        rounds: str | int,
+        framework: Framework | None,
+    ) -> None:
+        needed = ["workshop_id", "respondent_id", "rating", "dont_know"]
+        needed += [k for k in by if k != "year"] + (["held_on"] if "year" in by else [])
+        _require(ratings, needed)
+        frame = ratings
+        if rounds == "latest" and "round" in by:
+            rounds = "all"
+        answers = _shared(
+            frame,
+            ("answers", scale, evidence_scale, rounds),
+            lambda: _Answers(frame, scale, evidence_scale, rounds),
+        )
+        self.pair_span = answers.pair_span
+        self.rows = answers.rows
         fw = None
         key_codes = []
         self.key_names = by
         for key in by:
-            if key == "year":
-                column = pd.Series(
-                    pd.to_datetime(frame["held_on"]).dt.year, index=frame.index
-                ).astype("Int64")
-            else:
-                column = frame[key]
             order: Sequence[object] | None = None
-            if not isinstance(column.dtype, pd.CategoricalDtype):
+            if key != "year" and not isinstance(frame[key].dtype, pd.CategoricalDtype):
                 if key in {"theme_id", "question_id"}:
                     fw = fw or _framework(framework)
                     order = fw.theme_ids if key == "theme_id" else list(fw.questions["question_id"])
@@ -1437,7 +1527,11 @@ class _Prepared:
                 elif key == "question_role":
                     order = _RESPONDENT_ROLES[:2]
             key_codes.append(
-                _KeyCodes(column.iloc[self.rows] if len(self.rows) < n_all else column, order)
+                _shared(
+                    frame,
+                    ("key", key, rounds, None if order is None else tuple(order)),
+                    functools.partial(_key_codes, frame, key, self.rows, order),
+                )
             )
         self.keys = key_codes
         self.group, first, self.n_groups = _group_codes(key_codes, len(self.rows))
@@ -1445,13 +1539,13 @@ class _Prepared:
         self.key_values = {
             name: kc.values(kc.codes[first]) for name, kc in zip(by, key_codes, strict=True)
         }
-        self.rating = rating[self.rows]
-        self.dont_know = dont_know[self.rows]
-        self.rated = rated[self.rows]
-        self.evidence = evidence[self.rows]
-        self.has_evidence = has_evidence[self.rows]
-        self.pair = pair[self.rows]
-        self.person = _person_codes(frame, self.rows, self.pair)
+        self.rating = answers.rating
+        self.dont_know = answers.dont_know
+        self.rated = answers.rated
+        self.evidence = answers.evidence
+        self.has_evidence = answers.has_evidence
+        self.pair = answers.pair
+        self.person = answers.person
         self.frame = frame
         self.key_codes = {name: kc.codes for name, kc in zip(by, key_codes, strict=True)}
         self.key_rank = {name: kc.rank_of_codes() for name, kc in zip(by, key_codes, strict=True)}

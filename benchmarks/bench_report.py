@@ -10,6 +10,8 @@ report embeds it (median of repeats, against the 0.3 s per chart target and a ba
 in the same run); the time to write the full regional HTML report from the tidy table (median
 of repeats; target under 10 s on a quiet 2-core machine), with the summaries' share of it; and
 the end-to-end time from the files (what ``assured-kit report FOLDER -o region.html`` does).
+Each report is also written, alternating, with no work shared between its summaries (as before
+`summary.reusing_work`), and the ratio of the two printed.
 The load average is printed beside the figures: absolute times on a shared machine mean little
 without it. ``--charts-only`` times the charts on the small demo data alone.
 
@@ -19,6 +21,12 @@ summaries timed as the report makes them, and again with only primary suppressio
 for the region's report and for an authority's report of one year (a slice of the whole data,
 as ``assured-kit report --authority A --year Y`` makes it). ``--suppression-only`` prints just
 that (with ``--workshops-per-year`` and ``--scale-factor`` to size the data).
+
+And the steering-group notebook's filter redraw on the demo data (target under 1 s), against
+the theme summary alone: the time a filter change takes to answer inside a kernel (status and
+summary table new, panels marked as redrawing), the time until every panel is redrawn, the
+same redraw without an event loop (a script), and going back to filters chosen before.
+``--steering-only`` times that alone.
 
 Run: ``.venv/bin/python benchmarks/bench_report.py [--repeats R] [--scale-factor F]``
 """
@@ -49,6 +57,7 @@ from assured_kit.report import _prepare, _summaries, gather, report_from_sources
 OUT = Path(__file__).resolve().parent / "out"
 TARGET_SECONDS = 10.0
 CHART_TARGET_SECONDS = 0.3
+REDRAW_TARGET_SECONDS = 1.0
 
 
 def load() -> str:
@@ -122,23 +131,93 @@ def time_charts(ratings: pd.DataFrame, repeats: int) -> None:
         f"charts (draw + SVG as the report embeds it), load {load()}; baseline (one plain "
         f"labelled axes as SVG) {base:.2f} s:"
     )
-    medians = []
+    medians, cpu_medians = [], []
     for name, (draw, table, options) in chart_cases(ratings).items():
-        times = []
+        times, cpu = [], []
         for _ in range(repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             _save_svg(draw(table, **options).figure)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
         median = statistics.median(times)
         medians.append(median)
+        cpu_medians.append(statistics.median(cpu))
         print(
-            f"  {name:32s} median {median:.2f} s, {median / base:.1f}x the baseline "
+            f"  {name:32s} median {median:.2f} s (CPU {cpu_medians[-1]:.2f} s), "
+            f"{median / base:.1f}x the baseline "
             f"(ratio {median / CHART_TARGET_SECONDS:.2f} of the {CHART_TARGET_SECONDS} s target)"
         )
     print(
         f"  per chart: median {statistics.median(medians):.2f} s, slowest {max(medians):.2f} s "
-        f"(ratio {max(medians) / CHART_TARGET_SECONDS:.2f})"
+        f"(ratio {max(medians) / CHART_TARGET_SECONDS:.2f}); CPU median "
+        f"{statistics.median(cpu_medians):.2f} s, slowest {max(cpu_medians):.2f} s"
     )
+
+
+def time_steering(repeats: int) -> None:
+    """Print the steering-group filter redraw on the demo data, against the summary alone."""
+    import asyncio
+
+    from assured_kit.analysis import PANELS, open_steering_group
+
+    sg = open_steering_group()
+    for name in PANELS:
+        sg.panel(name)
+    sg.summary()
+    ratings = sg.data.ratings
+    # Each change picks filters not chosen before (one role, then one theme of that role),
+    # so nothing is shown from memory; they alternate between a kernel and a script.
+    changes = [(sg.role_filter, (role,)) for role in sg.role_filter.options]
+    changes += [(sg.theme_filter, (theme,)) for _title, theme in sg.theme_filter.options]
+    changes = changes[: 2 * repeats]
+    base, answer, settled, script, back = [], [], [], [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        summary.by_theme(ratings)
+        base.append(time.perf_counter() - t0)
+
+    async def in_a_kernel(control: object, value: tuple) -> None:
+        t0 = time.perf_counter()
+        control.value = value  # type: ignore[attr-defined]
+        answer.append(time.perf_counter() - t0)
+        while any("Redrawing" in str(out.outputs) for _box, out in sg.panels.values()):
+            await asyncio.sleep(0)
+        settled.append(time.perf_counter() - t0)
+
+    for i, (control, value) in enumerate(changes):
+        if i % 2 == 0:
+            asyncio.run(in_a_kernel(control, value))
+        else:
+            t0 = time.perf_counter()
+            control.value = value
+            script.append(time.perf_counter() - t0)
+    # Back through the same filters: the themes chosen, none, then the roles chosen.
+    themes = [(c, v) for c, v in changes if c is sg.theme_filter]
+    roles = [(c, v) for c, v in changes if c is sg.role_filter]
+    returns = [*reversed(themes[:-1]), (sg.theme_filter, ())] if themes else []
+    for control, value in [*returns, *reversed(roles[:-1])]:
+        t0 = time.perf_counter()
+        control.value = value
+        back.append(time.perf_counter() - t0)
+    b = statistics.median(base)
+
+    def line(what: str, times: list[float]) -> None:
+        if not times:
+            return
+        m = statistics.median(times)
+        print(
+            f"  {what:44s} median {m:.2f} s, {m / b:.0f}x the summary alone "
+            f"(ratio {m / REDRAW_TARGET_SECONDS:.2f} of the {REDRAW_TARGET_SECONDS:.0f} s target)"
+        )
+
+    print(
+        f"steering-group filter redraw ({len(ratings):,} demo answers, {len(sg.panels)} panels "
+        f"and the summary table), load {load()}; the theme summary alone {b:.3f} s:"
+    )
+    line("in a kernel: the filter change answers in", answer)
+    line("in a kernel: every panel redrawn after", settled)
+    line("without an event loop (every panel, at once)", script)
+    line("back to filters chosen before", back)
 
 
 def demo_folder(scale_factor: float, per_year: int) -> Path:
@@ -166,6 +245,11 @@ def main() -> None:
         action="store_true",
         help="time only what complementary suppression costs in the report's summaries",
     )
+    parser.add_argument(
+        "--steering-only",
+        action="store_true",
+        help="time the steering-group filter redraw on the demo data only",
+    )
     args = parser.parse_args()
     if args.suppression_only:
         folder = demo_folder(args.scale_factor, args.workshops_per_year)
@@ -175,12 +259,17 @@ def main() -> None:
         print(f"load {load()}")
         return
 
+    if args.steering_only:
+        time_steering(args.repeats)
+        return
+
     if args.charts_only:
         with tempfile.TemporaryDirectory() as tmp:
             demo_workshops(Path(tmp), seed=0)
             small, _actions, _examples = gather([Path(tmp)])
         print(f"answers: {len(small):,} (the demo data)")
         time_charts(small, args.repeats)
+        time_steering(args.repeats)
         return
     folder = demo_folder(args.scale_factor, args.workshops_per_year)
     started = time.perf_counter()
@@ -196,17 +285,25 @@ def main() -> None:
         print("warning: fewer than 1,000,000 answers; raise --scale-factor")
 
     time_charts(ratings, args.repeats)
+    time_steering(args.repeats)
 
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "region.html"
-        times, summary_times = [], []
+        times, cpu, summary_times, unshared, unshared_cpu = [], [], [], [], []
         for _ in range(args.repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             write_report(target, ratings, scope="region", actions=actions, examples=examples)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            with _without_shared_work():  # the same report, each summary starting afresh
+                t0, c0 = time.perf_counter(), time.process_time()
+                write_report(target, ratings, scope="region", actions=actions, examples=examples)
+                unshared.append(time.perf_counter() - t0)
+                unshared_cpu.append(time.process_time() - c0)
             rep = _model(ratings, actions, examples, "region")
             t1 = time.perf_counter()
-            _summaries(rep)
+            with summary.reusing_work():  # as write_report makes them
+                _summaries(rep)
             summary_times.append(time.perf_counter() - t1)
         size = target.stat().st_size
         t2 = time.perf_counter()
@@ -218,7 +315,17 @@ def main() -> None:
         f"regional HTML report: median {median:.2f} s over {args.repeats} runs "
         f"(min {min(times):.2f}, max {max(times):.2f}); {size / 1e6:.1f} MB; load {load()}"
     )
+    print(
+        f"  CPU time (less inflated by a busy machine than the wall clock): median "
+        f"{statistics.median(cpu):.2f} s"
+    )
     print(f"  of which summaries: median {statistics.median(summary_times):.2f} s")
+    before, before_cpu = statistics.median(unshared), statistics.median(unshared_cpu)
+    print(
+        f"  the same report with no work shared between its summaries (as before "
+        f"summary.reusing_work): median {before:.2f} s, CPU {before_cpu:.2f} s; ratio "
+        f"{median / before:.2f} (CPU {statistics.median(cpu) / before_cpu:.2f})"
+    )
     print(f"  against the {TARGET_SECONDS:.0f} s target: ratio {median / TARGET_SECONDS:.2f}")
     print(f"end to end from the {files} files (read + report): {end_to_end:.2f} s")
     _print_secondary_cost(ratings, actions, examples, args.repeats)
@@ -247,6 +354,17 @@ def _model(
         seed=0,
         where=where,
     )
+
+
+@contextlib.contextmanager
+def _without_shared_work() -> object:
+    """Within the block, summaries share no work (`summary.reusing_work` does nothing)."""
+    real = summary.reusing_work
+    summary.reusing_work = contextlib.nullcontext  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        summary.reusing_work = real
 
 
 def _print_secondary_cost(

@@ -15,6 +15,7 @@ from assured_kit.analysis import (
     filter_ratings,
     load_steering_data,
     open_steering_group,
+    png_bytes,
 )
 from assured_kit.demo import demo_workshops
 from assured_kit.ratings import read_ratings
@@ -160,6 +161,69 @@ def test_filters_redraw_panels_and_status(group):
     ax = group.draw("themes")
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert len(labels) == 1 and labels[0].startswith("Workforce")
+
+
+def _count_draws(group) -> list[str]:
+    """Record each panel the group draws (by wrapping its ``draw``)."""
+    drawn: list[str] = []
+    real = group.draw
+
+    def draw(name, ax=None):
+        drawn.append(name)
+        return real(name, ax)
+
+    group.draw = draw
+    return drawn
+
+
+def _png(out) -> str | None:
+    return next((o["data"]["image/png"] for o in out.outputs if "image/png" in o["data"]), None)
+
+
+def test_a_filter_change_redraws_only_what_changed(group):
+    group.panel("profile")
+    group.panel("position")
+    drawn = _count_draws(group)
+    first = _png(group.panels["profile"][1])
+    group.authority_filter.value = (group.authority_filter.options[0],)
+    assert drawn == ["profile"]  # the position panel ignores the authority filter
+    assert _png(group.panels["profile"][1]) != first
+    group.authority_filter.value = ()
+    assert drawn == ["profile"]  # drawn before for these filters: shown again, not redrawn
+    assert _png(group.panels["profile"][1]) == first
+    group.role_filter.value = ("DCS",)
+    assert drawn == ["profile", "profile", "position"]
+
+
+def test_in_a_kernel_a_filter_change_answers_before_the_panels_redraw(group):
+    import asyncio
+
+    group.panel("themes")
+    group.panel("profile")
+    drawn = _count_draws(group)
+    old = _png(group.panels["themes"][1])
+    status = group.status.value
+
+    async def change_filters() -> None:
+        group.role_filter.value = ("LM",)  # dropped: changed again before it was drawn
+        group.theme_filter.value = ("WF", "PR")
+        # The callback has returned: status and summary are new, panels say they are redrawing
+        # and keep their old picture until the new one replaces it.
+        assert drawn == [] and group.status.value != status
+        out = group.panels["themes"][1]
+        assert "Redrawing" in _widget_outputs(out) and _png(out) == old
+        for _ in range(50):
+            await asyncio.sleep(0)
+            if len(drawn) == 2:
+                break
+
+    asyncio.run(change_filters())
+    assert drawn == ["themes", "profile"]
+    out = group.panels["themes"][1]
+    assert "Redrawing" not in _widget_outputs(out) and _png(out) != old
+    ax = group.draw("themes")
+    labels = [t.get_text().split("\n")[0] for t in ax.get_yticklabels()]
+    assert labels == ["Workforce", "Prevention"]
 
 
 def test_a_chart_the_filters_cannot_make_says_why(group):
@@ -327,3 +391,85 @@ def test_the_picker_keeps_the_data_when_reading_fails(group, tmp_path):
     group.picker_controls["read"].click()
     assert "does not exist" in group.picker_message.value
     assert group.data is before
+
+
+def _tight_png(figure) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("outside", [False, True])
+def test_a_panel_picture_is_painted_once_and_cropped_as_savefig_crops(outside):
+    import io
+
+    import numpy as np
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    def figure() -> Figure:
+        fig = Figure(figsize=(4, 2), layout="constrained")
+        ax = fig.add_subplot()
+        ax.barh(["Workforce", "Leadership"], [0.4, 0.7], color="#0072B2")
+        ax.set_title("Share at the top of the scale (n = 12)")
+        if outside:  # drawn past the figure's right edge: a tight box widens to take it in
+            fig.text(1.02, 0.5, "a note beyond the edge")
+        return fig
+
+    painted = figure()
+    draws = []
+    real = painted.draw
+    painted.draw = lambda renderer: (draws.append(1), real(renderer))[1]
+    new = np.asarray(Image.open(io.BytesIO(png_bytes(painted))))
+    old = np.asarray(Image.open(io.BytesIO(_tight_png(figure()))))
+    assert new.shape == old.shape  # the same crop as savefig(bbox_inches="tight")
+    if outside:
+        assert new.shape[1] > 4 * 80 + 40  # widened past the figure to take the note in
+        assert len(draws) == 3  # painted, then savefig's own measuring and painting
+    else:
+        assert len(draws) == 1  # painted once, where savefig paints twice
+    # The same picture, give or take anti-aliasing at a sub-pixel shift.
+    assert np.abs(new.astype(int) - old.astype(int)).mean() < 8
+    assert (new[..., :3] < 128).any()  # something dark (the labels) was painted
+
+
+@pytest.mark.parametrize("in_a_kernel", [False, True])
+def test_a_redraw_shares_the_summaries_work_and_then_lets_it_go(group, monkeypatch, in_a_kernel):
+    import asyncio
+
+    from assured_kit import summary
+
+    for name in ("themes", "profile", "roles"):
+        group.panel(name)
+    made = []
+    real = summary._Answers
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(summary, "_Answers", counted)
+    drawn = _count_draws(group)
+
+    async def change_filters() -> None:
+        group.role_filter.value = ("DCS",)
+        for _ in range(50):
+            await asyncio.sleep(0)
+            if len(drawn) == 3:
+                break
+        await asyncio.sleep(0)  # the block of shared work is left on the next turn
+
+    if in_a_kernel:
+        asyncio.run(change_filters())
+    else:
+        group.role_filter.value = ("DCS",)
+    # Three panels and the summary table: the answers are read once, not once per summary.
+    assert drawn == ["themes", "profile", "roles"] and len(made) == 1
+    assert group._work is None
+    assert group.filtered() is group.filtered()  # worked out once per choice of filters
+    made.clear()
+    group.summary_table()  # outside a redraw nothing is kept
+    group.summary_table()
+    assert len(made) == 2

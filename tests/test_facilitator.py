@@ -462,6 +462,7 @@ def test_widgets_run_a_whole_mini_workshop_and_resume(tmp_path):
     app.summary.export_buttons["html"].click()
     assert app.summary.notice.kind == "ok", app.summary.notice.message
     page = path.with_name(path.name.replace(".workshop.sqlite", ".report.html")).read_text("utf-8")
+    page = page.replace("<wbr>", "")  # the report's tables may break a line after a slash
     assert "Review &lt;script&gt;x&lt;/script&gt;" in page and "<script>x" not in page
     assert app.unexpected == []
     app.controller.close()

@@ -659,6 +659,81 @@ def test_summary_of_a_real_workshop_file(tmp_path):
     assert table.loc["WF", "evidence_share_1"] == 1.0
 
 
+# --------------------------------------------------------------------------------------------
+# Work shared between the summaries of one table (a report's dozen) changes no figure.
+# --------------------------------------------------------------------------------------------
+
+
+def _many_summaries(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    return [
+        sm.by_theme(frame),
+        sm.by_question(frame, min_group=2),
+        sm.summarise(frame, by=[]),
+        sm.summarise(frame, by=["round"], min_group=1),
+        sm.summarise(frame, rounds="all"),
+        sm.summarise(frame, rounds=1, by=["theme_id", "authority"]),
+        sm.summarise(frame, by=["year", "role"], where={"authority": "Derby"}),
+        sm.summarise(frame, by=["question_id", "role", "authority"], min_group=2),
+        sm.compare_roles(frame, min_group=1),
+        sm.confidence_vs_evidence(frame, by=["theme_id"]),
+        sm.evidence_grid(frame[frame["theme_id"] == "CR"]),  # a slice: its own table
+        sm.summarise(frame.assign(rating=frame["rating"]), by=["theme_id"]),  # a copy too
+    ]
+
+
+def test_reusing_work_gives_exactly_the_figures_made_without_it():
+    people = [
+        ("a", "Derby", "DCS"),
+        ("b", "Derby", "LM"),
+        ("c", "Derby", "Officer"),
+        ("d", "Rutland", "DCS"),
+        ("e", "Rutland", "Officer"),
+        ("f", None, "Mixed"),
+    ]
+    questions = ["LA-DCS-1", "LA-LM-2", "CR-DCS-1", "CR-LM-1", "WF-DCS-1"]
+    answers = [
+        A(r, q, (i + j) % 5 + 1, evidence=(i * j) % 4, authority=auth, role=role)
+        for i, (r, auth, role) in enumerate(people)
+        for j, q in enumerate(questions)
+    ]
+    answers += [A("a", "CR-DCS-1", 1, round=2, role="DCS"), A("c", "LA-DCS-1", DK, round=2)]
+    answers += [A("g", "WF-DCS-1", 2, held_on=dt.date(2025, 3, 1), workshop="w0")]
+    frame = tidy(answers)
+    alone = _many_summaries(frame)
+    with sm.reusing_work():
+        together = _many_summaries(frame)
+        again = _many_summaries(frame)  # second time round: from the shared work
+    for a, b, c in zip(alone, together, again, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+        pd.testing.assert_frame_equal(a, c)
+
+
+def test_reusing_work_keeps_no_table_alive():
+    import gc
+    import weakref
+
+    frame = tidy([A(r, "LA-DCS-1", 4) for r in "abcd"])
+    with sm.reusing_work():
+        part = frame.iloc[1:]
+        gone = weakref.ref(part)
+        sm.by_theme(part)
+        del part
+        gc.collect()
+        assert gone() is None  # a slice summarised once is freed at once, not at the block's end
+        assert sm.by_theme(frame.iloc[1:])["n_rated"].tolist() == [3]
+
+
+def test_reusing_work_still_refuses_bad_ratings():
+    frame = tidy([A(r, "LA-DCS-1", 4) for r in "abc"])
+    frame.loc[0, "rating"] = 9
+    with sm.reusing_work():
+        for _ in range(2):
+            with pytest.raises(AssuredKitError, match="not on the"):
+                sm.by_theme(frame)
+        with pytest.raises(AssuredKitError, match="rounds"):
+            sm.summarise(frame.iloc[1:], rounds=[1])
+
+
 # ------------------------------------------------------------------ chance: Wilson and Newcombe
 
 
