@@ -45,31 +45,48 @@ Outside the room nothing may let anyone read *or work out* the answers of fewer 
   label folded with `assured_kit.text.fold`, across workshops; a respondent with no label (an
   anonymous one) is one person of their workshop.
 - **Primary suppression.** A group of fewer than ``min_group`` people is withheld.
-- **Complementary suppression.** Over the linked tables made from the `DISCLOSURE_KEYS` among a
-  summary's keys (every table from the grand total down to the summary's own, each key summed
-  out one level at a time; a question sums into its theme), every withheld group's complement
-  in each margin shown, that is the margin minus the groups shown, is empty or holds at least
-  ``min_group`` people; otherwise the smallest shown sibling (ties broken by the keys' text) is
-  withheld too, until that holds. The same holds against every coarser table further up (the
-  grand total above a theme's questions, a theme above one authority's questions), counting
-  only the groups no table in between already shows. Tables are settled coarse to fine, and a
-  table's decisions depend only on the answers and its coarser margins, so any two outputs made
-  from the same answers and ``min_group`` withhold the same groups: the region's report and an
-  authority's (made with ``where={"authority": ...}`` from the whole data), HTML and XLSX, year
-  against year, round against round, a workshop's against the region's. Other keys (respondent, ...)
-  are split off each such group by the same complement rule. "Don't know" answers take part:
-  a withheld part where nobody gave a rating must hold no one or at least ``min_group`` people
-  who said Don't know, so Don't know counts cannot be summed out of a total either.
+- **Complementary suppression.** Every summary decides what it withholds over one lattice of
+  linked tables: authority, role, year and theme always (when the answers have them), whatever
+  the summary's own keys, and a workshop (within its year), a question (within its theme) and a
+  round when they are keys; every table from the grand total down, each key summed out one
+  level at a time. First, coarse tables first, every withheld group's complement in each margin
+  shown, that is the margin minus the groups shown, is empty or holds at least ``min_group``
+  people; otherwise the smallest shown sibling (ties broken by the keys' text) is withheld too,
+  until that holds, and the same against every coarser table further up (the grand total above
+  a theme's questions, a theme above one authority's questions), counting only the groups no
+  table in between shows. Then the rule for linked tables, to a fixpoint (`_settle`): a
+  figure is *known* when it is shown, or worked out from known figures (the only unknown part
+  of a known margin, or the sum of known parts; a cell with no answers is known to be empty);
+  no withheld group of fewer than ``min_group`` people may be known, and the unknown parts of
+  any known margin must together hold no one or at least ``min_group`` people. While either
+  fails, one more cell is withheld: the first, smallest first, among the margin's shown parts,
+  the shown cells beside what makes it known, the margin itself, then the nearest shown cells
+  margin by margin, that stops the working-out. Cells holding the same answers (a margin with
+  one part) are withheld together. The tables without a workshop, question or round are settled
+  first; then the tables with each of those, after the tables they sum to, withholding only
+  their own cells. So a table's decisions depend only on the answers and the tables settled
+  with or before it, and any two outputs made from the same answers and ``min_group``
+  withhold the same groups: the region's report and an authority's (made with
+  ``where={"authority": ...}`` from the whole data), HTML and XLSX, year against year, an
+  authority's table against a role's or a workshop's. With round a key the answers are every
+  round's; their sums over rounds are published nowhere, so they are not counted as known.
+  Other keys (respondent, ...) are split off each such group by the complement rule. "Don't
+  know" answers take part: a withheld part where nobody gave a rating must hold no one or at
+  least ``min_group`` people who said Don't know, so Don't know counts cannot be summed out of
+  a total either.
 - **Slices.** Every output that shows part of the data (one authority, year, role, workshop;
   the command line's filters, the notebook's) is the whole data summarised with ``where``, never
   a filtered table summarised alone. A slice that sums several values of a key (two years, three
   authorities) is shown only where each of its parts is shown, so its figures are sums of
   figures shown anyway.
-- **Known limit.** The totals protected are those of one lattice, each checked on its own: two
-  tables that are not totals of one another (an authority's and a workshop's, an authority's
-  and a role's) can still differ by a few people when one holds all of the other's answers,
-  e.g. an authority whose answers to a theme all came from one role or one workshop.
-  ``tests/test_disclosure.py`` keeps these cases as expected failures.
+- **Known limits.** Working out is searched for one margin at a time, repeated (the unit
+  rule above), not by solving every published figure at once: a combination of several
+  margins around a cycle of withheld cells can in principle still pin a cell down. The tests
+  solve the full linear system for the tables the reports publish
+  (``tests/test_disclosure.py``, ``determined_small_groups``) and find nothing on the demo
+  data or the hand-made cases. A workshop, question or round table is settled against the
+  tables without them, and a question table against a workshop table only when one summary
+  has both keys.
 - ``min_group=1`` withholds nothing: only inside the room. Outputs made outside it require
   ``allow_small_groups`` (`check_min_group`) and say so on their first page
   (`small_groups_text`).
@@ -856,6 +873,19 @@ def _person_codes(frame: pd.DataFrame, rows: np.ndarray, pair: np.ndarray) -> np
     return person_of_pair[codes]
 
 
+def _people_per_cell(cell: np.ndarray, person: np.ndarray, n: int) -> np.ndarray:
+    """People per cell: those who gave a rating, or, where nobody did, those who said Don't know.
+
+    ``person`` codes are ``2 * person`` for a rated answer and ``2 * person + 1`` for a Don't
+    know (see `_Cells`).
+    """
+    n_person = int(person.max()) + 1 if len(person) else 1
+    distinct = pd.unique(cell * n_person + person)
+    dk = (distinct % n_person) % 2 == 1
+    raters = np.bincount(distinct[~dk] // n_person, minlength=n)
+    return np.where(raters > 0, raters, np.bincount(distinct[dk] // n_person, minlength=n))
+
+
 class _Cells:
     """One table of the lattice: its cells, their people and what is withheld.
 
@@ -868,13 +898,7 @@ class _Cells:
     def __init__(self, cell: np.ndarray, person: np.ndarray, ranks: list[np.ndarray]) -> None:
         uniq, self.of_row = np.unique(cell, return_inverse=True)
         self.n = len(uniq)
-        n_person = int(person.max()) + 1 if len(person) else 1
-        distinct = pd.unique(self.of_row * n_person + person)
-        dk = (distinct % n_person) % 2 == 1
-        raters = np.bincount(distinct[~dk] // n_person, minlength=self.n)
-        self.people = np.where(
-            raters > 0, raters, np.bincount(distinct[dk] // n_person, minlength=self.n)
-        )
+        self.people = _people_per_cell(self.of_row, person, self.n)
         order = np.argsort(self.of_row, kind="stable")
         self._persons = person[order]
         self._bounds = np.searchsorted(self.of_row[order], np.arange(self.n + 1))
@@ -907,18 +931,24 @@ def _complement(
     if eligible is not None:
         parent_of = np.where(eligible, parent_of, len(parent_withheld))
         parent_withheld = np.r_[parent_withheld, True]
+    hidden_parents = np.unique(parent_of[child.withheld])
+    hidden_parents = hidden_parents[~parent_withheld[hidden_parents]]
+    if not len(hidden_parents):
+        return False
     order = np.argsort(parent_of, kind="stable")
     bounds = np.searchsorted(parent_of[order], np.arange(len(parent_withheld) + 1))
-    hidden_parents = np.unique(parent_of[child.withheld])
-    for p in hidden_parents[~parent_withheld[hidden_parents]]:
+    for p in hidden_parents:
         kids = order[bounds[p] : bounds[p + 1]]
         while True:
             seen: set[int] = set()
+            raters = 0
             for k in kids[child.withheld[kids]]:
-                seen.update(child.persons(int(k)).tolist())
-                if sum(1 for p in seen if not p % 2) >= min_group:
+                for person in child.persons(int(k)).tolist():
+                    if person not in seen:
+                        seen.add(person)
+                        raters += not person % 2
+                if raters >= min_group:
                     break
-            raters = sum(1 for p in seen if not p % 2)
             count = raters or len(seen)  # Don't know only: the people who said it
             open_ = kids[~child.withheld[kids]]
             if not 0 < count < min_group or not len(open_):
@@ -928,16 +958,302 @@ def _complement(
     return changed
 
 
+#: One lattice dimension: its levels, coarse to fine, as (key name, codes, rank per code, radix).
+_Level = tuple[str, np.ndarray, np.ndarray, int]
+#: One margin: (child table, parent table, parent cell of each child cell).
+_Margin = tuple[tuple[int, ...], tuple[int, ...], np.ndarray]
+
+
+def _dimensions(prepared: _Prepared) -> tuple[list[list[_Level]], list[int]]:
+    """Return the lattice dimensions of a prepared table and the depth each turns optional at.
+
+    Authority, role, year and theme are always dimensions when the ratings have them, whatever
+    the summary's keys, so every output settles the same tables alike. A workshop (below its
+    year), a question (below its theme) and a round are dimensions only when a key, and the
+    tables holding them are settled after the others (see `_withhold`).
+    """
+    names = prepared.key_names
+    frame = prepared.frame
+    columns = set(frame.columns)
+
+    def level(name: str) -> _Level:
+        if name in prepared.key_codes:
+            rank = prepared.key_rank[name]
+            return name, prepared.key_codes[name], rank, len(rank)
+        order = _RESPONDENT_ROLES if name == "role" else None
+        codes = _key_codes(frame, name, prepared.rows, order)
+        return name, codes.codes, codes.rank_of_codes(), codes.radix
+
+    never = 1_000
+    dims: list[list[_Level]] = []
+    optional: list[int] = []
+    for name in ("authority", "role"):
+        if name in columns:
+            dims.append([level(name)])
+            optional.append(never)
+    # (always-present coarse level, the optional finer key below it)
+    for coarse, fine in (("held_on", "workshop_id"), (None, "round"), ("theme_id", "question_id")):
+        levels = [level("year" if coarse == "held_on" else coarse)] if coarse in columns else []
+        if fine in names:
+            levels.append(level(fine))
+        if levels:
+            dims.append(levels)
+            optional.append(len(levels) if fine in names else never)
+    return dims, optional
+
+
+def _known(
+    tables: Mapping[tuple[int, ...], _Cells], margins: Sequence[_Margin]
+) -> tuple[dict[tuple[int, ...], np.ndarray], dict[tuple[int, ...], np.ndarray]]:
+    """Flag every cell whose figures are known: shown, or worked out from figures known.
+
+    A withheld cell is worked out when it is the only unknown part of a known margin (the
+    margin minus its other parts), or when every part of it is known (their sum); repeated
+    until nothing more is worked out. Cells holding no answers are not cells here: they are
+    known to be empty. Returns the flags and, per cell, the margin that worked it out as
+    the only unknown part (its index in ``margins``; -1 otherwise).
+    """
+    known = {spec: ~table.withheld for spec, table in tables.items()}
+    cause = {spec: np.full(table.n, -1, dtype=np.int64) for spec, table in tables.items()}
+    changed = True
+    while changed:
+        changed = False
+        for i, (child, parent, parent_of) in enumerate(margins):
+            unknown = ~known[child]
+            n_unknown = np.bincount(parent_of[unknown], minlength=tables[parent].n)
+            down = unknown & known[parent][parent_of] & (n_unknown[parent_of] == 1)
+            up = ~known[parent] & (n_unknown == 0)
+            if down.any() or up.any():
+                known[child] |= down
+                cause[child][down] = i
+                known[parent] |= up
+                changed = True
+    return known, cause
+
+
+def _settle(
+    tables: dict[tuple[int, ...], _Cells],
+    margins: Sequence[_Margin],
+    current: set[tuple[int, ...]],
+    person: np.ndarray,
+    min_group: int,
+) -> bool:
+    """Withhold cells of the ``current`` tables until no margin gives a small group away.
+
+    The rule for linked tables: no withheld group of fewer than ``min_group`` people is worked
+    out (`_known`), and in every margin known the parts not known hold no one or at least
+    ``min_group`` people together. While either fails, one more cell is withheld (see
+    `_one_more`) and the check runs again, to a fixpoint. Only cells of ``current`` are
+    withheld; the other tables are settled already. Returns whether anything was withheld.
+    """
+    order = {spec: i for i, spec in enumerate(tables)}
+
+    def unknown_people(m: int, known: Mapping[tuple[int, ...], np.ndarray]) -> np.ndarray:
+        child, parent, _ = margins[m]
+        table, above = tables[child], tables[parent]
+        hidden = ~known[child][table.of_row]
+        return _people_per_cell(above.of_row[hidden], person[hidden], above.n)
+
+    anything = False
+    while True:
+        known, cause = _known(tables, margins)
+        pick = None
+        # A small withheld group worked out as the only unknown part of a margin.
+        for spec, table in tables.items():
+            small = table.withheld & known[spec] & (table.people < min_group) & (cause[spec] >= 0)
+            if small.any():
+                c = int(np.flatnonzero(small)[0])
+
+                def resolved(now: Mapping[tuple[int, ...], np.ndarray], s=spec, c=c) -> bool:
+                    return not now[s][c]
+
+                pick = _one_more(tables, margins, current, order, known, cause, spec, c, resolved)
+                break
+        # Several unknown parts of a known margin that together hold a few people.
+        for m, (_, parent, _) in enumerate(margins):
+            if pick is not None:
+                break
+            count = unknown_people(m, known)
+            bad = known[parent] & (count > 0) & (count < min_group)
+            if bad.any():
+                q = int(np.flatnonzero(bad)[0])
+
+                def fixed(now: Mapping[tuple[int, ...], np.ndarray], m=m, q=q, p=parent) -> bool:
+                    n = unknown_people(m, now)[q]
+                    return not now[p][q] or not 0 < n < min_group
+
+                pick = _one_more(tables, margins, current, order, known, cause, parent, q, fixed, m)
+        if pick is None:
+            return anything
+        _withhold_same(tables, margins, [pick])
+        anything = True
+
+
+def _withhold_same(
+    tables: Mapping[tuple[int, ...], _Cells],
+    margins: Sequence[_Margin],
+    cells: list[tuple[tuple[int, ...], int]],
+    value: bool = True,
+) -> list[tuple[tuple[int, ...], int]]:
+    """Set the withheld flag of cells and of every cell holding exactly the same answers.
+
+    A margin with one part is that part (a theme answered in one year only, a role present
+    in one authority only): one shown copy would show the other. Returns the cells changed.
+    """
+    done: list[tuple[tuple[int, ...], int]] = []
+    todo = list(cells)
+    while todo:
+        spec, c = todo.pop()
+        if tables[spec].withheld[c] == value:
+            continue
+        tables[spec].withheld[c] = value
+        done.append((spec, c))
+        for child, parent, of in margins:
+            if child == spec and np.count_nonzero(of == of[c]) == 1:
+                todo.append((parent, int(of[c])))
+            elif parent == spec:
+                parts = np.flatnonzero(of == c)
+                if len(parts) == 1:
+                    todo.append((child, int(parts[0])))
+    return done
+
+
+#: How many candidates `_one_more` tries at each step before taking the first.
+_TRIES = 6
+#: How many margins away from the group given away `_one_more` looks for a cell to withhold.
+_REACH = 3
+#: How many cells of each margin-step `_one_more` looks at.
+_WIDTH = 64
+
+
+def _one_more(
+    tables: dict[tuple[int, ...], _Cells],
+    margins: Sequence[_Margin],
+    current: set[tuple[int, ...]],
+    order: Mapping[tuple[int, ...], int],
+    known: Mapping[tuple[int, ...], np.ndarray],
+    cause: Mapping[tuple[int, ...], np.ndarray],
+    spec: tuple[int, ...],
+    cell: int,
+    resolved: Any,
+    split: int | None = None,
+) -> tuple[tuple[int, ...], int]:
+    """Choose the cell to withhold so that a small group is no longer worked out.
+
+    Either ``cell`` of ``spec`` is a small withheld group worked out as the only unknown part
+    of its margin (``split`` None), or it is a known margin whose unknown parts by margin
+    ``split`` hold a few people. The candidates, in order: the margin's shown parts; the shown
+    parts beside any part worked out from another margin; the margin itself; then the same one
+    margin further up while the margin is itself worked out; each group smallest first
+    (people, then table, then the values' text). The first candidate after which
+    ``resolved(known)`` holds is chosen (of the first few tried), else the first; with no
+    candidate at all, the smallest shown cell of the tables being settled (always progress:
+    the check runs again).
+    """
+
+    def shown(found: list[tuple[tuple[int, ...], np.ndarray]]) -> list[tuple[tuple[int, ...], int]]:
+        ranked = []
+        for s, cells in found:
+            if s in current:
+                t = tables[s]
+                for c in cells[~t.withheld[cells]]:
+                    ranked.append(((int(t.people[c]), order[s], int(t.rank[c])), (s, int(c))))
+        return [c for _, c in sorted(ranked)]
+
+    def worked_out_beside(
+        s: tuple[int, ...], cells: np.ndarray
+    ) -> list[tuple[tuple[int, ...], np.ndarray]]:
+        out = []
+        for c in cells[tables[s].withheld[cells] & known[s][cells] & (cause[s][cells] >= 0)]:
+            _, _, of = margins[int(cause[s][c])]
+            out.append((s, np.flatnonzero(of == of[c])))
+        return out
+
+    candidates: list[tuple[tuple[int, ...], int]] = []
+    for _ in range(len(tables) + 1):
+        if split is None:
+            child, parent, of = margins[int(cause[spec][cell])]
+            margin = int(of[cell])
+        else:
+            child, parent, of = margins[split]
+            margin = cell
+        parts = np.flatnonzero(of == margin)
+        candidates += shown([(child, parts)]) + shown(worked_out_beside(child, parts))
+        if parent in current and not tables[parent].withheld[margin]:
+            candidates.append((parent, margin))
+        if not tables[parent].withheld[margin] or cause[parent][margin] < 0:
+            break
+        spec, cell, split = parent, margin, None  # the margin is worked out: one level up
+    seen: set[tuple[tuple[int, ...], int]] = set()
+    candidates = [c for c in candidates if not (c in seen or seen.add(c))]
+    tried: set[tuple[tuple[int, ...], int]] = set()
+
+    def first_that_works(
+        found: list[tuple[tuple[int, ...], int]],
+    ) -> tuple[tuple[int, ...], int] | None:
+        for s, c in found[:_TRIES]:
+            tried.add((s, c))
+            changed = _withhold_same(tables, margins, [(s, c)])
+            works = resolved(_known(tables, margins)[0])
+            _withhold_same(tables, margins, changed, value=False)
+            if works:
+                return s, c
+        return None
+
+    pick = first_that_works(candidates)
+    if pick is not None:
+        return pick
+    # Else the nearest shown cells, margin by margin, from the group given away.
+    frontier = [(spec, cell)]
+    if split is not None:
+        frontier = [(margins[split][0], int(c)) for c in np.flatnonzero(margins[split][2] == cell)]
+    reached = set(frontier)
+    nearest: list[tuple[tuple[int, ...], int]] = []
+    for _ in range(_REACH):
+        step: list[tuple[tuple[int, ...], np.ndarray]] = []
+        for s, c in frontier:
+            for child, parent, of in margins:
+                if child == s:
+                    step.append((parent, np.array([of[c]])))
+                    step.append((child, np.flatnonzero(of == of[c])))
+                elif parent == s:
+                    step.append((child, np.flatnonzero(of == c)))
+        frontier = []
+        for s, cells in step:
+            for c in cells.tolist():
+                if (s, c) not in reached:
+                    reached.add((s, c))
+                    frontier.append((s, c))
+        frontier = frontier[:_WIDTH]
+        ring = [c for c in shown([(s, np.array([c])) for s, c in frontier]) if c not in tried]
+        pick = first_that_works(ring)
+        if pick is not None:
+            return pick
+        nearest = nearest or ring
+        if not frontier:
+            break
+    if candidates or nearest:
+        return (candidates or nearest)[0]
+    ranked = shown([(s, np.arange(tables[s].n)) for s in current])
+    if not ranked:  # pragma: no cover - a known withheld cell implies a shown one
+        raise RuntimeError("nothing left to withhold")
+    return ranked[0]
+
+
 def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarray]:
     """Return (people, withheld) per group of a prepared table: the disclosure rule applied.
 
-    Primary: fewer than ``min_group`` people. Complementary: over the lattice of every table
-    that can be made from the `DISCLOSURE_KEYS` among the table's keys (each key summed out
-    one level at a time, a question into its theme), coarse tables first, the smallest shown
-    sibling (ties by the values' text) is withheld until every withheld group's complement in
-    each shown margin is empty or has at least ``min_group`` people, and in every coarser
-    table further up, among the groups no table in between shows. A table's decisions depend
-    only on the answers and its coarser margins, so every output of one data set agrees.
+    Primary: fewer than ``min_group`` people. Complementary, over the lattice of every table
+    that can be made from the dimensions of `_dimensions` (authority, role, year and theme
+    always; a workshop, question or round when a key): first, coarse tables first, the
+    smallest shown sibling (ties by the values' text) is withheld until every withheld group's
+    complement in each shown margin is empty or has at least ``min_group`` people, and in
+    every coarser table further up, among the groups no table in between shows; then
+    `_settle` withholds more until no margin known (shown or worked out from other figures)
+    leaves a small group as its unknown part. The tables without an optional dimension are
+    settled first, then each set of optional dimensions after all its subsets, withholding only
+    its own tables' cells: a table's decisions depend only on the answers and the tables
+    settled with or before it, so every output of one data set agrees.
     Other keys (respondent, ...) are then split off each lattice cell the same way.
     """
     people = prepared.people()
@@ -947,32 +1263,12 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     # Every answer takes part, rated or Don't know (see _Cells for how people are counted).
     person = prepared.person * 2 + (~prepared.rated).astype(np.int64)
     names = prepared.key_names
-    # Each lattice dimension: its levels (coarse to fine) as (codes, rank per code, radix).
-    dims: list[list[tuple[np.ndarray, np.ndarray, int]]] = []
-
-    def level(name: str) -> tuple[np.ndarray, np.ndarray, int]:
-        codes = prepared.key_codes[name]
-        rank = prepared.key_rank[name]
-        return codes, rank, len(rank)
-
-    for name in _LATTICE_DIMENSIONS:
-        if name in names:
-            dims.append([level(name)])
-    items = []
-    if "theme_id" in names:
-        items.append(level("theme_id"))
-    elif "question_id" in names and "theme_id" in prepared.frame.columns:
-        themes = _KeyCodes(prepared.frame["theme_id"].iloc[prepared.rows], None)
-        items.append((themes.codes, themes.rank_of_codes(), themes.radix))
-    if "question_id" in names:
-        items.append(level("question_id"))
-    if items:
-        dims.append(items)
+    dims, optional = _dimensions(prepared)
 
     # One row per person and finest cell.
     finest = np.zeros(len(person), dtype=np.int64)
     for levels in dims:
-        codes, _, radix = levels[-1]
+        _, codes, _, radix = levels[-1]
         finest = pd.factorize(finest * radix + codes)[0].astype(np.int64)
     n_person = int(person.max()) + 1
     _, row_of, reduced_of_rated = np.unique(
@@ -980,51 +1276,56 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     )
     person_r = person[row_of]
 
+    def layer(spec: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(i for i, (d, o) in enumerate(zip(spec, optional, strict=True)) if d >= o)
+
+    # With round a key the answers are every round's, so their sums over rounds are published
+    # nowhere (a summary without round counts each person's latest round): not margins here.
+    by_round = [i for i, levels in enumerate(dims) if levels[0][0] == "round"]
+
+    def published(spec: tuple[int, ...]) -> bool:
+        return all(spec[i] for i in by_round)
+
     specs = sorted(
         itertools.product(*[range(len(levels) + 1) for levels in dims]),
-        key=lambda spec: (sum(spec), spec),
+        key=lambda spec: (len(layer(spec)), layer(spec), sum(spec), spec),
     )
     tables: dict[tuple[int, ...], _Cells] = {}
+    margins: list[_Margin] = []
     for spec in specs:
         cell = np.zeros(len(row_of), dtype=np.int64)
         ranks = []
         for levels, depth in zip(dims, spec, strict=True):
             if depth:
-                codes, rank, radix = levels[depth - 1]
+                _, codes, rank, radix = levels[depth - 1]
                 cell = cell * radix + codes[row_of]
                 ranks.append(rank[codes[row_of]])
         table = _Cells(cell, person_r, ranks)
         table.withheld = table.people < min_group
-        # Every coarser table: one level up, the margin itself; further up (the total above a
-        # theme's questions, a theme above an authority's questions), only the cells not known
-        # through a shown cell of a table in between.
-        parents: list[tuple[tuple[int, ...], np.ndarray | None]] = []
-        for up in specs:
-            if up == spec or any(u > d for u, d in zip(up, spec, strict=True)):
-                continue
-            if up not in tables:
-                continue
-            between = [
-                m
-                for m in tables
-                if m not in (up, spec)
-                and all(u <= x <= d for u, x, d in zip(up, m, spec, strict=True))
-            ]
-            eligible = None
-            if between:
-                eligible = np.ones(table.n, dtype=bool)
-                for mid in between:
-                    eligible &= tables[mid].withheld[tables[mid].of_row[table.first]]
-            parents.append((up, eligible))
-        changed = bool(parents)
-        while changed:
-            changed = False
-            for parent_spec, eligible in parents:
-                parent = tables[parent_spec]
-                parent_of = parent.of_row[table.first]
-                changed |= _complement(table, parent_of, parent.withheld, min_group, eligible)
         tables[spec] = table
-    top = tables[specs[-1]]
+        for i, depth in enumerate(spec):
+            if depth:
+                up = (*spec[:i], depth - 1, *spec[i + 1 :])
+                margins.append((spec, up, tables[up].of_row[table.first]))
+        _complement_all(tables, spec, min_group)
+        last = spec == specs[-1] or layer(specs[specs.index(spec) + 1]) != layer(spec)
+        if last and published(spec):
+            # Settle this layer against the tables of its own and coarser layers only.
+            seen = {
+                s: t
+                for s, t in tables.items()
+                if set(layer(s)) <= set(layer(spec)) and published(s)
+            }
+            linked = [m for m in margins if m[0] in seen and m[1] in seen]
+            current = {s for s in seen if layer(s) == layer(spec)}
+            while _settle(seen, linked, current, person_r, min_group):
+                for s in sorted(current, key=specs.index):
+                    _complement_all(tables, s, min_group)
+    key_spec = tuple(
+        max((j + 1 for j, lv in enumerate(levels) if lv[0] in names), default=0)
+        for levels in dims
+    )
+    top = tables[key_spec]
 
     # Map each group to its lattice cell (through any of its rows).
     cell_of_rated = top.of_row[reduced_of_rated]
@@ -1044,6 +1345,51 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
             pass
         withheld[group_of_cell] = split.withheld
     return people, withheld
+
+
+@functools.lru_cache(maxsize=512)
+def _lineage(
+    spec: tuple[int, ...], specs: tuple[tuple[int, ...], ...]
+) -> tuple[tuple[tuple[int, ...], tuple[tuple[int, ...], ...]], ...]:
+    """Each coarser table of ``spec`` among ``specs``, with the tables in between."""
+    out = []
+    for up in specs:
+        if up == spec or any(u > d for u, d in zip(up, spec, strict=True)):
+            continue
+        between = tuple(
+            m
+            for m in specs
+            if m not in (up, spec) and all(u <= x <= d for u, x, d in zip(up, m, spec, strict=True))
+        )
+        out.append((up, between))
+    return tuple(out)
+
+
+def _complement_all(
+    tables: dict[tuple[int, ...], _Cells], spec: tuple[int, ...], min_group: int
+) -> None:
+    """Apply `_complement` to one table against every coarser table already made.
+
+    One level up, the margin itself; further up (the total above a theme's questions, a theme
+    above an authority's questions), only the cells not known through a shown cell of a table
+    in between.
+    """
+    table = tables[spec]
+    parents: list[tuple[tuple[int, ...], np.ndarray | None]] = []
+    for up, between in _lineage(spec, tuple(tables)):
+        eligible = None
+        if between:
+            eligible = np.ones(table.n, dtype=bool)
+            for mid in between:
+                eligible &= tables[mid].withheld[tables[mid].of_row[table.first]]
+        parents.append((up, eligible))
+    changed = bool(parents)
+    while changed:
+        changed = False
+        for parent_spec, eligible in parents:
+            parent = tables[parent_spec]
+            parent_of = parent.of_row[table.first]
+            changed |= _complement(table, parent_of, parent.withheld, min_group, eligible)
 
 
 def _key_codes(
