@@ -43,7 +43,6 @@ __all__ = [
     "html_output",
     "load_steering_data",
     "open_steering_group",
-    "png_bytes",
 ]
 
 
@@ -219,8 +218,10 @@ def figure_output(figure: Any, title: str = "chart") -> dict[str, Any]:
 
     import matplotlib.pyplot as plt
 
+    from .charts import png_bytes
+
     try:
-        png = png_bytes(figure)
+        png = png_bytes(figure, dpi=_PANEL_DPI)
     finally:
         if plt.fignum_exists(getattr(figure, "number", -1)):
             plt.close(figure)
@@ -232,55 +233,6 @@ def figure_output(figure: Any, title: str = "chart") -> dict[str, Any]:
         },
         "metadata": {},
     }
-
-
-def png_bytes(figure: Any, dpi: float = _PANEL_DPI) -> bytes:
-    """Return ``figure`` as a PNG, cropped as ``savefig(bbox_inches="tight")`` crops it.
-
-    ``savefig`` with a tight box lays the figure out and draws it twice: once to measure the
-    box, once to paint the cropped figure. This lays it out and paints it once, measures the
-    box on that drawing and keeps the painted pixels inside it: the same picture for half the
-    drawing. A figure with something drawn outside its own edges (which a tight box widens to
-    take in) is saved by ``savefig`` as before.
-
-    Examples
-    --------
-    >>> from matplotlib.figure import Figure
-    >>> figure = Figure(figsize=(2, 1))
-    >>> _ = figure.add_subplot().set_title("n = 12")
-    >>> png_bytes(figure)[1:4]
-    b'PNG'
-    """
-    import io
-
-    import matplotlib as mpl
-    import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
-    figure.set_dpi(dpi)
-    canvas = FigureCanvasAgg(figure)
-    canvas.draw()  # the layout engine runs here, once
-    drawn = figure.get_tightbbox(canvas.get_renderer())
-    width, height = figure.get_size_inches()
-    buffer = io.BytesIO()
-    if drawn.x0 < 0 or drawn.y0 < 0 or drawn.x1 > width or drawn.y1 > height:
-        figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-        return buffer.getvalue()
-    box = drawn.padded(mpl.rcParams["savefig.pad_inches"])
-    painted = np.asarray(canvas.buffer_rgba())
-    # The padded box in the painted pixels (rows count from the top); the padding may reach
-    # past the figure's edges, where savefig shows the figure's background.
-    left, top = round(box.x0 * dpi), round(painted.shape[0] - box.y1 * dpi)
-    picture = np.empty((int(box.height * dpi), int(box.width * dpi), 4), dtype=np.uint8)
-    picture[...] = np.round(np.array(mpl.colors.to_rgba(figure.get_facecolor())) * 255)
-    rows = slice(max(top, 0), min(top + picture.shape[0], painted.shape[0]))
-    columns = slice(max(left, 0), min(left + picture.shape[1], painted.shape[1]))
-    picture[
-        rows.start - top : rows.stop - top, columns.start - left : columns.stop - left
-    ] = painted[rows, columns]
-    Image.fromarray(picture).save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
 
 
 def html_output(html: str, text: str = "") -> dict[str, Any]:

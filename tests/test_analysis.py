@@ -15,8 +15,8 @@ from assured_kit.analysis import (
     filter_ratings,
     load_steering_data,
     open_steering_group,
-    png_bytes,
 )
+from assured_kit.charts import png_bytes
 from assured_kit.demo import demo_workshops
 from assured_kit.ratings import read_ratings
 
