@@ -964,28 +964,28 @@ _Level = tuple[str, np.ndarray, np.ndarray, int]
 _Margin = tuple[tuple[int, ...], tuple[int, ...], np.ndarray]
 
 
-def _dimensions(prepared: _Prepared) -> tuple[list[list[_Level]], list[int]]:
+def _dimensions(
+    prepared: _Prepared,
+) -> tuple[list[list[tuple[str, tuple[object, ...] | None]]], list[int]]:
     """Return the lattice dimensions of a prepared table and the depth each turns optional at.
 
     Authority, role, year and theme are always dimensions when the ratings have them, whatever
     the summary's keys, so every output settles the same tables alike. A workshop (below its
     year), a question (below its theme) and a round are dimensions only when a key, and the
-    tables holding them are settled after the others (see `_withhold`).
+    tables holding them are settled after the others (see `_withhold`). Each level is named
+    by its key and the order its codes are made in (`_level` makes them): together with the
+    answers, those decide the lattice and all it withholds.
     """
     names = prepared.key_names
-    frame = prepared.frame
-    columns = set(frame.columns)
+    columns = set(prepared.frame.columns)
 
-    def level(name: str) -> _Level:
-        if name in prepared.key_codes:
-            rank = prepared.key_rank[name]
-            return name, prepared.key_codes[name], rank, len(rank)
-        order = _RESPONDENT_ROLES if name == "role" else None
-        codes = _key_codes(frame, name, prepared.rows, order)
-        return name, codes.codes, codes.rank_of_codes(), codes.radix
+    def level(name: str) -> tuple[str, tuple[object, ...] | None]:
+        if name in prepared.key_order:
+            return name, prepared.key_order[name]
+        return name, tuple(_RESPONDENT_ROLES) if name == "role" else None
 
     never = 1_000
-    dims: list[list[_Level]] = []
+    dims: list[list[tuple[str, tuple[object, ...] | None]]] = []
     optional: list[int] = []
     for name in ("authority", "role"):
         if name in columns:
@@ -1000,6 +1000,19 @@ def _dimensions(prepared: _Prepared) -> tuple[list[list[_Level]], list[int]]:
             dims.append(levels)
             optional.append(len(levels) if fine in names else never)
     return dims, optional
+
+
+def _level(prepared: _Prepared, name: str, order: tuple[object, ...] | None) -> _Level:
+    """Return one lattice level: the codes of key ``name`` made in ``order``, and their ranks."""
+    if name in prepared.key_codes and prepared.key_order[name] == order:
+        rank = prepared.key_rank[name]
+        return name, prepared.key_codes[name], rank, len(rank)
+    codes = _shared(
+        prepared.frame,
+        ("key", name, prepared.rounds, order),
+        functools.partial(_key_codes, prepared.frame, name, prepared.rows, order),
+    )
+    return name, codes.codes, codes.rank_of_codes(), codes.radix
 
 
 def _known(
@@ -1264,17 +1277,83 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     person = prepared.person * 2 + (~prepared.rated).astype(np.int64)
     names = prepared.key_names
     dims, optional = _dimensions(prepared)
-
-    # One row per person and finest cell.
-    finest = np.zeros(len(person), dtype=np.int64)
-    for levels in dims:
-        _, codes, _, radix = levels[-1]
-        finest = pd.factorize(finest * radix + codes)[0].astype(np.int64)
-    n_person = int(person.max()) + 1
-    _, row_of, reduced_of_rated = np.unique(
-        finest * n_person + person, return_index=True, return_inverse=True
+    # The settled lattice depends only on the answers (the frame, its rounds and scales), the
+    # dimensions' codes and min_group: every summary of one table inside `reusing_work`
+    # with the same dimensions reads the same one.
+    lattice = _shared(
+        prepared.frame,
+        ("lattice", prepared.scales, prepared.rounds, min_group, _frozen(dims), tuple(optional)),
+        lambda: _Lattice(prepared, dims, optional, person, min_group),
     )
-    person_r = person[row_of]
+    key_spec = tuple(
+        max((j + 1 for j, lv in enumerate(levels) if lv[0] in names), default=0)
+        for levels in dims
+    )
+    top = lattice.tables[key_spec]
+
+    # Map each group to its lattice cell (through any of its rows).
+    cell_of_rated = top.of_row[lattice.reduced_of_row]
+    groups = prepared.group
+    cell_of_group = np.full(prepared.n_groups, -1, dtype=np.int64)
+    cell_of_group[groups] = cell_of_rated
+    withheld = primary | ((cell_of_group >= 0) & top.withheld[np.maximum(cell_of_group, 0)])
+    extra = [n for n in names if n not in DISCLOSURE_KEYS]
+    if extra and prepared.n_groups:
+        ranks = [prepared.key_rank[n][prepared.key_codes[n]] for n in names]
+        split = _Cells(groups, person, ranks)
+        # _Cells numbers the groups with rated rows in order; map back to group codes.
+        group_of_cell = groups[split.first]
+        split.withheld = withheld[group_of_cell]
+        parent_of = cell_of_group[group_of_cell]
+        while _complement(split, parent_of, top.withheld, min_group):
+            pass
+        withheld[group_of_cell] = split.withheld
+    return people, withheld
+
+
+def _frozen(dims: list[list[tuple[str, tuple[object, ...] | None]]]) -> tuple[Any, ...]:
+    return tuple(tuple(levels) for levels in dims)
+
+
+class _Lattice:
+    """Every table of the lattice of one prepared table's dimensions, withheld as settled.
+
+    ``tables`` maps each table (a depth per dimension) to its `_Cells`, their ``withheld``
+    flags final and read-only; ``reduced_of_row`` maps each prepared row to its row of the
+    tables (one per person and finest cell).
+    """
+
+    def __init__(
+        self,
+        prepared: _Prepared,
+        described: list[list[tuple[str, tuple[object, ...] | None]]],
+        optional: list[int],
+        person: np.ndarray,
+        min_group: int,
+    ) -> None:
+        dims = [[_level(prepared, name, order) for name, order in levels] for levels in described]
+        # One row per person and finest cell.
+        finest = np.zeros(len(person), dtype=np.int64)
+        for levels in dims:
+            _, codes, _, radix = levels[-1]
+            finest = pd.factorize(finest * radix + codes)[0].astype(np.int64)
+        n_person = int(person.max()) + 1
+        _, row_of, self.reduced_of_row = np.unique(
+            finest * n_person + person, return_index=True, return_inverse=True
+        )
+        self.tables = _settled_tables(dims, optional, person[row_of], row_of, min_group)
+        for table in self.tables.values():
+            table.withheld.flags.writeable = False  # shared by summaries: never changed
+
+
+def _settled_tables(
+    dims: list[list[_Level]],
+    optional: list[int],
+    person_r: np.ndarray,
+    row_of: np.ndarray,
+    min_group: int,
+) -> dict[tuple[int, ...], _Cells]:
+    """Build every table of the lattice and withhold its cells (see `_withhold`)."""
 
     def layer(spec: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(i for i, (d, o) in enumerate(zip(spec, optional, strict=True)) if d >= o)
@@ -1321,30 +1400,7 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
             while _settle(seen, linked, current, person_r, min_group):
                 for s in sorted(current, key=specs.index):
                     _complement_all(tables, s, min_group)
-    key_spec = tuple(
-        max((j + 1 for j, lv in enumerate(levels) if lv[0] in names), default=0)
-        for levels in dims
-    )
-    top = tables[key_spec]
-
-    # Map each group to its lattice cell (through any of its rows).
-    cell_of_rated = top.of_row[reduced_of_rated]
-    groups = prepared.group
-    cell_of_group = np.full(prepared.n_groups, -1, dtype=np.int64)
-    cell_of_group[groups] = cell_of_rated
-    withheld = primary | ((cell_of_group >= 0) & top.withheld[np.maximum(cell_of_group, 0)])
-    extra = [n for n in names if n not in DISCLOSURE_KEYS]
-    if extra and prepared.n_groups:
-        ranks = [prepared.key_rank[n][prepared.key_codes[n]] for n in names]
-        split = _Cells(groups, person, ranks)
-        # _Cells numbers the groups with rated rows in order; map back to group codes.
-        group_of_cell = groups[split.first]
-        split.withheld = withheld[group_of_cell]
-        parent_of = cell_of_group[group_of_cell]
-        while _complement(split, parent_of, top.withheld, min_group):
-            pass
-        withheld[group_of_cell] = split.withheld
-    return people, withheld
+    return tables
 
 
 @functools.lru_cache(maxsize=512)
@@ -1513,9 +1569,14 @@ class _Prepared:
         )
         self.pair_span = answers.pair_span
         self.rows = answers.rows
+        # What decides the rows and people (with the frame), for work shared on them.
+        self.rounds = rounds
+        self.scales = (scale, evidence_scale)
         fw = None
         key_codes = []
         self.key_names = by
+        # The order each key's codes are made in (None: sorted, or the categories').
+        self.key_order: dict[str, tuple[object, ...] | None] = {}
         for key in by:
             order: Sequence[object] | None = None
             if key != "year" and not isinstance(frame[key].dtype, pd.CategoricalDtype):
@@ -1526,10 +1587,11 @@ class _Prepared:
                     order = _RESPONDENT_ROLES
                 elif key == "question_role":
                     order = _RESPONDENT_ROLES[:2]
+            self.key_order[key] = None if order is None else tuple(order)
             key_codes.append(
                 _shared(
                     frame,
-                    ("key", key, rounds, None if order is None else tuple(order)),
+                    ("key", key, rounds, self.key_order[key]),
                     functools.partial(_key_codes, frame, key, self.rows, order),
                 )
             )
