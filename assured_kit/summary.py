@@ -895,22 +895,64 @@ class _Cells:
     answers is protected like any other.
     """
 
-    def __init__(self, cell: np.ndarray, person: np.ndarray, ranks: list[np.ndarray]) -> None:
-        uniq, self.of_row = np.unique(cell, return_inverse=True)
-        self.n = len(uniq)
+    def __init__(
+        self,
+        cell: np.ndarray,
+        person: np.ndarray,
+        ranks: list[tuple[np.ndarray, np.ndarray]],
+    ) -> None:
+        # ``ranks``: per key, (rank of each code, code of each row).
+        self.of_row, self.n = _dense_codes(cell)
         self.people = _people_per_cell(self.of_row, person, self.n)
-        order = np.argsort(self.of_row, kind="stable")
-        self._persons = person[order]
-        self._bounds = np.searchsorted(self.of_row[order], np.arange(self.n + 1))
-        self.first = order[self._bounds[:-1]]  # a row of each cell
+        self._person = person
+        self._order: np.ndarray | None = None
+        self._bounds: np.ndarray | None = None
+        self.first = _first_rows(self.of_row, self.n)  # the first row of each cell
         # Deterministic tie-breaking by the cells' values as text, whatever the codes.
         self.rank = np.empty(self.n, dtype=np.int64)
-        columns = [r[self.first] for r in ranks]
+        columns = [rank[codes[self.first]] for rank, codes in ranks]
         self.rank[np.lexsort(columns[::-1]) if columns else np.arange(self.n)] = np.arange(self.n)
         self.withheld = np.zeros(self.n, dtype=bool)
 
     def persons(self, c: int) -> np.ndarray:
-        return self._persons[self._bounds[c] : self._bounds[c + 1]]
+        """Return the person codes of cell ``c``'s rows, in row order."""
+        if self._order is None:  # sorted on first use: most tables never need it
+            self._order = _stable_order(self.of_row, self.n)
+            self._bounds = np.searchsorted(self.of_row[self._order], np.arange(self.n + 1))
+        assert self._bounds is not None
+        return self._person[self._order[self._bounds[c] : self._bounds[c + 1]]]
+
+
+def _dense_codes(cell: np.ndarray) -> tuple[np.ndarray, int]:
+    """Return (code per row, count): the distinct values of ``cell`` numbered 0, 1, ... in order.
+
+    The same as ``np.unique(cell, return_inverse=True)``, without sorting when the values are
+    small non-negative integers (a lattice's cells are).
+    """
+    if not len(cell):
+        return np.zeros(0, dtype=np.int64), 0
+    low, high = int(cell.min()), int(cell.max())
+    if low < 0 or high > 4 * len(cell) + 1_000_000:
+        uniq, inverse = np.unique(cell, return_inverse=True)
+        return inverse.reshape(-1).astype(np.int64, copy=False), len(uniq)
+    present = np.zeros(high + 1, dtype=bool)
+    present[cell] = True
+    code = np.cumsum(present, dtype=np.int64) - 1
+    return code[cell], int(code[-1]) + 1
+
+
+def _first_rows(of_row: np.ndarray, n: int) -> np.ndarray:
+    """Return the first row of each of ``n`` codes, each present at least once in ``of_row``."""
+    first = np.full(n, len(of_row), dtype=np.int64)
+    np.minimum.at(first, of_row, np.arange(len(of_row), dtype=np.int64))
+    return first
+
+
+def _stable_order(of_row: np.ndarray, n: int) -> np.ndarray:
+    """``np.argsort(of_row, kind="stable")``, as a radix sort where the codes fit 16 bits."""
+    if n <= np.iinfo(np.uint16).max:
+        return np.argsort(of_row.astype(np.uint16), kind="stable")
+    return np.argsort(of_row, kind="stable")
 
 
 def _complement(
@@ -982,7 +1024,9 @@ def _dimensions(
     def level(name: str) -> tuple[str, tuple[object, ...] | None]:
         if name in prepared.key_order:
             return name, prepared.key_order[name]
-        return name, tuple(_RESPONDENT_ROLES) if name == "role" else None
+        if name != "role" or isinstance(prepared.frame["role"].dtype, pd.CategoricalDtype):
+            return name, None  # the order `_Prepared` records (categories keep their own)
+        return name, tuple(_RESPONDENT_ROLES)
 
     never = 1_000
     dims: list[list[tuple[str, tuple[object, ...] | None]]] = []
@@ -1299,7 +1343,7 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     withheld = primary | ((cell_of_group >= 0) & top.withheld[np.maximum(cell_of_group, 0)])
     extra = [n for n in names if n not in DISCLOSURE_KEYS]
     if extra and prepared.n_groups:
-        ranks = [prepared.key_rank[n][prepared.key_codes[n]] for n in names]
+        ranks = [(prepared.key_rank[n], prepared.key_codes[n]) for n in names]
         split = _Cells(groups, person, ranks)
         # _Cells numbers the groups with rated rows in order; map back to group codes.
         group_of_cell = groups[split.first]
@@ -1371,14 +1415,16 @@ def _settled_tables(
     )
     tables: dict[tuple[int, ...], _Cells] = {}
     margins: list[_Margin] = []
+    # Each level's codes at the tables' rows, taken once.
+    at_rows = [[codes[row_of] for _, codes, _, _ in levels] for levels in dims]
     for spec in specs:
         cell = np.zeros(len(row_of), dtype=np.int64)
         ranks = []
-        for levels, depth in zip(dims, spec, strict=True):
+        for levels, codes_at, depth in zip(dims, at_rows, spec, strict=True):
             if depth:
-                _, codes, rank, radix = levels[depth - 1]
-                cell = cell * radix + codes[row_of]
-                ranks.append(rank[codes[row_of]])
+                _, _, rank, radix = levels[depth - 1]
+                cell = cell * radix + codes_at[depth - 1]
+                ranks.append((rank, codes_at[depth - 1]))
         table = _Cells(cell, person_r, ranks)
         table.withheld = table.people < min_group
         tables[spec] = table
