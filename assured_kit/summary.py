@@ -879,11 +879,18 @@ def _people_per_cell(cell: np.ndarray, person: np.ndarray, n: int) -> np.ndarray
     ``person`` codes are ``2 * person`` for a rated answer and ``2 * person + 1`` for a Don't
     know (see `_Cells`).
     """
+    return _raters_and_people(cell, person, n)[1]
+
+
+def _raters_and_people(
+    cell: np.ndarray, person: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the people who gave a rating per cell, and the people per cell as counted."""
     n_person = int(person.max()) + 1 if len(person) else 1
     distinct = pd.unique(cell * n_person + person)
     dk = (distinct % n_person) % 2 == 1
     raters = np.bincount(distinct[~dk] // n_person, minlength=n)
-    return np.where(raters > 0, raters, np.bincount(distinct[dk] // n_person, minlength=n))
+    return raters, np.where(raters > 0, raters, np.bincount(distinct[dk] // n_person, minlength=n))
 
 
 class _Cells:
@@ -903,7 +910,7 @@ class _Cells:
     ) -> None:
         # ``ranks``: per key, (rank of each code, code of each row).
         self.of_row, self.n = _dense_codes(cell)
-        self.people = _people_per_cell(self.of_row, person, self.n)
+        self.raters, self.people = _raters_and_people(self.of_row, person, self.n)
         self._person = person
         self._order: np.ndarray | None = None
         self._bounds: np.ndarray | None = None
@@ -982,6 +989,9 @@ def _complement(
     for p in hidden_parents:
         kids = order[bounds[p] : bounds[p + 1]]
         while True:
+            hidden = kids[child.withheld[kids]]
+            if len(hidden) and child.raters[hidden].max() >= min_group:
+                break  # one withheld part alone holds min_group people who gave a rating
             seen: set[int] = set()
             raters = 0
             for k in kids[child.withheld[kids]]:
@@ -1376,15 +1386,20 @@ class _Lattice:
         min_group: int,
     ) -> None:
         dims = [[_level(prepared, name, order) for name, order in levels] for levels in described]
-        # One row per person and finest cell.
+        # One row per person and finest cell (in no particular order: nothing depends on it).
+        n_person = int(person.max()) + 1
+        span = n_person
         finest = np.zeros(len(person), dtype=np.int64)
         for levels in dims:
             _, codes, _, radix = levels[-1]
-            finest = pd.factorize(finest * radix + codes)[0].astype(np.int64)
-        n_person = int(person.max()) + 1
-        _, row_of, self.reduced_of_row = np.unique(
-            finest * n_person + person, return_index=True, return_inverse=True
-        )
+            if span * radix >= 2**62:  # compress before the code could overflow
+                finest = pd.factorize(finest)[0].astype(np.int64)
+                span = n_person * (int(finest.max(initial=0)) + 1)
+            finest = finest * radix + codes
+            span *= radix
+        reduced, uniques = pd.factorize(finest * n_person + person)
+        self.reduced_of_row = reduced.astype(np.int64, copy=False)
+        row_of = _first_rows(self.reduced_of_row, len(uniques))
         self.tables = _settled_tables(dims, optional, person[row_of], row_of, min_group)
         for table in self.tables.values():
             table.withheld.flags.writeable = False  # shared by summaries: never changed
