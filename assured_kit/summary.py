@@ -1082,20 +1082,81 @@ def _known(
     """
     known = {spec: ~table.withheld for spec, table in tables.items()}
     cause = {spec: np.full(table.n, -1, dtype=np.int64) for spec, table in tables.items()}
+    # Each margin is swept in turn, as often as anything changes. A margin whose two tables'
+    # flags have not changed since it was last looked at would work out nothing new (looking
+    # at a margin again at once finds nothing), so it is passed over: the same cells are
+    # worked out, by the same margins, in the same order.
+    version = dict.fromkeys(tables, 0)
+    looked: list[tuple[int, int] | None] = [None] * len(margins)
     changed = True
     while changed:
         changed = False
         for i, (child, parent, parent_of) in enumerate(margins):
+            now = (version[child], version[parent])
+            if looked[i] == now:
+                continue
             unknown = ~known[child]
             n_unknown = np.bincount(parent_of[unknown], minlength=tables[parent].n)
             down = unknown & known[parent][parent_of] & (n_unknown[parent_of] == 1)
             up = ~known[parent] & (n_unknown == 0)
-            if down.any() or up.any():
+            if down.any():
                 known[child] |= down
                 cause[child][down] = i
-                known[parent] |= up
+                version[child] += 1
                 changed = True
+            if up.any():
+                known[parent] |= up
+                version[parent] += 1
+                changed = True
+            looked[i] = (version[child], version[parent])
     return known, cause
+
+
+class _Links:
+    """The margins of a set of tables as one graph, to find every figure known at once.
+
+    `_known` sweeps the margins one by one, recording which margin worked each cell out;
+    `flags` finds the same known cells (what can be worked out does not depend on the order
+    rules are applied in) with every margin in one step, which is what trying a candidate cell
+    needs.
+    """
+
+    def __init__(
+        self, tables: Mapping[tuple[int, ...], _Cells], margins: Sequence[_Margin]
+    ) -> None:
+        self.specs = list(tables)
+        offsets = np.cumsum([0] + [tables[s].n for s in self.specs])
+        self.offset = {s: int(offsets[i]) for i, s in enumerate(self.specs)}
+        self.size = int(offsets[-1])
+        children, groups, parents = [], [], []
+        n_groups = 0
+        for child, parent, parent_of in margins:
+            children.append(self.offset[child] + np.arange(len(parent_of), dtype=np.int64))
+            groups.append(n_groups + parent_of)
+            parents.append(self.offset[parent] + np.arange(tables[parent].n, dtype=np.int64))
+            n_groups += tables[parent].n
+        empty = np.zeros(0, dtype=np.int64)
+        self.child = np.concatenate(children) if children else empty
+        self.group = np.concatenate(groups).astype(np.int64) if groups else empty
+        self.parent = np.concatenate(parents) if parents else empty
+        self.n_groups = n_groups
+
+    def flags(self, tables: Mapping[tuple[int, ...], _Cells]) -> dict[tuple[int, ...], np.ndarray]:
+        """Return, per table, which cells are known (as `_known` finds them)."""
+        known = np.concatenate([~tables[s].withheld for s in self.specs])
+        while True:
+            unknown = ~known[self.child]
+            n_unknown = np.bincount(self.group[unknown], minlength=self.n_groups)
+            parent_known = known[self.parent]
+            down = self.child[
+                unknown & parent_known[self.group] & (n_unknown[self.group] == 1)
+            ]
+            up = self.parent[(n_unknown == 0) & ~parent_known]
+            if not len(down) and not len(up):
+                break
+            known[down] = True
+            known[up] = True
+        return {s: known[self.offset[s] : self.offset[s] + tables[s].n] for s in self.specs}
 
 
 def _settle(
@@ -1122,6 +1183,7 @@ def _settle(
         return _people_per_cell(above.of_row[hidden], person[hidden], above.n)
 
     anything = False
+    links = _Links(tables, margins)
     while True:
         known, cause = _known(tables, margins)
         pick = None
@@ -1134,7 +1196,9 @@ def _settle(
                 def resolved(now: Mapping[tuple[int, ...], np.ndarray], s=spec, c=c) -> bool:
                     return not now[s][c]
 
-                pick = _one_more(tables, margins, current, order, known, cause, spec, c, resolved)
+                pick = _one_more(
+                    tables, margins, links, current, order, known, cause, spec, c, resolved
+                )
                 break
         # Several unknown parts of a known margin that together hold a few people.
         for m, (_, parent, _) in enumerate(margins):
@@ -1149,7 +1213,9 @@ def _settle(
                     n = unknown_people(m, now)[q]
                     return not now[p][q] or not 0 < n < min_group
 
-                pick = _one_more(tables, margins, current, order, known, cause, parent, q, fixed, m)
+                pick = _one_more(
+                    tables, margins, links, current, order, known, cause, parent, q, fixed, m
+                )
         if pick is None:
             return anything
         _withhold_same(tables, margins, [pick])
@@ -1196,6 +1262,7 @@ _WIDTH = 64
 def _one_more(
     tables: dict[tuple[int, ...], _Cells],
     margins: Sequence[_Margin],
+    links: _Links,
     current: set[tuple[int, ...]],
     order: Mapping[tuple[int, ...], int],
     known: Mapping[tuple[int, ...], np.ndarray],
@@ -1261,7 +1328,7 @@ def _one_more(
         for s, c in found[:_TRIES]:
             tried.add((s, c))
             changed = _withhold_same(tables, margins, [(s, c)])
-            works = resolved(_known(tables, margins)[0])
+            works = resolved(links.flags(tables))
             _withhold_same(tables, margins, changed, value=False)
             if works:
                 return s, c
