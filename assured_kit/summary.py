@@ -1140,6 +1140,24 @@ class _Links:
         self.group = np.concatenate(groups).astype(np.int64) if groups else empty
         self.parent = np.concatenate(parents) if parents else empty
         self.n_groups = n_groups
+        # Per table, the margins it is the child or the parent of, in the margins' order.
+        self.touching: dict[tuple[int, ...], list[int]] = {s: [] for s in self.specs}
+        for i, (child, parent, _) in enumerate(margins):
+            self.touching[child].append(i)
+            self.touching[parent].append(i)
+        self.margins = margins
+        self._n_parent = [tables[parent].n for _, parent, _ in margins]
+        self._kids: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def children(self, m: int, p: int) -> np.ndarray:
+        """Return the child cells of margin ``m`` under its parent cell ``p``, in order."""
+        if m not in self._kids:
+            parent_of = self.margins[m][2]
+            order = np.argsort(parent_of, kind="stable")
+            bounds = np.searchsorted(parent_of[order], np.arange(self._n_parent[m] + 1))
+            self._kids[m] = order, bounds
+        order, bounds = self._kids[m]
+        return order[bounds[p] : bounds[p + 1]]
 
     def flags(self, tables: Mapping[tuple[int, ...], _Cells]) -> dict[tuple[int, ...], np.ndarray]:
         """Return, per table, which cells are known (as `_known` finds them)."""
@@ -1218,13 +1236,13 @@ def _settle(
                 )
         if pick is None:
             return anything
-        _withhold_same(tables, margins, [pick])
+        _withhold_same(tables, links, [pick])
         anything = True
 
 
 def _withhold_same(
     tables: Mapping[tuple[int, ...], _Cells],
-    margins: Sequence[_Margin],
+    links: _Links,
     cells: list[tuple[tuple[int, ...], int]],
     value: bool = True,
 ) -> list[tuple[tuple[int, ...], int]]:
@@ -1241,11 +1259,13 @@ def _withhold_same(
             continue
         tables[spec].withheld[c] = value
         done.append((spec, c))
-        for child, parent, of in margins:
-            if child == spec and np.count_nonzero(of == of[c]) == 1:
-                todo.append((parent, int(of[c])))
-            elif parent == spec:
-                parts = np.flatnonzero(of == c)
+        for m in links.touching[spec]:
+            child, parent, of = links.margins[m]
+            if child == spec:
+                if len(links.children(m, int(of[c]))) == 1:
+                    todo.append((parent, int(of[c])))
+            else:
+                parts = links.children(m, c)
                 if len(parts) == 1:
                     todo.append((child, int(parts[0])))
     return done
@@ -1299,19 +1319,16 @@ def _one_more(
     ) -> list[tuple[tuple[int, ...], np.ndarray]]:
         out = []
         for c in cells[tables[s].withheld[cells] & known[s][cells] & (cause[s][cells] >= 0)]:
-            _, _, of = margins[int(cause[s][c])]
-            out.append((s, np.flatnonzero(of == of[c])))
+            m = int(cause[s][c])
+            out.append((s, links.children(m, int(margins[m][2][c]))))
         return out
 
     candidates: list[tuple[tuple[int, ...], int]] = []
     for _ in range(len(tables) + 1):
-        if split is None:
-            child, parent, of = margins[int(cause[spec][cell])]
-            margin = int(of[cell])
-        else:
-            child, parent, of = margins[split]
-            margin = cell
-        parts = np.flatnonzero(of == margin)
+        m = int(cause[spec][cell]) if split is None else split
+        child, parent, of = margins[m]
+        margin = int(of[cell]) if split is None else cell
+        parts = links.children(m, margin)
         candidates += shown([(child, parts)]) + shown(worked_out_beside(child, parts))
         if parent in current and not tables[parent].withheld[margin]:
             candidates.append((parent, margin))
@@ -1327,9 +1344,9 @@ def _one_more(
     ) -> tuple[tuple[int, ...], int] | None:
         for s, c in found[:_TRIES]:
             tried.add((s, c))
-            changed = _withhold_same(tables, margins, [(s, c)])
+            changed = _withhold_same(tables, links, [(s, c)])
             works = resolved(links.flags(tables))
-            _withhold_same(tables, margins, changed, value=False)
+            _withhold_same(tables, links, changed, value=False)
             if works:
                 return s, c
         return None
@@ -1340,18 +1357,19 @@ def _one_more(
     # Else the nearest shown cells, margin by margin, from the group given away.
     frontier = [(spec, cell)]
     if split is not None:
-        frontier = [(margins[split][0], int(c)) for c in np.flatnonzero(margins[split][2] == cell)]
+        frontier = [(margins[split][0], int(c)) for c in links.children(split, cell)]
     reached = set(frontier)
     nearest: list[tuple[tuple[int, ...], int]] = []
     for _ in range(_REACH):
         step: list[tuple[tuple[int, ...], np.ndarray]] = []
         for s, c in frontier:
-            for child, parent, of in margins:
+            for m in links.touching[s]:
+                child, parent, of = margins[m]
                 if child == s:
                     step.append((parent, np.array([of[c]])))
-                    step.append((child, np.flatnonzero(of == of[c])))
-                elif parent == s:
-                    step.append((child, np.flatnonzero(of == c)))
+                    step.append((child, links.children(m, int(of[c]))))
+                else:
+                    step.append((child, links.children(m, c)))
         frontier = []
         for s, cells in step:
             for c in cells.tolist():
