@@ -411,9 +411,11 @@ def reusing_work() -> Iterator[None]:
     """Share the work every summary of the same ratings table repeats, within the block.
 
     Summaries made inside the block from one table (the same object, left unchanged within the
-    block) read its ratings, rounds, people and key columns once, not once each. The results
-    are exactly those made without it. Nothing keeps a table alive, and outside the block
-    nothing is kept.
+    block) read its ratings, rounds, people and key columns once, not once each, and settle
+    the disclosure rule's linked tables once for each ``min_group`` and set of dimensions (a
+    workshop, question or round among the keys makes another set). The results are exactly
+    those made without it. Nothing keeps a table alive, and outside the block nothing is kept:
+    answers changed or withdrawn are a new table, read afresh.
 
     Examples
     --------
@@ -1407,6 +1409,8 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     its own tables' cells: a table's decisions depend only on the answers and the tables
     settled with or before it, so every output of one data set agrees.
     Other keys (respondent, ...) are then split off each lattice cell the same way.
+    The settled lattice (`_Lattice`) is shared by every summary of the same table, rounds,
+    scales, ``min_group`` and dimensions made inside `reusing_work`.
     """
     people = prepared.people()
     primary = people < min_group
