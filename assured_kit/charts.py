@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import textwrap
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -66,6 +68,7 @@ __all__ = [
     "facet",
     "heatmap",
     "live_distribution",
+    "page_width",
     "png_bytes",
     "role_pairs",
     "svg_image",
@@ -82,6 +85,58 @@ _NOTE_X: weakref.WeakKeyDictionary[Axes, float] = weakref.WeakKeyDictionary()
 _ROOM = 0.3
 _DK_ROOM = 0.24
 _CHAR_WIDTH = 0.6  # a character's width as a share of the type size (a generous average)
+# The widest a new figure may be (inches) inside `page_width`; None: each chart's own width.
+_WIDEST: ContextVar[float | None] = ContextVar("assured_kit_chart_width", default=None)
+
+
+@contextmanager
+def page_width(inches: float) -> Iterator[None]:
+    """Draw the charts made inside the block at most ``inches`` wide, with the same type.
+
+    Each chart function picks a figure size for a projector or a notebook (13 to 14 inches
+    wide for most). A page that shows the chart narrower than that shrinks its type with it:
+    a 14 inch chart on the 7.3 inches between an A4 page's margins prints its 14 pt labels at
+    about 7 pt. Inside this block a chart that makes its own figure makes it no wider than
+    ``inches``; type sizes, heights and everything drawn stay as they are, so labels wrap and
+    bars shorten rather than the type shrinking. A chart drawn into a given ``ax`` is not
+    affected. Charts made outside the block keep their own sizes.
+
+    Parameters
+    ----------
+    inches : float
+        The widest a chart's figure may be, in inches (more than 0).
+
+    Raises
+    ------
+    AssuredKitError
+        If ``inches`` is not a positive number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abc"),
+    ...     "theme_id": "WF", "rating": pd.array([5, 4, 2], dtype="Int64"), "dont_know": False})
+    >>> with page_width(10):
+    ...     printed = diverging_bars(answers)
+    >>> printed.figure.get_figwidth(), diverging_bars(answers).figure.get_figwidth()
+    (10.0, 14.0)
+    """
+    try:
+        widest = float(inches)
+    except (TypeError, ValueError):
+        widest = float("nan")
+    if not widest > 0:
+        raise AssuredKitError(
+            f"a chart cannot be drawn {inches!r} inches wide",
+            field="inches",
+            allowed="a number of inches more than 0, such as 10",
+            hint="a width given in pixels or centimetres, or left empty",
+        )
+    token = _WIDEST.set(widest)
+    try:
+        yield
+    finally:
+        _WIDEST.reset(token)
 
 
 def svg_image(figure: Any, *, pad_inches: float = 0.1) -> bytes:
@@ -190,6 +245,9 @@ def _new_axes(
         return ax, None
     import matplotlib.pyplot as plt
 
+    widest = _WIDEST.get()
+    if widest is not None:
+        size = (min(size[0], widest), size[1])
     if dk_panel:
         _fig, (main, dk) = plt.subplots(
             1, 2, figsize=size, sharey=True, width_ratios=[5, 1], layout="constrained"
@@ -730,7 +788,11 @@ def diverging_bars(
     if made_here:
         dk_ax.set_xticks([50, 100], ["50%", "100%"])
         dk_ax.set_title(DONT_KNOW_LABEL, fontsize=pal.FONT_LABEL)
-        dk_ax.set_xlabel("% of all answers", fontsize=pal.FONT_LABEL)
+        label = dk_ax.set_xlabel("% of all answers", fontsize=pal.FONT_LABEL)
+        # The label may run a little past its narrow panel, but never past the figure's edge:
+        # on a narrow figure (a chart for a printed page) it takes two lines.
+        if label.get_window_extent().width > 1.25 * dk_ax.get_window_extent().width:
+            dk_ax.set_xlabel("% of all\nanswers", fontsize=pal.FONT_LABEL)
     else:  # a narrow inset: the shares (of all answers) are written on the bars
         dk_ax.set_xticks([])
         dk_ax.set_xlabel(_wrap(DONT_KNOW_LABEL, 6), fontsize=pal.FONT_LABEL)

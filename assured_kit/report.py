@@ -111,6 +111,10 @@ KEY_QUESTIONS = 3
 KEY_OTHERS = 2
 #: Years shown at most in a trend table (the latest).
 MAX_TREND_YEARS = 6
+#: The widest a chart is drawn (inches). Printed on A4, the 7.3 inches between the margins
+#: show it at 73 % or more, so its smallest type (14 pt, as on a projector) prints at 10 pt or
+#: more; on screen the page shows it at full size.
+CHART_WIDTH = 10.0
 
 
 # --------------------------------------------------------------------------- formatting
@@ -1803,9 +1807,10 @@ def _embed(draw: Callable[[], Axes], *, alt: str, caption: str = "") -> str:
     """Run a chart function of `assured_kit.charts` and embed its figure as an SVG image."""
     import matplotlib.pyplot as plt
 
-    from .charts import svg_image
+    from .charts import page_width, svg_image
 
-    ax = draw()
+    with page_width(CHART_WIDTH):
+        ax = draw()
     fig = ax.figure
     try:
         image = svg_image(fig)
