@@ -230,7 +230,7 @@ def test_chart_text_prints_at_nine_points_or_more(printed, which):
     # Every chart fits between the margins, so nothing shrinks the page to fit it.
     widths = [width for width, _src in seen["chart_images"]]
     assert len(widths) >= 10
-    assert 0 < min(widths) and max(widths) <= PRINTABLE_WIDTH
+    assert min(widths) > 0 and max(widths) <= PRINTABLE_WIDTH
     # Every text of every chart (tick labels, shares, n, legends, keys, notes), as printed at
     # the width the page gives its image: 9 pt or more.
     texts = _chart_type(seen["chart_images"])
