@@ -11,7 +11,9 @@ The same rules hold on every chart, so charts can be laid side by side:
   safe, and a text label on or beside every bar, dot and cell, so colour never carries meaning
   alone;
 - fixed axis ranges: shares run from 0 to 100 %, ratings over the scale's full range;
-- type of at least 14 pt, theme titles wrapped;
+- type of at least 14 pt, theme titles wrapped; for a printed page, `page_width` draws the
+  figure narrower with the same type, so a page that shrinks the chart to fit shrinks its type
+  less (the report's charts print at about 10 pt on A4);
 - a figure withheld by the disclosure rule (`assured_kit.summary`) is drawn as a grey, hatched
   mark labelled with `assured_kit.summary.suppressed_text`, never as a blank or a zero; a
   group where every answer was "Don't know" says so.
@@ -118,8 +120,8 @@ def page_width(inches: float) -> Iterator[None]:
     ...     "theme_id": "WF", "rating": pd.array([5, 4, 2], dtype="Int64"), "dont_know": False})
     >>> with page_width(10):
     ...     printed = diverging_bars(answers)
-    >>> printed.figure.get_figwidth(), diverging_bars(answers).figure.get_figwidth()
-    (10.0, 14.0)
+    >>> [float(ax.figure.get_figwidth()) for ax in (printed, diverging_bars(answers))]
+    [10.0, 14.0]
     """
     try:
         widest = float(inches)

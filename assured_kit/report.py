@@ -28,7 +28,9 @@ script and no network (its content security policy forbids both). It prints on A
 100 %: no element is wider than the printable width (wide tables run one row per authority),
 headings stay with what follows, each theme starts a new page, and the page margins carry the
 report's title, the protective marking (``marking=``, "Official – Sensitive" by default) and
-"Page n of N" (CSS ``@page`` margin boxes).
+"Page n of N" (CSS ``@page`` margin boxes). Body text prints at 10 pt or more; the charts are
+drawn at most `CHART_WIDTH` inches wide with their projector type (`assured_kit.charts.page_width`),
+so their tick labels, shares and n print at about 10 pt too.
 
 Privacy rules applied to both formats:
 
