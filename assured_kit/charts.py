@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import textwrap
 import weakref
 from collections.abc import Iterator, Sequence
@@ -100,8 +101,10 @@ def page_width(inches: float) -> Iterator[None]:
     a 14 inch chart on the 7.3 inches between an A4 page's margins prints its 14 pt labels at
     about 7 pt. Inside this block a chart that makes its own figure makes it no wider than
     ``inches``; type sizes, heights and everything drawn stay as they are, so labels wrap and
-    bars shorten rather than the type shrinking. A chart drawn into a given ``ax`` is not
-    affected. Charts made outside the block keep their own sizes.
+    bars shorten rather than the type shrinking; a share written inside a bar is measured with
+    the font's own widths and left out where it would not fit (the report's tables give every
+    share). A chart drawn into a given ``ax`` is not affected. Charts made outside the block
+    keep their own sizes.
 
     Parameters
     ----------
@@ -673,6 +676,8 @@ def diverging_bars(
         ax.set_xlim(-100, 100)  # now, so labels can be measured against it
     _DK_PARTNERS[ax] = dk_ax
     colours = pal.level_colours(the_scale)
+    # For a printed page (a narrower figure, less slack) a number's width is the font's own.
+    span_of = _text_span if _WIDEST.get() is None else _measured_span
 
     counts = np.column_stack(
         [summary[f"n_{v}"].to_numpy(np.float64, na_value=np.nan) for v in levels]
@@ -705,7 +710,7 @@ def diverging_bars(
             bar.set_gid(f"level-{level}")
             if not drawable[i]:
                 continue
-            room = max(_MIN_LABELLED_SHARE, _text_span(ax, f"{width:.0f}%") + 1.5)
+            room = max(_MIN_LABELLED_SHARE, span_of(ax, f"{width:.0f}%") + 1.5)
             if middle[j]:
                 # The middle level straddles the centre line: write its share in its right
                 # half, starting just clear of the line, so the line never crosses the number.
@@ -1115,6 +1120,28 @@ def _text_span(ax: Axes, text: str, size: float = pal.FONT_ANNOTATION) -> float:
     lo, hi = ax.get_xlim()
     longest = max(len(line) for line in text.split("\n"))
     return longest * _CHAR_WIDTH * size * (hi - lo) / max(_width_points(ax), 1.0)
+
+
+@functools.lru_cache(maxsize=1024)
+def _type_width(text: str, size: float) -> float:
+    """Return the width of one line of ``text`` set at ``size`` points, in points."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    width, _height, _descent = text_to_path.get_text_width_height_descent(
+        text, FontProperties(size=size), ismath=False
+    )
+    return float(width)
+
+
+def _measured_span(ax: Axes, text: str, size: float = pal.FONT_ANNOTATION) -> float:
+    """Return the width of one line of ``text`` in the axes' x units, from the font itself.
+
+    Digits and "%" are wider than `_text_span`'s average character, so a number written
+    inside a bar of a narrow figure is measured this way: it is written only where it fits.
+    """
+    lo, hi = ax.get_xlim()
+    return _type_width(text, size) * abs(hi - lo) / max(_width_points(ax), 1.0)
 
 
 def _lane_label(

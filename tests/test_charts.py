@@ -922,7 +922,8 @@ def test_page_width_refuses_a_width_that_is_not_a_positive_number(inches):
 
 
 def _clashes(fig) -> list[str]:
-    """Texts (ticks, shares, n, notes, titles) and legends that overlap or leave the figure."""
+    """Texts (ticks, shares, n, notes, titles) and legends that overlap or leave the figure,
+    and numbers that run out of the bar or cell they are written on."""
     fig.canvas.draw()
     pieces = _drawn_labels(fig)
     legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
@@ -938,6 +939,17 @@ def _clashes(fig) -> list[str]:
         for (a, box_a), (b, box_b) in itertools.combinations(pieces, 2)
         if box_a.overlaps(box_b)
     ]
+    # A number written on a bar or in a cell stays inside it.
+    for ax in fig.axes:
+        marks = [p.get_window_extent() for p in ax.patches if p.get_width() > 0]
+        for text in ax.texts:
+            if not text.get_visible() or not text.get_text().strip():
+                continue
+            box = text.get_window_extent()
+            x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+            mark = next((m for m in marks if m.x0 <= x <= m.x1 and m.y0 <= y <= m.y1), None)
+            if mark is not None and (box.x0 < mark.x0 or box.x1 > mark.x1):
+                problems.append(f"{text.get_text()!r} runs out of its bar")
     return problems
 
 
@@ -951,6 +963,12 @@ REPORT_CHARTS = {  # each chart kind the report draws, as it calls it
     "authorities": lambda r: charts.heatmap(r, rows="authority", columns="theme_id"),
     "years": lambda r: charts.change_dumbbell(sm.change(r, between="year")),
     "evidence": lambda r: charts.confidence_evidence(sm.evidence_grid(r[r["theme_id"] == "WF"])),
+    **{
+        f"questions {theme}": lambda r, theme=theme: charts.diverging_bars(
+            sm.by_question(r[r["theme_id"] == theme]), by="question_id"
+        )
+        for theme in ("LA", "CR", "IN")
+    },
 }
 
 
