@@ -42,8 +42,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.textpath import text_to_path
 
 from . import palette as pal
 from .errors import AssuredKitError
@@ -100,8 +102,8 @@ def page_width(inches: float) -> Iterator[None]:
     wide for most). A page that shows the chart narrower than that shrinks its type with it:
     a 14 inch chart on the 7.3 inches between an A4 page's margins prints its 14 pt labels at
     about 7 pt. Inside this block a chart that makes its own figure makes it no wider than
-    ``inches``; type sizes, heights and everything drawn stay as they are, so labels wrap and
-    bars shorten rather than the type shrinking; a share written inside a bar is measured with
+    ``inches``; type sizes, heights and everything drawn stay as they are, so the bars get
+    shorter rather than the type smaller; a share written inside a bar is measured with
     the font's own widths and left out where it would not fit (the report's tables give every
     share). A chart drawn into a given ``ax`` is not affected. Charts made outside the block
     keep their own sizes.
@@ -1125,9 +1127,6 @@ def _text_span(ax: Axes, text: str, size: float = pal.FONT_ANNOTATION) -> float:
 @functools.lru_cache(maxsize=1024)
 def _type_width(text: str, size: float) -> float:
     """Return the width of one line of ``text`` set at ``size`` points, in points."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import text_to_path
-
     width, _height, _descent = text_to_path.get_text_width_height_descent(
         text, FontProperties(size=size), ismath=False
     )

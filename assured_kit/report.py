@@ -114,8 +114,8 @@ KEY_OTHERS = 2
 #: Years shown at most in a trend table (the latest).
 MAX_TREND_YEARS = 6
 #: The widest a chart is drawn (inches). Printed on A4, the 7.3 inches between the margins
-#: show it at 73 % or more, so its smallest type (14 pt, as on a projector) prints at 10 pt or
-#: more; on screen the page shows it at full size.
+#: show it (trimmed, about 10.2 in) at about 72 %, so its smallest type (14 pt, as on a
+#: projector) prints at about 10 pt; on screen the page shows it at full size.
 CHART_WIDTH = 10.0
 
 
