@@ -1308,21 +1308,34 @@ def _one_more(
     """
 
     def shown(found: list[tuple[tuple[int, ...], np.ndarray]]) -> list[tuple[tuple[int, ...], int]]:
-        ranked = []
-        for s, cells in found:
-            if s in current:
-                t = tables[s]
-                for c in cells[~t.withheld[cells]]:
-                    ranked.append(((int(t.people[c]), order[s], int(t.rank[c])), (s, int(c))))
-        return [c for _, c in sorted(ranked)]
+        # The shown cells among ``found`` of the tables being settled, smallest first: by
+        # people, then table, then the values' text (unique within a table).
+        chunks = [(s, cells[~tables[s].withheld[cells]]) for s, cells in found if s in current]
+        chunks = [(s, cells) for s, cells in chunks if len(cells)]
+        if not chunks:
+            return []
+        which = np.repeat(np.arange(len(chunks)), [len(cells) for _, cells in chunks])
+        cells = np.concatenate([cells for _, cells in chunks])
+        people = np.concatenate([tables[s].people[c] for s, c in chunks])
+        rank = np.concatenate([tables[s].rank[c] for s, c in chunks])
+        table = np.array([order[s] for s, _ in chunks], dtype=np.int64)[which]
+        by = np.lexsort((rank, table, people))
+        specs = [s for s, _ in chunks]
+        return [(specs[w], c) for w, c in zip(which[by].tolist(), cells[by].tolist(), strict=True)]
 
     def worked_out_beside(
         s: tuple[int, ...], cells: np.ndarray
     ) -> list[tuple[tuple[int, ...], np.ndarray]]:
+        # Each margin part once: the same parts again would only repeat candidates.
         out = []
-        for c in cells[tables[s].withheld[cells] & known[s][cells] & (cause[s][cells] >= 0)]:
+        margin_parts: set[tuple[int, int]] = set()
+        worked_out = tables[s].withheld[cells] & known[s][cells] & (cause[s][cells] >= 0)
+        for c in cells[worked_out].tolist():
             m = int(cause[s][c])
-            out.append((s, links.children(m, int(margins[m][2][c]))))
+            p = int(margins[m][2][c])
+            if (m, p) not in margin_parts:
+                margin_parts.add((m, p))
+                out.append((s, links.children(m, p)))
         return out
 
     candidates: list[tuple[tuple[int, ...], int]] = []
