@@ -473,3 +473,83 @@ def test_a_redraw_shares_the_summaries_work_and_then_lets_it_go(group, monkeypat
     group.summary_table()  # outside a redraw nothing is kept
     group.summary_table()
     assert len(made) == 2
+
+
+# ----------------------------------------------------------------------------- chart tabs
+
+
+def test_only_the_chart_on_the_open_tab_is_redrawn(group):
+    tabs = group.charts(["themes", "profile", "roles"])
+    assert tabs is group.charts()  # one set of tabs per group
+    assert tabs.titles == ("Themes", "Profile", "DCS and LM") and tabs.selected_index == 0
+    drawn = _count_draws(group)
+    old = _png(group.panels["profile"][1])
+    group.role_filter.value = ("DCS",)
+    assert drawn == ["themes"]
+    # A closed tab's chart says it is out of date, never shows the old filters' chart silently.
+    profile = group.panels["profile"][1]
+    assert "Redrawing" in _widget_outputs(profile) and _png(profile) == old
+    tabs.selected_index = 1  # opening the tab draws it
+    assert drawn == ["themes", "profile"]
+    assert "Redrawing" not in _widget_outputs(profile) and _png(profile) != old
+    group.role_filter.value = ()
+    assert drawn == ["themes", "profile"]  # drawn before for these filters: shown at once
+    assert "Redrawing" not in _widget_outputs(group.panels["themes"][1])
+    assert _png(profile) == old
+    group.role_filter.value = ("LM",)
+    assert drawn == ["themes", "profile", "profile"]
+    assert "Redrawing" in _widget_outputs(group.panels["themes"][1])
+    assert "Redrawing" in _widget_outputs(group.panels["roles"][1])
+    with pytest.raises(AssuredKitError, match="unknown panel"):
+        group.charts(["nothing"])
+
+
+def test_in_a_kernel_the_tab_opened_is_drawn_first(group):
+    import asyncio
+
+    tabs = group.charts(["themes", "profile", "roles"])
+    standalone = group.panel("evidence")  # shown on its own: always on view
+    assert standalone is not None
+    drawn = _count_draws(group)
+
+    async def change_then_open() -> None:
+        group.theme_filter.value = ("WF",)
+        assert drawn == []
+        tabs.selected_index = 2  # before the open tab's turn: it is closed again, not drawn
+        assert "Redrawing" in _widget_outputs(group.panels["roles"][1])
+        for _ in range(50):
+            await asyncio.sleep(0)
+            if len(drawn) == 2:
+                break
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    asyncio.run(change_then_open())
+    assert drawn == ["roles", "evidence"]
+    assert "Redrawing" in _widget_outputs(group.panels["themes"][1])
+    assert "Redrawing" not in _widget_outputs(group.panels["roles"][1])
+    assert group._work is None and group._pending == []
+
+
+def test_exported_tabs_show_every_chart_up_to_date(group):
+    import base64
+
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    tabs = group.charts(["themes", "profile", "years"])
+    group.year_filter.value = tuple(group.year_filter.options[:1])  # years: cannot be drawn
+    drawn = _count_draws(group)
+    bundle = tabs._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # live: the widget
+    html = bundle["text/html"]
+    # Every chart as a picture, the closed tabs' brought up to date first (no old picture).
+    assert drawn == ["profile", "years"]
+    pictures = re.findall(r"src='data:image/png;base64,([^']+)'", html)
+    assert [base64.b64decode(p)[:4] for p in pictures] == [b"\x89PNG"] * 2
+    assert pictures[1] == _png(group.panels["profile"][1])
+    assert "Profile across the themes" in html and "need two years" in html
+    assert "Redrawing" not in html and "http" not in html  # nothing fetched from outside
+    choose = WidgetsDataTypeFilter(notebook_metadata={}, resources={})
+    choose.display_data_priority = HTMLExporter().default_config.NbConvertBase.display_data_priority
+    assert choose(bundle)[0] == "text/html"
