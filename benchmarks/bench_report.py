@@ -25,7 +25,10 @@ that (with ``--workshops-per-year`` and ``--scale-factor`` to size the data).
 And the steering-group notebook's filter redraw on the demo data (target under 1 s), against
 the theme summary alone: the time a filter change takes to answer inside a kernel (status and
 summary table new, panels marked as redrawing), the time until every panel is redrawn, the
-same redraw without an event loop (a script), and going back to filters chosen before.
+same redraw without an event loop (a script), and going back to filters chosen before (every
+panel shown on its own); then as the notebook shows them, on tabs (``sg.charts()``): the time
+until the chart on the open tab is redrawn after a filter change, and until a closed tab's chart
+is redrawn when the tab is opened (the median and the slowest, one change per tab).
 ``--steering-only`` times that alone.
 
 Run: ``.venv/bin/python benchmarks/bench_report.py [--repeats R] [--scale-factor F]``
@@ -208,6 +211,7 @@ def time_steering(repeats: int) -> None:
             f"(ratio {m / REDRAW_TARGET_SECONDS:.2f} of the {REDRAW_TARGET_SECONDS:.0f} s target)"
         )
 
+    on_tab, opened = time_chart_tabs(sg.data)
     print(
         f"steering-group filter redraw ({len(ratings):,} demo answers, {len(sg.panels)} panels "
         f"and the summary table), load {load()}; the theme summary alone {b:.3f} s:"
@@ -216,6 +220,67 @@ def time_steering(repeats: int) -> None:
     line("in a kernel: every panel redrawn after", settled)
     line("without an event loop (every panel, at once)", script)
     line("back to filters chosen before", back)
+    print(f"  the notebook's chart tabs (sg.charts()), one filter change per tab, load {load()}:")
+    line("in a kernel: the chart on the open tab after", list(on_tab.values()))
+    slowest(on_tab)
+    line("a closed tab opened after a filter change", list(opened.values()))
+    slowest(opened)
+
+
+def slowest(times: dict[str, float]) -> None:
+    """Print the slowest of ``times`` (per panel), against the redraw target."""
+    name = max(times, key=times.__getitem__)
+    print(
+        f"    the slowest, the {name} chart: {times[name]:.2f} s "
+        f"(ratio {times[name] / REDRAW_TARGET_SECONDS:.2f} of the target)"
+    )
+
+
+def time_chart_tabs(data: object) -> tuple[dict[str, float], dict[str, float]]:
+    """Time the notebook's chart tabs: what the analyst sees redrawn after a filter change.
+
+    One change of filters (each not chosen before, so nothing is shown from memory) per tab,
+    with that tab open: the time until its chart is redrawn in a kernel. Then the next tab,
+    still drawn for the filters before, is opened: the time until its chart is redrawn.
+    """
+    import asyncio
+
+    from assured_kit.analysis import PANELS, SteeringGroup
+
+    sg = SteeringGroup(data)  # type: ignore[arg-type]
+    sg.position_authority.value = sg.position_authority.options[1][1]
+    tabs = sg.charts()
+    sg.summary()
+    names = list(PANELS)
+    changes = [
+        (role, theme)
+        for role in sg.role_filter.options
+        for _title, theme in sg.theme_filter.options
+    ][: len(names)]
+    on_tab: dict[str, float] = {}
+    opened: dict[str, float] = {}
+
+    async def settle(name: str, t0: float, into: dict[str, float]) -> None:
+        out = sg.panels[name][1]
+        while "Redrawing" in str(out.outputs):
+            await asyncio.sleep(0)
+        into[name] = time.perf_counter() - t0
+
+    async def in_a_kernel() -> None:
+        for i, (role, theme) in enumerate(changes):
+            name = names[i]
+            if i:
+                t0 = time.perf_counter()
+                tabs.selected_index = i  # drawn for the filters before: redrawn when opened
+                await settle(name, t0, opened)
+            t0 = time.perf_counter()
+            with sg.role_filter.hold_trait_notifications():
+                sg.role_filter.value = (role,)
+            sg.theme_filter.value = (theme,)
+            await settle(name, t0, on_tab)
+
+    asyncio.run(in_a_kernel())
+    return on_tab, opened
 
 
 def demo_folder(scale_factor: float, per_year: int) -> Path:
