@@ -1020,10 +1020,15 @@ class SteeringGroup:
             self.summary_output.outputs = (html_output("<i>No answers match the filters.</i>"),)
             return
         data, where = self.sliced()
+        table = self.summary_table()
         text = summary_text(
-            data, min_group=self.min_group, allow_small_groups=self.allow_small_groups, where=where
+            data,
+            min_group=self.min_group,
+            allow_small_groups=self.allow_small_groups,
+            where=where,
+            table=table,  # the one the HTML shows, not made twice
         )
-        self.summary_output.outputs = (html_output(summary_html(self.summary_table()), text),)
+        self.summary_output.outputs = (html_output(summary_html(table), text),)
 
     def export_report(
         self, path: str | Path, *, scope: str = "region", authority: str | None = None

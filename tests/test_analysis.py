@@ -553,3 +553,23 @@ def test_exported_tabs_show_every_chart_up_to_date(group):
     choose = WidgetsDataTypeFilter(notebook_metadata={}, resources={})
     choose.display_data_priority = HTMLExporter().default_config.NbConvertBase.display_data_priority
     assert choose(bundle)[0] == "text/html"
+
+
+def test_the_summary_table_is_made_once_per_filter_change(group, monkeypatch):
+    from assured_kit import summary
+    from assured_kit.report import summary_text
+
+    group.summary()
+    made = []
+    real = summary.by_theme
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(summary, "by_theme", counted)
+    group.role_filter.value = ("DCS",)
+    assert len(made) == 1  # the HTML table and its plain-text form: one summary
+    (shown,) = group.summary_output.outputs
+    data, where = group.sliced()
+    assert shown["data"]["text/plain"] == summary_text(data, where=where)
