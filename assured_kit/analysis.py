@@ -313,7 +313,9 @@ def _tabs_box(group: SteeringGroup, names: list[str]) -> Any:
                 else:
                     body = f"<img alt='{title}' src='data:image/png;base64,{png}'>"
                 parts.append(f"<section><h3>{title}</h3>{body}</section>")
-            bundle["text/html"] = "".join(parts)
+            when = escape_html(group.filters_text())
+            caption = f"<p><i>The charts as drawn for these filters: {when}.</i></p>"
+            bundle["text/html"] = caption + "".join(parts)
             return bundle
 
     tabs = ChartTabs([group.panel(name) for name in names])
@@ -738,6 +740,27 @@ class SteeringGroup:
             ratings, where = self.sliced(ignore_authority=ignore_authority)
             self._kept = (key, ratings[where_mask(ratings, where)])
         return self._kept[1]
+
+    def filters_text(self) -> str:
+        """Return the filters chosen, in plain words.
+
+        Examples
+        --------
+        >>> sg = open_steering_group()
+        >>> sg.filters_text()
+        'none (every answer)'
+        >>> sg.role_filter.value = ("DCS", "LM")
+        >>> sg.theme_filter.value = ("WF",)
+        >>> sg.filters_text()
+        'Role DCS, LM; Theme Workforce'
+        """
+        labels = {value: str(label) for label, value in self.theme_filter.options}
+        chosen = []
+        for control in self._filter_controls:
+            if control.value:
+                values = ", ".join(labels.get(v, str(v)) for v in control.value)
+                chosen.append(f"{control.description} {values}")
+        return "; ".join(chosen) or "none (every answer)"
 
     def _update_status(self) -> None:
         from .safety import escape_html

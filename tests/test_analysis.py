@@ -549,6 +549,8 @@ def test_exported_tabs_show_every_chart_up_to_date(group):
     assert [base64.b64decode(p)[:4] for p in pictures] == [b"\x89PNG"] * 2
     assert pictures[1] == _png(group.panels["profile"][1])
     assert "Profile across the themes" in html and "need two years" in html
+    year = group.year_filter.value[0]
+    assert f"The charts as drawn for these filters: Year {year}." in html
     assert "Redrawing" not in html and "http" not in html  # nothing fetched from outside
     choose = WidgetsDataTypeFilter(notebook_metadata={}, resources={})
     choose.display_data_priority = HTMLExporter().default_config.NbConvertBase.display_data_priority
