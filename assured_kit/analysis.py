@@ -824,7 +824,9 @@ class SteeringGroup:
         looks at is up to date in well under a second; a chart on a closed tab says it is
         being redrawn and is drawn when its tab is opened (or shown again at once if it was
         drawn before for these filters). An exported notebook, or one opened without its
-        widget state, shows every chart as a picture, each up to date.
+        widget state, shows every chart as a picture, each up to date, under a line naming the
+        filters they were drawn for. A group has one set of tabs: later calls return it. A
+        panel on the tabs is redrawn only while its tab is open, even if also shown elsewhere.
 
         Examples
         --------
