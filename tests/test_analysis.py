@@ -176,6 +176,19 @@ def _count_draws(group) -> list[str]:
     return drawn
 
 
+def _count_calls(monkeypatch, module, name: str) -> list[int]:
+    """Record each call of ``module.name`` (for this test only)."""
+    made: list[int] = []
+    real = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return made
+
+
 def _png(out) -> str | None:
     return next((o["data"]["image/png"] for o in out.outputs if "image/png" in o["data"]), None)
 
@@ -443,14 +456,7 @@ def test_a_redraw_shares_the_summaries_work_and_then_lets_it_go(group, monkeypat
 
     for name in ("themes", "profile", "roles"):
         group.panel(name)
-    made = []
-    real = summary._Answers
-
-    def counted(*args, **kwargs):
-        made.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(summary, "_Answers", counted)
+    made = _count_calls(monkeypatch, summary, "_Answers")
     drawn = _count_draws(group)
 
     async def change_filters() -> None:
@@ -562,14 +568,7 @@ def test_the_summary_table_is_made_once_per_filter_change(group, monkeypatch):
     from assured_kit.report import summary_text
 
     group.summary()
-    made = []
-    real = summary.by_theme
-
-    def counted(*args, **kwargs):
-        made.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(summary, "by_theme", counted)
+    made = _count_calls(monkeypatch, summary, "by_theme")
     group.role_filter.value = ("DCS",)
     assert len(made) == 1  # the HTML table and its plain-text form: one summary
     (shown,) = group.summary_output.outputs
