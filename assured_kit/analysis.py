@@ -867,8 +867,9 @@ class SteeringGroup:
             self._pending.insert(0, name)
 
     def _bring_up_to_date(self, name: str) -> None:
-        """Draw panel ``name`` now if what it shows is not for the current filters."""
-        if self._shown.get(name) != self._panel_key(name):
+        """Draw panel ``name`` now if what it shows is not for the current filters, or says so."""
+        out = self.panels[name][1]
+        if self._shown.get(name) != self._panel_key(name) or _widget_says_redrawing(out):
             from .summary import reusing_work
 
             with reusing_work():
@@ -992,11 +993,9 @@ class SteeringGroup:
         key = self._panel_key(name)
         if name in self._pending:
             self._pending.remove(name)
-        if self._shown.get(name) == key:
-            return
         if key in self._drawn:  # drawn before for these filters: shown again, at no cost
             self._render(name)
-        elif not _widget_says_redrawing(self.panels[name][1]):
+        elif self._shown.get(name) != key and not _widget_says_redrawing(self.panels[name][1]):
             self._mark_redrawing(name)
 
     def _step(self, loop: asyncio.AbstractEventLoop) -> None:

@@ -506,6 +506,11 @@ def test_only_the_chart_on_the_open_tab_is_redrawn(group):
     assert drawn == ["themes", "profile", "profile"]
     assert "Redrawing" in _widget_outputs(group.panels["themes"][1])
     assert "Redrawing" in _widget_outputs(group.panels["roles"][1])
+    # Back to the filters a closed tab's chart was last drawn for: it is current again.
+    group.role_filter.value = ()
+    assert drawn == ["themes", "profile", "profile"]
+    assert "Redrawing" not in _widget_outputs(group.panels["themes"][1])
+    assert "Redrawing" not in tabs._repr_mimebundle_()["text/html"]
     with pytest.raises(AssuredKitError, match="unknown panel"):
         group.charts(["nothing"])
 
