@@ -2078,13 +2078,16 @@ def summary_text(
     min_group: int = 3,
     allow_small_groups: bool = False,
     where: dict[str, Any] | None = None,
+    table: pd.DataFrame | None = None,
 ) -> str:
     """Return the theme-by-theme (or question-by-question) summary as a plain-text table.
 
     Suppressed rows read `suppressed_text`; no figure is shown for them. With ``authority``,
     that authority's rows, withheld as in every other output of the same answers (``where``:
     any slice, as in `assured_kit.summary.summarise`). With
-    ``min_group=1`` (``allow_small_groups`` required) the first line says so.
+    ``min_group=1`` (``allow_small_groups`` required) the first line says so. ``table``: the
+    summary already made from these answers with the same options (`assured_kit.summary.by_theme`
+    or `by_question`), written out as it is instead of being made again.
 
     Examples
     --------
@@ -2115,9 +2118,10 @@ def summary_text(
         _require_authority(authority, present)
     if authority is not None:
         where = {**(where or {}), "authority": authority}
-    table = (sm.by_theme if by == "theme" else sm.by_question)(
-        ratings, min_group=min_group, where=where
-    )
+    if table is None:
+        table = (sm.by_theme if by == "theme" else sm.by_question)(
+            ratings, min_group=min_group, where=where
+        )
     label = "theme_title" if by == "theme" else "question_id"
     words = suppressed_text(min_group)
     rows = []
