@@ -911,7 +911,8 @@ class _Cells:
         ranks: list[tuple[np.ndarray, np.ndarray]],
     ) -> None:
         # ``ranks``: per key, (rank of each code, code of each row).
-        self.of_row, self.n = _dense_codes(cell)
+        self.of_row, self.values = _dense_codes(cell)  # values: each cell's ``cell`` value
+        self.n = len(self.values)
         self.raters, self.people = _raters_and_people(self.of_row, person, self.n)
         self._person = person
         self._order: np.ndarray | None = None
@@ -932,22 +933,22 @@ class _Cells:
         return self._person[self._order[self._bounds[c] : self._bounds[c + 1]]]
 
 
-def _dense_codes(cell: np.ndarray) -> tuple[np.ndarray, int]:
-    """Return (code per row, count): the distinct values of ``cell`` numbered 0, 1, ... in order.
+def _dense_codes(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (code per row, the distinct values in order): ``cell`` numbered 0, 1, ...
 
-    The same as ``np.unique(cell, return_inverse=True)``, without sorting when the values are
-    small non-negative integers (a lattice's cells are).
+    The same as ``np.unique(cell, return_inverse=True)`` reversed, without sorting when the
+    values are small non-negative integers (a lattice's cells are).
     """
     if not len(cell):
-        return np.zeros(0, dtype=np.int64), 0
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     low, high = int(cell.min()), int(cell.max())
     if low < 0 or high > 4 * len(cell) + 1_000_000:
         uniq, inverse = np.unique(cell, return_inverse=True)
-        return inverse.reshape(-1).astype(np.int64, copy=False), len(uniq)
+        return inverse.reshape(-1).astype(np.int64, copy=False), uniq
     present = np.zeros(high + 1, dtype=bool)
     present[cell] = True
     code = np.cumsum(present, dtype=np.int64) - 1
-    return code[cell], int(code[-1]) + 1
+    return code[cell], np.flatnonzero(present)
 
 
 def _first_rows(of_row: np.ndarray, n: int) -> np.ndarray:
@@ -1445,14 +1446,14 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
         max((j + 1 for j, lv in enumerate(levels) if lv[0] in names), default=0)
         for levels in dims
     )
-    top = lattice.tables[key_spec]
+    top_withheld = lattice.withheld[key_spec]
 
     # Map each group to its lattice cell (through any of its rows).
-    cell_of_rated = top.of_row[lattice.reduced_of_row]
+    cell_of_rated = lattice.cells(key_spec)
     groups = prepared.group
     cell_of_group = np.full(prepared.n_groups, -1, dtype=np.int64)
     cell_of_group[groups] = cell_of_rated
-    withheld = primary | ((cell_of_group >= 0) & top.withheld[np.maximum(cell_of_group, 0)])
+    withheld = primary | ((cell_of_group >= 0) & top_withheld[np.maximum(cell_of_group, 0)])
     extra = [n for n in names if n not in DISCLOSURE_KEYS]
     if extra and prepared.n_groups:
         ranks = [(prepared.key_rank[n], prepared.key_codes[n]) for n in names]
@@ -1461,7 +1462,7 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
         group_of_cell = groups[split.first]
         split.withheld = withheld[group_of_cell]
         parent_of = cell_of_group[group_of_cell]
-        while _complement(split, parent_of, top.withheld, min_group):
+        while _complement(split, parent_of, top_withheld, min_group):
             pass
         withheld[group_of_cell] = split.withheld
     return people, withheld
@@ -1472,11 +1473,12 @@ def _frozen(dims: list[list[tuple[str, tuple[object, ...] | None]]]) -> tuple[An
 
 
 class _Lattice:
-    """Every table of the lattice of one prepared table's dimensions, withheld as settled.
+    """What is withheld in every table of the lattice of one prepared table's dimensions.
 
-    ``tables`` maps each table (a depth per dimension) to its `_Cells`, their ``withheld``
-    flags final and read-only; ``reduced_of_row`` maps each prepared row to its row of the
-    tables (one per person and finest cell).
+    ``withheld`` maps each table (a depth per dimension) to its cells' flags, final and
+    read-only; `cells` finds each answer's cell of a table. Only these are kept (the tables
+    themselves are let go once settled), so a lattice shared by the summaries inside
+    `reusing_work` holds little more than the level codes the summaries share anyway.
     """
 
     def __init__(
@@ -1487,12 +1489,15 @@ class _Lattice:
         person: np.ndarray,
         min_group: int,
     ) -> None:
-        dims = [[_level(prepared, name, order) for name, order in levels] for levels in described]
+        self.dims = [
+            [_level(prepared, name, order) for name, order in levels] for levels in described
+        ]
+        self.n_rows = len(person)
         # One row per person and finest cell (in no particular order: nothing depends on it).
         n_person = int(person.max()) + 1
         span = n_person
         finest = np.zeros(len(person), dtype=np.int64)
-        for levels in dims:
+        for levels in self.dims:
             _, codes, _, radix = levels[-1]
             if span * radix >= 2**62:  # compress before the code could overflow
                 finest = pd.factorize(finest)[0].astype(np.int64)
@@ -1500,11 +1505,21 @@ class _Lattice:
             finest = finest * radix + codes
             span *= radix
         reduced, uniques = pd.factorize(finest * n_person + person)
-        self.reduced_of_row = reduced.astype(np.int64, copy=False)
-        row_of = _first_rows(self.reduced_of_row, len(uniques))
-        self.tables = _settled_tables(dims, optional, person[row_of], row_of, min_group)
-        for table in self.tables.values():
-            table.withheld.flags.writeable = False  # shared by summaries: never changed
+        row_of = _first_rows(reduced.astype(np.int64, copy=False), len(uniques))
+        tables = _settled_tables(self.dims, optional, person[row_of], row_of, min_group)
+        self.withheld = {spec: table.withheld for spec, table in tables.items()}
+        self._values = {spec: table.values for spec, table in tables.items()}
+        for flags in self.withheld.values():
+            flags.flags.writeable = False  # shared by summaries: never changed
+
+    def cells(self, spec: tuple[int, ...]) -> np.ndarray:
+        """Return the cell of table ``spec`` of each prepared row, as the table numbers them."""
+        cell = np.zeros(self.n_rows, dtype=np.int64)
+        for levels, depth in zip(self.dims, spec, strict=True):
+            if depth:
+                _, codes, _, radix = levels[depth - 1]
+                cell = cell * radix + codes
+        return np.searchsorted(self._values[spec], cell)
 
 
 def _settled_tables(

@@ -249,8 +249,9 @@ def test_a_settled_lattice_cannot_be_changed_by_a_summary() -> None:
         work = sm._WORK.get()
         assert work is not None
         (lattice,) = [v for k, v in work[id(frame)][1].items() if k[0] == "lattice"]
-        for table in lattice.tables.values():
-            assert not table.withheld.flags.writeable
+        assert lattice.withheld
+        for flags in lattice.withheld.values():
+            assert not flags.flags.writeable
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
