@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from test_withholding_stable import random_answers
 
 import assured_kit as ak
 from assured_kit import summary as sm
@@ -976,7 +977,11 @@ PUBLISHED = [
 
 
 def determined_small_groups(
-    frame: pd.DataFrame, tables: list[list[str]], *, min_group: int = MIN
+    frame: pd.DataFrame,
+    tables: list[list[str]],
+    *,
+    min_group: int = MIN,
+    atom_keys: list[str] = ATOM_KEYS,
 ) -> list[tuple]:
     """Solve the linear system of every published count for every withheld group.
 
@@ -985,10 +990,11 @@ def determined_small_groups(
     vector lies in the row space of the shown cells' vectors (least squares leaves no
     residual): then some combination of published totals gives its counts exactly, whatever
     the values. Returns the groups so worked out (withheld cells of any table, and single
-    finest cells) that rest on 1 to MIN - 1 people. The tables are made with ``min_group``.
+    finest cells) that rest on 1 to MIN - 1 people. The tables are made with ``min_group``;
+    ``atom_keys`` name the finest cells (add ``workshop_id`` where a table has workshops).
     """
     rows = answered(frame)
-    atoms = rows[ATOM_KEYS].astype(object).drop_duplicates().reset_index(drop=True)
+    atoms = rows[atom_keys].astype(object).drop_duplicates().reset_index(drop=True)
     shown, candidates = [], []
     for keys in tables:
         table = sm.summarise(frame, by=keys, min_group=min_group).astype(object)
@@ -1008,11 +1014,11 @@ def determined_small_groups(
                 candidates.append((tuple(keys), value, n, v))
             else:
                 shown.append(v)
-    per_atom = rows.groupby(ATOM_KEYS, observed=True)["person"].nunique()
+    per_atom = rows.groupby(atom_keys, observed=True)["person"].nunique()
     for i, atom in enumerate(atoms.itertuples(index=False, name=None)):
         v = np.zeros(len(atoms))
         v[i] = 1.0
-        candidates.append((tuple(ATOM_KEYS), atom, int(per_atom.get(atom, 0)), v))
+        candidates.append((tuple(atom_keys), atom, int(per_atom.get(atom, 0)), v))
     small = [c for c in candidates if 0 < c[2] < MIN]
     if not shown or not small:
         return []
@@ -1113,3 +1119,40 @@ def test_a_withheld_split_worked_out_from_another_total_is_no_key() -> None:
     frame = _answers(spec)
     tables = [["role"], ["theme_id"], ["theme_id", "role"]]
     assert determined_small_groups(frame, tables) == []
+
+
+def test_a_question_asked_at_one_workshop_gives_no_other_workshops_answer_away() -> None:
+    """Failed on main: the workshops' totals and the questions by year were settled apart, so
+    with LA-DCS-1 asked only at w1, w1's total minus LA-DCS-1's figure for the year was the one
+    answer d gave to LA-DCS-2 at w1."""
+    spec = [("w1", p, p, "Officer", "Derby", "LA-DCS-1", 4) for p in ("a", "b", "c")]
+    spec += [("w1", "d", "d", "Officer", "Derby", "LA-DCS-2", 1)]
+    spec += [("w2", p, p, "Officer", "Derby", "LA-DCS-2", 3) for p in ("e", "f", "g")]
+    frame = _answers(spec)
+    tables = [["workshop_id"], ["theme_id", "question_id", "year"], ["workshop_id", "theme_id"]]
+    atoms = [*ATOM_KEYS, "workshop_id"]
+    assert determined_small_groups(frame, tables, atom_keys=atoms) == []
+    # The questions' table is settled as it is without workshops; the workshops give way.
+    by_year = sm.summarise(frame, by=["theme_id", "question_id", "year"], min_group=MIN)
+    assert not by_year["suppressed"].any()
+    workshops = sm.summarise(frame, by=["workshop_id"], min_group=MIN)
+    assert workshops["suppressed"].any()
+
+
+@pytest.mark.parametrize("seed", [15, 27])
+def test_a_workshops_questions_are_summarised_without_error_and_give_nothing_away(seed) -> None:
+    """Failed on main with a bare RuntimeError ("nothing left to withhold"): the workshop and
+    question layers, each settled alone, gave a small group away together, and the tables
+    by workshop and question could no longer take it back."""
+    frame = random_answers(seed)
+    workshop = sorted(frame["workshop_id"].unique())[0]
+    one = sm.by_question(frame, min_group=MIN, where={"workshop_id": workshop})
+    assert len(one) and one["suppressed"].notna().all()
+    tables = [
+        ["workshop_id", "theme_id", "question_id"],
+        ["workshop_id"],
+        ["theme_id", "question_id", "year"],
+        ["theme_id", "question_id"],
+    ]
+    atoms = [*ATOM_KEYS, "workshop_id"]
+    assert determined_small_groups(frame, tables, atom_keys=atoms) == []
