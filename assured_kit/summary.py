@@ -456,6 +456,26 @@ def _shared(frame: pd.DataFrame, what: tuple[Any, ...], make: Callable[[], Any])
     return made[what]
 
 
+def _shared_table(
+    frame: pd.DataFrame, what: tuple[Any, ...], make: Callable[[], pd.DataFrame]
+) -> pd.DataFrame:
+    """Return the summary table ``make()``, made once per ``frame`` and ``what`` in `reusing_work`.
+
+    A report asks for some summaries (by question, say) several times. Each caller gets its own
+    copy, free to change, so sharing never changes a result.
+    """
+    if _WORK.get() is None:
+        return make()
+    return _shared(frame, what, make).copy()
+
+
+def _options_key(by: Any, where: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    """``by`` and ``where`` as parts of a `_shared` key (unhashable values stay unhashable)."""
+    keys = by if by is None or isinstance(by, str) else tuple(by)
+    chosen = None if not where else tuple(sorted(where.items(), key=lambda kv: str(kv[0])))
+    return keys, chosen
+
+
 class _KeyCodes:
     """One key column as integer codes in output order (missing values last)."""
 
@@ -1718,7 +1738,17 @@ def summarise(
         )
         return _figures(prepared, the_scale, ev_scale, floor, thresholds, framework)
 
-    return _in_slice(make, ratings, by, where, min_group)
+    what = (
+        "summarise",
+        *_options_key(by, where),
+        scale,
+        evidence_scale,
+        min_group,
+        thresholds,
+        rounds,
+        framework,
+    )
+    return _shared_table(ratings, what, lambda: _in_slice(make, ratings, by, where, min_group))
 
 
 def _chosen(where: Mapping[str, Any] | None) -> dict[str, tuple[Any, ...]]:
