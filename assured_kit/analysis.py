@@ -250,26 +250,78 @@ def html_output(html: str, text: str = "") -> dict[str, Any]:
     }
 
 
-def _panel_box(children: list[Any], out: Any) -> Any:
+def _first_png(out: Any) -> str | None:
+    """Return the base64 PNG an ``ipywidgets.Output`` shows, or None."""
+    for item in out.outputs:
+        data = item.get("data", {})
+        if "image/png" in data:
+            return str(data["image/png"])
+    return None
+
+
+def _panel_box(children: list[Any], out: Any, fresh: Callable[[], None]) -> Any:
     """Return a VBox of a panel whose display also carries its chart as a static PNG.
 
     A live notebook shows the widget (redrawn when a filter changes). An exported notebook, or
     one opened without its widget state, has no widget to show: it falls back to the PNG of
-    the chart as last drawn, so the charts are there offline (nothing fetched to draw them).
+    the chart, so the charts are there offline (nothing fetched to draw them). ``fresh`` brings
+    the panel up to date with the filters first (a panel in a closed tab may not be).
     """
     import ipywidgets as w
 
     class PanelBox(w.VBox):  # type: ignore[misc]
         def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+            fresh()
             bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
-            for item in out.outputs:
-                data = item.get("data", {})
-                if "image/png" in data:
-                    bundle["image/png"] = data["image/png"]
-                    break
+            png = _first_png(out)
+            if png is not None:
+                bundle["image/png"] = png
             return bundle
 
     return PanelBox(children)
+
+
+def _widget_says_redrawing(out: Any) -> bool:
+    """Return whether an ``ipywidgets.Output`` already says its panel is being redrawn."""
+    return any(o.get("data", {}).get("text/html") == _REDRAWING for o in out.outputs)
+
+
+def _tabs_box(group: SteeringGroup, names: list[str]) -> Any:
+    """Return a Tab of the panels ``names``, whose display also carries every chart as HTML.
+
+    Only the open tab's chart is redrawn when a filter changes (see `SteeringGroup.charts`).
+    An exported notebook, or one opened without its widget state, shows every chart instead:
+    one self-contained HTML block of their pictures, each brought up to date first.
+    """
+    import ipywidgets as w
+
+    from .safety import escape_html
+
+    class ChartTabs(w.Tab):  # type: ignore[misc]
+        def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+            bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+            parts = []
+            for name in names:
+                group._bring_up_to_date(name)
+                title = escape_html(PANELS[name][0])
+                out = group.panels[name][1]
+                png = _first_png(out)
+                if png is None:
+                    body = "".join(
+                        str(o.get("data", {}).get("text/html", "")) for o in out.outputs
+                    )
+                else:
+                    body = f"<img alt='{title}' src='data:image/png;base64,{png}'>"
+                parts.append(f"<section><h3>{title}</h3>{body}</section>")
+            when = escape_html(group.filters_text())
+            caption = f"<p><i>The charts as drawn for these filters: {when}.</i></p>"
+            bundle["text/html"] = caption + "".join(parts)
+            return bundle
+
+    tabs = ChartTabs([group.panel(name) for name in names])
+    tabs.titles = tuple(_TAB_TITLES.get(name, name) for name in names)
+    tabs.selected_index = 0
+    return tabs
 
 
 def _filter_options(ratings: pd.DataFrame) -> tuple[list[int], list[str], list[str]]:
@@ -433,6 +485,19 @@ PANELS: dict[str, tuple[str, Callable[..., Axes]]] = {
 }
 
 
+#: Short names of the panels on the tabs of `SteeringGroup.charts`.
+_TAB_TITLES = {
+    "themes": "Themes",
+    "questions": "Questions",
+    "profile": "Profile",
+    "heatmap": "Authorities",
+    "roles": "DCS and LM",
+    "evidence": "Evidence",
+    "position": "One authority",
+    "rounds": "After discussion",
+    "years": "Between years",
+}
+
 #: How many drawn panels are kept, for going back to earlier filters (a PNG each).
 _DRAWN_KEPT = 64
 _REDRAWING = "<i>Redrawing for the new filters…</i>"
@@ -517,6 +582,9 @@ class SteeringGroup:
         # shows them again at once, and a panel whose inputs did not change is not redrawn.
         self._drawn: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self._shown: dict[str, tuple[Any, ...]] = {}
+        # The panels on the tabs of `charts`, in order: only the open one is redrawn at once.
+        self._tabs: Any = None
+        self._in_tabs: list[str] = []
         self._data_version = 0
         # In a kernel: panels waiting to be redrawn, and the event loop redrawing them.
         self._pending: list[str] = []
@@ -673,6 +741,27 @@ class SteeringGroup:
             self._kept = (key, ratings[where_mask(ratings, where)])
         return self._kept[1]
 
+    def filters_text(self) -> str:
+        """Return the filters chosen, in plain words.
+
+        Examples
+        --------
+        >>> sg = open_steering_group()
+        >>> sg.filters_text()
+        'none (every answer)'
+        >>> sg.role_filter.value = ("DCS", "LM")
+        >>> sg.theme_filter.value = ("WF",)
+        >>> sg.filters_text()
+        'Role DCS, LM; Theme Workforce'
+        """
+        labels = {value: str(label) for label, value in self.theme_filter.options}
+        chosen = []
+        for control in self._filter_controls:
+            if control.value:
+                values = ", ".join(labels.get(v, str(v)) for v in control.value)
+                chosen.append(f"{control.description} {values}")
+        return "; ".join(chosen) or "none (every answer)"
+
     def _update_status(self) -> None:
         from .safety import escape_html
 
@@ -723,10 +812,70 @@ class SteeringGroup:
             parts = [w.HTML(f"<h3>{title}</h3>")]
             if name == "position":
                 parts.append(self.position_authority)
-            box = _panel_box([*parts, out], out)
+            box = _panel_box([*parts, out], out, lambda: self._bring_up_to_date(name))
             self.panels[name] = (box, out)
             self._render(name)
         return self.panels[name][0]
+
+    def charts(self, names: Sequence[str] | None = None) -> Any:
+        """Return the chart panels (every one by default) on tabs, one chart a tab.
+
+        When a filter changes, only the chart on the open tab is redrawn, so what the analyst
+        looks at is up to date in well under a second; a chart on a closed tab says it is
+        being redrawn and is drawn when its tab is opened (or shown again at once if it was
+        drawn before for these filters). An exported notebook, or one opened without its
+        widget state, shows every chart as a picture, each up to date, under a line naming the
+        filters they were drawn for. A group has one set of tabs: later calls return it. A
+        panel on the tabs is redrawn only while its tab is open, even if also shown elsewhere.
+
+        Examples
+        --------
+        >>> sg = open_steering_group()
+        >>> tabs = sg.charts(["themes", "profile"])
+        >>> tabs.titles
+        ('Themes', 'Profile')
+        """
+        chosen = list(PANELS) if names is None else list(names)
+        for name in chosen:
+            if name not in PANELS:
+                raise AssuredKitError(
+                    f"unknown panel {name!r}", field="panel", allowed=", ".join(PANELS)
+                )
+        if self._tabs is not None:
+            return self._tabs
+        self._in_tabs = chosen
+        self._tabs = _tabs_box(self, chosen)
+        self._tabs.observe(lambda _change: self._open_tab(), names="selected_index")
+        return self._tabs
+
+    def _visible(self, name: str) -> bool:
+        """Return whether panel ``name`` is on view: on its own, or on the open tab."""
+        if name not in self._in_tabs or self._tabs is None:
+            return True
+        index = self._tabs.selected_index
+        return index is not None and self._in_tabs[index] == name
+
+    def _open_tab(self) -> None:
+        """Bring the chart on the tab just opened up to date (first in the queue, in a kernel)."""
+        index = self._tabs.selected_index
+        if index is None:
+            return
+        name = self._in_tabs[index]
+        self.refresh(only=name)
+        if name in self._pending[1:]:  # in a kernel: drawn before any other panel waiting
+            self._pending.remove(name)
+            self._pending.insert(0, name)
+
+    def _bring_up_to_date(self, name: str) -> None:
+        """Draw panel ``name`` now if what it shows is not for the current filters, or says so."""
+        out = self.panels[name][1]
+        if self._shown.get(name) != self._panel_key(name) or _widget_says_redrawing(out):
+            from .summary import reusing_work
+
+            with reusing_work():
+                self._render(name)
+            if name in self._pending:
+                self._pending.remove(name)
 
     def _panel_key(self, name: str) -> tuple[Any, ...]:
         """Return what panel ``name`` shows depends on: the data read and the filters it reads."""
@@ -778,30 +927,35 @@ class SteeringGroup:
         return figure_output(ax.figure, PANELS[name][0])
 
     def refresh(self, only: str | None = None) -> None:
-        """Redraw every panel shown (or just ``only``) and the summary, for the current filters.
+        """Redraw every panel on view (or just ``only``) and the summary, for the current filters.
 
         Only panels whose inputs changed are drawn again; one drawn before for the same filters
-        is shown again at once. Inside a running notebook kernel the status and the summary
-        table change at once and the panels are redrawn one after another on the kernel's
-        event loop, each saying "Redrawing" until its new picture replaces the old: a filter
-        change answers at once, and each panel is drawn once, for the filters chosen when its
-        turn comes, however many changes came meanwhile. Without an event loop (a script, the
-        tests) every panel is redrawn before this returns.
+        is shown again at once. A panel on a closed tab of `charts` is not drawn: it says it is
+        being redrawn, and is drawn when its tab is opened. Inside a running notebook kernel
+        the status and the summary table change at once and the panels on view are redrawn one
+        after another on the kernel's event loop, each saying "Redrawing" until its new picture
+        replaces the old: a filter change answers at once, and each panel is drawn once, for the
+        filters chosen when its turn comes, however many changes came meanwhile. Without an
+        event loop (a script, the tests) every panel on view is redrawn before this returns.
 
         The summaries behind the table and the panels of one redraw share the work each would
         repeat on the same answers (`assured_kit.summary.reusing_work`).
         """
         from .summary import reusing_work
 
+        names = [n for n in self.panels if only is None or n == only]
+        for name in names:
+            if not self._visible(name):
+                self._set_aside(name)
+        names = [n for n in names if self._visible(n)]
         loop = _running_loop()
         if loop is None:
             with reusing_work():
                 self._update_status()
                 if only is None:
                     self._render_summary()
-                for name in self.panels:
-                    if only is None or name == only:
-                        self._render(name)
+                for name in names:
+                    self._render(name)
             return
         if self._work is None:
             work = reusing_work()
@@ -810,7 +964,6 @@ class SteeringGroup:
             self._work = (context, work)
         context = self._work[0]
         context.run(self._update_status)
-        names = [n for n in self.panels if only is None or n == only]
         if only is None:
             context.run(self._render_summary)
         for name in names:
@@ -820,9 +973,7 @@ class SteeringGroup:
                     self._pending.remove(name)
                 context.run(self._render, name)
                 continue
-            _box, out = self.panels[name]
-            old = tuple(o for o in out.outputs if "image/png" in o.get("data", {}))
-            out.outputs = (html_output(_REDRAWING), *old)
+            self._mark_redrawing(name)
             if name not in self._pending:
                 self._pending.append(name)
         if self._pending and self._stepping_on is not loop:
@@ -831,8 +982,26 @@ class SteeringGroup:
         elif not self._pending and self._stepping_on is None:
             self._leave_work()
 
+    def _mark_redrawing(self, name: str) -> None:
+        """Say panel ``name`` is being redrawn, keeping its old picture below until replaced."""
+        _box, out = self.panels[name]
+        old = tuple(o for o in out.outputs if "image/png" in o.get("data", {}))
+        out.outputs = (html_output(_REDRAWING), *old)
+
+    def _set_aside(self, name: str) -> None:
+        """Leave panel ``name`` (on a closed tab) undrawn, saying so if it is out of date."""
+        key = self._panel_key(name)
+        if name in self._pending:
+            self._pending.remove(name)
+        if key in self._drawn:  # drawn before for these filters: shown again, at no cost
+            self._render(name)
+        elif self._shown.get(name) != key and not _widget_says_redrawing(self.panels[name][1]):
+            self._mark_redrawing(name)
+
     def _step(self, loop: asyncio.AbstractEventLoop) -> None:
         """Redraw the next panel waiting (for the filters chosen now), then let the kernel in."""
+        while self._pending and not self._visible(self._pending[0]):
+            self._pending.pop(0)  # its tab was closed meanwhile: drawn when opened again
         if not self._pending:
             self._stepping_on = None
             loop.call_soon(self._leave_work)  # from outside the block's own context
@@ -875,10 +1044,15 @@ class SteeringGroup:
             self.summary_output.outputs = (html_output("<i>No answers match the filters.</i>"),)
             return
         data, where = self.sliced()
+        table = self.summary_table()
         text = summary_text(
-            data, min_group=self.min_group, allow_small_groups=self.allow_small_groups, where=where
+            data,
+            min_group=self.min_group,
+            allow_small_groups=self.allow_small_groups,
+            where=where,
+            table=table,  # the one the HTML shows, not made twice
         )
-        self.summary_output.outputs = (html_output(summary_html(self.summary_table()), text),)
+        self.summary_output.outputs = (html_output(summary_html(table), text),)
 
     def export_report(
         self, path: str | Path, *, scope: str = "region", authority: str | None = None

@@ -11,7 +11,9 @@ The same rules hold on every chart, so charts can be laid side by side:
   safe, and a text label on or beside every bar, dot and cell, so colour never carries meaning
   alone;
 - fixed axis ranges: shares run from 0 to 100 %, ratings over the scale's full range;
-- type of at least 14 pt, theme titles wrapped;
+- type of at least 14 pt, theme titles wrapped; for a printed page, `page_width` draws the
+  figure narrower with the same type, so a page that shrinks the chart to fit shrinks its type
+  less (the report's charts print at about 10 pt on A4);
 - a figure withheld by the disclosure rule (`assured_kit.summary`) is drawn as a grey, hatched
   mark labelled with `assured_kit.summary.suppressed_text`, never as a blank or a zero; a
   group where every answer was "Don't know" says so.
@@ -29,16 +31,21 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import textwrap
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.textpath import text_to_path
 
 from . import palette as pal
 from .errors import AssuredKitError
@@ -66,6 +73,7 @@ __all__ = [
     "facet",
     "heatmap",
     "live_distribution",
+    "page_width",
     "png_bytes",
     "role_pairs",
     "svg_image",
@@ -82,6 +90,60 @@ _NOTE_X: weakref.WeakKeyDictionary[Axes, float] = weakref.WeakKeyDictionary()
 _ROOM = 0.3
 _DK_ROOM = 0.24
 _CHAR_WIDTH = 0.6  # a character's width as a share of the type size (a generous average)
+# The widest a new figure may be (inches) inside `page_width`; None: each chart's own width.
+_WIDEST: ContextVar[float | None] = ContextVar("assured_kit_chart_width", default=None)
+
+
+@contextmanager
+def page_width(inches: float) -> Iterator[None]:
+    """Draw the charts made inside the block at most ``inches`` wide, with the same type.
+
+    Each chart function picks a figure size for a projector or a notebook (13 to 14 inches
+    wide for most). A page that shows the chart narrower than that shrinks its type with it:
+    a 14 inch chart on the 7.3 inches between an A4 page's margins prints its 14 pt labels at
+    about 7 pt. Inside this block a chart that makes its own figure makes it no wider than
+    ``inches``; type sizes, heights and everything drawn stay as they are, so the bars get
+    shorter rather than the type smaller; a share written inside a bar is measured with
+    the font's own widths and left out where it would not fit (the report's tables give every
+    share). A chart drawn into a given ``ax`` is not affected. Charts made outside the block
+    keep their own sizes.
+
+    Parameters
+    ----------
+    inches : float
+        The widest a chart's figure may be, in inches (more than 0).
+
+    Raises
+    ------
+    AssuredKitError
+        If ``inches`` is not a positive number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"workshop_id": "w", "respondent_id": list("abc"),
+    ...     "theme_id": "WF", "rating": pd.array([5, 4, 2], dtype="Int64"), "dont_know": False})
+    >>> with page_width(10):
+    ...     printed = diverging_bars(answers)
+    >>> [float(ax.figure.get_figwidth()) for ax in (printed, diverging_bars(answers))]
+    [10.0, 14.0]
+    """
+    try:
+        widest = float(inches)
+    except (TypeError, ValueError):
+        widest = float("nan")
+    if not widest > 0:
+        raise AssuredKitError(
+            f"a chart cannot be drawn {inches!r} inches wide",
+            field="inches",
+            allowed="a number of inches more than 0, such as 10",
+            hint="a width given in pixels or centimetres, or left empty",
+        )
+    token = _WIDEST.set(widest)
+    try:
+        yield
+    finally:
+        _WIDEST.reset(token)
 
 
 def svg_image(figure: Any, *, pad_inches: float = 0.1) -> bytes:
@@ -193,6 +255,9 @@ def _new_axes(
         return ax, None
     import matplotlib.pyplot as plt
 
+    widest = _WIDEST.get()
+    if widest is not None:
+        size = (min(size[0], widest), size[1])
     if dk_panel:
         _fig, (main, dk) = plt.subplots(
             1, 2, figsize=size, sharey=True, width_ratios=[5, 1], layout="constrained"
@@ -616,6 +681,8 @@ def diverging_bars(
         ax.set_xlim(-100, 100)  # now, so labels can be measured against it
     _DK_PARTNERS[ax] = dk_ax
     colours = pal.level_colours(the_scale)
+    # For a printed page (a narrower figure, less slack) a number's width is the font's own.
+    span_of = _text_span if _WIDEST.get() is None else _measured_span
 
     counts = np.column_stack(
         [summary[f"n_{v}"].to_numpy(np.float64, na_value=np.nan) for v in levels]
@@ -648,7 +715,7 @@ def diverging_bars(
             bar.set_gid(f"level-{level}")
             if not drawable[i]:
                 continue
-            room = max(_MIN_LABELLED_SHARE, _text_span(ax, f"{width:.0f}%") + 1.5)
+            room = max(_MIN_LABELLED_SHARE, span_of(ax, f"{width:.0f}%") + 1.5)
             if middle[j]:
                 # The middle level straddles the centre line: write its share in its right
                 # half, starting just clear of the line, so the line never crosses the number.
@@ -733,7 +800,11 @@ def diverging_bars(
     if made_here:
         dk_ax.set_xticks([50, 100], ["50%", "100%"])
         dk_ax.set_title(DONT_KNOW_LABEL, fontsize=pal.FONT_LABEL)
-        dk_ax.set_xlabel("% of all answers", fontsize=pal.FONT_LABEL)
+        label = dk_ax.set_xlabel("% of all answers", fontsize=pal.FONT_LABEL)
+        # The label may run a little past its narrow panel, but never past the figure's edge:
+        # on a narrow figure (a chart for a printed page) it takes two lines.
+        if label.get_window_extent().width > 1.25 * dk_ax.get_window_extent().width:
+            dk_ax.set_xlabel("% of all\nanswers", fontsize=pal.FONT_LABEL)
     else:  # a narrow inset: the shares (of all answers) are written on the bars
         dk_ax.set_xticks([])
         dk_ax.set_xlabel(_wrap(DONT_KNOW_LABEL, 6), fontsize=pal.FONT_LABEL)
@@ -1054,6 +1125,25 @@ def _text_span(ax: Axes, text: str, size: float = pal.FONT_ANNOTATION) -> float:
     lo, hi = ax.get_xlim()
     longest = max(len(line) for line in text.split("\n"))
     return longest * _CHAR_WIDTH * size * (hi - lo) / max(_width_points(ax), 1.0)
+
+
+@functools.lru_cache(maxsize=1024)
+def _type_width(text: str, size: float) -> float:
+    """Return the width of one line of ``text`` set at ``size`` points, in points."""
+    width, _height, _descent = text_to_path.get_text_width_height_descent(
+        text, FontProperties(size=size), ismath=False
+    )
+    return float(width)
+
+
+def _measured_span(ax: Axes, text: str, size: float = pal.FONT_ANNOTATION) -> float:
+    """Return the width of one line of ``text`` in the axes' x units, from the font itself.
+
+    Digits and "%" are wider than `_text_span`'s average character, so a number written
+    inside a bar of a narrow figure is measured this way: it is written only where it fits.
+    """
+    lo, hi = ax.get_xlim()
+    return _type_width(text, size) * abs(hi - lo) / max(_width_points(ax), 1.0)
 
 
 def _lane_label(

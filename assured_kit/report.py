@@ -28,7 +28,9 @@ script and no network (its content security policy forbids both). It prints on A
 100 %: no element is wider than the printable width (wide tables run one row per authority),
 headings stay with what follows, each theme starts a new page, and the page margins carry the
 report's title, the protective marking (``marking=``, "Official – Sensitive" by default) and
-"Page n of N" (CSS ``@page`` margin boxes).
+"Page n of N" (CSS ``@page`` margin boxes). Body text prints at 10 pt or more; the charts are
+drawn at most `CHART_WIDTH` inches wide with their projector type (`assured_kit.charts.page_width`),
+so their tick labels, shares and n print at about 10 pt too.
 
 Privacy rules applied to both formats:
 
@@ -111,6 +113,10 @@ KEY_QUESTIONS = 3
 KEY_OTHERS = 2
 #: Years shown at most in a trend table (the latest).
 MAX_TREND_YEARS = 6
+#: The widest a chart is drawn (inches). Printed on A4, the 7.3 inches between the margins
+#: show it (trimmed, about 10.2 in) at about 72 %, so its smallest type (14 pt, as on a
+#: projector) prints at about 10 pt; on screen the page shows it at full size.
+CHART_WIDTH = 10.0
 
 
 # --------------------------------------------------------------------------- formatting
@@ -1810,9 +1816,10 @@ def _embed(draw: Callable[[], Axes], *, alt: str, caption: str = "") -> str:
     """Run a chart function of `assured_kit.charts` and embed its figure as an SVG image."""
     import matplotlib.pyplot as plt
 
-    from .charts import svg_image
+    from .charts import page_width, svg_image
 
-    ax = draw()
+    with page_width(CHART_WIDTH):
+        ax = draw()
     fig = ax.figure
     try:
         image = svg_image(fig)
@@ -2078,13 +2085,16 @@ def summary_text(
     min_group: int = 3,
     allow_small_groups: bool = False,
     where: dict[str, Any] | None = None,
+    table: pd.DataFrame | None = None,
 ) -> str:
     """Return the theme-by-theme (or question-by-question) summary as a plain-text table.
 
     Suppressed rows read `suppressed_text`; no figure is shown for them. With ``authority``,
     that authority's rows, withheld as in every other output of the same answers (``where``:
     any slice, as in `assured_kit.summary.summarise`). With
-    ``min_group=1`` (``allow_small_groups`` required) the first line says so.
+    ``min_group=1`` (``allow_small_groups`` required) the first line says so. ``table``: the
+    summary already made from these answers with the same options (`assured_kit.summary.by_theme`
+    or `by_question`), written out as it is instead of being made again.
 
     Examples
     --------
@@ -2115,9 +2125,10 @@ def summary_text(
         _require_authority(authority, present)
     if authority is not None:
         where = {**(where or {}), "authority": authority}
-    table = (sm.by_theme if by == "theme" else sm.by_question)(
-        ratings, min_group=min_group, where=where
-    )
+    if table is None:
+        table = (sm.by_theme if by == "theme" else sm.by_question)(
+            ratings, min_group=min_group, where=where
+        )
     label = "theme_title" if by == "theme" else "question_id"
     words = suppressed_text(min_group)
     rows = []

@@ -176,6 +176,19 @@ def _count_draws(group) -> list[str]:
     return drawn
 
 
+def _count_calls(monkeypatch, module, name: str) -> list[int]:
+    """Record each call of ``module.name`` (for this test only)."""
+    made: list[int] = []
+    real = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return made
+
+
 def _png(out) -> str | None:
     return next((o["data"]["image/png"] for o in out.outputs if "image/png" in o["data"]), None)
 
@@ -443,14 +456,7 @@ def test_a_redraw_shares_the_summaries_work_and_then_lets_it_go(group, monkeypat
 
     for name in ("themes", "profile", "roles"):
         group.panel(name)
-    made = []
-    real = summary._Answers
-
-    def counted(*args, **kwargs):
-        made.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(summary, "_Answers", counted)
+    made = _count_calls(monkeypatch, summary, "_Answers")
     drawn = _count_draws(group)
 
     async def change_filters() -> None:
@@ -473,3 +479,103 @@ def test_a_redraw_shares_the_summaries_work_and_then_lets_it_go(group, monkeypat
     group.summary_table()  # outside a redraw nothing is kept
     group.summary_table()
     assert len(made) == 2
+
+
+# ----------------------------------------------------------------------------- chart tabs
+
+
+def test_only_the_chart_on_the_open_tab_is_redrawn(group):
+    tabs = group.charts(["themes", "profile", "roles"])
+    assert tabs is group.charts()  # one set of tabs per group
+    assert tabs.titles == ("Themes", "Profile", "DCS and LM") and tabs.selected_index == 0
+    drawn = _count_draws(group)
+    old = _png(group.panels["profile"][1])
+    group.role_filter.value = ("DCS",)
+    assert drawn == ["themes"]
+    # A closed tab's chart says it is out of date, never shows the old filters' chart silently.
+    profile = group.panels["profile"][1]
+    assert "Redrawing" in _widget_outputs(profile) and _png(profile) == old
+    tabs.selected_index = 1  # opening the tab draws it
+    assert drawn == ["themes", "profile"]
+    assert "Redrawing" not in _widget_outputs(profile) and _png(profile) != old
+    group.role_filter.value = ()
+    assert drawn == ["themes", "profile"]  # drawn before for these filters: shown at once
+    assert "Redrawing" not in _widget_outputs(group.panels["themes"][1])
+    assert _png(profile) == old
+    group.role_filter.value = ("LM",)
+    assert drawn == ["themes", "profile", "profile"]
+    assert "Redrawing" in _widget_outputs(group.panels["themes"][1])
+    assert "Redrawing" in _widget_outputs(group.panels["roles"][1])
+    # Back to the filters a closed tab's chart was last drawn for: it is current again.
+    group.role_filter.value = ()
+    assert drawn == ["themes", "profile", "profile"]
+    assert "Redrawing" not in _widget_outputs(group.panels["themes"][1])
+    assert "Redrawing" not in tabs._repr_mimebundle_()["text/html"]
+    with pytest.raises(AssuredKitError, match="unknown panel"):
+        group.charts(["nothing"])
+
+
+def test_in_a_kernel_the_tab_opened_is_drawn_first(group):
+    import asyncio
+
+    tabs = group.charts(["themes", "profile", "roles"])
+    standalone = group.panel("evidence")  # shown on its own: always on view
+    assert standalone is not None
+    drawn = _count_draws(group)
+
+    async def change_then_open() -> None:
+        group.theme_filter.value = ("WF",)
+        assert drawn == []
+        tabs.selected_index = 2  # before the open tab's turn: it is closed again, not drawn
+        assert "Redrawing" in _widget_outputs(group.panels["roles"][1])
+        for _ in range(50):
+            await asyncio.sleep(0)
+            if len(drawn) == 2:
+                break
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    asyncio.run(change_then_open())
+    assert drawn == ["roles", "evidence"]
+    assert "Redrawing" in _widget_outputs(group.panels["themes"][1])
+    assert "Redrawing" not in _widget_outputs(group.panels["roles"][1])
+    assert group._work is None and group._pending == []
+
+
+def test_exported_tabs_show_every_chart_up_to_date(group):
+    import base64
+
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    tabs = group.charts(["themes", "profile", "years"])
+    group.year_filter.value = tuple(group.year_filter.options[:1])  # years: cannot be drawn
+    drawn = _count_draws(group)
+    bundle = tabs._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # live: the widget
+    html = bundle["text/html"]
+    # Every chart as a picture, the closed tabs' brought up to date first (no old picture).
+    assert drawn == ["profile", "years"]
+    pictures = re.findall(r"src='data:image/png;base64,([^']+)'", html)
+    assert [base64.b64decode(p)[:4] for p in pictures] == [b"\x89PNG"] * 2
+    assert pictures[1] == _png(group.panels["profile"][1])
+    assert "Profile across the themes" in html and "need two years" in html
+    year = group.year_filter.value[0]
+    assert f"The charts as drawn for these filters: Year {year}." in html
+    assert "Redrawing" not in html and "http" not in html  # nothing fetched from outside
+    choose = WidgetsDataTypeFilter(notebook_metadata={}, resources={})
+    choose.display_data_priority = HTMLExporter().default_config.NbConvertBase.display_data_priority
+    assert choose(bundle)[0] == "text/html"
+
+
+def test_the_summary_table_is_made_once_per_filter_change(group, monkeypatch):
+    from assured_kit import summary
+    from assured_kit.report import summary_text
+
+    group.summary()
+    made = _count_calls(monkeypatch, summary, "by_theme")
+    group.role_filter.value = ("DCS",)
+    assert len(made) == 1  # the HTML table and its plain-text form: one summary
+    (shown,) = group.summary_output.outputs
+    data, where = group.sliced()
+    assert shown["data"]["text/plain"] == summary_text(data, where=where)

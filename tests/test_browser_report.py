@@ -28,6 +28,8 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PRINTABLE_WIDTH = (210 - 2 * 12) / 25.4 * 96
 #: The smallest printed text size (pt) allowed outside the charts.
 MIN_BODY_PT = 10.0
+#: The smallest printed text size (pt) allowed inside the charts: tick labels, shares, n, keys.
+MIN_CHART_PT = 9.0
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +102,10 @@ def _visit(browser, path: Path) -> dict:
         PRINTABLE_WIDTH,
     )
     seen["scroll_width"] = page.evaluate("document.documentElement.scrollWidth")
+    # Each chart as laid out for print: its image's width between the borders, and its SVG.
+    seen["chart_images"] = page.eval_on_selector_all(
+        "img[src^='data:image/svg+xml']", "is => is.map(i => [i.clientWidth, i.src])"
+    )
     seen["pdf"] = page.pdf(format="A4", scale=1, print_background=True)
     (ARTIFACTS / f"report-{path.stem}.pdf").write_bytes(seen["pdf"])
     seen["chart_text"] = _chart_text(path.read_text(encoding="utf-8"))
@@ -126,6 +132,27 @@ def _chart_text(page_html: str) -> str:
         for inner in re.findall(r"<text\b[^>]*>(.*?)</text>", svg, re.S):
             words.append(html.unescape(re.sub(r"<[^>]+>", "", inner)))
     return _plain("\n".join(words))
+
+
+def _chart_type(images: list[tuple[float, str]]) -> list[tuple[int, float, str]]:
+    """Return every text of the charts as printed: (chart, size in pt, text), from their SVGs.
+
+    A chart's text sizes are in the units of its SVG's viewBox, and the page draws the whole
+    viewBox across the image's laid-out width (CSS px, 96 to the inch), so a text prints at
+    its size x laid-out width / viewBox width, x 72 / 96 for points.
+    """
+    found = []
+    for number, (width, src) in enumerate(images, start=1):
+        svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8")
+        view = re.search(r'viewBox="0 0 ([\d.]+) [\d.]+"', svg)
+        assert view, svg[:300]
+        scale = width / float(view.group(1)) * 72 / 96
+        for tag, inner in re.findall(r"<text\b([^>]*)>(.*?)</text>", svg, re.S):
+            size = re.search(r"font-size: *([\d.]+)px", tag)
+            assert size and "scale(" not in tag, tag  # its size, not scaled again
+            text = html.unescape(re.sub(r"<[^>]+>", "", inner))
+            found.append((number, float(size.group(1)) * scale, text))
+    return found
 
 
 def _pdf_runs(pdf: bytes) -> tuple[list[str], list[tuple[int, float, str]]]:
@@ -195,6 +222,32 @@ def test_printed_report_fits_a4_at_full_size(printed, which):
     # Most of the words are body text at the report's 10-11 pt, not shrunk.
     sizes = sorted(size for _, size, text in body for _ in _plain(text))
     assert sizes[len(sizes) // 2] >= MIN_BODY_PT
+
+
+@pytest.mark.parametrize("which", ["region", "authority"])
+def test_chart_text_prints_at_nine_points_or_more(printed, which):
+    seen = printed[which]
+    # Every chart fits between the margins, so nothing shrinks the page to fit it.
+    widths = [width for width, _src in seen["chart_images"]]
+    assert len(widths) >= 10
+    assert min(widths) > 0 and max(widths) <= PRINTABLE_WIDTH
+    # Every text of every chart (tick labels, shares, n, legends, keys, notes), as printed at
+    # the width the page gives its image: 9 pt or more.
+    texts = _chart_type(seen["chart_images"])
+    assert len(texts) > 300
+    small = [(n, round(size, 1), text) for n, size, text in texts if size < MIN_CHART_PT]
+    assert small == [], small[:10]
+    # The same measured in the printed PDF: no word on any page is smaller than that. The
+    # charts' own words are among them: "(n=12)" is written so only on charts.
+    runs = seen["runs"]
+    assert [run for run in runs if run[1] < MIN_CHART_PT - 0.05] == []
+    on_charts = [size for _page, size, word in runs if re.fullmatch(r"\(n=\d+\)", word)]
+    assert len(on_charts) >= 20
+    # ... and the PDF agrees with the SVGs' sizes, so both measure what a reader sees.
+    expected = {round(size, 1) for _n, size, text in texts if re.fullmatch(r"\(n=\d+\)", text)}
+    assert {round(size, 1) for size in on_charts} <= {
+        round(e + d, 1) for e in expected for d in (-0.1, 0.0, 0.1)
+    }
 
 
 @pytest.mark.parametrize("which", ["region", "authority"])

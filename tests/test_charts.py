@@ -16,7 +16,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.text import Text
 from test_summary import DK, FW, A, tidy
 
-from assured_kit import charts, demo_workshops, get_scale, read_ratings
+from assured_kit import AssuredKitError, charts, demo_workshops, get_scale, read_ratings
 from assured_kit import palette as pal
 from assured_kit import summary as sm
 from assured_kit.scales import Scale
@@ -926,3 +926,101 @@ def test_svg_image_without_a_layout_draw_is_the_same_file(room, kind):
     fresh = draw(data, **options).figure
     assert svg_image(fresh) == buffer.getvalue()
     plt.close(fresh)
+
+
+# --------------------------------------------------------------------------------------------
+# Charts for a printed page (page_width): narrower figures, the same type.
+# --------------------------------------------------------------------------------------------
+
+
+def test_page_width_narrows_new_figures_only_inside_the_block(room):
+    screen = charts.diverging_bars(room).figure.get_size_inches()
+    assert screen[0] == 14
+    with charts.page_width(10):
+        bars = charts.diverging_bars(room)
+        profile = charts.theme_profile(room, min_group=1)
+        _fig, given = plt.subplots(figsize=(12, 4))
+        assert charts.role_pairs(room, min_group=1, ax=given) is given
+        narrow_heatmap = charts.heatmap(room, min_group=1)  # 8 in: already narrower, kept
+    assert tuple(bars.figure.get_size_inches()) == (10, screen[1])  # as tall as on screen
+    assert profile.figure.get_figwidth() == 10
+    assert given.figure.get_figwidth() == 12  # a given axes keeps its own figure
+    assert narrow_heatmap.figure.get_figwidth() == 8
+    # Outside the block (and after a failure inside it) charts take their own sizes again.
+    with pytest.raises(RuntimeError), charts.page_width(6):
+        raise RuntimeError("a chart failed")
+    assert charts.diverging_bars(room).figure.get_figwidth() == 14
+    assert charts.theme_profile(room, min_group=1).figure.get_figwidth() == 13
+
+
+@pytest.mark.parametrize("inches", [0, -3, float("nan"), "wide", None])
+def test_page_width_refuses_a_width_that_is_not_a_positive_number(inches):
+    with pytest.raises(AssuredKitError, match="inches more than 0"), charts.page_width(inches):
+        pytest.fail("the block ran")  # pragma: no cover
+
+
+def _clashes(fig) -> list[str]:
+    """Texts (ticks, shares, n, notes, titles) and legends that overlap or leave the figure,
+    and numbers that run out of the bar or cell they are written on."""
+    fig.canvas.draw()
+    pieces = _drawn_labels(fig)
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    pieces += [("legend", legend.get_window_extent()) for legend in legends]
+    frame = fig.bbox
+    problems = [
+        f"{name!r} runs past the figure's edge"
+        for name, box in pieces
+        if box.x0 < frame.x0 or box.y0 < frame.y0 or box.x1 > frame.x1 or box.y1 > frame.y1
+    ]
+    problems += [
+        f"{a!r} overlaps {b!r}"
+        for (a, box_a), (b, box_b) in itertools.combinations(pieces, 2)
+        if box_a.overlaps(box_b)
+    ]
+    # A number written on a bar or in a cell stays inside it.
+    for ax in fig.axes:
+        marks = [p.get_window_extent() for p in ax.patches if p.get_width() > 0]
+        for text in ax.texts:
+            if not text.get_visible() or not text.get_text().strip():
+                continue
+            box = text.get_window_extent()
+            x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+            mark = next((m for m in marks if m.x0 <= x <= m.x1 and m.y0 <= y <= m.y1), None)
+            if mark is not None and (box.x0 < mark.x0 or box.x1 > mark.x1):
+                problems.append(f"{text.get_text()!r} runs out of its bar")
+    return problems
+
+
+REPORT_CHARTS = {  # each chart kind the report draws, as it calls it
+    "themes": lambda r: charts.diverging_bars(r),
+    "questions": lambda r: charts.diverging_bars(
+        sm.order_by_weakness(sm.by_question(r[r["theme_id"] == "PM"])), by="question_id"
+    ),
+    "roles": lambda r: charts.role_pairs(sm.compare_roles(r)),
+    "position": lambda r: charts.authority_spread(sm.authority_position(r, "Derby")),
+    "authorities": lambda r: charts.heatmap(r, rows="authority", columns="theme_id"),
+    "years": lambda r: charts.change_dumbbell(sm.change(r, between="year")),
+    "evidence": lambda r: charts.confidence_evidence(sm.evidence_grid(r[r["theme_id"] == "WF"])),
+    **{
+        f"questions {theme}": lambda r, theme=theme: charts.diverging_bars(
+            sm.by_question(r[r["theme_id"] == theme]), by="question_id"
+        )
+        for theme in ("LA", "CR", "IN")
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPORT_CHARTS))
+def test_report_charts_at_print_width_keep_their_type_and_clear_labels(demo_ratings, name):
+    from assured_kit.report import CHART_WIDTH
+
+    with charts.page_width(CHART_WIDTH):
+        ax = REPORT_CHARTS[name](demo_ratings)
+    fig = ax.figure
+    assert fig.get_figwidth() <= CHART_WIDTH
+    assert _clashes(fig) == []
+    # The projector's type: nothing smaller than 14 pt, so printed on A4 (7.3 in between the
+    # margins, showing the chart at 7.3 / CHART_WIDTH or more) it is 10 pt or more.
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+    assert min(sizes) >= pal.FONT_TICK
+    assert pal.FONT_TICK * (210 - 2 * 12) / 25.4 / CHART_WIDTH >= 10
