@@ -411,9 +411,11 @@ def reusing_work() -> Iterator[None]:
     """Share the work every summary of the same ratings table repeats, within the block.
 
     Summaries made inside the block from one table (the same object, left unchanged within the
-    block) read its ratings, rounds, people and key columns once, not once each. The results
-    are exactly those made without it. Nothing keeps a table alive, and outside the block
-    nothing is kept.
+    block) read its ratings, rounds, people and key columns once, not once each, and a
+    `summarise` asked for again with the same options (as a report asks for the questions'
+    table, its weakest and its most split) is made once, each caller getting its own copy. The
+    results are exactly those made without it. Nothing keeps a table alive, and outside the
+    block nothing is kept.
 
     Examples
     --------
