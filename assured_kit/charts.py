@@ -150,10 +150,11 @@ def svg_image(figure: Any, *, pad_inches: float = 0.1) -> bytes:
     """Return ``figure`` as a self-contained SVG image, trimmed to what it draws.
 
     The same picture as ``figure.savefig(..., format="svg", bbox_inches="tight")`` with text
-    kept as text, no date and stable ids. The layout and the trimmed box are worked out on the
-    figure's own renderer (which has already measured much of the chart's text while the chart
-    was made), not on a throwaway SVG renderer; the SVG is then written in one pass with that
-    layout fixed.
+    kept as text, no date and stable ids. The layout engine runs once, and the trimmed box is
+    measured, on the figure's own renderer (which has already measured much of the chart's text
+    while the chart was made), not on a throwaway SVG renderer, and without drawing the figure
+    first: laying out and measuring need no drawing. The SVG is then written in one pass, the
+    only drawing, with that layout fixed.
 
     Examples
     --------
@@ -168,10 +169,12 @@ def svg_image(figure: Any, *, pad_inches: float = 0.1) -> bytes:
     import matplotlib
     from matplotlib.transforms import Bbox
 
-    figure.draw_without_rendering()  # the layout engine places everything, on the figure's renderer
-    box = Bbox(figure.get_tightbbox(figure.canvas.get_renderer()).padded(pad_inches).get_points())
-    buffer = io.BytesIO()
+    renderer = figure.canvas.get_renderer()
     layout = figure.get_layout_engine()
+    if layout is not None and figure.axes:  # as Figure.draw runs it, minus the drawing
+        layout.execute(figure)
+    box = Bbox(figure.get_tightbbox(renderer).padded(pad_inches).get_points())
+    buffer = io.BytesIO()
     with matplotlib.rc_context(
         {
             "svg.fonttype": "none",

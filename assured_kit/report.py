@@ -1573,8 +1573,15 @@ def _open_groups(rep: _Report, table: pd.DataFrame) -> np.ndarray:
             keys += sliced_by
             cache = "groups:" + ",".join(keys)
             if cache not in rep.summaries:
+                # Asked for as _summaries asks for its tables (by theme and authority, in a
+                # report of the whole data), so within reusing_work a table made there serves.
                 rep.summaries[cache] = sm.summarise(
-                    rep.region, by=keys, min_group=rep.min_group, framework=rep.framework
+                    rep.region,
+                    by=keys,
+                    min_group=rep.min_group,
+                    framework=rep.framework,
+                    scale=rep.scale,
+                    where=None,
                 )
             groups = rep.summaries[cache]
             shown = groups[~groups["suppressed"].astype(bool)][keys].astype(str)

@@ -57,6 +57,18 @@ class Scale:
     title: str
     levels: pd.DataFrame
 
+    def __copy__(self) -> Scale:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Scale:
+        """Return the scale itself: a scale never changes, so needs no copy.
+
+        pandas deep-copies a table's ``attrs`` (where every summary keeps its scales) into each
+        table, column and row made from it; copying the scale's levels there each time made
+        reading a summary row by row cost a tenth of a second.
+        """
+        return self
+
     @property
     def values(self) -> list[int]:
         """The level values, lowest first."""

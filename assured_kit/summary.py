@@ -413,8 +413,10 @@ def reusing_work() -> Iterator[None]:
     Summaries made inside the block from one table (the same object, left unchanged within the
     block) read its ratings, rounds, people and key columns once, not once each, and settle
     the disclosure rule's linked tables once for each ``min_group`` and set of dimensions (a
-    workshop, question or round among the keys makes another set). The results are exactly
-    those made without it. Nothing keeps a table alive, and outside the block nothing is kept:
+    workshop, question or round among the keys makes another set); a `summarise` asked for
+    again with the same options (as a report asks for the questions' table, its weakest and its
+    most split) is made once, each caller getting its own copy. The results are exactly those
+    made without it. Nothing keeps a table alive, and outside the block nothing is kept:
     answers changed or withdrawn are a new table, read afresh.
 
     Examples
@@ -456,6 +458,26 @@ def _shared(frame: pd.DataFrame, what: tuple[Any, ...], make: Callable[[], Any])
     if what not in made:
         made[what] = make()
     return made[what]
+
+
+def _shared_table(
+    frame: pd.DataFrame, what: tuple[Any, ...], make: Callable[[], pd.DataFrame]
+) -> pd.DataFrame:
+    """Return the summary table ``make()``, made once per ``frame`` and ``what`` in `reusing_work`.
+
+    A report asks for some summaries (by question, say) several times. Each caller gets its own
+    copy, free to change, so sharing never changes a result.
+    """
+    if _WORK.get() is None:
+        return make()
+    return _shared(frame, what, make).copy()
+
+
+def _options_key(by: Any, where: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    """``by`` and ``where`` as parts of a `_shared` key (unhashable values stay unhashable)."""
+    keys = by if by is None or isinstance(by, str) else tuple(by)
+    chosen = None if not where else tuple(sorted(where.items(), key=lambda kv: str(kv[0])))
+    return keys, chosen
 
 
 class _KeyCodes:
@@ -1995,7 +2017,17 @@ def summarise(
         )
         return _figures(prepared, the_scale, ev_scale, floor, thresholds, framework)
 
-    return _in_slice(make, ratings, by, where, min_group)
+    what = (
+        "summarise",
+        *_options_key(by, where),
+        scale,
+        evidence_scale,
+        min_group,
+        thresholds,
+        rounds,
+        framework,
+    )
+    return _shared_table(ratings, what, lambda: _in_slice(make, ratings, by, where, min_group))
 
 
 def _chosen(where: Mapping[str, Any] | None) -> dict[str, tuple[Any, ...]]:

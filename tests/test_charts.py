@@ -858,7 +858,7 @@ def test_facet_withholds_as_the_reports_do(demo_ratings):
 
 
 def test_svg_image_is_the_tight_svg_drawn_once(room):
-    """`svg_image` writes what savefig(bbox_inches="tight") would, in two passes only."""
+    """`svg_image` writes what savefig(bbox_inches="tight") would, drawing the figure once."""
     import io
     import re
 
@@ -877,9 +877,9 @@ def test_svg_image_is_the_tight_svg_drawn_once(room):
     fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
     image = svg_image(fig)
     assert fig.get_layout_engine() is engine  # the figure is left as it was
-    # One layout pass on the figure's own renderer, one SVG pass: savefig neither lays it out
-    # nor measures it again.
-    assert len(draws) == 2
+    # Laid out and measured on the figure's own renderer without a draw; the SVG pass is the
+    # only drawing: savefig neither lays it out nor measures it again.
+    assert len(draws) == 1
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "assured-kit"}):
         fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.1)
@@ -888,6 +888,44 @@ def test_svg_image_is_the_tight_svg_drawn_once(room):
     assert "Fully confident" in text  # text kept as text, not paths
     assert "<dc:date>" not in text  # no date: the same report twice is the same file
     assert image == svg_image(diverging_bars(room).figure)  # stable ids: the same file again
+
+
+@pytest.mark.parametrize("kind", ["diverging_bars", "heatmap", "role_pairs"])
+def test_svg_image_without_a_layout_draw_is_the_same_file(room, kind):
+    """Laying out without first drawing the figure changes nothing in the picture.
+
+    The former way (a full draw with no output to run the layout engine, then the tight box,
+    then the SVG) must give byte for byte the file `svg_image` writes now with one draw.
+    """
+    import io
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.transforms import Bbox
+
+    from assured_kit import charts
+    from assured_kit.charts import svg_image
+
+    draw = getattr(charts, kind)
+    options = {"rows": "authority", "columns": "theme_id"} if kind == "heatmap" else {}
+    if kind == "heatmap":
+        data = room.assign(authority=room["respondent_id"].map(lambda r: f"LA {ord(r[-1]) % 2}"))
+    else:
+        data = room
+    fig = draw(data, **options).figure
+    fig.draw_without_rendering()
+    box = Bbox(fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.1).get_points())
+    engine = fig.get_layout_engine()
+    fig.set_layout_engine(None)
+    buffer = io.BytesIO()
+    settings = {"svg.fonttype": "none", "svg.hashsalt": "assured-kit"}
+    with matplotlib.rc_context(settings):
+        fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches=box)
+    fig.set_layout_engine(engine)
+    plt.close(fig)
+    fresh = draw(data, **options).figure
+    assert svg_image(fresh) == buffer.getvalue()
+    plt.close(fresh)
 
 
 # --------------------------------------------------------------------------------------------

@@ -593,3 +593,30 @@ def test_key_messages_on_roles_apart_and_confidence_ahead_of_evidence(tmp_path):
     ahead = re.search(r"Confidence ahead of evidence:</span> (.*?)</li>", key).group(1)
     assert "LA-DCS-1" in ahead and "4 of 4 confident answers rest on no evidence" in ahead
     assert "n = 8 people" in ahead
+
+
+def test_a_region_report_makes_each_summary_once(region, tmp_path, monkeypatch):
+    """Every summary table the region's page needs is made once, however often it is asked for.
+
+    The page asks for the summary by question three times (its table, the weakest questions,
+    the most split) and for the one by theme and authority twice (its table, and which notes
+    and examples may be shown); on a million answers each costs seconds.
+    """
+    from assured_kit import report, summary
+
+    ratings, actions, examples = report.gather([region])
+    made: list[tuple[object, ...]] = []
+    real = summary._in_slice
+
+    def counted(make, frame, by, where, min_group):
+        made.append((make.__qualname__, tuple(by or ()), repr(where), min_group, id(frame)))
+        return real(make, frame, by, where, min_group)
+
+    monkeypatch.setattr(summary, "_in_slice", counted)
+    monkeypatch.setattr(report, "_embed", lambda draw, **_: "")  # charts draw from the tables
+    write_report(
+        tmp_path / "region.html", ratings, scope="region", actions=actions, examples=examples
+    )
+    assert made
+    repeated = sorted({m[:4] for m in made if made.count(m) > 1})
+    assert not repeated, repeated

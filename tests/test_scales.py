@@ -96,3 +96,31 @@ def test_get_scale_unknown_name():
         ak.get_scale("confidance")
     scale = ak.get_scale("audit")
     assert ak.get_scale(scale) is scale
+
+
+def test_a_scale_is_never_copied():
+    """A scale does not change: copying one (pandas deep-copies each summary's ``attrs``, where
+    its scales live, into every table, column and row made from it) gives the scale itself."""
+    import copy
+
+    import pandas as pd
+
+    from assured_kit.summary import by_theme
+
+    scale = ak.get_scale("confidence")
+    assert copy.deepcopy(scale) is scale
+    assert copy.copy(scale) is scale
+    answers = pd.DataFrame(
+        {
+            "workshop_id": "w",
+            "respondent_id": list("abc"),
+            "theme_id": "LA",
+            "rating": pd.array([5, 4, 2], dtype="Int64"),
+            "dont_know": False,
+        }
+    )
+    table = by_theme(answers)
+    row = next(iter(table.iloc[:1].itertuples(index=False)))
+    assert row.theme_id == "LA"
+    assert table["top_share"].attrs["scale"] is table.attrs["scale"]
+    assert table.iloc[:1].attrs["evidence_scale"] is table.attrs["evidence_scale"]

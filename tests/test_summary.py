@@ -708,6 +708,36 @@ def test_reusing_work_gives_exactly_the_figures_made_without_it():
         pd.testing.assert_frame_equal(a, c)
 
 
+def test_reusing_work_makes_the_same_summary_once_and_hands_out_copies(monkeypatch):
+    """A report asks for the summary by question three times (the table, the weakest, the most
+    split): inside `reusing_work` it is made once, and each caller may change its own copy."""
+    questions = ["LA-DCS-1", "LA-LM-2", "CR-DCS-1"]
+    frame = tidy(
+        [A(r, q, (i + j) % 5 + 1) for i, r in enumerate("abcdef") for j, q in enumerate(questions)]
+    )
+    expected = sm.by_question(frame)
+    weakest, split = sm.weakest_questions(frame, 2), sm.biggest_disagreements(frame, 2)
+    made = []
+    real = sm._withhold
+    monkeypatch.setattr(sm, "_withhold", lambda *a, **k: made.append(1) or real(*a, **k))
+    with sm.reusing_work():
+        first = sm.by_question(frame)
+        first["top_share"] = 0.0  # the caller's own copy
+        first.attrs["scale"] = None
+        pd.testing.assert_frame_equal(sm.weakest_questions(frame, 2), weakest)
+        pd.testing.assert_frame_equal(sm.biggest_disagreements(frame, 2), split)
+        again = sm.by_question(frame)
+        other = sm.by_question(frame, min_group=2)  # other options: a table of its own
+    assert len(made) == 2
+    pd.testing.assert_frame_equal(again, expected)
+    assert again.attrs["scale"] is not None
+    assert other["n_respondents"].notna().all()
+    with sm.reusing_work():  # a ``where`` naming several values is still summarised
+        sm.summarise(frame, where={"theme_id": ["LA", "CR"]})
+        sm.summarise(frame, where={"theme_id": ["LA", "CR"]})
+    assert len(made) == 4
+
+
 def test_reusing_work_keeps_no_table_alive():
     import gc
     import weakref
