@@ -202,7 +202,8 @@ def png_bytes(figure: Any, dpi: float = 80) -> bytes:
     box, once to paint the cropped figure. This lays it out and paints it once, measures the
     box on that drawing and keeps the painted pixels inside it: the same picture for half the
     drawing. A figure with something drawn outside its own edges (which a tight box widens to
-    take in) is saved by ``savefig`` as before.
+    take in) is saved by ``savefig`` as before. The pixels are written as they are painted
+    (RGBA, 8 bits a channel), compressed for speed rather than size.
 
     Examples
     --------
@@ -215,17 +216,15 @@ def png_bytes(figure: Any, dpi: float = 80) -> bytes:
     import io
 
     import matplotlib as mpl
-    import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
 
     figure.set_dpi(dpi)
     canvas = FigureCanvasAgg(figure)
     canvas.draw()  # the layout engine runs here, once
     drawn = figure.get_tightbbox(canvas.get_renderer())
     width, height = figure.get_size_inches()
-    buffer = io.BytesIO()
     if drawn.x0 < 0 or drawn.y0 < 0 or drawn.x1 > width or drawn.y1 > height:
+        buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
         return buffer.getvalue()
     box = drawn.padded(mpl.rcParams["savefig.pad_inches"])
@@ -233,15 +232,45 @@ def png_bytes(figure: Any, dpi: float = 80) -> bytes:
     # The padded box in the painted pixels (rows count from the top); the padding may reach
     # past the figure's edges, where savefig shows the figure's background.
     left, top = round(box.x0 * dpi), round(painted.shape[0] - box.y1 * dpi)
-    picture = np.empty((int(box.height * dpi), int(box.width * dpi), 4), dtype=np.uint8)
+    shape = (int(box.height * dpi), int(box.width * dpi))
+    rows = slice(max(top, 0), min(top + shape[0], painted.shape[0]))
+    columns = slice(max(left, 0), min(left + shape[1], painted.shape[1]))
+    if (rows.stop - rows.start, columns.stop - columns.start) == shape:
+        return _png_file(painted[rows, columns])  # inside the painting: no copy to pad it
+    picture = np.empty((*shape, 4), dtype=np.uint8)
     picture[...] = np.round(np.array(mpl.colors.to_rgba(figure.get_facecolor())) * 255)
-    rows = slice(max(top, 0), min(top + picture.shape[0], painted.shape[0]))
-    columns = slice(max(left, 0), min(left + picture.shape[1], painted.shape[1]))
     picture[
         rows.start - top : rows.stop - top, columns.start - left : columns.stop - left
     ] = painted[rows, columns]
-    Image.fromarray(picture).save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    return _png_file(picture)
+
+
+def _png_file(pixels: np.ndarray) -> bytes:
+    """Return RGBA ``pixels`` (rows from the top, 8 bits a channel) as the bytes of a PNG file.
+
+    One image chunk with every row unfiltered, compressed at zlib's fastest level: for a
+    chart's large plain areas about as small as a PNG library's file at its fastest setting,
+    in under half the time (a library tries a filter on each row; here no row is filtered).
+    """
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        check = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", check)
+
+    rows, columns = pixels.shape[:2]
+    lines = np.zeros((rows, 1 + 4 * columns), dtype=np.uint8)  # each row: filter 0, then RGBA
+    lines[:, 1:] = pixels.reshape(rows, 4 * columns)
+    header = struct.pack(">IIBBBBB", columns, rows, 8, 6, 0, 0, 0)  # 8-bit RGBA, no interlace
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", header),
+            chunk(b"IDAT", zlib.compress(lines.data, 1)),
+            chunk(b"IEND", b""),
+        ]
+    )
 
 
 # --------------------------------------------------------------------------------------------
