@@ -646,9 +646,9 @@ def _row_bars(
         bars.append(bar)
     if bars:
         ends = np.column_stack([left, left + widths]).ravel()
-        rows = np.repeat(np.arange(len(bars)), 2)
+        bottoms = np.repeat(np.arange(len(bars)) - _BAR_HEIGHT / 2, 2)
         corners = np.column_stack(
-            [np.tile(ends, 2), np.concatenate([rows - _BAR_HEIGHT / 2, rows + _BAR_HEIGHT / 2])]
+            [np.tile(ends, 2), np.concatenate([bottoms, bottoms + _BAR_HEIGHT])]
         )
         ax.update_datalim(corners)
     container = BarContainer(bars, datavalues=widths, orientation="horizontal", label=label)
@@ -751,7 +751,10 @@ def diverging_bars(
     _DK_PARTNERS[ax] = dk_ax
     colours = pal.level_colours(the_scale)
     # For a printed page (a narrower figure, less slack) a number's width is the font's own.
-    span_of = _text_span if _WIDEST.get() is None else _measured_span
+    # Measured once per number (the axes' size and range stay as they are while bars are added).
+    span_of = functools.lru_cache(maxsize=None)(
+        functools.partial(_text_span if _WIDEST.get() is None else _measured_span, ax)
+    )
 
     counts = np.column_stack(
         [summary[f"n_{v}"].to_numpy(np.float64, na_value=np.nan) for v in levels]
@@ -775,7 +778,7 @@ def diverging_bars(
             width = shares[i, j]
             if not drawable[i]:
                 continue
-            room = max(_MIN_LABELLED_SHARE, span_of(ax, f"{width:.0f}%") + 1.5)
+            room = max(_MIN_LABELLED_SHARE, span_of(f"{width:.0f}%") + 1.5)
             if middle[j]:
                 # The middle level straddles the centre line: write its share in its right
                 # half, starting just clear of the line, so the line never crosses the number.
