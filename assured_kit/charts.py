@@ -792,6 +792,7 @@ def diverging_bars(
                         fontsize=pal.FONT_ANNOTATION,
                         color=pal.text_colour_on(colour),
                         gid="share",
+                        in_layout=False,  # inside its bar: laying out need not measure it
                     )
             elif width >= room:  # only where the number fits inside its segment
                 ax.text(
@@ -803,6 +804,7 @@ def diverging_bars(
                     fontsize=pal.FONT_ANNOTATION,
                     color=pal.text_colour_on(colour),
                     gid="share",
+                    in_layout=False,
                 )
         start = start + shares[:, j]
     for i in range(n_rows):
