@@ -411,9 +411,13 @@ def reusing_work() -> Iterator[None]:
     """Share the work every summary of the same ratings table repeats, within the block.
 
     Summaries made inside the block from one table (the same object, left unchanged within the
-    block) read its ratings, rounds, people and key columns once, not once each. The results
-    are exactly those made without it. Nothing keeps a table alive, and outside the block
-    nothing is kept.
+    block) read its ratings, rounds, people and key columns once, not once each, and settle
+    the disclosure rule's linked tables once for each ``min_group`` and set of dimensions (a
+    workshop, question or round among the keys makes another set); a `summarise` asked for
+    again with the same options (as a report asks for the questions' table, its weakest and its
+    most split) is made once, each caller getting its own copy. The results are exactly those
+    made without it. Nothing keeps a table alive, and outside the block nothing is kept:
+    answers changed or withdrawn are a new table, read afresh.
 
     Examples
     --------
@@ -899,11 +903,18 @@ def _people_per_cell(cell: np.ndarray, person: np.ndarray, n: int) -> np.ndarray
     ``person`` codes are ``2 * person`` for a rated answer and ``2 * person + 1`` for a Don't
     know (see `_Cells`).
     """
+    return _raters_and_people(cell, person, n)[1]
+
+
+def _raters_and_people(
+    cell: np.ndarray, person: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the people who gave a rating per cell, and the people per cell as counted."""
     n_person = int(person.max()) + 1 if len(person) else 1
     distinct = pd.unique(cell * n_person + person)
     dk = (distinct % n_person) % 2 == 1
     raters = np.bincount(distinct[~dk] // n_person, minlength=n)
-    return np.where(raters > 0, raters, np.bincount(distinct[dk] // n_person, minlength=n))
+    return raters, np.where(raters > 0, raters, np.bincount(distinct[dk] // n_person, minlength=n))
 
 
 class _Cells:
@@ -915,22 +926,65 @@ class _Cells:
     answers is protected like any other.
     """
 
-    def __init__(self, cell: np.ndarray, person: np.ndarray, ranks: list[np.ndarray]) -> None:
-        uniq, self.of_row = np.unique(cell, return_inverse=True)
-        self.n = len(uniq)
-        self.people = _people_per_cell(self.of_row, person, self.n)
-        order = np.argsort(self.of_row, kind="stable")
-        self._persons = person[order]
-        self._bounds = np.searchsorted(self.of_row[order], np.arange(self.n + 1))
-        self.first = order[self._bounds[:-1]]  # a row of each cell
+    def __init__(
+        self,
+        cell: np.ndarray,
+        person: np.ndarray,
+        ranks: list[tuple[np.ndarray, np.ndarray]],
+    ) -> None:
+        # ``ranks``: per key, (rank of each code, code of each row).
+        self.of_row, self.values = _dense_codes(cell)  # values: each cell's ``cell`` value
+        self.n = len(self.values)
+        self.raters, self.people = _raters_and_people(self.of_row, person, self.n)
+        self._person = person
+        self._order: np.ndarray | None = None
+        self._bounds: np.ndarray | None = None
+        self.first = _first_rows(self.of_row, self.n)  # the first row of each cell
         # Deterministic tie-breaking by the cells' values as text, whatever the codes.
         self.rank = np.empty(self.n, dtype=np.int64)
-        columns = [r[self.first] for r in ranks]
+        columns = [rank[codes[self.first]] for rank, codes in ranks]
         self.rank[np.lexsort(columns[::-1]) if columns else np.arange(self.n)] = np.arange(self.n)
         self.withheld = np.zeros(self.n, dtype=bool)
 
     def persons(self, c: int) -> np.ndarray:
-        return self._persons[self._bounds[c] : self._bounds[c + 1]]
+        """Return the person codes of cell ``c``'s rows, in row order."""
+        if self._order is None:  # sorted on first use: most tables never need it
+            self._order = _stable_order(self.of_row, self.n)
+            self._bounds = np.searchsorted(self.of_row[self._order], np.arange(self.n + 1))
+        assert self._bounds is not None
+        return self._person[self._order[self._bounds[c] : self._bounds[c + 1]]]
+
+
+def _dense_codes(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (code per row, the distinct values in order): ``cell`` numbered 0, 1, ...
+
+    The same as ``np.unique(cell, return_inverse=True)`` reversed, without sorting when the
+    values are small non-negative integers (a lattice's cells are).
+    """
+    if not len(cell):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    low, high = int(cell.min()), int(cell.max())
+    if low < 0 or high > 4 * len(cell) + 1_000_000:
+        uniq, inverse = np.unique(cell, return_inverse=True)
+        return inverse.reshape(-1).astype(np.int64, copy=False), uniq
+    present = np.zeros(high + 1, dtype=bool)
+    present[cell] = True
+    code = np.cumsum(present, dtype=np.int64) - 1
+    return code[cell], np.flatnonzero(present)
+
+
+def _first_rows(of_row: np.ndarray, n: int) -> np.ndarray:
+    """Return the first row of each of ``n`` codes, each present at least once in ``of_row``."""
+    first = np.full(n, len(of_row), dtype=np.int64)
+    np.minimum.at(first, of_row, np.arange(len(of_row), dtype=np.int64))
+    return first
+
+
+def _stable_order(of_row: np.ndarray, n: int) -> np.ndarray:
+    """``np.argsort(of_row, kind="stable")``, as a radix sort where the codes fit 16 bits."""
+    if n <= np.iinfo(np.uint16).max:
+        return np.argsort(of_row.astype(np.uint16), kind="stable")
+    return np.argsort(of_row, kind="stable")
 
 
 def _complement(
@@ -960,6 +1014,9 @@ def _complement(
     for p in hidden_parents:
         kids = order[bounds[p] : bounds[p + 1]]
         while True:
+            hidden = kids[child.withheld[kids]]
+            if len(hidden) and child.raters[hidden].max() >= min_group:
+                break  # one withheld part alone holds min_group people who gave a rating
             seen: set[int] = set()
             raters = 0
             for k in kids[child.withheld[kids]]:
@@ -984,28 +1041,30 @@ _Level = tuple[str, np.ndarray, np.ndarray, int]
 _Margin = tuple[tuple[int, ...], tuple[int, ...], np.ndarray]
 
 
-def _dimensions(prepared: _Prepared) -> tuple[list[list[_Level]], list[int]]:
+def _dimensions(
+    prepared: _Prepared,
+) -> tuple[list[list[tuple[str, tuple[object, ...] | None]]], list[int]]:
     """Return the lattice dimensions of a prepared table and the depth each turns optional at.
 
     Authority, role, year and theme are always dimensions when the ratings have them, whatever
     the summary's keys, so every output settles the same tables alike. A workshop (below its
     year), a question (below its theme) and a round are dimensions only when a key, and the
-    tables holding them are settled after the others (see `_withhold`).
+    tables holding them are settled after the others (see `_withhold`). Each level is named
+    by its key and the order its codes are made in (`_level` makes them): together with the
+    answers, those decide the lattice and all it withholds.
     """
     names = prepared.key_names
-    frame = prepared.frame
-    columns = set(frame.columns)
+    columns = set(prepared.frame.columns)
 
-    def level(name: str) -> _Level:
-        if name in prepared.key_codes:
-            rank = prepared.key_rank[name]
-            return name, prepared.key_codes[name], rank, len(rank)
-        order = _RESPONDENT_ROLES if name == "role" else None
-        codes = _key_codes(frame, name, prepared.rows, order)
-        return name, codes.codes, codes.rank_of_codes(), codes.radix
+    def level(name: str) -> tuple[str, tuple[object, ...] | None]:
+        if name in prepared.key_order:
+            return name, prepared.key_order[name]
+        if name != "role" or isinstance(prepared.frame["role"].dtype, pd.CategoricalDtype):
+            return name, None  # the order `_Prepared` records (categories keep their own)
+        return name, tuple(_RESPONDENT_ROLES)
 
     never = 1_000
-    dims: list[list[_Level]] = []
+    dims: list[list[tuple[str, tuple[object, ...] | None]]] = []
     optional: list[int] = []
     for name in ("authority", "role"):
         if name in columns:
@@ -1022,6 +1081,19 @@ def _dimensions(prepared: _Prepared) -> tuple[list[list[_Level]], list[int]]:
     return dims, optional
 
 
+def _level(prepared: _Prepared, name: str, order: tuple[object, ...] | None) -> _Level:
+    """Return one lattice level: the codes of key ``name`` made in ``order``, and their ranks."""
+    if name in prepared.key_codes and prepared.key_order[name] == order:
+        rank = prepared.key_rank[name]
+        return name, prepared.key_codes[name], rank, len(rank)
+    codes = _shared(
+        prepared.frame,
+        ("key", name, prepared.rounds, order),
+        functools.partial(_key_codes, prepared.frame, name, prepared.rows, order),
+    )
+    return name, codes.codes, codes.rank_of_codes(), codes.radix
+
+
 def _known(
     tables: Mapping[tuple[int, ...], _Cells], margins: Sequence[_Margin]
 ) -> tuple[dict[tuple[int, ...], np.ndarray], dict[tuple[int, ...], np.ndarray]]:
@@ -1035,20 +1107,99 @@ def _known(
     """
     known = {spec: ~table.withheld for spec, table in tables.items()}
     cause = {spec: np.full(table.n, -1, dtype=np.int64) for spec, table in tables.items()}
+    # Each margin is swept in turn, as often as anything changes. A margin whose two tables'
+    # flags have not changed since it was last looked at would work out nothing new (looking
+    # at a margin again at once finds nothing), so it is passed over: the same cells are
+    # worked out, by the same margins, in the same order.
+    version = dict.fromkeys(tables, 0)
+    looked: list[tuple[int, int] | None] = [None] * len(margins)
     changed = True
     while changed:
         changed = False
         for i, (child, parent, parent_of) in enumerate(margins):
+            now = (version[child], version[parent])
+            if looked[i] == now:
+                continue
             unknown = ~known[child]
             n_unknown = np.bincount(parent_of[unknown], minlength=tables[parent].n)
             down = unknown & known[parent][parent_of] & (n_unknown[parent_of] == 1)
             up = ~known[parent] & (n_unknown == 0)
-            if down.any() or up.any():
+            if down.any():
                 known[child] |= down
                 cause[child][down] = i
-                known[parent] |= up
+                version[child] += 1
                 changed = True
+            if up.any():
+                known[parent] |= up
+                version[parent] += 1
+                changed = True
+            looked[i] = (version[child], version[parent])
     return known, cause
+
+
+class _Links:
+    """The margins of a set of tables as one graph, to find every figure known at once.
+
+    `_known` sweeps the margins one by one, recording which margin worked each cell out;
+    `flags` finds the same known cells (what can be worked out does not depend on the order
+    rules are applied in) with every margin in one step, which is what trying a candidate cell
+    needs.
+    """
+
+    def __init__(
+        self, tables: Mapping[tuple[int, ...], _Cells], margins: Sequence[_Margin]
+    ) -> None:
+        self.specs = list(tables)
+        offsets = np.cumsum([0] + [tables[s].n for s in self.specs])
+        self.offset = {s: int(offsets[i]) for i, s in enumerate(self.specs)}
+        self.size = int(offsets[-1])
+        children, groups, parents = [], [], []
+        n_groups = 0
+        for child, parent, parent_of in margins:
+            children.append(self.offset[child] + np.arange(len(parent_of), dtype=np.int64))
+            groups.append(n_groups + parent_of)
+            parents.append(self.offset[parent] + np.arange(tables[parent].n, dtype=np.int64))
+            n_groups += tables[parent].n
+        empty = np.zeros(0, dtype=np.int64)
+        self.child = np.concatenate(children) if children else empty
+        self.group = np.concatenate(groups).astype(np.int64) if groups else empty
+        self.parent = np.concatenate(parents) if parents else empty
+        self.n_groups = n_groups
+        # Per table, the margins it is the child or the parent of, in the margins' order.
+        self.touching: dict[tuple[int, ...], list[int]] = {s: [] for s in self.specs}
+        for i, (child, parent, _) in enumerate(margins):
+            self.touching[child].append(i)
+            self.touching[parent].append(i)
+        self.margins = margins
+        self._n_parent = [tables[parent].n for _, parent, _ in margins]
+        self._kids: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def children(self, m: int, p: int) -> np.ndarray:
+        """Return the child cells of margin ``m`` under its parent cell ``p``, in order."""
+        if m not in self._kids:
+            parent_of = self.margins[m][2]
+            order = np.argsort(parent_of, kind="stable")
+            bounds = np.searchsorted(parent_of[order], np.arange(self._n_parent[m] + 1))
+            self._kids[m] = order, bounds
+        order, bounds = self._kids[m]
+        return order[bounds[p] : bounds[p + 1]]
+
+    def flags(self, tables: Mapping[tuple[int, ...], _Cells]) -> dict[tuple[int, ...], np.ndarray]:
+        """Return, per table, which cells are known (as `_known` finds them)."""
+        known = np.concatenate([~tables[s].withheld for s in self.specs])
+        while True:
+            unknown = ~known[self.child]
+            n_unknown = np.bincount(self.group[unknown], minlength=self.n_groups)
+            parent_known = known[self.parent]
+            down = self.child[
+                unknown & parent_known[self.group] & (n_unknown[self.group] == 1)
+            ]
+            up = self.parent[(n_unknown == 0) & ~parent_known]
+            if not len(down) and not len(up):
+                break
+            known[down] = True
+            known[up] = True
+        return {s: known[self.offset[s] : self.offset[s] + tables[s].n] for s in self.specs}
 
 
 def _settle(
@@ -1075,6 +1226,7 @@ def _settle(
         return _people_per_cell(above.of_row[hidden], person[hidden], above.n)
 
     anything = False
+    links = _Links(tables, margins)
     while True:
         known, cause = _known(tables, margins)
         pick = None
@@ -1087,7 +1239,9 @@ def _settle(
                 def resolved(now: Mapping[tuple[int, ...], np.ndarray], s=spec, c=c) -> bool:
                     return not now[s][c]
 
-                pick = _one_more(tables, margins, current, order, known, cause, spec, c, resolved)
+                pick = _one_more(
+                    tables, margins, links, current, order, known, cause, spec, c, resolved
+                )
                 break
         # Several unknown parts of a known margin that together hold a few people.
         for m, (_, parent, _) in enumerate(margins):
@@ -1102,16 +1256,18 @@ def _settle(
                     n = unknown_people(m, now)[q]
                     return not now[p][q] or not 0 < n < min_group
 
-                pick = _one_more(tables, margins, current, order, known, cause, parent, q, fixed, m)
+                pick = _one_more(
+                    tables, margins, links, current, order, known, cause, parent, q, fixed, m
+                )
         if pick is None:
             return anything
-        _withhold_same(tables, margins, [pick])
+        _withhold_same(tables, links, [pick])
         anything = True
 
 
 def _withhold_same(
     tables: Mapping[tuple[int, ...], _Cells],
-    margins: Sequence[_Margin],
+    links: _Links,
     cells: list[tuple[tuple[int, ...], int]],
     value: bool = True,
 ) -> list[tuple[tuple[int, ...], int]]:
@@ -1128,11 +1284,13 @@ def _withhold_same(
             continue
         tables[spec].withheld[c] = value
         done.append((spec, c))
-        for child, parent, of in margins:
-            if child == spec and np.count_nonzero(of == of[c]) == 1:
-                todo.append((parent, int(of[c])))
-            elif parent == spec:
-                parts = np.flatnonzero(of == c)
+        for m in links.touching[spec]:
+            child, parent, of = links.margins[m]
+            if child == spec:
+                if len(links.children(m, int(of[c]))) == 1:
+                    todo.append((parent, int(of[c])))
+            else:
+                parts = links.children(m, c)
                 if len(parts) == 1:
                     todo.append((child, int(parts[0])))
     return done
@@ -1149,6 +1307,7 @@ _WIDTH = 64
 def _one_more(
     tables: dict[tuple[int, ...], _Cells],
     margins: Sequence[_Margin],
+    links: _Links,
     current: set[tuple[int, ...]],
     order: Mapping[tuple[int, ...], int],
     known: Mapping[tuple[int, ...], np.ndarray],
@@ -1172,32 +1331,42 @@ def _one_more(
     """
 
     def shown(found: list[tuple[tuple[int, ...], np.ndarray]]) -> list[tuple[tuple[int, ...], int]]:
-        ranked = []
-        for s, cells in found:
-            if s in current:
-                t = tables[s]
-                for c in cells[~t.withheld[cells]]:
-                    ranked.append(((int(t.people[c]), order[s], int(t.rank[c])), (s, int(c))))
-        return [c for _, c in sorted(ranked)]
+        # The shown cells among ``found`` of the tables being settled, smallest first: by
+        # people, then table, then the values' text (unique within a table).
+        chunks = [(s, cells[~tables[s].withheld[cells]]) for s, cells in found if s in current]
+        chunks = [(s, cells) for s, cells in chunks if len(cells)]
+        if not chunks:
+            return []
+        which = np.repeat(np.arange(len(chunks)), [len(cells) for _, cells in chunks])
+        cells = np.concatenate([cells for _, cells in chunks])
+        people = np.concatenate([tables[s].people[c] for s, c in chunks])
+        rank = np.concatenate([tables[s].rank[c] for s, c in chunks])
+        table = np.array([order[s] for s, _ in chunks], dtype=np.int64)[which]
+        by = np.lexsort((rank, table, people))
+        specs = [s for s, _ in chunks]
+        return [(specs[w], c) for w, c in zip(which[by].tolist(), cells[by].tolist(), strict=True)]
 
     def worked_out_beside(
         s: tuple[int, ...], cells: np.ndarray
     ) -> list[tuple[tuple[int, ...], np.ndarray]]:
+        # Each margin part once: the same parts again would only repeat candidates.
         out = []
-        for c in cells[tables[s].withheld[cells] & known[s][cells] & (cause[s][cells] >= 0)]:
-            _, _, of = margins[int(cause[s][c])]
-            out.append((s, np.flatnonzero(of == of[c])))
+        margin_parts: set[tuple[int, int]] = set()
+        worked_out = tables[s].withheld[cells] & known[s][cells] & (cause[s][cells] >= 0)
+        for c in cells[worked_out].tolist():
+            m = int(cause[s][c])
+            p = int(margins[m][2][c])
+            if (m, p) not in margin_parts:
+                margin_parts.add((m, p))
+                out.append((s, links.children(m, p)))
         return out
 
     candidates: list[tuple[tuple[int, ...], int]] = []
     for _ in range(len(tables) + 1):
-        if split is None:
-            child, parent, of = margins[int(cause[spec][cell])]
-            margin = int(of[cell])
-        else:
-            child, parent, of = margins[split]
-            margin = cell
-        parts = np.flatnonzero(of == margin)
+        m = int(cause[spec][cell]) if split is None else split
+        child, parent, of = margins[m]
+        margin = int(of[cell]) if split is None else cell
+        parts = links.children(m, margin)
         candidates += shown([(child, parts)]) + shown(worked_out_beside(child, parts))
         if parent in current and not tables[parent].withheld[margin]:
             candidates.append((parent, margin))
@@ -1213,9 +1382,9 @@ def _one_more(
     ) -> tuple[tuple[int, ...], int] | None:
         for s, c in found[:_TRIES]:
             tried.add((s, c))
-            changed = _withhold_same(tables, margins, [(s, c)])
-            works = resolved(_known(tables, margins)[0])
-            _withhold_same(tables, margins, changed, value=False)
+            changed = _withhold_same(tables, links, [(s, c)])
+            works = resolved(links.flags(tables))
+            _withhold_same(tables, links, changed, value=False)
             if works:
                 return s, c
         return None
@@ -1226,18 +1395,19 @@ def _one_more(
     # Else the nearest shown cells, margin by margin, from the group given away.
     frontier = [(spec, cell)]
     if split is not None:
-        frontier = [(margins[split][0], int(c)) for c in np.flatnonzero(margins[split][2] == cell)]
+        frontier = [(margins[split][0], int(c)) for c in links.children(split, cell)]
     reached = set(frontier)
     nearest: list[tuple[tuple[int, ...], int]] = []
     for _ in range(_REACH):
         step: list[tuple[tuple[int, ...], np.ndarray]] = []
         for s, c in frontier:
-            for child, parent, of in margins:
+            for m in links.touching[s]:
+                child, parent, of = margins[m]
                 if child == s:
                     step.append((parent, np.array([of[c]])))
-                    step.append((child, np.flatnonzero(of == of[c])))
-                elif parent == s:
-                    step.append((child, np.flatnonzero(of == c)))
+                    step.append((child, links.children(m, int(of[c]))))
+                else:
+                    step.append((child, links.children(m, c)))
         frontier = []
         for s, cells in step:
             for c in cells.tolist():
@@ -1275,6 +1445,8 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     its own tables' cells: a table's decisions depend only on the answers and the tables
     settled with or before it, so every output of one data set agrees.
     Other keys (respondent, ...) are then split off each lattice cell the same way.
+    The settled lattice (`_Lattice`) is shared by every summary of the same table, rounds,
+    scales, ``min_group`` and dimensions made inside `reusing_work`.
     """
     people = prepared.people()
     primary = people < min_group
@@ -1284,17 +1456,102 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     person = prepared.person * 2 + (~prepared.rated).astype(np.int64)
     names = prepared.key_names
     dims, optional = _dimensions(prepared)
-
-    # One row per person and finest cell.
-    finest = np.zeros(len(person), dtype=np.int64)
-    for levels in dims:
-        _, codes, _, radix = levels[-1]
-        finest = pd.factorize(finest * radix + codes)[0].astype(np.int64)
-    n_person = int(person.max()) + 1
-    _, row_of, reduced_of_rated = np.unique(
-        finest * n_person + person, return_index=True, return_inverse=True
+    # The settled lattice depends only on the answers (the frame, its rounds and scales), the
+    # dimensions' codes and min_group: every summary of one table inside `reusing_work`
+    # with the same dimensions reads the same one.
+    lattice = _shared(
+        prepared.frame,
+        ("lattice", prepared.scales, prepared.rounds, min_group, _frozen(dims), tuple(optional)),
+        lambda: _Lattice(prepared, dims, optional, person, min_group),
     )
-    person_r = person[row_of]
+    key_spec = tuple(
+        max((j + 1 for j, lv in enumerate(levels) if lv[0] in names), default=0)
+        for levels in dims
+    )
+    top_withheld = lattice.withheld[key_spec]
+
+    # Map each group to its lattice cell (through any of its rows).
+    cell_of_rated = lattice.cells(key_spec)
+    groups = prepared.group
+    cell_of_group = np.full(prepared.n_groups, -1, dtype=np.int64)
+    cell_of_group[groups] = cell_of_rated
+    withheld = primary | ((cell_of_group >= 0) & top_withheld[np.maximum(cell_of_group, 0)])
+    extra = [n for n in names if n not in DISCLOSURE_KEYS]
+    if extra and prepared.n_groups:
+        ranks = [(prepared.key_rank[n], prepared.key_codes[n]) for n in names]
+        split = _Cells(groups, person, ranks)
+        # _Cells numbers the groups with rated rows in order; map back to group codes.
+        group_of_cell = groups[split.first]
+        split.withheld = withheld[group_of_cell]
+        parent_of = cell_of_group[group_of_cell]
+        while _complement(split, parent_of, top_withheld, min_group):
+            pass
+        withheld[group_of_cell] = split.withheld
+    return people, withheld
+
+
+def _frozen(dims: list[list[tuple[str, tuple[object, ...] | None]]]) -> tuple[Any, ...]:
+    return tuple(tuple(levels) for levels in dims)
+
+
+class _Lattice:
+    """What is withheld in every table of the lattice of one prepared table's dimensions.
+
+    ``withheld`` maps each table (a depth per dimension) to its cells' flags, final and
+    read-only; `cells` finds each answer's cell of a table. Only these are kept (the tables
+    themselves are let go once settled), so a lattice shared by the summaries inside
+    `reusing_work` holds little more than the level codes the summaries share anyway.
+    """
+
+    def __init__(
+        self,
+        prepared: _Prepared,
+        described: list[list[tuple[str, tuple[object, ...] | None]]],
+        optional: list[int],
+        person: np.ndarray,
+        min_group: int,
+    ) -> None:
+        self.dims = [
+            [_level(prepared, name, order) for name, order in levels] for levels in described
+        ]
+        self.n_rows = len(person)
+        # One row per person and finest cell (in no particular order: nothing depends on it).
+        n_person = int(person.max()) + 1
+        span = n_person
+        finest = np.zeros(len(person), dtype=np.int64)
+        for levels in self.dims:
+            _, codes, _, radix = levels[-1]
+            if span * radix >= 2**62:  # compress before the code could overflow
+                finest = pd.factorize(finest)[0].astype(np.int64)
+                span = n_person * (int(finest.max(initial=0)) + 1)
+            finest = finest * radix + codes
+            span *= radix
+        reduced, uniques = pd.factorize(finest * n_person + person)
+        row_of = _first_rows(reduced.astype(np.int64, copy=False), len(uniques))
+        tables = _settled_tables(self.dims, optional, person[row_of], row_of, min_group)
+        self.withheld = {spec: table.withheld for spec, table in tables.items()}
+        self._values = {spec: table.values for spec, table in tables.items()}
+        for flags in self.withheld.values():
+            flags.flags.writeable = False  # shared by summaries: never changed
+
+    def cells(self, spec: tuple[int, ...]) -> np.ndarray:
+        """Return the cell of table ``spec`` of each prepared row, as the table numbers them."""
+        cell = np.zeros(self.n_rows, dtype=np.int64)
+        for levels, depth in zip(self.dims, spec, strict=True):
+            if depth:
+                _, codes, _, radix = levels[depth - 1]
+                cell = cell * radix + codes
+        return np.searchsorted(self._values[spec], cell)
+
+
+def _settled_tables(
+    dims: list[list[_Level]],
+    optional: list[int],
+    person_r: np.ndarray,
+    row_of: np.ndarray,
+    min_group: int,
+) -> dict[tuple[int, ...], _Cells]:
+    """Build every table of the lattice and withhold its cells (see `_withhold`)."""
 
     def layer(spec: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(i for i, (d, o) in enumerate(zip(spec, optional, strict=True)) if d >= o)
@@ -1312,14 +1569,16 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     )
     tables: dict[tuple[int, ...], _Cells] = {}
     margins: list[_Margin] = []
+    # Each level's codes at the tables' rows, taken once.
+    at_rows = [[codes[row_of] for _, codes, _, _ in levels] for levels in dims]
     for spec in specs:
         cell = np.zeros(len(row_of), dtype=np.int64)
         ranks = []
-        for levels, depth in zip(dims, spec, strict=True):
+        for levels, codes_at, depth in zip(dims, at_rows, spec, strict=True):
             if depth:
-                _, codes, rank, radix = levels[depth - 1]
-                cell = cell * radix + codes[row_of]
-                ranks.append(rank[codes[row_of]])
+                _, _, rank, radix = levels[depth - 1]
+                cell = cell * radix + codes_at[depth - 1]
+                ranks.append((rank, codes_at[depth - 1]))
         table = _Cells(cell, person_r, ranks)
         table.withheld = table.people < min_group
         tables[spec] = table
@@ -1341,30 +1600,7 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
             while _settle(seen, linked, current, person_r, min_group):
                 for s in sorted(current, key=specs.index):
                     _complement_all(tables, s, min_group)
-    key_spec = tuple(
-        max((j + 1 for j, lv in enumerate(levels) if lv[0] in names), default=0)
-        for levels in dims
-    )
-    top = tables[key_spec]
-
-    # Map each group to its lattice cell (through any of its rows).
-    cell_of_rated = top.of_row[reduced_of_rated]
-    groups = prepared.group
-    cell_of_group = np.full(prepared.n_groups, -1, dtype=np.int64)
-    cell_of_group[groups] = cell_of_rated
-    withheld = primary | ((cell_of_group >= 0) & top.withheld[np.maximum(cell_of_group, 0)])
-    extra = [n for n in names if n not in DISCLOSURE_KEYS]
-    if extra and prepared.n_groups:
-        ranks = [prepared.key_rank[n][prepared.key_codes[n]] for n in names]
-        split = _Cells(groups, person, ranks)
-        # _Cells numbers the groups with rated rows in order; map back to group codes.
-        group_of_cell = groups[split.first]
-        split.withheld = withheld[group_of_cell]
-        parent_of = cell_of_group[group_of_cell]
-        while _complement(split, parent_of, top.withheld, min_group):
-            pass
-        withheld[group_of_cell] = split.withheld
-    return people, withheld
+    return tables
 
 
 @functools.lru_cache(maxsize=512)
@@ -1533,9 +1769,14 @@ class _Prepared:
         )
         self.pair_span = answers.pair_span
         self.rows = answers.rows
+        # What decides the rows and people (with the frame), for work shared on them.
+        self.rounds = rounds
+        self.scales = (scale, evidence_scale)
         fw = None
         key_codes = []
         self.key_names = by
+        # The order each key's codes are made in (None: sorted, or the categories').
+        self.key_order: dict[str, tuple[object, ...] | None] = {}
         for key in by:
             order: Sequence[object] | None = None
             if key != "year" and not isinstance(frame[key].dtype, pd.CategoricalDtype):
@@ -1546,10 +1787,11 @@ class _Prepared:
                     order = _RESPONDENT_ROLES
                 elif key == "question_role":
                     order = _RESPONDENT_ROLES[:2]
+            self.key_order[key] = None if order is None else tuple(order)
             key_codes.append(
                 _shared(
                     frame,
-                    ("key", key, rounds, None if order is None else tuple(order)),
+                    ("key", key, rounds, self.key_order[key]),
                     functools.partial(_key_codes, frame, key, self.rows, order),
                 )
             )
