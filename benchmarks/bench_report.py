@@ -269,6 +269,9 @@ def time_chart_tabs(
     authorities = [(sg.authority_filter, (a,)) for a in sg.authority_filter.options]
     themes = [(sg.theme_filter, (t,)) for _title, t in sg.theme_filter.options]
     every_theme = (roles + authorities)[: len(names)]
+    # The question chart at its longest: a role picked keeps only that role's questions, an
+    # authority picked keeps every question (the last authority is picked for no other tab).
+    every_theme[names.index("questions")] = authorities[-1]
     some_themes = (themes + roles[:-1])[: len(names)]
     on_tab: dict[str, list[float]] = {name: [] for name in names}
     on_tab_cpu: dict[str, list[float]] = {name: [] for name in names}

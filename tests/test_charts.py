@@ -188,6 +188,76 @@ def test_diverging_bars_extents_colours_and_labels(room):
     assert [_row_of(ax, t) for t in order] == list(range(len(order)))
 
 
+def _rectangles(bars) -> list[tuple]:
+    """What ``barh`` sets on each bar of a bar container, for comparing two ways of adding them."""
+    return [
+        (
+            tuple(b.get_xy()),
+            b.get_width(),
+            b.get_height(),
+            b.get_facecolor(),
+            b.get_edgecolor(),
+            b.get_linewidth(),
+            tuple(b.sticky_edges.x),
+            b.get_label(),
+            b.get_clip_path() is not None,
+        )
+        for b in bars
+    ]
+
+
+@pytest.mark.parametrize("given_ax", [False, True])
+def test_diverging_bars_add_the_bars_barh_would_add(room, given_ax):
+    """Each level's bars are the rectangles ``ax.barh`` makes, with the same data limits."""
+    table = sm.by_theme(room)
+    table = table[~table["suppressed"] & (table["n_rated"] > 0)]  # nothing drawn but bars
+    ax = charts.diverging_bars(table, ax=plt.subplots()[1] if given_ax else None)
+    dk_ax = charts.dont_know_axes(ax)
+    for drawn in (ax, dk_ax):
+        _fig, same = plt.subplots()
+        if drawn is ax:
+            same.axvline(0)  # the centre line
+        for container in drawn.containers:
+            bars = list(container)
+            again = same.barh(
+                range(len(bars)),
+                [b.get_width() for b in bars],
+                left=[b.get_x() for b in bars],
+                height=0.7,
+                color=[b.get_facecolor() for b in bars],
+                edgecolor=pal.EDGE,
+                linewidth=0.6,
+                label=container.get_label(),
+            )
+            assert _rectangles(container) == _rectangles(again)
+            assert container.get_label() == again.get_label()
+            assert list(container.datavalues) == pytest.approx(list(again.datavalues))
+            assert all(bar in drawn.patches for bar in container)  # drawn, not only listed
+        assert len(drawn.containers) == len(same.containers) > 0
+        assert drawn.dataLim.bounds == pytest.approx(same.dataLim.bounds)
+
+
+def test_png_bytes_keep_every_painted_pixel():
+    """The PNG holds exactly the pixels painted, padded with the figure's background."""
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    pixels = np.random.default_rng(0).integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    pixels[..., 3] = 255
+    figure = Figure(figsize=(2, 1), facecolor="white")
+    figure.figimage(pixels, xo=40, yo=20, origin="upper")  # 40 px from the left, 20 up
+    image = np.asarray(Image.open(io.BytesIO(charts.png_bytes(figure, dpi=80))))
+    pad = 8  # savefig's 0.1 inch at 80 dpi, each side of the whole figure (nothing in it)
+    assert image.shape == (80 + 2 * pad, 160 + 2 * pad, 4)
+    top, left = pad + 80 - 20 - 37, pad + 40
+    assert (image[top : top + 37, left : left + 53] == pixels).all()
+    image = image.copy()
+    image[top : top + 37, left : left + 53] = 255
+    assert (image == 255).all()  # the rest: the white background and its padding
+
+
 def test_dont_know_is_drawn_apart(room):
     ax = charts.diverging_bars(room)
     dk_ax = charts.dont_know_axes(ax)
