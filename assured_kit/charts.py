@@ -1111,6 +1111,7 @@ def heatmap(
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 1}
                 if gid == "suppressed"
                 else None,
+                in_layout=False,  # inside its cell, so inside the axes: nothing to lay out
             )
     ax.set_xlim(-0.5, max(n_c, 1) - 0.5)
     if columns == "respondent_id" and col_extra:

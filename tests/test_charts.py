@@ -502,6 +502,24 @@ def test_heatmap_cells_colours_and_suppressed_cells():
     assert "suppressed" in ax.get_xlabel()
 
 
+def test_heatmap_cell_labels_sit_inside_the_axes_so_layout_can_skip_them():
+    """The cell labels are left out of the layout (it measured each one, twice per chart):
+    that is only right while every label lies inside the grid, so nothing moves or is cut."""
+    answers = [A(r, "LA-DCS-1", 4, authority=a) for r in "abc" for a in ("Derby", "Rutland")]
+    answers += [A(r, "WF-DCS-1", 1, authority="Derby") for r in "ab"]
+    ax = charts.heatmap(tidy(answers))
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    labels = [t for t in ax.texts if t.get_gid() in ("cell", "suppressed", "no-ratings", "empty")]
+    assert labels and not any(t.get_in_layout() for t in labels)
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        assert inside.x0 <= box.x0 and box.x1 <= inside.x1, label.get_text()
+        assert inside.y0 <= box.y0 and box.y1 <= inside.y1, label.get_text()
+    plt.close(fig)
+
+
 def test_heatmap_of_medians_by_respondent_uses_labels():
     answers = [A(r, q, x) for r, x in (("a", 1), ("b", 5)) for q in ("PR-DCS-1", "PR-DCS-2")]
     ax = charts.heatmap(tidy(answers), columns="respondent_id", value="median", min_group=1)
