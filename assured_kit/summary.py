@@ -1048,9 +1048,8 @@ def _dimensions(
 
     Authority, role, year and theme are always dimensions when the ratings have them, whatever
     the summary's keys, so every output settles the same tables alike. A workshop (below its
-    year), a question (below its theme) and a round are dimensions only when a key (a question
-    also when a workshop is one), and the tables holding them are settled after the others
-    (see `_withhold`). Each level is named
+    year), a question (below its theme) and a round are dimensions only when a key, and the
+    tables holding them are settled after the others (see `_withhold`). Each level is named
     by its key and the order its codes are made in (`_level` makes them): together with the
     answers, those decide the lattice and all it withholds.
     """
@@ -1072,16 +1071,13 @@ def _dimensions(
             dims.append([level(name)])
             optional.append(never)
     # (always-present coarse level, the optional finer key below it)
-    # A workshop's figures are linked to the questions' (a question asked at one workshop of a
-    # year is that workshop's): with a workshop a key, the questions are a dimension too.
-    wanted = set(names) | ({"question_id"} & columns if "workshop_id" in names else set())
     for coarse, fine in (("held_on", "workshop_id"), (None, "round"), ("theme_id", "question_id")):
         levels = [level("year" if coarse == "held_on" else coarse)] if coarse in columns else []
-        if fine in wanted:
+        if fine in names:
             levels.append(level(fine))
         if levels:
             dims.append(levels)
-            optional.append(len(levels) if fine in wanted else never)
+            optional.append(len(levels) if fine in names else never)
     return dims, optional
 
 
@@ -1331,8 +1327,8 @@ def _one_more(
     (people, then table, then the values' text). The first candidate after which
     ``resolved(known)`` holds is chosen (of the first few tried), else the first; with no
     candidate at all, the smallest shown cell of the tables being settled (always progress:
-    the check runs again); None when those tables show nothing at all, so add nothing to what
-    the tables settled before them give away (and those were settled safe on their own).
+    the check runs again); None when those tables show nothing at all, so they add nothing to
+    what the tables settled before them show.
     """
 
     def shown(found: list[tuple[tuple[int, ...], np.ndarray]]) -> list[tuple[tuple[int, ...], int]]:
@@ -1430,7 +1426,9 @@ def _one_more(
     if candidates or nearest:
         return (candidates or nearest)[0]
     ranked = shown([(s, np.arange(tables[s].n)) for s in current])
-    # Nothing of these tables is shown any more, so they give nothing away (see `_settle`).
+    # Nothing of these tables is shown any more: they give nothing away (see `_settle`). This
+    # happens where tables settled apart (a workshop's, a question's) together give a group
+    # away that the tables by workshop and question link: see "Known limits" in the README.
     return ranked[0] if ranked else None
 
 
@@ -1439,8 +1437,7 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
 
     Primary: fewer than ``min_group`` people. Complementary, over the lattice of every table
     that can be made from the dimensions of `_dimensions` (authority, role, year and theme
-    always; a workshop, question or round when a key, and a question when a workshop is):
-    first, coarse tables first, the
+    always; a workshop, question or round when a key): first, coarse tables first, the
     smallest shown sibling (ties by the values' text) is withheld until every withheld group's
     complement in each shown margin is empty or has at least ``min_group`` people, and in
     every coarser table further up, among the groups no table in between shows; then
@@ -1448,10 +1445,7 @@ def _withhold(prepared: _Prepared, min_group: int) -> tuple[np.ndarray, np.ndarr
     leaves a small group as its unknown part. The tables without an optional dimension are
     settled first, then each set of optional dimensions after all its subsets, withholding only
     its own tables' cells: a table's decisions depend only on the answers and the tables
-    settled with or before it, so every output of one data set agrees. The question layers
-    come before the workshop layers, which are settled against them too (through the tables
-    by workshop and question, all withheld for that): the questions asked at only one
-    workshop of a year tie the two together.
+    settled with or before it, so every output of one data set agrees.
     Other keys (respondent, ...) are then split off each lattice cell the same way.
     The settled lattice (`_Lattice`) is shared by every summary of the same table, rounds,
     scales, ``min_group`` and dimensions made inside `reusing_work`.
@@ -1571,68 +1565,39 @@ def _settled_tables(
     def published(spec: tuple[int, ...]) -> bool:
         return all(spec[i] for i in by_round)
 
-    names = [levels[-1][0] for levels in dims]
-    workshop = names.index("workshop_id") if "workshop_id" in names else None
-    question = names.index("question_id") if "question_id" in names else None
-    # Layers with a question come before those with a workshop in its place, so a workshop
-    # layer is settled knowing what the question layers show (see below).
-    rank = {i: (0.5 if i == question and workshop is not None else i) for i in range(len(dims))}
     specs = sorted(
         itertools.product(*[range(len(levels) + 1) for levels in dims]),
-        key=lambda spec: (
-            len(layer(spec)),
-            sorted(rank[i] for i in layer(spec)),
-            sum(spec),
-            spec,
-        ),
+        key=lambda spec: (len(layer(spec)), layer(spec), sum(spec), spec),
     )
     tables: dict[tuple[int, ...], _Cells] = {}
     margins: list[_Margin] = []
     # Each level's codes at the tables' rows, taken once.
     at_rows = [[codes[row_of] for _, codes, _, _ in levels] for levels in dims]
-
-    def build(spec: tuple[int, ...], into: dict[tuple[int, ...], _Cells]) -> list[_Margin]:
-        """Make table ``spec`` into ``into``; return its margins (parents in either)."""
+    for spec in specs:
         cell = np.zeros(len(row_of), dtype=np.int64)
         ranks = []
         for levels, codes_at, depth in zip(dims, at_rows, spec, strict=True):
             if depth:
-                _, _, rank_of, radix = levels[depth - 1]
+                _, _, rank, radix = levels[depth - 1]
                 cell = cell * radix + codes_at[depth - 1]
-                ranks.append((rank_of, codes_at[depth - 1]))
+                ranks.append((rank, codes_at[depth - 1]))
         table = _Cells(cell, person_r, ranks)
         table.withheld = table.people < min_group
-        into[spec] = table
-        made = []
+        tables[spec] = table
         for i, depth in enumerate(spec):
             if depth:
                 up = (*spec[:i], depth - 1, *spec[i + 1 :])
-                parent = into[up] if up in into else tables[up]
-                made.append((spec, up, parent.of_row[table.first]))
-        return made
-
-    for spec in specs:
-        margins += build(spec, tables)
+                margins.append((spec, up, tables[up].of_row[table.first]))
         _complement_all(tables, spec, min_group)
         last = spec == specs[-1] or layer(specs[specs.index(spec) + 1]) != layer(spec)
         if last and published(spec):
             # Settle this layer against the tables of its own and coarser layers only.
-            within = set(layer(spec))
-            links: dict[tuple[int, ...], _Cells] = {}
-            link_margins: list[_Margin] = []
-            if workshop in within and question is not None and question not in within:
-                # A workshop layer is settled against the question layers too (settled before
-                # it), linked through its tables by question, made here all withheld: a question
-                # asked at one workshop of its year is that workshop's, so the workshops' figures
-                # and the questions' by year could together give a small group away.
-                within.add(question)
-                for s in specs:
-                    if s not in tables and set(layer(s)) <= within and published(s):
-                        link_margins += build(s, links)
-                        links[s].withheld[:] = True
-            seen = {s: t for s, t in tables.items() if set(layer(s)) <= within and published(s)}
-            seen.update(links)
-            linked = [m for m in margins + link_margins if m[0] in seen and m[1] in seen]
+            seen = {
+                s: t
+                for s, t in tables.items()
+                if set(layer(s)) <= set(layer(spec)) and published(s)
+            }
+            linked = [m for m in margins if m[0] in seen and m[1] in seen]
             current = {s for s in seen if layer(s) == layer(spec)}
             while _settle(seen, linked, current, person_r, min_group):
                 for s in sorted(current, key=specs.index):
