@@ -1819,16 +1819,9 @@ class _Prepared:
 
         A group where nobody gave a rating counts the people who answered Don't know.
         """
-        span = int(self.person.max()) + 1 if len(self.person) else 1
-
-        def count(mask: np.ndarray) -> np.ndarray:
-            distinct = pd.unique(self.group[mask] * span + self.person[mask])
-            return np.bincount(distinct // span, minlength=self.n_groups)
-
-        raters = count(self.rated)
-        if self.dont_know.any():
-            return np.where(raters > 0, raters, count(self.dont_know))
-        return raters
+        answered = self.rated | self.dont_know
+        person = self.person[answered] * 2 + ~self.rated[answered]  # odd: Don't know
+        return _people_per_cell(self.group[answered], person, self.n_groups)
 
     def counts(self, values: np.ndarray, mask: np.ndarray, levels: list[int]) -> np.ndarray:
         """Answers per group (rows) and level (columns) among masked rows."""
